@@ -1,0 +1,3 @@
+"""aicap: the AI Capacity Observatory."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Analysis: diagnose, divide, recommend, cooperate (built on index and warehouse)."""

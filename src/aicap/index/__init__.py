@@ -1,0 +1,1 @@
+"""Composite-indicator engine: pure numpy/pandas, no I/O."""

@@ -1,0 +1,1 @@
+"""Warehouse: embedded DuckDB store, country reference and provenance."""
