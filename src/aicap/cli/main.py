@@ -1,0 +1,302 @@
+"""``aicap``: the command line.
+
+Options common to the data commands come from the environment when not given:
+``AICAP_DATA_DIR`` (the raw-data snapshot; default: the first ``shared/data/raw`` found from the
+current directory upwards) and ``AICAP_WAREHOUSE`` (default ``var/aicap.duckdb``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from aicap.sources.registry import discover
+from aicap.warehouse.ingest import IngestError, IngestReport, ingest
+from aicap.warehouse.read import Warehouse, WarehouseError
+
+app = typer.Typer(
+    help="aicap: the AI Capacity Observatory (open data, composite index, diagnostics).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+out = Console(soft_wrap=True)
+
+DEFAULT_WAREHOUSE = Path("var/aicap.duckdb")
+
+
+def default_data_dir() -> Path:
+    """``shared/data/raw`` in the current directory or the nearest parent that has one."""
+    here = Path.cwd().resolve()
+    for base in (here, *here.parents):
+        candidate = base / "shared" / "data" / "raw"
+        if candidate.is_dir():
+            return candidate
+    return here / "shared" / "data" / "raw"
+
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        envvar="AICAP_DATA_DIR",
+        help="Raw-data snapshot folder (default: nearest shared/data/raw).",
+        show_default=False,
+    ),
+]
+WarehousePath = Annotated[
+    Path,
+    typer.Option("--warehouse", envvar="AICAP_WAREHOUSE", help="Warehouse DuckDB file."),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _open(path: Path) -> Warehouse:
+    try:
+        return Warehouse(path)
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _run_ingest(data_dir: Path | None, warehouse: Path, force: bool) -> IngestReport:
+    data = data_dir or default_data_dir()
+    if not data.is_dir():
+        raise _fail(f"data directory not found: {data} (set --data-dir or AICAP_DATA_DIR)")
+    folders = discover(data)
+    with Progress(
+        TextColumn("[bold]ingest[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=not sys.stderr.isatty(),
+    ) as progress:
+        task = progress.add_task("", total=len(folders) + 1)
+        done: set[str] = set()
+
+        def notify(source: str, stage: str) -> None:
+            progress.update(task, description=f"{source}: {stage}")
+            if stage in ("unchanged", "no importer", "parsing") and source not in done:
+                done.add(source)
+                progress.advance(task)
+
+        try:
+            report = ingest(data, warehouse, force=force, progress=notify)
+        except IngestError as exc:
+            raise _fail(f"ingest failed, warehouse unchanged: {exc}", 2) from None
+        progress.update(task, completed=len(folders) + 1, description="done")
+    return report
+
+
+def _print_report(report: IngestReport) -> None:
+    if report.written:
+        console.print(
+            f"ingested {len(report.changed)} changed source(s) "
+            f"({', '.join(report.changed)}) into {report.warehouse} in {report.seconds:.2f} s"
+        )
+    else:
+        console.print(
+            f"nothing changed ({len(report.unchanged)} source(s) up to date) "
+            f"in {report.seconds:.2f} s"
+        )
+    if report.no_importer:
+        console.print(f"[yellow]no importer yet for:[/] {', '.join(report.no_importer)}")
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+
+
+@app.command("ingest")
+def ingest_cmd(
+    data_dir: DataDir = None,
+    warehouse: WarehousePath = DEFAULT_WAREHOUSE,
+    force: Annotated[bool, typer.Option(help="Re-ingest every source.")] = False,
+) -> None:
+    """Read every source folder of the snapshot into the warehouse (incremental, atomic)."""
+    _print_report(_run_ingest(data_dir, warehouse, force))
+
+
+def _year(value: Any) -> str:
+    return "" if value is None or value != value else str(int(value))
+
+
+def _coverage_table(wh: Warehouse) -> Table:
+    cov = wh.coverage()
+    table = Table(title="Coverage of the 193 UN Member States", show_lines=False)
+    for col, justify in (
+        ("indicator", "left"),
+        ("source", "left"),
+        ("member states", "right"),
+        ("first", "right"),
+        ("latest", "right"),
+        ("in latest", "right"),
+    ):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for rec in cov.to_dict(orient="records"):
+        table.add_row(
+            str(rec["indicator"]),
+            str(rec["source"]),
+            str(rec["member_states"]),
+            _year(rec["first_year"]),
+            _year(rec["latest_year"]),
+            str(rec["member_states_latest_year"]),
+        )
+    return table
+
+
+@app.command("coverage")
+def coverage_cmd(warehouse: WarehousePath = DEFAULT_WAREHOUSE, as_json: JsonFlag = False) -> None:
+    """Per indicator: how many Member States have data, and the latest year."""
+    wh = _open(warehouse)
+    summary = wh.coverage_summary()
+    if as_json:
+        out.print_json(json.dumps(summary, ensure_ascii=False))
+        return
+    out.print(_coverage_table(wh))
+    out.print(
+        f"Member States with data: {summary['member_states_with_data']} of "
+        f"{summary['member_states_total']}; {summary['observations']:,} observations, "
+        f"{summary['indicators_total']} indicators from {summary['sources_total']} sources."
+    )
+
+
+@app.command("explain")
+def explain_cmd(
+    iso3: Annotated[str, typer.Argument(help="ISO3 code, e.g. KEN.")],
+    indicator: Annotated[str, typer.Argument(help="Indicator code, e.g. IT.NET.BBND.P2.")],
+    year: Annotated[int | None, typer.Argument(help="Year (default: latest).")] = None,
+    warehouse: WarehousePath = DEFAULT_WAREHOUSE,
+    as_json: JsonFlag = False,
+) -> None:
+    """Print one value with its full provenance."""
+    wh = _open(warehouse)
+    try:
+        rec = wh.explain(iso3, indicator, year)
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        out.print_json(json.dumps(rec, ensure_ascii=False, default=str))
+        return
+    table = Table(
+        title=f"{rec['country']} ({rec['iso3']}), {rec['indicator_name']}, {rec['year']}",
+        show_header=False,
+    )
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    for key in (
+        "value",
+        "unit",
+        "flags",
+        "indicator",
+        "source_code",
+        "publisher",
+        "source_title",
+        "url",
+        "licence",
+        "citation",
+        "vintage",
+        "retrieved",
+        "origin",
+        "file",
+        "row",
+        "sha256",
+        "ingested_at",
+    ):
+        value: Any = rec.get(key)
+        if key == "flags":
+            value = ", ".join(value) or "(none)"
+        table.add_row(key, str(value))
+    out.print(table)
+
+
+@app.command("countries")
+def countries_cmd(
+    warehouse: WarehousePath = DEFAULT_WAREHOUSE,
+    status: Annotated[
+        str | None, typer.Option(help="member, observer, territory or other.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The country reference (ISO3, M49, names in six languages, groups)."""
+    wh = _open(warehouse)
+    frame = wh.countries(status)
+    if as_json:
+        out.print_json(frame.to_json(orient="records", force_ascii=False))
+        return
+    table = Table(title=f"{len(frame)} countries")
+    for col in (
+        "iso3",
+        "m49",
+        "status",
+        "name",
+        "un_region",
+        "income_group",
+        "ldc",
+        "lldc",
+        "sids",
+    ):
+        table.add_column(col)
+    for r in frame.itertuples():
+        table.add_row(
+            *(
+                "" if getattr(r, c) is None else str(getattr(r, c))
+                for c in ("iso3", "m49", "status", "name", "un_region", "income_group")
+            ),
+            *("x" if getattr(r, c) else "" for c in ("ldc", "lldc", "sids")),
+        )
+    out.print(table)
+
+
+@app.command("sources")
+def sources_cmd(warehouse: WarehousePath = DEFAULT_WAREHOUSE, as_json: JsonFlag = False) -> None:
+    """Every source: publisher, licence, vintage, file checksums."""
+    wh = _open(warehouse)
+    frame = wh.sources()
+    if as_json:
+        out.print_json(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
+        return
+    table = Table(title="Sources")
+    for col in ("source_id", "publisher", "licence", "vintage", "n_observations"):
+        table.add_column(col)
+    for r in frame.itertuples():
+        table.add_row(
+            str(r.source_id),
+            str(r.publisher),
+            str(r.licence),
+            str(r.vintage),
+            str(r.n_observations),
+        )
+    out.print(table)
+
+
+@app.command("build")
+def build_cmd(
+    data_dir: DataDir = None,
+    warehouse: WarehousePath = DEFAULT_WAREHOUSE,
+) -> None:
+    """The main job: ingest the snapshot and print the coverage summary."""
+    _print_report(_run_ingest(data_dir, warehouse, force=False))
+    wh = _open(warehouse)
+    summary = wh.coverage_summary()
+    out.print(_coverage_table(wh))
+    out.print(
+        f"Member States with data: {summary['member_states_with_data']} of "
+        f"{summary['member_states_total']}; {summary['observations']:,} observations, "
+        f"{summary['indicators_total']} indicators from {summary['sources_total']} sources."
+    )
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

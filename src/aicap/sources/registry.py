@@ -1,0 +1,71 @@
+"""Which importer reads which folder of the raw-data snapshot.
+
+Every folder of the data directory that has a ``SOURCE.md`` is a source. A folder whose name is a
+module of :mod:`aicap.sources` with a ``SOURCE`` and a ``parse`` has an importer; any other is
+reported as "no importer yet", never silently skipped.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Protocol, cast
+
+from aicap.sources.base import Parsed, SourceInfo
+
+#: Folders read by dedicated code paths rather than ``parse`` -> observations.
+REFERENCE_FOLDER = "country_reference"
+
+
+class Importer(Protocol):
+    """What a publisher module provides."""
+
+    SOURCE: SourceInfo
+
+    def parse(self, files: Mapping[str, bytes]) -> Parsed: ...
+
+
+@dataclass(frozen=True)
+class SourceFolder:
+    """A folder of the snapshot, with its importer when one exists."""
+
+    name: str
+    path: Path
+    module: ModuleType | None
+
+    @property
+    def info(self) -> SourceInfo | None:
+        return cast(SourceInfo, self.module.SOURCE) if self.module is not None else None
+
+    @property
+    def parse(self) -> Callable[[Mapping[str, bytes]], Parsed] | None:
+        if self.module is None or not hasattr(self.module, "parse"):
+            return None
+        return cast(Callable[[Mapping[str, bytes]], Parsed], self.module.parse)
+
+
+def importer_module(name: str) -> ModuleType | None:
+    """The module for source folder ``name``, or None when aicap has no importer for it."""
+    if not name.isidentifier():
+        return None
+    try:
+        module = importlib.import_module(f"aicap.sources.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"aicap.sources.{name}":
+            return None
+        raise
+    if not hasattr(module, "SOURCE") or not hasattr(module, "parse"):
+        return None
+    return module
+
+
+def discover(data_dir: Path) -> list[SourceFolder]:
+    """Every source folder (one with a SOURCE.md) of ``data_dir``, sorted by name, with the
+    country reference first (the others are harmonised against it)."""
+    folders = sorted(p for p in data_dir.iterdir() if p.is_dir() and (p / "SOURCE.md").is_file())
+    found = [SourceFolder(p.name, p, importer_module(p.name)) for p in folders]
+    found.sort(key=lambda f: (f.name != REFERENCE_FOLDER, f.name))
+    return found
