@@ -1,0 +1,99 @@
+"""Aggregation methods (COINr's ``a_*``) as batched contractions.
+
+Every aggregator takes ``x`` of shape ``(..., n_units, n_children)`` and a weight matrix ``w`` of
+shape ``(..., n_children, n_aggregates)`` whose column ``j`` holds the weights of the children of
+aggregate ``j`` (zero elsewhere), and returns ``(..., n_units, n_aggregates)``. A whole level is
+one matrix product; a leading axis of ``w`` (replications) broadcasts. Missing children are
+skipped and the remaining weights renormalised, as COINr does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from aicap.index.errors import ComputationError
+from aicap.index.registry import register
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def _masked(x: FloatArray, fill: float = 0.0) -> tuple[FloatArray, FloatArray]:
+    ok = ~np.isnan(x)
+    return np.where(ok, x, fill), ok.astype(np.float64)
+
+
+def _den(ok: FloatArray, w: FloatArray) -> FloatArray:
+    return np.asarray(ok @ w, dtype=np.float64)
+
+
+@register("aggregate", "amean", aliases=("a_amean", "arithmetic_mean", "mean"))
+def a_amean(x: FloatArray, w: FloatArray) -> FloatArray:
+    """Weighted arithmetic mean."""
+    xz, ok = _masked(x)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray((xz @ w) / _den(ok, w), dtype=np.float64)
+
+
+@register("aggregate", "gmean", aliases=("a_gmean", "geometric_mean"))
+def a_gmean(x: FloatArray, w: FloatArray) -> FloatArray:
+    """Weighted geometric mean (values must be > 0)."""
+    if np.any(x <= 0):
+        raise ComputationError(
+            "geometric mean of a zero or negative value: normalise to positive values first "
+            "(e.g. minmax with l_u [1, 100]) or use another aggregator"
+        )
+    xz, ok = _masked(x, 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.exp((np.log(xz) @ w) / _den(ok, w)), dtype=np.float64)
+
+
+@register("aggregate", "hmean", aliases=("a_hmean", "harmonic_mean"))
+def a_hmean(x: FloatArray, w: FloatArray) -> FloatArray:
+    """Weighted harmonic mean (values must be non-zero)."""
+    if np.any(x == 0):
+        raise ComputationError("harmonic mean of a zero value: use another aggregator")
+    xz, ok = _masked(x, np.inf)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(_den(ok, w) / ((1.0 / xz) @ w), dtype=np.float64)
+
+
+@register("aggregate", "genmean", aliases=("a_genmean", "generalised_mean", "power_mean"))
+def a_genmean(x: FloatArray, w: FloatArray, *, p: float = 1.0) -> FloatArray:
+    """Weighted generalised (power) mean with exponent ``p`` (``p = 0``: geometric mean)."""
+    if p == 0:
+        return a_gmean(x, w)
+    if p < 0 and np.any(x <= 0):
+        raise ComputationError("generalised mean with p < 0 of a zero or negative value")
+    xz, ok = _masked(x)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(((xz**p) @ w / _den(ok, w)) ** (1.0 / p), dtype=np.float64)
+
+
+def outrank_matrix(x: FloatArray, w: FloatArray) -> FloatArray:
+    """COINr's outranking matrix: ``P[i, j]`` = weight share of indicators where unit ``i``
+    beats ``j`` (ties count half); ``x`` is ``(..., n, m)``, ``w`` is ``(..., m)``. As in COINr,
+    the lower triangle is ``1 - P.T`` of the upper one and the diagonal is 0."""
+    wn = w / np.nansum(w, axis=-1, keepdims=True)
+    a = x[..., :, None, :]
+    b = x[..., None, :, :]
+    score = (a > b) + 0.5 * (a == b)
+    p = np.einsum("...ijm,...m->...ij", score, wn)
+    n = x.shape[-2]
+    upper = np.triu(np.ones((n, n), dtype=bool), 1)
+    return np.where(upper, p, np.where(upper.T, 1 - np.swapaxes(p, -1, -2), 0.0))
+
+
+@register("aggregate", "copeland", aliases=("a_copeland",))
+def a_copeland(x: FloatArray, w: FloatArray) -> FloatArray:
+    """Copeland score from the weighted outranking matrix: wins minus losses."""
+    lead = np.broadcast_shapes(x.shape[:-2], w.shape[:-2])
+    out = np.empty((*lead, x.shape[-2], w.shape[-1]))
+    members = np.any(w != 0, axis=tuple(range(w.ndim - 2))) if w.ndim > 2 else w != 0
+    for j in range(w.shape[-1]):  # loop over aggregates, not units
+        m = members[:, j]
+        orm = outrank_matrix(x[..., m], w[..., m, j])
+        out[..., j] = np.sign(orm - 0.5).sum(axis=-1) - np.sign(
+            np.diagonal(orm, axis1=-2, axis2=-1) - 0.5
+        )
+    return out
