@@ -1,0 +1,72 @@
+"""Shared reader for Our World in Data grapher CSVs (not a source itself).
+
+A grapher CSV has the columns ``Entity, Code, Year`` and one value column. ``Code`` is the ISO3
+code for countries, ``OWID_*`` for OWID's own entities (``OWID_WRL`` World, ``OWID_KOS`` Kosovo)
+and empty for regional or income groups. The entity is the ``Code`` when there is one, else the
+``Entity`` name; the source's mapping file lists the names and ``OWID_*`` codes (aggregates or
+countries). Some copies are re-saved with ``;`` as delimiter, so the header decides between
+``,`` and ``;``; any other delimiter is an error.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from aicap.sources._common import check_codes, finish, read_table, sniff_delimiter
+from aicap.sources.base import (
+    SourceError,
+    decode_text,
+    observations,
+    to_numeric,
+    to_year,
+)
+
+ID_COLUMNS = ("Entity", "Code", "Year")
+DELIMITERS = (",", ";")
+
+#: ``?v=1&csvType=full&useColumnShortNames=false`` gives the same columns as the offline files.
+GRAPHER_CSV = (
+    "https://ourworldindata.org/grapher/{slug}.csv?v=1&csvType=full&useColumnShortNames=false"
+)
+
+
+def parse_grapher(
+    data: bytes, *, file: str, indicator: str, value_column: str, notes: list[str]
+) -> pd.DataFrame:
+    """Raw observations of one grapher CSV; ``value_column`` names the value column (when the
+    file has exactly one other column, that one is used and its name noted)."""
+    text = decode_text(data, file=file)
+    delimiter = sniff_delimiter(text, file=file, required=ID_COLUMNS, allowed=DELIMITERS)
+    frame = read_table(data, file=file, required=ID_COLUMNS, delimiter=delimiter)
+    if delimiter != ",":
+        notes.append(f"{file}: read as {delimiter!r}-delimited")
+    others = [c for c in frame.columns if c not in (*ID_COLUMNS, "_row")]
+    if value_column in others:
+        column = value_column
+    elif len(others) == 1:
+        column = others[0]
+        notes.append(f"{file}: value column {column!r} used (expected {value_column!r})")
+    else:
+        raise SourceError(
+            f"missing column {value_column!r}" + (f" (found {others})" if others else ""),
+            file=file,
+            row=1,
+            column=value_column,
+        )
+    code = frame["Code"].astype("string").fillna("").str.strip()
+    entity = code.where(code != "", frame["Entity"].astype("string").str.strip())
+    frame["_entity"] = entity
+    check_codes(frame, "_entity", file=file)
+    return finish(
+        [
+            observations(
+                entity=entity,
+                year=to_year(frame, "Year", file=file),
+                indicator=indicator,
+                value=to_numeric(frame, column, file=file),
+                file=file,
+                row=frame["_row"],
+            )
+        ],
+        notes,
+    )
