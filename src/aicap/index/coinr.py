@@ -65,8 +65,9 @@ def framework_from_imeta(
             continue
         if typ not in ("Indicator", "Aggregate"):
             if typ is None:
-                raise ValidationError(label, f"row {row} (iCode {code!r}), column 'Type'",
-                                      "empty Type")
+                raise ValidationError(
+                    label, f"row {row} (iCode {code!r}), column 'Type'", "empty Type"
+                )
             continue
         d: dict[str, Any] = {"code": code}
         for fld, col in IMETA_FIELDS.items():
@@ -83,13 +84,17 @@ def framework_from_imeta(
             if lo is not None and hi is not None:
                 d["goalposts"] = [lo, hi]
         if "direction" in d:
-            d["direction"] = int(d["direction"]) if float(d["direction"]) in (1, -1) else d[
-                "direction"]
+            d["direction"] = (
+                int(d["direction"]) if float(d["direction"]) in (1, -1) else d["direction"]
+            )
         if typ == "Indicator":
             lev = d.pop("level", 1)
             if lev != 1:
-                raise ValidationError(label, f"row {row} (iCode {code!r}), column 'Level'",
-                                      f"an indicator must be at level 1, not {lev}")
+                raise ValidationError(
+                    label,
+                    f"row {row} (iCode {code!r}), column 'Level'",
+                    f"an indicator must be at level 1, not {lev}",
+                )
             rows[("indicators", len(inds))] = row
             inds.append(d)
         else:
@@ -110,8 +115,13 @@ def framework_from_imeta(
             return f"row {row} (iCode {code!r}), column {IMETA_FIELDS.get(fld, fld)!r}"
         return "field " + ".".join(map(str, loc))
 
-    spec = {"name": name, "indicators": inds, "aggregates": aggs, "groups": groups,
-            "denominators": denoms}
+    spec = {
+        "name": name,
+        "indicators": inds,
+        "aggregates": aggs,
+        "groups": groups,
+        "denominators": denoms,
+    }
     return Framework.from_dict(spec, label, locator)
 
 

@@ -157,7 +157,8 @@ def prepare(
     missing = [c for c in codes if c not in df.columns]
     if missing:
         raise ValidationError(
-            label, f"column {missing[0]!r}",
+            label,
+            f"column {missing[0]!r}",
             f"indicator column(s) missing from the data: {', '.join(missing)}",
         )
     needed = list(framework.groups) + sorted(
@@ -166,8 +167,9 @@ def prepare(
     )
     for col in needed:
         if col not in df.columns:
-            raise ValidationError(label, f"column {col!r}",
-                                  "column named in the framework is missing from the data")
+            raise ValidationError(
+                label, f"column {col!r}", "column named in the framework is missing from the data"
+            )
     df = df.reset_index(drop=True)
     num_cols = codes + [c for c in needed if c not in framework.groups]
     for col in num_cols:
@@ -176,7 +178,8 @@ def prepare(
         if bad.any():
             i = int(np.nonzero(bad.to_numpy())[0][0])
             raise ValidationError(
-                label, f"row {i + 2} (uCode {df['uCode'].iloc[i]!r}), column {col!r}",
+                label,
+                f"row {i + 2} (uCode {df['uCode'].iloc[i]!r}), column {col!r}",
                 f"non-numeric value {df[col].iloc[i]!r}",
             )
         df[col] = conv.astype(np.float64)
@@ -186,8 +189,11 @@ def prepare(
     dup = df.duplicated(keys)
     if dup.any():
         i = int(np.nonzero(dup.to_numpy())[0][0])
-        raise ValidationError(label, f"row {i + 2} (uCode {df['uCode'].iloc[i]!r})",
-                              "duplicate unit code" + (" for this time" if has_time else ""))
+        raise ValidationError(
+            label,
+            f"row {i + 2} (uCode {df['uCode'].iloc[i]!r})",
+            "duplicate unit code" + (" for this time" if has_time else ""),
+        )
     panel: pd.DataFrame | None = None
     target: float | None = None
     if has_time:

@@ -197,8 +197,9 @@ class Tree:
             for i, c in enumerate(kids):
                 member[i, pos[str(parent_of[c])]] = True
             levels.append(Level(lev, here, kids, member))
-        return cls(elements, codes, [i.code for i in fw.indicators], aggs, level_of, parent_of,
-                   levels)
+        return cls(
+            elements, codes, [i.code for i in fw.indicators], aggs, level_of, parent_of, levels
+        )
 
     @property
     def max_level(self) -> int:

@@ -107,9 +107,7 @@ def panel_constant(cube: FloatArray, times: FloatArray) -> FloatArray:
     return np.where(ok, cube, carried)
 
 
-@register(
-    "impute", "panel_linear", aliases=("linear", "linear-constant"), needs=("panel",)
-)
+@register("impute", "panel_linear", aliases=("linear", "linear-constant"), needs=("panel",))
 def panel_linear(cube: FloatArray, times: FloatArray) -> FloatArray:
     """Linear interpolation in time between the unit's observations, constant beyond them."""
     ok = ~np.isnan(cube)

@@ -43,7 +43,9 @@ def n_zscore(x: FloatArray, *, m_sd: Pair = (0.0, 1.0)) -> FloatArray:
 
 
 @register("normalise", "scaled", aliases=("n_scaled",))
-def n_scaled(x: FloatArray, *, npara: Pair = (0.0, 100.0), scale_factor: float = 100.0) -> FloatArray:
+def n_scaled(
+    x: FloatArray, *, npara: Pair = (0.0, 100.0), scale_factor: float = 100.0
+) -> FloatArray:
     """``(x - npara[0]) / (npara[1] - npara[0]) * scale_factor`` (fixed bounds)."""
     p = _col(npara)
     return (x - p[0]) / (p[1] - p[0]) * scale_factor
@@ -69,9 +71,7 @@ def n_dist2ref(x: FloatArray, *, iref: int, cap_max: bool = False) -> FloatArray
 
 
 @register("normalise", "dist2targ", aliases=("n_dist2targ", "distance_to_target"))
-def n_dist2targ(
-    x: FloatArray, *, targ: float | FloatArray, cap_max: bool = False
-) -> FloatArray:
+def n_dist2targ(x: FloatArray, *, targ: float | FloatArray, cap_max: bool = False) -> FloatArray:
     """``(x - min) / (target - min)``; the target is direction-adjusted by the frame layer."""
     minx = nanmin(x)[..., None, :]
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -63,7 +63,10 @@ def no_flags() -> pd.DataFrame:
 
 
 def flags_from_mask(
-    mask: npt.NDArray[np.bool_] | npt.NDArray[Any], index: pd.Index, columns: list[str], step: str,
+    mask: npt.NDArray[np.bool_] | npt.NDArray[Any],
+    index: pd.Index,
+    columns: list[str],
+    step: str,
     text: str | npt.NDArray[Any],
 ) -> pd.DataFrame:
     """Long flag table from a boolean mask (and a constant text or an array of texts)."""
@@ -107,8 +110,9 @@ def _check_codes(ctx: Context, step: Step) -> None:
             )
 
 
-def _call(ctx: Context, step: Step, method: Method, codes: list[str], *args: Any,
-          **kwargs: Any) -> Any:
+def _call(
+    ctx: Context, step: Step, method: Method, codes: list[str], *args: Any, **kwargs: Any
+) -> Any:
     try:
         return method.func(*args, **kwargs)
     except (ComputationError, TypeError, ValueError) as exc:
@@ -134,8 +138,9 @@ def run_denominate(step: Step, st: State, ctx: Context) -> StepResult:
         if den is None:
             continue
         if code not in data.columns:
-            raise ValidationError(ctx.label, f"step denominate.params.by.{code}",
-                                  f"unknown indicator {code!r}")
+            raise ValidationError(
+                ctx.label, f"step denominate.params.by.{code}", f"unknown indicator {code!r}"
+            )
         if den not in st.units.columns:
             raise ValidationError(
                 ctx.label,
@@ -148,13 +153,24 @@ def run_denominate(step: Step, st: State, ctx: Context) -> StepResult:
         d = st.units[den].to_numpy(dtype=np.float64) / float(scale.get(code, 1.0))
         x = data[code].to_numpy(dtype=np.float64)
         data[code] = _call(ctx, step, m, [code], x, d, **fp)
-        flags.append(flags_from_mask(~np.isnan(x)[:, None], data.index, [code], "denominate",
-                                     f"denominated:{m.name}:{den}"))
+        flags.append(
+            flags_from_mask(
+                ~np.isnan(x)[:, None],
+                data.index,
+                [code],
+                "denominate",
+                f"denominated:{m.name}:{den}",
+            )
+        )
         if panel is not None and den in panel.columns:
             dp = panel[den].to_numpy(dtype=np.float64) / float(scale.get(code, 1.0))
             panel[code] = m.func(panel[code].to_numpy(dtype=np.float64), dp, **fp)
-    return StepResult(step, replace(st, data=data, panel=panel), _concat(flags),
-                      {"denominators": {k: v for k, v in by.items() if v is not None}})
+    return StepResult(
+        step,
+        replace(st, data=data, panel=panel),
+        _concat(flags),
+        {"denominators": {k: v for k, v in by.items() if v is not None}},
+    )
 
 
 # ------------------------------------------------------------------------------ impute
@@ -183,7 +199,8 @@ def run_impute(step: Step, st: State, ctx: Context) -> StepResult:
             time_col = str(params.get("time_col", "Time"))
             if st.panel is None or st.panel[time_col].nunique() < 2:
                 raise ValidationError(
-                    ctx.label, f"step impute ({m.name})",
+                    ctx.label,
+                    f"step impute ({m.name})",
                     f"panel imputation needs unit data with a {time_col!r} column holding "
                     "at least two time points",
                 )
@@ -196,7 +213,8 @@ def run_impute(step: Step, st: State, ctx: Context) -> StepResult:
             group = params.get("group")
             if group is None or group not in st.units.columns:
                 raise ValidationError(
-                    ctx.label, f"step impute ({m.name}).params.group",
+                    ctx.label,
+                    f"step impute ({m.name}).params.group",
                     f"group imputation needs 'group' naming a unit group column; got {group!r}"
                     f" (available: {', '.join(map(str, st.units.columns))})",
                 )
@@ -211,8 +229,11 @@ def run_impute(step: Step, st: State, ctx: Context) -> StepResult:
                 f"{ctx.label}: step impute, method {m.name!r} changed non-missing values"
             )
         data[cols] = y
-        flags.append(flags_from_mask(np.isnan(x) & ~np.isnan(y), data.index, cols, "impute",
-                                     f"imputed:{m.name}"))
+        flags.append(
+            flags_from_mask(
+                np.isnan(x) & ~np.isnan(y), data.index, cols, "impute", f"imputed:{m.name}"
+            )
+        )
     after = data[codes].to_numpy(dtype=np.float64)
     details = {
         "n_missing_before": int(np.isnan(before).sum()),
@@ -230,8 +251,9 @@ def run_screen(step: Step, st: State, ctx: Context) -> StepResult:
     force = step.params.get("force", {}) or {}
     for code, inc in force.items():
         if code not in st.data.index:
-            raise ValidationError(ctx.label, f"step screen.params.force.{code}",
-                                  f"unknown unit code {code!r}")
+            raise ValidationError(
+                ctx.label, f"step screen.params.force.{code}", f"unknown unit code {code!r}"
+            )
         keep[st.data.index.get_loc(code)] = bool(inc)
     removed = [str(u) for u in st.data.index[~keep]]
     data = st.data.loc[keep]
@@ -294,13 +316,19 @@ def run_normalise(step: Step, st: State, ctx: Context) -> StepResult:
         x = data[cols].to_numpy(dtype=np.float64) * d
         if "targ" in _signature(m):
             tg = params.get("target")
-            targ = np.full(len(cols), float(tg)) if tg is not None else np.array(
-                _framework_param(ctx, step, cols, "target"), dtype=np.float64)
+            targ = (
+                np.full(len(cols), float(tg))
+                if tg is not None
+                else np.array(_framework_param(ctx, step, cols, "target"), dtype=np.float64)
+            )
             fp["targ"] = targ * d
         if "gposts" in _signature(m):
             gp = params.get("goalposts")
-            g = np.array([gp] * len(cols), dtype=np.float64) if gp is not None else np.array(
-                _framework_param(ctx, step, cols, "goalposts"), dtype=np.float64)
+            g = (
+                np.array([gp] * len(cols), dtype=np.float64)
+                if gp is not None
+                else np.array(_framework_param(ctx, step, cols, "goalposts"), dtype=np.float64)
+            )
             lo = np.where(d < 0, -g[:, 1], g[:, 0])
             hi = np.where(d < 0, -g[:, 0], g[:, 1])
             fp["gposts"] = np.vstack([lo, hi])
@@ -308,7 +336,8 @@ def run_normalise(step: Step, st: State, ctx: Context) -> StepResult:
             ref = params.get("ref")
             if ref not in data.index:
                 raise ValidationError(
-                    ctx.label, f"step normalise ({m.name}).params.ref",
+                    ctx.label,
+                    f"step normalise ({m.name}).params.ref",
                     f"reference unit {ref!r} is not among the units",
                 )
             fp["iref"] = int(data.index.get_loc(ref))
@@ -382,13 +411,15 @@ def run_aggregate(step: Step, st: State, ctx: Context) -> StepResult:
     for code in step.overrides:
         if code not in tree.aggregates:
             raise ValidationError(
-                ctx.label, f"step aggregate.overrides.{code}",
+                ctx.label,
+                f"step aggregate.overrides.{code}",
                 f"{code!r} is not an aggregate of the framework",
             )
     for lev in step.levels:
         if lev not in [lv.level for lv in tree.levels]:
             raise ValidationError(
-                ctx.label, f"step aggregate.levels.{lev}",
+                ctx.label,
+                f"step aggregate.levels.{lev}",
                 f"no aggregation level {lev}; levels are "
                 f"{', '.join(str(lv.level) for lv in tree.levels)}",
             )

@@ -158,7 +158,9 @@ class Recipe(BaseModel):
                 return s
         return None
 
-    def with_changes(self, changes: Mapping[str, Mapping[str, Any]], label: str = "changes") -> Recipe:
+    def with_changes(
+        self, changes: Mapping[str, Mapping[str, Any]], label: str = "changes"
+    ) -> Recipe:
         """A new recipe with some steps changed, e.g. ``{"normalise": {"method": "n_prank"}}``.
 
         A change is merged into the step: ``params`` are updated key by key unless the method
@@ -269,8 +271,10 @@ def check_recipe(rec: Recipe, label: str) -> None:
         raise ValidationError(
             label, f"field steps[{names.index('aggregate')}]", "aggregate must be the last step"
         )
-    if "weight" in names and "aggregate" in names and names.index("weight") > names.index(
-        "aggregate"
+    if (
+        "weight" in names
+        and "aggregate" in names
+        and names.index("weight") > names.index("aggregate")
     ):
         raise ValidationError(
             label, f"field steps[{names.index('weight')}]", "weight must come before aggregate"

@@ -73,7 +73,7 @@ class Registry:
         def deco(func: F) -> F:
             names = self._names[kind]
             for n in (name, *aliases):
-                if n in names and not replace and names[n] != name:
+                if n in names and not replace:
                     raise ValueError(f"{kind} method name {n!r} is already registered")
             doc = (func.__doc__ or "").strip().split("\n")[0]
             self._methods[kind][name] = Method(kind, name, func, aliases, frozenset(needs), doc)
