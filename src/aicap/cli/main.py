@@ -193,8 +193,8 @@ def explain_cmd(
         title=f"{rec['country']} ({rec['iso3']}), {rec['indicator_name']}, {rec['year']}",
         show_header=False,
     )
-    table.add_column("field", style="bold")
-    table.add_column("value")
+    table.add_column("field", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")
     for key in (
         "value",
         "unit",

@@ -19,6 +19,7 @@ import hashlib
 import inspect
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -107,7 +108,15 @@ def _fingerprint(files: dict[str, bytes], module: ModuleType, source_id: str, ex
     return h.hexdigest()
 
 
-def _retrieved(folder: Path, files: dict[str, bytes]) -> str:
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _retrieved(info: SourceInfo, folder: Path, files: dict[str, bytes]) -> str:
+    """The snapshot's date: the last ISO date its vintage names (upstream commit or
+    retrieval), else the files' modification date."""
+    dates = _ISO_DATE.findall(info.vintage)
+    if dates:
+        return str(max(dates))
     mtimes = [(folder / p).stat().st_mtime for p in files]
     return datetime.fromtimestamp(max(mtimes), tz=UTC).date().isoformat() if mtimes else ""
 
@@ -397,7 +406,7 @@ def ingest(
                 report.unchanged.append(info.id)
                 notify(info.id, "unchanged")
                 continue
-            staged.append(_Staged(folder, info, fp, files, _retrieved(folder.path, files)))
+            staged.append(_Staged(folder, info, fp, files, _retrieved(info, folder.path, files)))
         if not staged:
             report.seconds = time.perf_counter() - t0
             return report
