@@ -42,8 +42,11 @@ def read_table(
 ) -> pd.DataFrame:
     """Decode and read a CSV file (:func:`read_csv_text`), also rejecting a header that names
     a column twice (the columns would be ambiguous)."""
+    text = decode_text(data, file=file, encoding=encoding)
+    if not text.strip():
+        raise SourceError("file is empty", file=file)
     frame = read_csv_text(
-        decode_text(data, file=file, encoding=encoding),
+        text,
         file=file,
         required=required,
         delimiter=delimiter,
@@ -62,7 +65,7 @@ def check_names(frame: pd.DataFrame, column: str, *, file: str) -> None:
             raise SourceError("empty country name", file=file, row=int(line), column=column)
         for ch in text:
             cat = unicodedata.category(ch)
-            if cat[0] in "LMN" or ch == " " or ch in _NAME_PUNCT:
+            if cat[0] in "LM" or cat == "Nd" or ch == " " or ch in _NAME_PUNCT:
                 continue
             raise SourceError(
                 f"unexpected character {ch!r} in a country name (wrong encoding?)",
