@@ -85,6 +85,11 @@ def flags_from_mask(
     )
 
 
+def _with(data: pd.DataFrame, arr: FloatArray) -> pd.DataFrame:
+    """A stage like ``data`` holding ``arr`` (one block, built once)."""
+    return pd.DataFrame(arr, index=data.index, columns=data.columns)
+
+
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     frames = [f for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else no_flags()
@@ -131,13 +136,14 @@ def run_denominate(step: Step, st: State, ctx: Context) -> StepResult:
     by.update(step.params.get("by", {}) or {})
     scale = {i.code: i.denominator_scale for i in ctx.framework.indicators}
     scale.update(step.params.get("scale", {}) or {})
-    data = st.data.copy()
+    arr = st.data.to_numpy(dtype=np.float64, copy=True)
+    col = {c: j for j, c in enumerate(st.data.columns)}
     panel = st.panel.copy() if st.panel is not None else None
     flags: list[pd.DataFrame] = []
     for code, den in by.items():
         if den is None:
             continue
-        if code not in data.columns:
+        if code not in col:
             raise ValidationError(
                 ctx.label, f"step denominate.params.by.{code}", f"unknown indicator {code!r}"
             )
@@ -151,12 +157,12 @@ def run_denominate(step: Step, st: State, ctx: Context) -> StepResult:
         m = _method(ctx, step, name, code)
         fp = _func_params(m, params)
         d = st.units[den].to_numpy(dtype=np.float64) / float(scale.get(code, 1.0))
-        x = data[code].to_numpy(dtype=np.float64)
-        data[code] = _call(ctx, step, m, [code], x, d, **fp)
+        x = arr[:, col[code]].copy()
+        arr[:, col[code]] = _call(ctx, step, m, [code], x, d, **fp)
         flags.append(
             flags_from_mask(
                 ~np.isnan(x)[:, None],
-                data.index,
+                st.data.index,
                 [code],
                 "denominate",
                 f"denominated:{m.name}:{den}",
@@ -167,7 +173,7 @@ def run_denominate(step: Step, st: State, ctx: Context) -> StepResult:
             panel[code] = m.func(panel[code].to_numpy(dtype=np.float64), dp, **fp)
     return StepResult(
         step,
-        replace(st, data=data, panel=panel),
+        replace(st, data=_with(st.data, arr), panel=panel),
         _concat(flags),
         {"denominators": {k: v for k, v in by.items() if v is not None}},
     )
@@ -187,14 +193,17 @@ def _panel_cube(st: State, codes: list[str], time_col: str) -> tuple[FloatArray,
 def run_impute(step: Step, st: State, ctx: Context) -> StepResult:
     _check_codes(ctx, step)
     codes = [c for c in ctx.tree.indicators if c in st.data.columns]
-    data = st.data.copy()
-    before = st.data[codes].to_numpy(dtype=np.float64)
+    data = st.data
+    arr = st.data.to_numpy(dtype=np.float64, copy=True)
+    col = {c: j for j, c in enumerate(st.data.columns)}
+    before = arr.copy()
     panel = st.panel
     flags: list[pd.DataFrame] = []
     for name, params, cols in step.groups(codes):
         m = _method(ctx, step, name, cols[0])
         fp = _func_params(m, params)
-        x = data[cols].to_numpy(dtype=np.float64)
+        idx = [col[c] for c in cols]
+        x = arr[:, idx]
         if "panel" in m.needs:
             time_col = str(params.get("time_col", "Time"))
             if st.panel is None or st.panel[time_col].nunique() < 2:
@@ -228,13 +237,14 @@ def run_impute(step: Step, st: State, ctx: Context) -> StepResult:
             raise ComputationError(
                 f"{ctx.label}: step impute, method {m.name!r} changed non-missing values"
             )
-        data[cols] = y
+        arr[:, idx] = y
         flags.append(
             flags_from_mask(
                 np.isnan(x) & ~np.isnan(y), data.index, cols, "impute", f"imputed:{m.name}"
             )
         )
-    after = data[codes].to_numpy(dtype=np.float64)
+    after = arr
+    data = _with(st.data, arr)
     details = {
         "n_missing_before": int(np.isnan(before).sum()),
         "n_missing_after": int(np.isnan(after).sum()),
@@ -267,7 +277,9 @@ def run_screen(step: Step, st: State, ctx: Context) -> StepResult:
 def run_treat(step: Step, st: State, ctx: Context) -> StepResult:
     _check_codes(ctx, step)
     codes = [c for c in ctx.tree.indicators if c in st.data.columns]
-    data = st.data.copy()
+    data = st.data
+    arr = st.data.to_numpy(dtype=np.float64, copy=True)
+    col = {c: j for j, c in enumerate(st.data.columns)}
     flags: list[pd.DataFrame] = []
     treated: dict[str, str] = {}
     for name, params, cols in step.groups(codes):
@@ -275,15 +287,16 @@ def run_treat(step: Step, st: State, ctx: Context) -> StepResult:
         f2 = params.get("f2")
         if isinstance(f2, str) and f2 != "none":
             _method(ctx, step, f2, cols[0])
-        x = data[cols].to_numpy(dtype=np.float64)
-        y, fl = _call(ctx, step, m, cols, x, **_func_params(m, params))
-        data[cols] = np.asarray(y, dtype=np.float64)
+        idx = [col[c] for c in cols]
+        y, fl = _call(ctx, step, m, cols, arr[:, idx], **_func_params(m, params))
+        arr[:, idx] = np.asarray(y, dtype=np.float64)
         fl = np.asarray(fl, dtype=object)
         flags.append(flags_from_mask(fl != "", data.index, cols, "treat", fl))
         for j, c in enumerate(cols):
             kinds = sorted({str(v).split("(")[0] for v in fl[:, j] if v != ""})
             if kinds:
                 treated[c] = "+".join(kinds)
+    data = _with(st.data, arr)
     return StepResult(step, replace(st, data=data), _concat(flags), {"treated": treated})
 
 
@@ -308,12 +321,15 @@ def run_normalise(step: Step, st: State, ctx: Context) -> StepResult:
     _check_codes(ctx, step)
     codes = [c for c in ctx.tree.indicators if c in st.data.columns]
     dirs = dict(zip(ctx.tree.indicators, ctx.tree.directions().tolist(), strict=True))
-    data = st.data.copy()
+    data = st.data
+    arr = st.data.to_numpy(dtype=np.float64, copy=True)
+    col = {c: j for j, c in enumerate(st.data.columns)}
     for name, params, cols in step.groups(codes):
         m = _method(ctx, step, name, cols[0])
         fp = _func_params(m, params)
         d = np.array([dirs[c] for c in cols])
-        x = data[cols].to_numpy(dtype=np.float64) * d
+        idx = [col[c] for c in cols]
+        x = arr[:, idx] * d
         if "targ" in _signature(m):
             tg = params.get("target")
             targ = (
@@ -341,8 +357,8 @@ def run_normalise(step: Step, st: State, ctx: Context) -> StepResult:
                     f"reference unit {ref!r} is not among the units",
                 )
             fp["iref"] = int(data.index.get_loc(ref))
-        data[cols] = np.asarray(_call(ctx, step, m, cols, x, **fp), dtype=np.float64)
-    return StepResult(step, replace(st, data=data), no_flags(), {})
+        arr[:, idx] = np.asarray(_call(ctx, step, m, cols, x, **fp), dtype=np.float64)
+    return StepResult(step, replace(st, data=_with(st.data, arr)), no_flags(), {})
 
 
 def _signature(m: Method) -> set[str]:
