@@ -69,7 +69,8 @@ class Composite:
         if f.empty:
             return pd.DataFrame("", index=pd.Index(units, name="uCode"), columns=codes)
         joined = f.groupby(["uCode", "iCode"], sort=False)["flag"].agg("; ".join)
-        wide = joined.unstack("iCode").reindex(index=units, columns=codes).fillna("")
+        wide = joined.unstack("iCode").reindex(index=units, columns=codes).astype(object)
+        wide = wide.where(wide.notna(), "")
         wide.index.name = "uCode"
         return wide.astype(str)
 
