@@ -48,8 +48,9 @@ def test_goalposts_truncate_and_scale() -> None:
 
 def test_distance_methods() -> None:
     x = np.array([[1.0], [3.0], [5.0]])
-    np.testing.assert_allclose(nm.n_dist2targ(x, targ=np.array([4.0]), cap_max=True)[:, 0],
-                               [0, 2 / 3, 1])
+    np.testing.assert_allclose(
+        nm.n_dist2targ(x, targ=np.array([4.0]), cap_max=True)[:, 0], [0, 2 / 3, 1]
+    )
     np.testing.assert_allclose(nm.n_dist2ref(x, iref=1)[:, 0], [0, 1, 2])
     np.testing.assert_allclose(nm.n_dist2max(x)[:, 0], [0, 0.5, 1])
     np.testing.assert_allclose(nm.n_fracmax(x)[:, 0], [0.2, 0.6, 1])
@@ -68,9 +69,15 @@ def test_means_match_scipy_per_group() -> None:
     w = _membership()
     for j, cols in enumerate([[0, 1], [2, 3]]):
         wj = w[cols, j]
-        np.testing.assert_allclose(ag.a_amean(x, w)[:, j], np.average(x[:, cols], axis=1, weights=wj))
-        np.testing.assert_allclose(ag.a_gmean(x, w)[:, j], sps.gmean(x[:, cols], axis=1, weights=wj))
-        np.testing.assert_allclose(ag.a_hmean(x, w)[:, j], sps.hmean(x[:, cols], axis=1, weights=wj))
+        np.testing.assert_allclose(
+            ag.a_amean(x, w)[:, j], np.average(x[:, cols], axis=1, weights=wj)
+        )
+        np.testing.assert_allclose(
+            ag.a_gmean(x, w)[:, j], sps.gmean(x[:, cols], axis=1, weights=wj)
+        )
+        np.testing.assert_allclose(
+            ag.a_hmean(x, w)[:, j], sps.hmean(x[:, cols], axis=1, weights=wj)
+        )
         np.testing.assert_allclose(
             ag.a_genmean(x, w, p=2)[:, j],
             sps.pmean(x[:, cols], 2, axis=1, weights=wj),
@@ -101,7 +108,9 @@ def test_copeland_matches_loop_definition() -> None:
         orm = np.zeros((n, n))
         for a in range(n):
             for b in range(a + 1, n):
-                orm[a, b] = wj[x[a, cols] > x[b, cols]].sum() + wj[x[a, cols] == x[b, cols]].sum() / 2
+                orm[a, b] = (
+                    wj[x[a, cols] > x[b, cols]].sum() + wj[x[a, cols] == x[b, cols]].sum() / 2
+                )
                 orm[b, a] = 1 - orm[a, b]
         s = np.where(orm > 0.5, 1, np.where(orm < 0.5, -1, 0))
         np.fill_diagonal(s, 0)
@@ -149,7 +158,7 @@ def test_multivariate_imputers_fill_only_missing(fn: object) -> None:
 
 def test_winsorise_stops_at_winmax_and_records_points() -> None:
     x = np.r_[np.arange(20.0), 1000.0, 2000.0, 3000.0][:, None]
-    y, imax, imin, nwin = tr.winsorise_columns(x, winmax=5)
+    y, imax, _imin, nwin = tr.winsorise_columns(x, winmax=5)
     assert nwin[0] <= 5 and imax.sum() == nwin[0]
     assert y.max() < 3000 and (y[~imax] == x[~imax]).all()
 

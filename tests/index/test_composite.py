@@ -81,11 +81,19 @@ def test_replay_is_identical(asem: Composite) -> None:
 
 
 def test_compare_scores_and_ranks(asem: Composite) -> None:
-    other = asem.rebuild({"aggregate": {"method": "a_gmean"}, "normalise": {"params": {
-        "l_u": [1, 100]}}})
+    other = asem.rebuild(
+        {"aggregate": {"method": "a_gmean"}, "normalise": {"params": {"l_u": [1, 100]}}}
+    )
     cmp = compare(asem, other)
-    assert list(cmp.columns) == ["score_a", "score_b", "rank_a", "rank_b", "score_change",
-                                 "rank_change", "abs_rank_change"]
+    assert list(cmp.columns) == [
+        "score_a",
+        "score_b",
+        "rank_a",
+        "rank_b",
+        "score_change",
+        "rank_change",
+        "abs_rank_change",
+    ]
     assert len(cmp) == 51
     assert (cmp["score_b"] <= cmp["score_a"] + 1.0).all()  # geometric <= arithmetic (+ shift)
     assert cmp["abs_rank_change"].sum() > 0
@@ -163,10 +171,14 @@ steps:
 
 def test_screen_removes_units_and_flags_them(tiny: tuple[Framework, pd.DataFrame]) -> None:
     fw, data = tiny
-    comp = build(fw, data, recipe("""
+    comp = build(
+        fw,
+        data,
+        recipe("""
 steps:
   - {step: screen, method: byNA, params: {dat_thresh: 0.8, force: {U2: true}}}
-"""))
+"""),
+    )
     assert list(comp.stages["screened"].index) == ["U1", "U2", "U3", "U5"]
     assert comp.details("screen")["removed_units"] == ["U4"]
     assert set(comp.flags.query("uCode == 'U4'")["flag"]) == {"excluded:screen"}
@@ -184,8 +196,15 @@ steps:
     eq = build(fw, data, recipe(base.replace("WEIGHT", "{step: weight, method: equal}")))
     norm = eq.stages["normalised"]
     np.testing.assert_allclose(eq.scores["P"], (norm["a"] + norm["b"]) / 2)
-    ex = build(fw, data, recipe(base.replace(
-        "WEIGHT", "{step: weight, method: explicit, params: {weights: {a: 0, Q: 1}}}")))
+    ex = build(
+        fw,
+        data,
+        recipe(
+            base.replace(
+                "WEIGHT", "{step: weight, method: explicit, params: {weights: {a: 0, Q: 1}}}"
+            )
+        ),
+    )
     np.testing.assert_allclose(ex.scores["P"], norm["b"])
     eff = ex.weights_table().set_index("iCode")["EffWeight"]
     assert eff["a"] == 0 and eff["b"] == pytest.approx(0.5) and eff["c"] == pytest.approx(0.25)
@@ -212,8 +231,9 @@ def test_panel_imputation_through_the_frame(tiny: tuple[Framework, pd.DataFrame]
 
 def test_knn_imputation_through_the_frame() -> None:
     fw, data = synthetic(60, 12, (3, 1), missing=0.1, seed=3)
-    comp = build(fw, data, recipe("steps:\n  - {step: impute, method: knn, params: "
-                                  "{n_neighbors: 3}}\n"))
+    comp = build(
+        fw, data, recipe("steps:\n  - {step: impute, method: knn, params: {n_neighbors: 3}}\n")
+    )
     assert not comp.stages["imputed"].isna().any().any()
     assert set(comp.flags["flag"]) == {"imputed:knn"}
 
@@ -227,12 +247,19 @@ def test_data_errors_name_row_and_column(tiny: tuple[Framework, pd.DataFrame]) -
     with pytest.raises(ValidationError, match=r"iData.csv: row 4 \(uCode 'U3'\), column 'b'"):
         build(fw, bad, recipe(FULL), "iData.csv")
     dup = data.assign(uCode=["U1", "U1", "U3", "U4", "U5"])
-    with pytest.raises(ValidationError, match="row 3 .*duplicate unit code"):
+    with pytest.raises(ValidationError, match=r"row 3 .*duplicate unit code"):
         build(fw, dup, recipe(FULL), "iData.csv")
     with pytest.raises(ValidationError, match="unknown element code 'zz'"):
-        build(fw, data, recipe(FULL.replace("{step: treat, method: default, params: {winmax: 1}}",
-                                            "{step: treat, method: default, overrides: {zz: "
-                                            "{method: none}}}")))
+        build(
+            fw,
+            data,
+            recipe(
+                FULL.replace(
+                    "{step: treat, method: default, params: {winmax: 1}}",
+                    "{step: treat, method: default, overrides: {zz: {method: none}}}",
+                )
+            ),
+        )
     with pytest.raises(ValidationError, match="needs a 'target'"):
         fw2 = Framework.from_yaml(FW.replace(", target: 9", ""), "t.yaml")
         build(fw2, data, recipe("steps:\n  - {step: normalise, method: n_dist2targ}\n"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import EGDI, REPO
 
 from aicap.index import Framework, Recipe, build
+from conftest import EGDI, REPO
 
 pytestmark = [
     pytest.mark.slow,
@@ -54,8 +54,7 @@ def test_egdi_matches_published_within_component_precision(
     assert abs(diff.mean()) < 3e-6
     exact = int((np.round(ours["EGDI"], 5) == pub["E_Index"]).sum())
     assert exact >= 40  # measured: 40 of 193 agree to all 5 published decimals
-    unequal = (0.4 * pub["Online_Service"] + 0.3 * pub["Human_Capital"]
-               + 0.3 * pub["Tele_Infra"])
+    unequal = 0.4 * pub["Online_Service"] + 0.3 * pub["Human_Capital"] + 0.3 * pub["Tele_Infra"]
     assert (unequal - pub["E_Index"]).abs().max() > 1e-3
 
 

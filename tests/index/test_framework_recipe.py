@@ -36,18 +36,32 @@ def test_valid_framework_levels_and_tree() -> None:
 @pytest.mark.parametrize(
     ("text", "where", "rule"),
     [
-        (FW.replace("- {code: c, parent: Q}", "- {code: c, parent: P}"), "aggregates[1]",
-         "has no children"),
-        (FW.replace("{code: P, parent: Top}", "{code: P, parent: Nope}"), "aggregates[0]",
-         "missing parent 'Nope'"),
+        (
+            FW.replace("- {code: c, parent: Q}", "- {code: c, parent: P}"),
+            "aggregates[1]",
+            "has no children",
+        ),
+        (
+            FW.replace("{code: P, parent: Top}", "{code: P, parent: Nope}"),
+            "aggregates[0]",
+            "missing parent 'Nope'",
+        ),
         (FW.replace("weight: 2", "weight: -1"), "indicators[0]", "non-positive weight"),
         (FW.replace("weight: 2", "weight: 0"), "weight", "non-positive weight"),
         (FW.replace("direction: -1", "direction: 2"), "direction", "Input should be"),
-        (FW.replace("{code: P, parent: Top}", "{code: P, parent: Q}").replace(
-            "{code: Q, parent: Top}", "{code: Q, parent: P}"), "parent", "cycle in parents"),
+        (
+            FW.replace("{code: P, parent: Top}", "{code: P, parent: Q}").replace(
+                "{code: Q, parent: Top}", "{code: Q, parent: P}"
+            ),
+            "parent",
+            "cycle in parents",
+        ),
         (FW.replace("code: b,", "code: a,"), "indicators[1]", "duplicate code 'a'"),
-        (FW.replace("{code: c, parent: Q}", "{code: c, parent: a}"), "indicators[2]",
-         "is an indicator"),
+        (
+            FW.replace("{code: c, parent: Q}", "{code: c, parent: a}"),
+            "indicators[2]",
+            "is an indicator",
+        ),
     ],
 )
 def test_framework_errors_name_file_field_and_rule(text: str, where: str, rule: str) -> None:
@@ -117,7 +131,7 @@ def test_unknown_parameter_and_bad_order() -> None:
     bad = "steps:\n  - {step: aggregate, method: a_amean}\n  - {step: impute, method: i_mean}\n"
     with pytest.raises(ValidationError, match="aggregate must be the last step"):
         Recipe.from_yaml(bad, "r.yaml")
-    with pytest.raises(ValidationError, match="r.yaml: field steps.0. .impute..stepp"):
+    with pytest.raises(ValidationError, match=r"r.yaml: field steps.0. .impute..stepp"):
         Recipe.from_yaml("steps:\n  - {step: impute, method: i_mean, stepp: 1}\n", "r.yaml")
 
 
@@ -134,8 +148,19 @@ def test_with_changes_merges_and_resets_params() -> None:
 
 def test_every_coinr_name_is_registered() -> None:
     coinr = {
-        "normalise": ["n_minmax", "n_zscore", "n_goalposts", "n_rank", "n_borda", "n_prank",
-                      "n_fracmax", "n_dist2max", "n_dist2ref", "n_dist2targ", "n_scaled"],
+        "normalise": [
+            "n_minmax",
+            "n_zscore",
+            "n_goalposts",
+            "n_rank",
+            "n_borda",
+            "n_prank",
+            "n_fracmax",
+            "n_dist2max",
+            "n_dist2ref",
+            "n_dist2targ",
+            "n_scaled",
+        ],
         "aggregate": ["a_amean", "a_gmean", "a_hmean", "a_genmean", "a_copeland"],
         "impute": ["i_mean", "i_median", "i_mean_grp", "i_median_grp", "impute_panel"],
         "treat": ["winsorise", "log_CT", "log_CT_orig", "log_CT_plus", "log_GII", "boxcox"],
@@ -152,8 +177,9 @@ def test_user_method_joins_registry() -> None:
     def cuberoot(x: np.ndarray, *, scale: float = 1.0) -> np.ndarray:
         return np.asarray(np.cbrt(x) * scale)
 
-    rec = Recipe.from_yaml(RECIPE.replace("n_minmax", "n_test_cuberoot").replace(
-        "l_u: [0, 100]", "scale: 2"), "r.yaml")
+    rec = Recipe.from_yaml(
+        RECIPE.replace("n_minmax", "n_test_cuberoot").replace("l_u: [0, 100]", "scale: 2"), "r.yaml"
+    )
     assert REGISTRY.get("normalise", rec.steps[1].method).func is cuberoot
     with pytest.raises(ValueError, match="already registered"):
         register("normalise", "minmax")(cuberoot)

@@ -253,7 +253,8 @@ def _levels(fw: Framework) -> dict[str, int]:
     """Level of each element: given, or the height of the aggregate above its children."""
     level_of: dict[str, int] = {i.code: 1 for i in fw.indicators}
     kids: dict[str, list[str]] = {}
-    for e in (*fw.indicators, *fw.aggregates):
+    elems: list[Indicator | Aggregate] = [*fw.indicators, *fw.aggregates]
+    for e in elems:
         if e.parent is not None:
             kids.setdefault(e.parent, []).append(e.code)
     given = {a.code: a.level for a in fw.aggregates}
@@ -281,7 +282,9 @@ def check_framework(fw: Framework, label: str, locator: Locator | None = None) -
         return f"field {kind}[{idx}] (code {code!r}).{field}"
 
     seen: dict[str, str] = {}
-    entries = [("indicators", k, e) for k, e in enumerate(fw.indicators)]
+    entries: list[tuple[str, int, Indicator | Aggregate]] = [
+        ("indicators", k, e) for k, e in enumerate(fw.indicators)
+    ]
     entries += [("aggregates", k, e) for k, e in enumerate(fw.aggregates)]
     if not fw.indicators:
         raise ValidationError(label, "field indicators", "a framework needs at least 1 indicator")

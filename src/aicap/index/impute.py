@@ -139,7 +139,7 @@ def i_knn(x: FloatArray, *, n_neighbors: int = 5, normalise_first: bool = True) 
     xs, lo, span = _scale(x) if normalise_first else (x, np.zeros(x.shape[1]), np.ones(x.shape[1]))
     imp = KNNImputer(n_neighbors=n_neighbors, keep_empty_features=True)
     out = np.asarray(imp.fit_transform(xs), dtype=np.float64) * span + lo
-    out[np.isnan(x).all(axis=0)[None, :].repeat(x.shape[0], axis=0)] = np.nan
+    out[:, np.asarray(np.isnan(x).all(axis=0))] = np.nan
     return _fill(x, out)
 
 
@@ -154,5 +154,5 @@ def i_iterative(
     xs, lo, span = _scale(x) if normalise_first else (x, np.zeros(x.shape[1]), np.ones(x.shape[1]))
     imp = IterativeImputer(max_iter=max_iter, random_state=random_state, keep_empty_features=True)
     out = np.asarray(imp.fit_transform(xs), dtype=np.float64) * span + lo
-    out[np.isnan(x).all(axis=0)[None, :].repeat(x.shape[0], axis=0)] = np.nan
+    out[:, np.asarray(np.isnan(x).all(axis=0))] = np.nan
     return _fill(x, out)

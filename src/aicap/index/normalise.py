@@ -31,7 +31,7 @@ def n_minmax(x: FloatArray, *, l_u: Pair = (0.0, 100.0)) -> FloatArray:
     minx = nanmin(x)[..., None, :]
     maxx = nanmax(x)[..., None, :]
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (x - minx) / (maxx - minx) * (hi - lo) + lo
+        return np.asarray((x - minx) / (maxx - minx) * (hi - lo) + lo, dtype=np.float64)
 
 
 @register("normalise", "zscore", aliases=("n_zscore",))
@@ -39,7 +39,8 @@ def n_zscore(x: FloatArray, *, m_sd: Pair = (0.0, 1.0)) -> FloatArray:
     """z-score rescaled to mean ``m_sd[0]`` and standard deviation ``m_sd[1]`` (sample sd)."""
     msd = _col(m_sd)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (x - nanmean(x)[..., None, :]) / nanstd(x)[..., None, :] * msd[1] + msd[0]
+        z = (x - nanmean(x)[..., None, :]) / nanstd(x)[..., None, :]
+        return np.asarray(z * msd[1] + msd[0], dtype=np.float64)
 
 
 @register("normalise", "scaled", aliases=("n_scaled",))
@@ -48,7 +49,7 @@ def n_scaled(
 ) -> FloatArray:
     """``(x - npara[0]) / (npara[1] - npara[0]) * scale_factor`` (fixed bounds)."""
     p = _col(npara)
-    return (x - p[0]) / (p[1] - p[0]) * scale_factor
+    return np.asarray((x - p[0]) / (p[1] - p[0]) * scale_factor, dtype=np.float64)
 
 
 @register("normalise", "dist2max", aliases=("n_dist2max", "distance_to_max"))
@@ -103,7 +104,7 @@ def n_prank(x: FloatArray) -> FloatArray:
     """Percentile rank ``(rank - 1) / (n_available - 1)`` in [0, 1]."""
     n = (~np.isnan(x)).sum(axis=-2)[..., None, :]
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (rank_min(x) - 1) / (n - 1)
+        return np.asarray((rank_min(x) - 1) / (n - 1), dtype=np.float64)
 
 
 @register("normalise", "goalposts", aliases=("n_goalposts",))
@@ -117,7 +118,7 @@ def n_goalposts(
         y = (x - g[0]) / (g[1] - g[0])
     if trunc2posts:
         y = np.clip(y, 0.0, 1.0)
-    return y * scale
+    return np.asarray(y * scale, dtype=np.float64)
 
 
 @register("normalise", "none")

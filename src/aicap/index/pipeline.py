@@ -356,7 +356,7 @@ def run_normalise(step: Step, st: State, ctx: Context) -> StepResult:
                     f"step normalise ({m.name}).params.ref",
                     f"reference unit {ref!r} is not among the units",
                 )
-            fp["iref"] = int(data.index.get_loc(ref))
+            fp["iref"] = list(data.index).index(ref)
         arr[:, idx] = np.asarray(_call(ctx, step, m, cols, x, **fp), dtype=np.float64)
     return StepResult(step, replace(st, data=_with(st.data, arr)), no_flags(), {})
 

@@ -11,7 +11,7 @@ import copy
 import inspect
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import pydantic
 import yaml
@@ -143,7 +143,7 @@ class Recipe(BaseModel):
                     del s[key]
         if d["time"] is None:
             del d["time"]
-        return cast(dict[str, Any], d)
+        return d
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)

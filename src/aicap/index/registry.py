@@ -25,8 +25,8 @@ KINDS: tuple[str, ...] = get_args(Kind)
 
 CONVENTIONS: dict[str, str] = {
     "denominate": "f(x (..., n, k), d (..., n, k), **params) -> (..., n, k)",
-    "impute": "f(x (n, k), **params) -> (n, k); needs 'groups' -> groups= int codes (n,), -1 = none;"
-    " needs 'panel' -> f(cube (T, n, k), times (T,), **params) -> cube",
+    "impute": "f(x (n, k), **params) -> (n, k); needs 'groups' -> groups= int codes (n,),"
+    " -1 = none; needs 'panel' -> f(cube (T, n, k), times (T,), **params) -> cube",
     "screen": "f(x (n, k), **params) -> included bool (n,)",
     "treat": "f(x (n, k), **params) -> (treated (n, k), flags str (n, k))",
     "normalise": "f(x (..., n, k), **params) -> (..., n, k); direction already applied",

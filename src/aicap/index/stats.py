@@ -75,7 +75,7 @@ def nanmean(x: FloatArray, axis: int = -2) -> FloatArray:
     """Mean ignoring NaNs, NaN (without a warning) where a column is all NaN."""
     ok = ~np.isnan(x)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(ok, x, 0.0).sum(axis=axis) / ok.sum(axis=axis)
+        return np.asarray(np.where(ok, x, 0.0).sum(axis=axis) / ok.sum(axis=axis), dtype=np.float64)
 
 
 def nanstd(x: FloatArray, axis: int = -2) -> FloatArray:
@@ -85,16 +85,16 @@ def nanstd(x: FloatArray, axis: int = -2) -> FloatArray:
     m = nanmean(x, axis)
     d = np.where(ok, x - np.expand_dims(m, axis), 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.sqrt((d**2).sum(axis=axis) / (n - 1))
+        return np.asarray(np.sqrt((d**2).sum(axis=axis) / (n - 1)), dtype=np.float64)
 
 
 def nanmin(x: FloatArray, axis: int = -2) -> FloatArray:
-    return np.where(np.isnan(x), np.inf, x).min(axis=axis, initial=np.inf) + np.where(
-        np.isnan(x).all(axis=axis), np.nan, 0.0
-    )
+    """Minimum ignoring NaNs (NaN, without a warning, for an all-NaN column)."""
+    low = np.where(np.isnan(x), np.inf, x).min(axis=axis, initial=np.inf)
+    return np.asarray(low + np.where(np.isnan(x).all(axis=axis), np.nan, 0.0), dtype=np.float64)
 
 
 def nanmax(x: FloatArray, axis: int = -2) -> FloatArray:
-    return np.where(np.isnan(x), -np.inf, x).max(axis=axis, initial=-np.inf) + np.where(
-        np.isnan(x).all(axis=axis), np.nan, 0.0
-    )
+    """Maximum ignoring NaNs (NaN, without a warning, for an all-NaN column)."""
+    high = np.where(np.isnan(x), -np.inf, x).max(axis=axis, initial=-np.inf)
+    return np.asarray(high + np.where(np.isnan(x).all(axis=axis), np.nan, 0.0), dtype=np.float64)

@@ -43,8 +43,9 @@ def synthetic(
         {"name": "synthetic", "indicators": inds, "aggregates": aggs, "groups": ["region"]},
         "synthetic",
     )
-    x = rng.lognormal(mean=2.0, sigma=rng.uniform(0.2, 1.5, n_indicators),
-                      size=(n_units, n_indicators))
+    x = rng.lognormal(
+        mean=2.0, sigma=rng.uniform(0.2, 1.5, n_indicators), size=(n_units, n_indicators)
+    )
     x[rng.random(x.shape) < missing] = np.nan
     data = pd.DataFrame(x, columns=[i["code"] for i in inds])
     data.insert(0, "uCode", [f"U{u:03d}" for u in range(n_units)])

@@ -26,7 +26,7 @@ def _flags(shape: tuple[int, ...], mask: BoolArray | None = None, text: str = ""
     out = np.full(shape, "", dtype=object)
     if mask is not None:
         out[mask] = text
-    return out  # type: ignore[return-value]
+    return out
 
 
 def winsorise_columns(

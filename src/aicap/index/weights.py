@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
