@@ -165,7 +165,8 @@ class Harmoniser:
         """Harmonise raw observations (:data:`aicap.sources.base.RAW_COLUMNS`)."""
         entities = pd.unique(obs["entity"].astype("string").fillna(""))
         resolved = {str(e): self.resolve(str(e)) for e in entities}
-        kinds = obs["entity"].map(lambda e: resolved[str(e)][0])
+        entity = obs["entity"].astype("string").fillna("")
+        kinds = entity.map({e: kind for e, (kind, _) in resolved.items()})
         unknown = obs[kinds == "unknown"]
         if len(unknown):
             first = unknown.iloc[0]
@@ -181,7 +182,8 @@ class Harmoniser:
                 value=str(first["entity"]),
             )
         countries = obs[kinds == "country"].copy()
-        countries.insert(0, "iso3", countries["entity"].map(lambda e: resolved[str(e)][1]))
+        targets = {e: target for e, (_, target) in resolved.items()}
+        countries.insert(0, "iso3", entity[kinds == "country"].map(targets).astype("string"))
         countries = countries.drop(columns=["entity"])
         dup = countries.duplicated(["iso3", "year", "indicator"], keep=False)
         if bool(dup.any()):
@@ -196,7 +198,7 @@ class Harmoniser:
             )
         aggregates = obs[kinds == "aggregate"].copy()
         aggregates.insert(0, "code", aggregates["entity"].astype("string"))
-        aggregates.insert(1, "name", aggregates["entity"].map(lambda e: resolved[str(e)][1]))
+        aggregates.insert(1, "name", entity[kinds == "aggregate"].map(targets).astype("string"))
         aggregates = aggregates.drop(columns=["entity"])
         excluded = {e: r for e, (k, r) in resolved.items() if k == "excluded"}
         warnings = self._unused(resolved)

@@ -255,6 +255,14 @@ def _write(path: Path, staged: list[_Staged], report: IngestReport, started: dat
             con.execute("BEGIN TRANSACTION")
             for s in staged:
                 _write_source(con, s)
+            dup = con.execute(
+                "SELECT iso3, year, indicator, list(source_id) FROM observations "
+                "GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
+            ).fetchone()
+            if dup is not None:
+                raise SourceError(
+                    f"two observations for ({dup[0]}, {dup[1]}, {dup[2]}) from {dup[3]}"
+                )
             # indicator codes must be unique across publishers
             clash = con.execute(
                 "SELECT code, list(source_id) FROM indicators GROUP BY code HAVING count(*) > 1"

@@ -3,7 +3,7 @@ with another version is rebuilt from the snapshot on the next ingest."""
 
 from __future__ import annotations
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS meta (
@@ -55,8 +55,9 @@ DDL: tuple[str, ...] = (
         flags VARCHAR NOT NULL,
         source_id VARCHAR NOT NULL,
         file VARCHAR NOT NULL,
-        row INTEGER NOT NULL,
-        PRIMARY KEY (iso3, year, indicator)
+        row INTEGER NOT NULL
+        -- unique (iso3, year, indicator): checked at ingest (an ART index would make the
+        -- file ten times larger)
     )""",
     """CREATE TABLE IF NOT EXISTS aggregate_observations (
         code VARCHAR NOT NULL,
