@@ -1,0 +1,266 @@
+"""Statistical audit of a composite (COINr's ``get_stats``, ``get_corr_flags``,
+``get_cronbach``, ``get_PCA``, ``remove_elements``, ``get_str_weak``, ``get_eff_weights``)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from aicap.index.composite import Composite
+from aicap.index.pipeline import aggregate_tree
+from aicap.index.stats import kurt, rank_desc, skew
+from aicap.index.weights import pca_by_group
+
+
+def indicator_stats(
+    data: pd.DataFrame,
+    t_skew: float = 2.0,
+    t_kurt: float = 3.5,
+    t_avail: float = 0.65,
+    t_zero: float = 0.5,
+    t_unq: float = 0.5,
+) -> pd.DataFrame:
+    """Per column: min, max, mean, median, sd, skew, kurtosis, counts and COINr's flags
+    (``Flag.Avail``, ``Flag.NonZero``, ``Flag.Unique``: ``ok``/``LOW``; ``Flag.SkewKurt``:
+    ``ok``/``OUT``)."""
+    x = data.to_numpy(dtype=np.float64)
+    n = x.shape[0]
+    ok = ~np.isnan(x)
+    n_avail = ok.sum(axis=0)
+    nonzero = ((x != 0) & ok).sum(axis=0)
+    srt = np.sort(x, axis=0)  # NaNs last
+    new = np.vstack([np.ones((1, x.shape[1]), dtype=bool), srt[1:] != srt[:-1]]) & ~np.isnan(srt)
+    n_unique = new.sum(axis=0)
+    n_same = np.array(
+        [np.unique(col[~np.isnan(col)], return_counts=True)[1].max(initial=0) for col in x.T]
+    )
+    sk, kt = skew(x), kurt(x)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        out = pd.DataFrame(
+            {
+                "iCode": data.columns,
+                "Min": np.nanmin(np.where(ok, x, np.inf), axis=0),
+                "Max": np.nanmax(np.where(ok, x, -np.inf), axis=0),
+                "Mean": np.nanmean(x, axis=0),
+                "Median": np.nanmedian(x, axis=0),
+                "Std": np.nanstd(x, axis=0, ddof=1),
+                "Skew": sk,
+                "Kurt": kt,
+                "N.Avail": n_avail,
+                "N.NonZero": nonzero,
+                "N.Unique": n_unique,
+                "N.Same": n_same,
+                "Frc.Avail": n_avail / n,
+                "Frc.NonZero": nonzero / n_avail,
+                "Frc.Unique": n_unique / n_avail,
+                "Frc.Same": n_same / n_avail,
+            }
+        )
+    out["Flag.Avail"] = np.where(out["Frc.Avail"] >= t_avail, "ok", "LOW")
+    out["Flag.NonZero"] = np.where(nonzero / n >= t_zero, "ok", "LOW")
+    out["Flag.Unique"] = np.where(n_unique / n >= t_unq, "ok", "LOW")
+    out["Flag.SkewKurt"] = np.where((np.abs(sk) > t_skew) & (kt > t_kurt), "OUT", "ok")
+    return out.reset_index(drop=True)
+
+
+def _corr(a: pd.DataFrame, b: pd.DataFrame, method: str = "pearson") -> pd.DataFrame:
+    joined = pd.concat([a.add_prefix("a:"), b.add_prefix("b:")], axis=1)
+    c = joined.corr(method=method)  # pairwise complete observations
+    out = c.loc[[f"a:{x}" for x in a.columns], [f"b:{x}" for x in b.columns]]
+    out.index = pd.Index(list(a.columns))
+    out.columns = pd.Index(list(b.columns))
+    return out
+
+
+def correlations(
+    comp: Composite,
+    stage: str = "aggregated",
+    level_a: int = 1,
+    level_b: int | None = None,
+    method: str = "pearson",
+) -> pd.DataFrame:
+    """Correlation matrix between the elements at ``level_a`` and ``level_b`` of a stage."""
+    t = comp.framework.tree
+    data = comp.stage(stage)
+    lev_b = level_a if level_b is None else level_b
+    ca = [c for c in t.codes if t.level_of[c] == level_a and c in data.columns]
+    cb = [c for c in t.codes if t.level_of[c] == lev_b and c in data.columns]
+    return _corr(data[ca], data[cb], method)
+
+
+def correlation_flags(
+    comp: Composite,
+    stage: str = "normalised",
+    group_level: int = 2,
+    high: float = 0.9,
+    low: float = -0.4,
+    method: str = "pearson",
+) -> pd.DataFrame:
+    """Pairs of indicators in the same group (ancestor at ``group_level``) correlated above
+    ``high`` (collinear) or below ``low`` (pulling against each other)."""
+    t = comp.framework.tree
+    data = comp.stage(stage)
+    inds = [c for c in t.indicators if c in data.columns]
+    lin = t.lineage()
+    group = {c: next((p for p in lin[c] if t.level_of[p] == group_level), None) for c in inds}
+    cm = data[inds].corr(method=method).to_numpy()
+    g = np.array([group[c] for c in inds], dtype=object)
+    same = (g[:, None] == g[None, :]) & np.triu(np.ones_like(cm, dtype=bool), 1)
+    flag = np.where(cm > high, "high", np.where(cm < low, "negative", ""))
+    rows, cols = np.nonzero(same & (flag != ""))
+    return pd.DataFrame(
+        {
+            "Group": g[rows],
+            "Ind1": np.array(inds, dtype=object)[rows],
+            "Ind2": np.array(inds, dtype=object)[cols],
+            "Corr": cm[rows, cols],
+            "Flag": flag[rows, cols],
+        }
+    )
+
+
+def parent_correlations(
+    comp: Composite, stage: str = "aggregated", weak: float = 0.2, method: str = "pearson"
+) -> pd.DataFrame:
+    """Correlation of each element with each of its ancestors (across levels); flags
+    ``negative`` (< 0) and ``weak`` (< ``weak``)."""
+    t = comp.framework.tree
+    data = comp.stage(stage)
+    cm = data.corr(method=method)
+    recs = []
+    for c in t.codes:
+        p = t.parent_of[c]
+        while p is not None:
+            r = float(cm.loc[c, p])
+            recs.append(
+                {
+                    "iCode": c,
+                    "Level": t.level_of[c],
+                    "Ancestor": p,
+                    "AncestorLevel": t.level_of[p],
+                    "Corr": r,
+                    "Flag": "negative" if r < 0 else "weak" if r < weak else "",
+                }
+            )
+            p = t.parent_of[p]
+    return pd.DataFrame(recs)
+
+
+def cronbach_alpha(comp: Composite, stage: str = "normalised", level: int = 1) -> pd.DataFrame:
+    """Cronbach's alpha of the elements at ``level`` within each parent group (COINr's
+    ``get_cronbach``, pairwise-complete covariances)."""
+    t = comp.framework.tree
+    data = comp.stage(stage)
+    recs = []
+    for agg in [c for c in t.aggregates if t.level_of[c] > level]:
+        kids = [c for c in t.children(agg) if t.level_of[c] == level and c in data.columns]
+        k = len(kids)
+        if k < 2:
+            continue
+        cov = data[kids].cov().to_numpy()
+        total = np.nansum(cov)
+        avg = (total - np.nansum(np.diag(cov))) / (k * (k - 1))
+        recs.append({"Group": agg, "Level": t.level_of[agg], "k": k, "Alpha": k**2 * avg / total})
+    return pd.DataFrame(recs)
+
+
+def pca(
+    comp: Composite, stage: str = "normalised", level: int = 1
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """PCA per group: (variance explained per component, loadings per element)."""
+    res = pca_by_group(comp.stage(stage), comp.framework.tree, level)
+    var_rows, load_rows = [], []
+    for grp, (var, load, kids) in res.items():
+        cum = np.cumsum(var)
+        for j, v in enumerate(var):
+            var_rows.append({"Group": grp, "PC": j + 1, "VarExplained": v, "Cumulative": cum[j]})
+        for i, c in enumerate(kids):
+            rec: dict[str, object] = {"Group": grp, "iCode": c}
+            rec.update({f"PC{j + 1}": load[i, j] for j in range(min(3, load.shape[1]))})
+            load_rows.append(rec)
+    return pd.DataFrame(var_rows), pd.DataFrame(load_rows)
+
+
+def remove_elements(
+    comp: Composite, level: int = 1, code: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rank change of every unit when each element at ``level`` is removed (its weight set to
+    0), computed in one batched aggregation. Returns (rank changes per unit and element,
+    summary with mean absolute rank change per element)."""
+    t = comp.framework.tree
+    step = comp.recipe.step("aggregate")
+    if step is None:
+        raise ValueError("the composite has no aggregate step")
+    code = code or t.top[0]
+    norm = _aggregate_input(comp)
+    elems = [c for c in t.codes if t.level_of[c] == level]
+    pos = {c: i for i, c in enumerate(t.codes)}
+    w = np.repeat(comp.weights[None, :], len(elems), axis=0)
+    w[np.arange(len(elems)), [pos[c] for c in elems]] = 0.0
+    x = norm[t.indicators].to_numpy(dtype=np.float64)
+    vals, _ = aggregate_tree(x, w, t, step, comp.recipe.name)
+    scores = vals[..., pos[code]].T  # (n, n_elems)
+    nominal = comp.scores[code].to_numpy(dtype=np.float64)
+    r_nom = rank_desc(nominal[:, None])[:, 0]
+    r_new = rank_desc(scores)
+    change = pd.DataFrame(r_nom[:, None] - r_new, index=comp.scores.index, columns=elems)
+    summary = pd.DataFrame(
+        {
+            "iCode": elems,
+            "MeanAbsRankChange": change.abs().mean().to_numpy(),
+            "MaxAbsRankChange": change.abs().max().to_numpy(),
+        }
+    ).sort_values("MeanAbsRankChange", ascending=False, kind="stable")
+    return change, summary.reset_index(drop=True)
+
+
+def _aggregate_input(comp: Composite) -> pd.DataFrame:
+    """The stage the aggregate step read (the one before it)."""
+    for k, r in enumerate(comp.results):
+        if r.step.step == "aggregate":
+            return comp.results[k - 1].state.data if k > 0 else comp.initial.data
+    raise ValueError("the composite has no aggregate step")
+
+
+def strengths_weaknesses(
+    comp: Composite, stage: str = "normalised", top_n: int = 5
+) -> pd.DataFrame:
+    """Each unit's ``top_n`` best- and worst-ranked indicators (directions applied; indicators
+    where the unit shares the bottom rank with many others are skipped as uninformative)."""
+    data = comp.stage(stage)
+    inds = [c for c in comp.framework.tree.indicators if c in data.columns]
+    x = data[inds].to_numpy(dtype=np.float64)
+    r = rank_desc(x)
+    worst = np.nanmax(r, axis=0)
+    usable = ~np.isnan(r) & (r != worst[None, :])
+    key = np.where(usable, r, np.inf)
+    order = np.argsort(key, axis=1, kind="stable")
+    n_ok = usable.sum(axis=1)
+    recs = []
+    codes = np.array(inds, dtype=object)
+    for kind, idx in (("strength", order[:, :top_n]), ("weakness", None)):
+        if idx is None:
+            # last usable positions, worst first
+            cols = np.arange(top_n)[None, :]
+            take = np.clip(n_ok[:, None] - 1 - cols, 0, None)
+            idx = np.take_along_axis(order, take, axis=1)
+        for pos in range(idx.shape[1]):
+            j = idx[:, pos]
+            valid = pos < n_ok
+            recs.append(
+                pd.DataFrame(
+                    {
+                        "uCode": data.index[valid],
+                        "Type": kind,
+                        "Position": pos + 1,
+                        "iCode": codes[j[valid]],
+                        "Rank": r[np.arange(len(j))[valid], j[valid]],
+                        "Value": x[np.arange(len(j))[valid], j[valid]],
+                    }
+                )
+            )
+    out = pd.concat(recs, ignore_index=True)
+    return out.sort_values(["uCode", "Type", "Position"], kind="stable").reset_index(drop=True)
