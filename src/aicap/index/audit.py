@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,8 @@ from aicap.index.composite import Composite
 from aicap.index.pipeline import aggregate_tree
 from aicap.index.stats import kurt, rank_desc, skew
 from aicap.index.weights import pca_by_group
+
+CorrMethod = Literal["pearson", "kendall", "spearman"]
 
 
 def indicator_stats(
@@ -66,7 +69,7 @@ def indicator_stats(
     return out.reset_index(drop=True)
 
 
-def _corr(a: pd.DataFrame, b: pd.DataFrame, method: str = "pearson") -> pd.DataFrame:
+def _corr(a: pd.DataFrame, b: pd.DataFrame, method: CorrMethod = "pearson") -> pd.DataFrame:
     joined = pd.concat([a.add_prefix("a:"), b.add_prefix("b:")], axis=1)
     c = joined.corr(method=method)  # pairwise complete observations
     out = c.loc[[f"a:{x}" for x in a.columns], [f"b:{x}" for x in b.columns]]
@@ -80,7 +83,7 @@ def correlations(
     stage: str = "aggregated",
     level_a: int = 1,
     level_b: int | None = None,
-    method: str = "pearson",
+    method: CorrMethod = "pearson",
 ) -> pd.DataFrame:
     """Correlation matrix between the elements at ``level_a`` and ``level_b`` of a stage."""
     t = comp.framework.tree
@@ -97,7 +100,7 @@ def correlation_flags(
     group_level: int = 2,
     high: float = 0.9,
     low: float = -0.4,
-    method: str = "pearson",
+    method: CorrMethod = "pearson",
 ) -> pd.DataFrame:
     """Pairs of indicators in the same group (ancestor at ``group_level``) correlated above
     ``high`` (collinear) or below ``low`` (pulling against each other)."""
@@ -123,18 +126,19 @@ def correlation_flags(
 
 
 def parent_correlations(
-    comp: Composite, stage: str = "aggregated", weak: float = 0.2, method: str = "pearson"
+    comp: Composite, stage: str = "aggregated", weak: float = 0.2, method: CorrMethod = "pearson"
 ) -> pd.DataFrame:
     """Correlation of each element with each of its ancestors (across levels); flags
     ``negative`` (< 0) and ``weak`` (< ``weak``)."""
     t = comp.framework.tree
     data = comp.stage(stage)
-    cm = data.corr(method=method)
+    cm = data.corr(method=method).to_numpy()
+    pos = {c: i for i, c in enumerate(data.columns)}
     recs = []
     for c in t.codes:
         p = t.parent_of[c]
         while p is not None:
-            r = float(cm.loc[c, p])
+            r = float(cm[pos[c], pos[p]])
             recs.append(
                 {
                     "iCode": c,
