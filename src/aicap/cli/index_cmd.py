@@ -1,0 +1,129 @@
+"""``aicap index``: build a composite index from a framework, unit data and a recipe.
+
+The CLI reads and writes files; :mod:`aicap.index` only computes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+
+from aicap.index import REGISTRY, ComputationError, Framework, Recipe, ValidationError, build
+from aicap.index.coinr import coinr_columns, framework_from_imeta, stage_table
+from aicap.index.registry import KINDS
+from aicap.index.report import audit_report
+
+app = typer.Typer(
+    help="Composite indicators: build an index (every stage, flags, audit) from a recipe.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+err = Console(stderr=True)
+out = Console(soft_wrap=True)
+
+
+@app.callback()
+def _group() -> None:
+    """Composite-indicator engine commands."""
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise typer.BadParameter(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise typer.BadParameter(f"{path}: cannot read as CSV ({exc})") from None
+
+
+def _read_recipe(path: Path) -> Recipe:
+    text = _read_text(path)
+    if path.suffix.lower() == ".json":
+        return Recipe.from_json(text, str(path))
+    return Recipe.from_yaml(text, str(path))
+
+
+@app.command("build")
+def build_cmd(
+    recipe: Annotated[Path, typer.Option("--recipe", help="Recipe (YAML or JSON).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder (created).")],
+    framework: Annotated[
+        Path | None, typer.Option("--framework", help="Framework YAML (use with --data).")
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Unit data CSV in COINr iData layout (uCode, groups, ...)."),
+    ] = None,
+    idata: Annotated[Path | None, typer.Option("--idata", help="COINr iData.csv.")] = None,
+    imeta: Annotated[Path | None, typer.Option("--imeta", help="COINr iMeta.csv.")] = None,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Write audit.md.")] = True,
+) -> None:
+    """Build the index; write DIR/<stage>.csv per stage, flags, weights, results and audit.md."""
+    try:
+        if framework is not None:
+            if data is None and idata is None:
+                raise typer.BadParameter("--framework needs --data (the unit data CSV)")
+            fw = Framework.from_yaml(_read_text(framework), str(framework))
+            data_path = data if data is not None else idata
+        elif idata is not None and imeta is not None:
+            fw = framework_from_imeta(_read_csv(imeta), str(imeta))
+            data_path = idata
+        else:
+            raise typer.BadParameter("give --framework F --data D, or --idata and --imeta")
+        assert data_path is not None
+        rec = _read_recipe(recipe)
+        comp = build(fw, _read_csv(data_path), rec, str(data_path))
+    except (ValidationError, ComputationError) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        raise typer.Exit(code=2) from None
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[str] = []
+    for name, frame in comp.stages.items():
+        path = out_dir / f"{name}.csv"
+        stage_table(fw, frame).to_csv(path, index=False, na_rep="")
+        written.append(path.name)
+    comp.flags.to_csv(out_dir / "flags.csv", index=False)
+    wide = comp.flags_wide()
+    wide = wide[[c for c in coinr_columns(fw, list(wide.columns))]]
+    wide.reset_index().to_csv(out_dir / "flags_wide.csv", index=False)
+    comp.weights_table().to_csv(out_dir / "weights.csv", index=False)
+    if "aggregated" in comp.stages:
+        comp.results_table().to_csv(out_dir / "results.csv", index=False)
+        written.append("results.csv")
+    (out_dir / "recipe.yaml").write_text(comp.recipe.to_yaml(), encoding="utf-8")
+    (out_dir / "framework.yaml").write_text(fw.to_yaml(), encoding="utf-8")
+    written += ["flags.csv", "flags_wide.csv", "weights.csv", "recipe.yaml", "framework.yaml"]
+    if report:
+        (out_dir / "audit.md").write_text(audit_report(comp), encoding="utf-8")
+        written.append("audit.md")
+    n_units = len(comp.stages["raw"])
+    out.print(
+        f"built {fw.name!r} with recipe {rec.name!r}: {n_units} units, "
+        f"{len(fw.indicators)} indicators, stages {', '.join(comp.stages)}; "
+        f"wrote {len(written)} files to {out_dir}",
+        highlight=False,
+    )
+
+
+@app.command("methods")
+def methods_cmd(
+    kind: Annotated[str | None, typer.Argument(help="Only this step kind.")] = None,
+) -> None:
+    """List the registered methods (with their COINr aliases)."""
+    kinds = [kind] if kind else list(KINDS)
+    for k in kinds:
+        if k not in KINDS:
+            raise typer.BadParameter(f"unknown kind {k!r}; kinds: {', '.join(KINDS)}")
+        for m in REGISTRY.methods(k):
+            alias = f" ({', '.join(m.aliases)})" if m.aliases else ""
+            out.print(f"{k:10} {m.name}{alias}: {m.doc}", highlight=False)
