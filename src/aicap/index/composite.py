@@ -172,18 +172,23 @@ def prepare(
                 label, f"column {col!r}", "column named in the framework is missing from the data"
             )
     df = df.reset_index(drop=True)
-    num_cols = codes + [c for c in needed if c not in framework.groups]
-    for col in num_cols:
-        conv = pd.to_numeric(df[col], errors="coerce")
-        bad = conv.isna() & df[col].notna()
-        if bad.any():
-            i = int(np.nonzero(bad.to_numpy())[0][0])
-            raise ValidationError(
-                label,
-                f"row {i + 2} (uCode {df['uCode'].iloc[i]!r}), column {col!r}",
-                f"non-numeric value {df[col].iloc[i]!r}",
-            )
-        df[col] = conv.astype(np.float64)
+    num_cols = list(dict.fromkeys(codes + [c for c in needed if c not in framework.groups]))
+    try:
+        values = df[num_cols].to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        for col in num_cols:
+            conv = pd.to_numeric(df[col], errors="coerce")
+            bad = conv.isna() & df[col].notna()
+            if bad.any():
+                i = int(np.nonzero(bad.to_numpy())[0][0])
+                raise ValidationError(
+                    label,
+                    f"row {i + 2} (uCode {df['uCode'].iloc[i]!r}), column {col!r}",
+                    f"non-numeric value {df[col].iloc[i]!r}",
+                ) from None
+        values = df[num_cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
+    other = [c for c in df.columns if c not in num_cols]
+    df = pd.concat([df[other], pd.DataFrame(values, columns=num_cols, index=df.index)], axis=1)
     df["uCode"] = df["uCode"].astype(str)
     has_time = "Time" in df.columns and df["Time"].nunique(dropna=True) > 1
     keys = ["Time", "uCode"] if "Time" in df.columns else ["uCode"]
