@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from aicap.index.composite import Composite
-from aicap.index.pipeline import aggregate_tree
 from aicap.index.stats import kurt, rank_desc, skew
 from aicap.index.weights import pca_by_group
 
@@ -199,13 +198,11 @@ def remove_elements(
     if step is None:
         raise ValueError("the composite has no aggregate step")
     code = code or t.top[0]
-    norm = _aggregate_input(comp)
     elems = [c for c in t.codes if t.level_of[c] == level]
     pos = {c: i for i, c in enumerate(t.codes)}
     w = np.repeat(comp.weights[None, :], len(elems), axis=0)
     w[np.arange(len(elems)), [pos[c] for c in elems]] = 0.0
-    x = norm[t.indicators].to_numpy(dtype=np.float64)
-    vals, _ = aggregate_tree(x, w, t, step, comp.recipe.name)
+    vals = comp.aggregate_with(w)
     scores = vals[..., pos[code]].T  # (n, n_elems)
     nominal = comp.scores[code].to_numpy(dtype=np.float64)
     r_nom = rank_desc(nominal[:, None])[:, 0]
@@ -219,14 +216,6 @@ def remove_elements(
         }
     ).sort_values("MeanAbsRankChange", ascending=False, kind="stable")
     return change, summary.reset_index(drop=True)
-
-
-def _aggregate_input(comp: Composite) -> pd.DataFrame:
-    """The stage the aggregate step read (the one before it)."""
-    for k, r in enumerate(comp.results):
-        if r.step.step == "aggregate":
-            return comp.results[k - 1].state.data if k > 0 else comp.initial.data
-    raise ValueError("the composite has no aggregate step")
 
 
 def strengths_weaknesses(

@@ -16,7 +16,7 @@ import pandas as pd
 
 from aicap.index.errors import ValidationError
 from aicap.index.framework import Framework
-from aicap.index.pipeline import RUNNERS, Context, State, StepResult, _concat
+from aicap.index.pipeline import RUNNERS, Context, State, StepResult, _concat, aggregate_tree
 from aicap.index.recipe import Recipe
 from aicap.index.stats import rank_desc
 from aicap.index.weights import weights_table
@@ -107,6 +107,24 @@ class Composite:
         out = pd.DataFrame({"uCode": s.index, "Rank": self.ranks()[code].to_numpy()})
         out = pd.concat([out, s.reset_index(drop=True)], axis=1)
         return out.sort_values(code, ascending=False, kind="stable").reset_index(drop=True)
+
+    def aggregate_with(
+        self, weights: np.ndarray[Any, np.dtype[np.float64]]
+    ) -> np.ndarray[Any, np.dtype[np.float64]]:
+        """Scores of every element for a batch of weight vectors ``(..., n_elements)``
+        (in ``framework.tree.codes`` order), reusing the stage before aggregation: returns
+        ``(..., n_units, n_elements)``. One batched contraction per level, no loop over the
+        batch (the building block for uncertainty analysis)."""
+        step = self.recipe.step("aggregate")
+        if step is None:
+            raise ValueError("the recipe has no aggregate step")
+        k = next(i for i, r in enumerate(self.results) if r.step.step == "aggregate")
+        before = self.results[k - 1].state.data if k > 0 else self.initial.data
+        x = before[self.framework.tree.indicators].to_numpy(dtype=np.float64)
+        vals, _ = aggregate_tree(
+            x, np.asarray(weights, dtype=np.float64), self.framework.tree, step, self.recipe.name
+        )
+        return vals
 
     # ------------------------------------------------------------------ record / replay
     def rebuild(self, changes: Mapping[str, Any] | Recipe) -> Composite:
