@@ -166,6 +166,8 @@ def decode_text(data: bytes, *, file: str, encoding: str = "utf-8") -> str:
         ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
+    if not text.strip():
+        raise SourceError("file is empty", file=file)
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise SourceError("file contains NUL bytes (binary or corrupt)", file=file, row=line)
@@ -193,6 +195,15 @@ def read_csv_text(
     except csv.Error as exc:
         raise SourceError(f"malformed CSV header: {exc}", file=file, row=1) from None
     header = [h.strip() for h in header]
+    named = [h for h in header if h]
+    twice = sorted({h for h in named if named.count(h) > 1})
+    if twice:
+        raise SourceError(
+            f"the header names column(s) {', '.join(repr(t) for t in twice)} more than once",
+            file=file,
+            row=1,
+            column=twice[0],
+        )
     missing = [c for c in required if c not in header]
     if missing:
         hint = ""
@@ -249,6 +260,7 @@ def to_numeric(
         raw = raw.str.removesuffix(strip_suffix)
     is_missing = raw.isna() | raw.isin(list(missing))
     values = pd.to_numeric(raw.where(~is_missing), errors="coerce")
+    values = values.where(values.abs() != float("inf"))  # "inf" is not a published value
     bad = values.isna() & ~is_missing
     if bool(bad.any()):
         first = int(bad.to_numpy().nonzero()[0][0])
