@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from index_helpers import asem_fixture  # noqa: F401 (the asem fixture)
 from scipy import stats as sps
 
 from aicap.index import Composite, audit

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from index_helpers import ASEM, REPO, needs_asem
 from typer.testing import CliRunner
 
 from aicap.cli import index_cmd
-from conftest import ASEM, REPO, needs_asem
 
 runner = CliRunner()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from index_helpers import asem_fixture  # noqa: F401 (the asem fixture)
 
 from aicap.index import Composite, Framework, Recipe, ValidationError, build, compare
 from aicap.index.synthetic import synthetic

@@ -7,9 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from index_helpers import (
+    REPO,
+    asem_fixture,  # noqa: F401 (the asem fixture)
+    needs_asem,
+)
 
 from aicap.index import Composite, Recipe
-from conftest import REPO, needs_asem
 
 DOC = (REPO / "docs" / "engine.md").read_text(encoding="utf-8")
 
@@ -22,7 +26,7 @@ def blocks(lang: str) -> list[str]:
 def test_fifteen_line_build_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     code = blocks("python")[0]
     assert len(code.strip().splitlines()) <= 16
-    from conftest import shared_dir
+    from index_helpers import shared_dir
 
     code = code.replace('"../shared/', f'"{shared_dir()}/').replace(
         '"examples/', f'"{REPO}/examples/'

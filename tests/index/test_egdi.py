@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from index_helpers import EGDI, REPO
 
 from aicap.index import Framework, Recipe, build
-from conftest import EGDI, REPO
 
 pytestmark = [
     pytest.mark.slow,

@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from index_helpers import (
+    ASEM,
+    asem_fixture,  # noqa: F401 (the asem fixture)
+)
 
 from aicap.index import Composite
-from conftest import ASEM
 
 pytestmark = pytest.mark.slow
 

@@ -6,6 +6,7 @@ import ast
 from pathlib import Path
 
 import numpy as np
+from index_helpers import asem_fixture  # noqa: F401 (the asem fixture)
 
 from aicap.index import Composite
 
