@@ -273,3 +273,32 @@ def test_synthetic_four_levels_builds() -> None:
     comp = build(fw, data, rec)
     assert comp.scores.shape == (193, 60 + 12 + 4 + 1)
     assert not comp.scores["L4_0"].isna().any()
+
+
+def test_copeland_zeros_screen_and_reference_unit(tiny: tuple[Framework, pd.DataFrame]) -> None:
+    fw, data = tiny
+    rec = recipe("""
+steps:
+  - {step: impute, method: i_mean}
+  - {step: normalise, method: n_dist2ref, params: {ref: U3}}
+  - {step: aggregate, method: a_copeland}
+""")
+    comp = build(fw, data, rec)
+    norm = comp.stages["normalised"]
+    assert (norm.loc["U3"] == 1).all()  # the reference unit scores 1 everywhere
+    s = comp.scores
+    # Copeland scores are wins minus losses: they sum to zero over units, each in [-(n-1), n-1]
+    assert s["P"].sum() == 0 and s["P"].abs().max() <= 4
+    with pytest.raises(ValidationError, match="reference unit 'XX'"):
+        build(
+            fw,
+            data,
+            recipe("steps:\n  - {step: normalise, method: n_dist2ref, params: {ref: XX}}\n"),
+        )
+    zeros = data.assign(a=[0.0, 0, 0, 0, 1], b=[0.0, 0, 0, 5, 6], c=[0.0, 0, 1, 2, 3])
+    comp = build(
+        fw,
+        zeros,
+        recipe("steps:\n  - {step: screen, method: byzeros, params: {nonzero_thresh: 0.5}}\n"),
+    )
+    assert comp.details("screen")["removed_units"] == ["U1", "U2"]

@@ -38,10 +38,11 @@ def _val(v: Any) -> Any:
 
 
 def framework_from_imeta(
-    imeta: pd.DataFrame, label: str = "iMeta.csv", name: str = "index"
+    imeta: pd.DataFrame, label: str = "iMeta.csv", name: str | None = None
 ) -> Framework:
     """A framework from COINr's ``iMeta`` table (``Type`` = Indicator, Aggregate, Group,
-    Denominator). Errors name the CSV row (header = row 1) and the column."""
+    Denominator). Errors name the CSV row (header = row 1) and the column. The framework is
+    named ``name``, or after the top aggregate."""
     for col in REQUIRED:
         if col not in imeta.columns:
             raise ValidationError(label, f"column {col!r}", "required iMeta column is missing")
@@ -115,6 +116,9 @@ def framework_from_imeta(
             return f"row {row} (iCode {code!r}), column {IMETA_FIELDS.get(fld, fld)!r}"
         return "field " + ".".join(map(str, loc))
 
+    if name is None:
+        tops = [a for a in aggs if a.get("parent") is None]
+        name = str(tops[0].get("name", tops[0]["code"])) if tops else "index"
     spec = {
         "name": name,
         "indicators": inds,
