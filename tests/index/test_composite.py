@@ -302,3 +302,13 @@ steps:
         recipe("steps:\n  - {step: screen, method: byzeros, params: {nonzero_thresh: 0.5}}\n"),
     )
     assert comp.details("screen")["removed_units"] == ["U1", "U2"]
+
+
+def test_rebuild_for_another_time_prepares_again(tiny: tuple[Framework, pd.DataFrame]) -> None:
+    fw, data = tiny
+    panel = pd.concat([data.assign(Time=2020, a=[2.0, 6, 4, 7, 8]), data.assign(Time=2021)])
+    comp = build(fw, panel, recipe("steps:\n  - {step: impute, method: latest}\n"))
+    older = comp.rebuild(comp.recipe.model_copy(update={"time": 2020}))
+    assert older.stages["raw"].loc["U1", "a"] == 2.0
+    with pytest.raises(ValidationError, match=r"steps\[0\] \(treat\)\.params\.f2"):
+        recipe("steps:\n  - {step: treat, method: default, params: {f2: log_XX}}\n")

@@ -130,6 +130,8 @@ class Composite:
     def rebuild(self, changes: Mapping[str, Any] | Recipe) -> Composite:
         """A composite with the recipe changed; steps before the first change are reused."""
         new = changes if isinstance(changes, Recipe) else self.recipe.with_changes(changes)
+        if new.time != self.recipe.time:  # another time point: prepare the data again
+            return build(self.framework, self.data, new, self.label)
         k = new.first_difference(self.recipe)
         return _run(self.framework, self.data, new, self.initial, self.results[:k], self.label)
 

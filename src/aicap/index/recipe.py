@@ -256,6 +256,9 @@ def check_recipe(rec: Recipe, label: str) -> None:
         seen.add(s.step)
         m = REGISTRY.get(s.step, s.method, label, f"{loc}.method")
         _check_params(m, s.params, label, loc)
+        f2 = s.params.get("f2")
+        if s.step == "treat" and isinstance(f2, str) and f2 != "none":
+            REGISTRY.get("treat", f2, label, f"{loc}.params.f2")
         for code, ov in s.overrides.items():
             oloc = f"{loc}.overrides.{code}"
             om = REGISTRY.get(s.step, ov.method, label, f"{oloc}.method") if ov.method else m
