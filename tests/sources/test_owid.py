@@ -113,6 +113,9 @@ def test_fetch_uses_grapher_csv() -> None:
         respx.get(net.SOURCE.live_url).mock(
             return_value=httpx.Response(200, content=NET.replace(b";", b","))
         )
+        respx.get(url__startswith=f"https://ourworldindata.org/grapher/{net.SLUG}.metadata").mock(
+            return_value=httpx.Response(200, json={"columns": {}})
+        )
         with httpx.Client() as client:
             files = net.fetch(client)
     assert value_of(net.parse(files), "USA", 2022, "OWID.INTERNET_USERS") == pytest.approx(

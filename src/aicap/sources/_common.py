@@ -13,11 +13,12 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pandas as pd
 
+from aicap.sources import http
 from aicap.sources.base import (
     SourceError,
     check_duplicates,
@@ -211,16 +212,17 @@ class KeyLines:
         return out
 
 
-def http_get(client: httpx.Client, url: str) -> bytes:
-    """GET ``url`` and return the body; HTTP and transport failures become a ``SourceError``."""
-    try:
-        response = client.get(url, follow_redirects=True)
-        response.raise_for_status()
-    except httpx.HTTPError as exc:
-        raise SourceError(f"download failed: {exc}", file=url) from None
-    if not response.content.strip():
-        raise SourceError("download returned an empty body", file=url)
-    return response.content
+def http_get(
+    client: httpx.Client,
+    url: str,
+    *,
+    file: str | None = None,
+    expect: Literal["any", "json", "csv"] = "any",
+    params: dict[str, str | int] | None = None,
+) -> bytes:
+    """GET ``url`` with :func:`aicap.sources.http.get` (timeouts, retries with back-off on
+    429/5xx, content checks); failures are a ``FetchError`` (a ``SourceError`` naming the URL)."""
+    return http.get(client, url, params=params, file=file, expect=expect)
 
 
 def require_mapping(

@@ -279,4 +279,4 @@ def parse(files: Mapping[str, bytes]) -> Parsed:
 
 def fetch(client: httpx.Client) -> dict[str, bytes]:
     """Download the current CSV from Epoch AI (same layout, more models)."""
-    return {FILE: http_get(client, SOURCE.live_url)}
+    return {FILE: http_get(client, SOURCE.live_url, file=FILE, expect="csv")}

@@ -94,4 +94,4 @@ def parse(files: Mapping[str, bytes]) -> Parsed:
 
 def fetch(client: httpx.Client) -> dict[str, bytes]:
     """Download the same CSV from Microsoft's GitHub repository."""
-    return {FILE: http_get(client, SOURCE.live_url)}
+    return {FILE: http_get(client, SOURCE.live_url, file=FILE, expect="csv")}

@@ -10,9 +10,20 @@ countries). Some copies are re-saved with ``;`` as delimiter, so the header deci
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import httpx
 import pandas as pd
 
-from aicap.sources._common import check_codes, finish, read_table, sniff_delimiter
+from aicap.sources._common import (
+    check_codes,
+    finish,
+    http_get,
+    load_json,
+    read_table,
+    require_mapping,
+    sniff_delimiter,
+)
 from aicap.sources.base import (
     SourceError,
     decode_text,
@@ -28,6 +39,43 @@ DELIMITERS = (",", ";")
 GRAPHER_CSV = (
     "https://ourworldindata.org/grapher/{slug}.csv?v=1&csvType=full&useColumnShortNames=false"
 )
+#: The chart's metadata (units, citation, ``lastUpdated`` per column), same query.
+GRAPHER_METADATA = (
+    "https://ourworldindata.org/grapher/{slug}.metadata.json?v=1&csvType=full"
+    "&useColumnShortNames=false"
+)
+
+
+def metadata_notes(files: Mapping[str, bytes], *, file: str, value_column: str) -> list[str]:
+    """Notes from a grapher ``.metadata.json`` beside the CSV (when there is one): the value
+    column's unit and OWID's ``lastUpdated`` date. A file that is not JSON is an error."""
+    if file not in files:
+        return []
+    doc = require_mapping(load_json(files[file], file=file), file=file, where="(root)")
+    columns = doc.get("columns")
+    column = columns.get(value_column) if isinstance(columns, dict) else None
+    if not isinstance(column, dict):
+        return [f"{file}: no metadata for column {value_column!r}"]
+    return [
+        f"{file}: {value_column!r} unit {column.get('unit', '')!r}, "
+        f"last updated {column.get('lastUpdated', '?')}, "
+        f"next update {column.get('nextUpdate', '?')}"
+    ]
+
+
+def fetch_grapher(client: httpx.Client, slug: str) -> dict[str, bytes]:
+    """Download a grapher chart's CSV and its ``.metadata.json``."""
+    return {
+        f"{slug}.csv": http_get(
+            client, GRAPHER_CSV.format(slug=slug), file=f"{slug}.csv", expect="csv"
+        ),
+        f"{slug}.metadata.json": http_get(
+            client,
+            GRAPHER_METADATA.format(slug=slug),
+            file=f"{slug}.metadata.json",
+            expect="json",
+        ),
+    }
 
 
 def parse_grapher(

@@ -18,9 +18,8 @@ from collections.abc import Mapping
 
 import httpx
 
-from aicap.sources._common import http_get
 from aicap.sources.base import IndicatorMeta, Parsed, SourceInfo, require_file
-from aicap.sources.owid import GRAPHER_CSV, parse_grapher
+from aicap.sources.owid import GRAPHER_CSV, fetch_grapher, metadata_notes, parse_grapher
 
 SLUG = "annual-scholarly-publications-on-artificial-intelligence"
 FILE = f"{SLUG}.csv"
@@ -64,9 +63,10 @@ def parse(files: Mapping[str, bytes]) -> Parsed:
         value_column=VALUE_COLUMN,
         notes=notes,
     )
+    notes += metadata_notes(files, file=f"{SLUG}.metadata.json", value_column=VALUE_COLUMN)
     return Parsed(observations=obs, indicators=[INDICATOR], notes=notes)
 
 
 def fetch(client: httpx.Client) -> dict[str, bytes]:
-    """Download the same grapher CSV from OWID."""
-    return {FILE: http_get(client, SOURCE.live_url)}
+    """Download the same grapher CSV from OWID, with its ``.metadata.json``."""
+    return fetch_grapher(client, SLUG)

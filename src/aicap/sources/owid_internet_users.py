@@ -16,9 +16,8 @@ from collections.abc import Mapping
 
 import httpx
 
-from aicap.sources._common import http_get
 from aicap.sources.base import IndicatorMeta, Parsed, SourceInfo, require_file
-from aicap.sources.owid import GRAPHER_CSV, parse_grapher
+from aicap.sources.owid import GRAPHER_CSV, fetch_grapher, metadata_notes, parse_grapher
 
 SLUG = "share-of-individuals-using-the-internet"
 FILE = f"{SLUG}.csv"
@@ -59,9 +58,11 @@ def parse(files: Mapping[str, bytes]) -> Parsed:
         value_column=VALUE_COLUMN,
         notes=notes,
     )
+    notes += metadata_notes(files, file=f"{SLUG}.metadata.json", value_column=VALUE_COLUMN)
     return Parsed(observations=obs, indicators=[INDICATOR], notes=notes)
 
 
 def fetch(client: httpx.Client) -> dict[str, bytes]:
-    """Download the grapher CSV from OWID (``,``-delimited; ``parse`` accepts both)."""
-    return {FILE: http_get(client, SOURCE.live_url)}
+    """Download the grapher CSV from OWID (``,``-delimited; ``parse`` accepts both) and its
+    ``.metadata.json``."""
+    return fetch_grapher(client, SLUG)

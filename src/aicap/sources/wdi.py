@@ -8,8 +8,11 @@ World Bank aggregates (WLD, HIC, EUU, ...) and WB-specific codes (XKX, CHI); the
 keeps the aggregates apart. ``INDICATORS.csv`` is derived by the snapshot's curator, not
 upstream, and is not read.
 
-No ``fetch``: the live source is the World Bank Indicators API (JSON), a different format; it
-belongs to a later issue.
+Live (``fetch``): the World Bank Indicators API v2 serves the same series as JSON, read by
+:mod:`aicap.sources.live_worldbank`. A live snapshot holds ``api/<CODE>/meta.json`` (the
+indicator's name and definition) and ``api/<CODE>/data-p<N>.json`` (every page of values for all
+economies); ``parse`` reads those as well as the CSV mirror's files, so both go through the same
+checks and the same harmonisation. The live indicators are :data:`LIVE_CODES`, the mirror's 52.
 """
 
 from __future__ import annotations
@@ -17,6 +20,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+import httpx
+import pandas as pd
+
+from aicap.sources import live_worldbank as wb
 from aicap.sources._common import check_codes, finish, load_json, read_table, require_mapping
 from aicap.sources.base import (
     IndicatorMeta,
@@ -42,6 +49,26 @@ SOURCE = SourceInfo(
     "(2026-07-01)",
     live_url="https://api.worldbank.org/v2/country/all/indicator/{code}?format=json",
 )
+
+#: The indicators a live update downloads: the same 52 series as the bundled mirror.
+LIVE_CODES: tuple[str, ...] = (
+    "AG.LND.TOTL.K2", "BM.GSR.ROYL.CD", "BX.GSR.ROYL.CD", "BX.KLT.DINV.CD.WD",
+    "CM.MKT.LCAP.GD.ZS", "EG.ELC.ACCS.ZS", "EG.USE.ELEC.KH.PC", "EN.POP.DNST",
+    "FS.AST.PRVT.GD.ZS", "GB.XPD.RSDV.GD.ZS", "IC.ELC.OUTG.ZS", "IC.REG.DURS",
+    "IE.PPN.ICTI.CD", "IP.JRN.ARTC.SC", "IP.PAT.NRES", "IP.PAT.RESD", "IP.TMK.RESD",
+    "IQ.CPA.PUBS.XQ", "IQ.SCI.OVRL", "IT.CEL.SETS.P2", "IT.MLT.MAIN.P2", "IT.NET.BBND.P2",
+    "IT.NET.SECR.P6", "NE.EXP.GNFS.ZS", "NV.MNF.TECH.ZS.UN", "NY.GDP.MKTP.CD",
+    "NY.GDP.MKTP.KD.ZG", "NY.GDP.PCAP.CD", "NY.GDP.PCAP.PP.CD", "NY.GNP.PCAP.CD",
+    "NY.GNP.PCAP.PP.CD", "SE.ADT.1524.LT.ZS", "SE.ADT.LITR.ZS", "SE.PRE.ENRR",
+    "SE.PRM.CMPT.ZS", "SE.PRM.ENRR", "SE.SEC.ENRR", "SE.TER.ENRR", "SE.XPD.TERT.PC.ZS",
+    "SE.XPD.TOTL.GD.ZS", "SI.POV.GINI", "SL.TLF.TOTL.IN", "SL.UEM.TOTL.ZS",
+    "SP.POP.1564.TO.ZS", "SP.POP.SCIE.RD.P6", "SP.POP.TECH.RD.P6", "SP.POP.TOTL",
+    "SP.RUR.TOTL.ZS", "SP.URB.TOTL.IN.ZS", "TX.MNF.TECH.ZS.UN", "TX.VAL.TECH.CD",
+    "TX.VAL.TECH.MF.ZS",
+)  # fmt: skip
+
+#: Folder of the live (API) files inside a snapshot.
+API_PREFIX = "api"
 
 REQUIRED = ("Country Code", "Year", "Value")
 
@@ -91,15 +118,38 @@ def _meta(code: str, data: bytes, *, file: str) -> IndicatorMeta:
     )
 
 
+def _api_indicator(
+    code: str, parts: Mapping[str, bytes], notes: list[str]
+) -> tuple[IndicatorMeta, pd.DataFrame]:
+    folder = f"{API_PREFIX}/{code}"
+    if "meta.json" not in parts:
+        raise SourceError("data pages have no meta.json beside them", file=f"{folder}/meta.json")
+    info = wb.parse_meta(parts["meta.json"], file=f"{folder}/meta.json", code=code)
+    meta = IndicatorMeta(
+        code=code,
+        name=info.name,
+        unit=info.unit or unit_from_title(code, info.name),
+        description=info.note,
+        source_code=code,
+    )
+    frame = wb.parse_series(parts, folder=folder, code=code, indicator=code, notes=notes)
+    return meta, frame
+
+
 def parse(files: Mapping[str, bytes]) -> Parsed:
-    """Parse every ``indicators/<code>/data.csv`` with its ``datapackage.json``."""
+    """Parse every ``indicators/<code>/data.csv`` with its ``datapackage.json`` (the mirror)
+    and every ``api/<CODE>/`` folder of World Bank API pages (a live snapshot)."""
     folders: dict[str, dict[str, bytes]] = {}
     for path, data in files.items():
         match = _PATH.match(path)
         if match:
             folders.setdefault(match.group(1), {})[match.group(2)] = data
-    if not folders:
-        raise SourceError("no indicators/<code>/data.csv file in the WDI source", file="indicators")
+    api = wb.series_files(files, API_PREFIX)
+    if not folders and not api:
+        raise SourceError(
+            "no indicators/<code>/data.csv or api/<CODE>/data-p1.json file in the WDI source",
+            file="indicators",
+        )
     frames = []
     indicators = []
     notes: list[str] = []
@@ -108,6 +158,10 @@ def parse(files: Mapping[str, bytes]) -> Parsed:
         code = folder.upper()
         data_file = f"indicators/{folder}/data.csv"
         meta_file = f"indicators/{folder}/datapackage.json"
+        if code in api:
+            raise SourceError(
+                f"indicator {code} is given both as CSV and as API pages", file=data_file
+            )
         if "data.csv" not in parts:
             raise SourceError("datapackage.json has no data.csv beside it", file=data_file)
         if "datapackage.json" not in parts:
@@ -125,5 +179,19 @@ def parse(files: Mapping[str, bytes]) -> Parsed:
                 row=frame["_row"],
             )
         )
+    for code in sorted(api):
+        meta, api_frame = _api_indicator(code, api[code], notes)
+        indicators.append(meta)
+        frames.append(api_frame)
     obs = finish(frames, notes)
     return Parsed(observations=obs, indicators=indicators, notes=notes)
+
+
+def fetch(client: httpx.Client, codes: tuple[str, ...] = LIVE_CODES) -> dict[str, bytes]:
+    """Download ``codes`` from the World Bank Indicators API v2: metadata and every page of
+    values for all economies (``api/<CODE>/meta.json``, ``api/<CODE>/data-p<N>.json``)."""
+    files: dict[str, bytes] = {}
+    for code in codes:
+        files.update(wb.fetch_meta(client, code, prefix=API_PREFIX))
+        files.update(wb.fetch_series(client, code, prefix=API_PREFIX))
+    return files

@@ -10,13 +10,24 @@ sources), PCT (percentile rank) and PCT_LO / PCT_HI (its 90% interval).
 ZAR (COD), ROM (ROU), TMP (TLS), KSV (XKX), WBG (PSE); ANT (Netherlands Antilles, dissolved) has
 no successor and JEY (Jersey) is ISO3 already. Those are in ``mappings/wgi.yaml``, not here.
 
-No ``fetch``: the live copy is the World Bank API (source 3), a different (JSON) format.
+Live (``fetch``): the World Bank Indicators API serves the WGI as source 3, under the codes
+``GOV_WGI_<DIM>.EST`` (estimate), ``.SE`` (standard error) and ``.SR`` (number of sources), read
+by :mod:`aicap.sources.live_worldbank` into the same ``WGI.<DIM>.EST`` / ``.SD`` / ``.NSRC``
+codes. The API's economy codes are the World Bank's (AND, COD, ROU, TLS, XKX, PSE), so the legacy
+codes of ``mappings/wgi.yaml`` are not needed there (the harmoniser warns that they are unused).
+The percentile ranks (``PCT``, ``PCT_LO``, ``PCT_HI``) have no API code we could verify, so a
+live snapshot also carries the bundled ``wgidataset.csv`` and takes only those three measures
+from it: each value's ``file`` says which of the two it came from.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+import httpx
+import pandas as pd
+
+from aicap.sources import live_worldbank as wb
 from aicap.sources._common import check_codes, finish, read_table
 from aicap.sources.base import (
     IndicatorMeta,
@@ -66,10 +77,29 @@ MEASURES: dict[str, tuple[str, str, str]] = {
 
 REQUIRED = ("code", "year", "indicator", *MEASURES)
 
+#: API code suffix (source 3) -> file column of the same measure.
+LIVE_MEASURES: dict[str, str] = {"EST": "estimate", "SE": "stddev", "SR": "nsource"}
+LIVE_SOURCE = 3
+_LIVE_BY_MEASURE = {m: f"GOV_WGI_{{dim}}.{suffix}" for suffix, m in LIVE_MEASURES.items()}
+API_PREFIX = "api"
+
 
 def indicator_code(dimension: str, measure: str) -> str:
     """``("ge", "estimate")`` -> ``WGI.GE.EST``."""
     return f"WGI.{dimension.upper()}.{MEASURES[measure][0]}"
+
+
+def api_code(dimension: str, suffix: str) -> str:
+    """``("ge", "EST")`` -> ``GOV_WGI_GE.EST``."""
+    return f"GOV_WGI_{dimension.upper()}.{suffix}"
+
+
+#: API code -> aicap code, for every live series.
+LIVE_CODES: dict[str, str] = {
+    api_code(dim, suffix): indicator_code(dim, measure)
+    for dim in DIMENSIONS
+    for suffix, measure in LIVE_MEASURES.items()
+}
 
 
 def _indicators() -> list[IndicatorMeta]:
@@ -83,15 +113,15 @@ def _indicators() -> list[IndicatorMeta]:
                     unit=unit,
                     description=f"Worldwide Governance Indicators, {dim_name} ({dim.upper()}), "
                     f"{what}. Missing values ('..') are not stored.",
-                    source_code=f"GOV_WGI_{dim.upper()}.{MEASURES[measure][0]}",
+                    source_code=_LIVE_BY_MEASURE.get(measure, f"{FILE} {measure} ({dim})").format(
+                        dim=dim.upper()
+                    ),
                 )
             )
     return out
 
 
-def parse(files: Mapping[str, bytes]) -> Parsed:
-    """Parse ``wgidataset.csv`` into 36 indicators (6 dimensions x 6 measures)."""
-    data = require_file(files, FILE, source=SOURCE.id)
+def _parse_csv(data: bytes, measures: list[str], notes: list[str]) -> list[pd.DataFrame]:
     frame = read_table(data, file=FILE, required=REQUIRED)
     check_codes(frame, "code", file=FILE)
     dims = frame["indicator"].astype("string").str.strip().str.lower()
@@ -107,7 +137,8 @@ def parse(files: Mapping[str, bytes]) -> Parsed:
         )
     years = to_year(frame, "year", file=FILE)
     frames = []
-    for measure, (suffix, _what, _unit) in MEASURES.items():
+    for measure in measures:
+        suffix = MEASURES[measure][0]
         values = to_numeric(frame, measure, file=FILE)
         frames.append(
             observations(
@@ -119,9 +150,51 @@ def parse(files: Mapping[str, bytes]) -> Parsed:
                 row=frame["_row"],
             )
         )
-    notes: list[str] = []
-    missing = int((frame[list(MEASURES)].apply(lambda c: c.str.strip()) == "..").sum().sum())
+    missing = int((frame[measures].apply(lambda c: c.str.strip()) == "..").sum().sum())
     if missing:
         notes.append(f"{missing} cells with the missing marker '..' not stored")
+    return frames
+
+
+def parse(files: Mapping[str, bytes]) -> Parsed:
+    """Parse ``wgidataset.csv`` into 36 indicators (6 dimensions x 6 measures), or a live
+    snapshot's API pages (estimate, standard error, sources) plus the percentile ranks of the
+    ``wgidataset.csv`` it carries."""
+    api = wb.series_files(files, API_PREFIX)
+    notes: list[str] = []
+    if not api:
+        data = require_file(files, FILE, source=SOURCE.id)
+        frames = _parse_csv(data, list(MEASURES), notes)
+        return Parsed(observations=finish(frames, notes), indicators=_indicators(), notes=notes)
+    unknown_codes = sorted(set(api) - set(LIVE_CODES))
+    if unknown_codes:
+        raise SourceError(
+            "API folder for a series aicap does not read", file=f"{API_PREFIX}/{unknown_codes[0]}"
+        )
+    frames = []
+    emitted: set[str] = set()
+    for code in sorted(api):
+        ours = LIVE_CODES[code]
+        emitted.add(ours)
+        frames.append(
+            wb.parse_series(
+                api[code], folder=f"{API_PREFIX}/{code}", code=code, indicator=ours, notes=notes
+            )
+        )
+    rest = [m for m in MEASURES if m not in LIVE_MEASURES.values()]
+    if FILE in files:
+        frames.extend(_parse_csv(files[FILE], rest, notes))
+        emitted |= {indicator_code(d, m) for d in DIMENSIONS for m in rest}
+        notes.append(f"percentile ranks ({', '.join(rest)}) from the carried {FILE}")
     obs = finish(frames, notes)
-    return Parsed(observations=obs, indicators=_indicators(), notes=notes)
+    indicators = [m for m in _indicators() if m.code in emitted]
+    return Parsed(observations=obs, indicators=indicators, notes=notes)
+
+
+def fetch(client: httpx.Client) -> dict[str, bytes]:
+    """Download every live series (6 dimensions x estimate, standard error, sources) from the
+    World Bank API, source 3, as ``api/<API code>/data-p<N>.json``."""
+    files: dict[str, bytes] = {}
+    for code in LIVE_CODES:
+        files.update(wb.fetch_series(client, code, prefix=API_PREFIX, source=LIVE_SOURCE))
+    return files
