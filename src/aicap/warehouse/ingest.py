@@ -9,6 +9,14 @@
   the old one and moved over it with ``os.replace`` after ``fsync``. A crash, an exception or a
   ``kill -9`` at any point leaves the previous file byte for byte as it was; leftover temporary
   files are removed by the next ingest.
+* **Live snapshots**: ``overrides={source_id: snapshot_folder}`` reads a source from a snapshot
+  that ``aicap update`` downloaded (:mod:`aicap.sources.live`) instead of its bundled folder,
+  through the same ``parse``; the ``sources`` row then says ``origin = 'live'`` with the
+  snapshot's id, retrieval time and URLs. A source stored from a live snapshot stays live on
+  later ingests (its snapshot folder is read again) until that folder is deleted, when the
+  bundled files take over again (with a warning). With ``tolerate=True`` an override that fails
+  (damaged snapshot, bad data) is reported in :attr:`IngestReport.failed` and left out: what is
+  stored for that source stays as it was, and the other sources are still written.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -38,6 +46,7 @@ from aicap.sources.base import CANONICAL_COLUMNS, SourceError, SourceInfo, check
 from aicap.sources.country_reference import Reference
 from aicap.sources.files import read_source_files
 from aicap.sources.harmonise import Harmoniser, load_mapping
+from aicap.sources.live import Snapshot, read_snapshot
 from aicap.sources.registry import REFERENCE_FOLDER, SourceFolder, discover
 from aicap.warehouse.schema import DDL, PER_SOURCE_TABLES, SCHEMA_VERSION
 
@@ -65,6 +74,10 @@ class IngestReport:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     written: bool = False
+    #: Overrides left out with ``tolerate=True``: source -> error message.
+    failed: dict[str, str] = field(default_factory=dict)
+    #: Sources read from a live snapshot in this run: source -> snapshot id.
+    live: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -85,6 +98,7 @@ class _Staged:
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     reference: Reference | None = None
+    snapshot: Snapshot | None = None
 
 
 def _module_fingerprint(module: ModuleType, source_id: str) -> str:
@@ -138,6 +152,41 @@ def _stored_fingerprints(path: Path) -> dict[str, str]:
         return {}
     finally:
         con.close()
+
+
+def _stored_live(path: Path) -> dict[str, Path]:
+    """Sources stored from a live snapshot: source -> snapshot folder."""
+    if not path.exists():
+        return {}
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return {}
+    try:
+        version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if version is None or version[0] != SCHEMA_VERSION:
+            return {}
+        rows = con.execute("SELECT source_id, folder FROM sources WHERE origin = 'live'").fetchall()
+        return {str(s): Path(str(f)) for s, f in rows}
+    except duckdb.Error:
+        return {}
+    finally:
+        con.close()
+
+
+def _locate(s: _Staged, exc: SourceError) -> SourceError:
+    """``exc`` located in the source's folder (bundled) or snapshot (live, with the URL)."""
+    if s.snapshot is None:
+        return exc.located(file=f"{s.folder.name}/{exc.file}" if exc.file else s.folder.name)
+    record = s.snapshot.file(exc.file) if exc.file else None
+    message = exc.message + (f" [downloaded from {record.url}]" if record and record.url else "")
+    return SourceError(
+        message,
+        file=f"{s.snapshot.folder}/{exc.file}" if exc.file else str(s.snapshot.folder),
+        row=exc.row,
+        column=exc.column,
+        value=exc.value,
+    )
 
 
 def _tmp_prefix(path: Path) -> str:
@@ -325,8 +374,13 @@ def _write_source(con: duckdb.DuckDBPyConnection, s: _Staged) -> None:
             con.execute(f"DELETE FROM {table}")
         _insert(con, "countries", s.reference.countries)
         _insert(con, "country_names", s.reference.names)
+    snap = s.snapshot
+    vintage = info.vintage
+    if snap is not None:
+        vintage = f"live snapshot {snap.id} (retrieved {snap.retrieved})"
     con.execute(
-        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sources VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             info.id,
             info.publisher,
@@ -334,11 +388,14 @@ def _write_source(con: duckdb.DuckDBPyConnection, s: _Staged) -> None:
             info.url,
             info.licence,
             info.citation,
-            info.vintage,
+            vintage,
             info.live_url,
             s.retrieved,
-            "snapshot",
-            s.folder.name,
+            "snapshot" if snap is None else "live",
+            s.folder.name if snap is None else str(snap.folder),
+            "" if snap is None else snap.id,
+            "" if snap is None else snap.retrieved,
+            json.dumps([] if snap is None else snap.urls),
             s.fingerprint,
             datetime.now(UTC),
             len(s.observations),
@@ -348,12 +405,15 @@ def _write_source(con: duckdb.DuckDBPyConnection, s: _Staged) -> None:
             json.dumps(s.warnings, ensure_ascii=False),
         ],
     )
+    records = {f.path: f for f in snap.files} if snap is not None else {}
     files = pd.DataFrame(
         {
             "source_id": info.id,
             "path": list(s.files),
             "sha256": [sha256(b) for b in s.files.values()],
             "bytes": [len(b) for b in s.files.values()],
+            "origin": [records[p].origin if p in records else "snapshot" for p in s.files],
+            "url": [records[p].url if p in records else "" for p in s.files],
         }
     )
     _insert(con, "source_files", files)
@@ -370,11 +430,15 @@ def ingest(
     *,
     force: bool = False,
     progress: Progress | None = None,
+    overrides: Mapping[str, Path] | None = None,
+    tolerate: bool = False,
 ) -> IngestReport:
-    """Bring ``warehouse`` up to date with the snapshot in ``data_dir``.
+    """Bring ``warehouse`` up to date with the snapshot in ``data_dir``, reading the sources
+    named in ``overrides`` from those live snapshot folders instead (see the module doc).
 
     Raises :class:`IngestError` (wrapping a :class:`SourceError` that names the file, row,
-    column and value) on bad input; the warehouse is then unchanged.
+    column and value) on bad input; the warehouse is then unchanged. With ``tolerate``, a
+    failing override is reported in ``failed`` instead and the rest is written.
     """
     t0 = time.perf_counter()
     started = datetime.now(UTC)
@@ -388,7 +452,14 @@ def ingest(
     with _lock(warehouse):
         _remove_stale_temps(warehouse)
         stored = {} if force else _stored_fingerprints(warehouse)
+        explicit = dict(overrides or {})
+        live_folders = {**_stored_live(warehouse), **explicit}
         folders = discover(data_dir)
+        unknown = sorted(set(explicit) - {f.name for f in folders if f.info is not None})
+        if unknown:
+            raise IngestError(
+                unknown[0], SourceError("a live snapshot is given for an unknown source")
+            )
         if not folders or folders[0].name != REFERENCE_FOLDER:
             raise IngestError(
                 REFERENCE_FOLDER,
@@ -403,42 +474,79 @@ def ingest(
                 notify(folder.name, "no importer")
                 continue
             notify(info.id, "checking")
-            try:
-                files = read_source_files(folder.path, info)
-            except (SourceError, OSError) as exc:
-                raise IngestError(info.id, exc) from exc
-            fp = _fingerprint(files, folder.module, info.id, reference_fp)
+            snapshot: Snapshot | None = None
+            snap_folder = live_folders.get(info.id)
+            if snap_folder is not None and info.id not in explicit and not snap_folder.is_dir():
+                report.warnings.append(
+                    f"{info.id}: live snapshot folder {snap_folder} is gone; "
+                    "the bundled files are read again"
+                )
+                snap_folder = None
+            if snap_folder is not None:
+                try:
+                    snapshot, files = read_snapshot(snap_folder)
+                    if snapshot.source != info.id:
+                        raise SourceError(
+                            f"snapshot is of source {snapshot.source!r}, not {info.id!r}",
+                            file=str(snap_folder),
+                        )
+                except (SourceError, OSError) as exc:
+                    if tolerate and info.id in explicit:
+                        report.failed[info.id] = str(exc)
+                        notify(info.id, "failed")
+                        continue
+                    raise IngestError(info.id, exc) from exc
+                extra = f"{reference_fp}\0live:{snapshot.id}"
+                fp = _fingerprint(files, folder.module, info.id, extra)
+                retrieved = snapshot.retrieved
+            else:
+                try:
+                    files = read_source_files(folder.path, info)
+                except (SourceError, OSError) as exc:
+                    raise IngestError(info.id, exc) from exc
+                fp = _fingerprint(files, folder.module, info.id, reference_fp)
+                retrieved = _retrieved(info, folder.path, files)
             if folder.name == REFERENCE_FOLDER:
                 reference_fp = fp
             if stored.get(info.id) == fp:
                 report.unchanged.append(info.id)
                 notify(info.id, "unchanged")
                 continue
-            staged.append(_Staged(folder, info, fp, files, _retrieved(info, folder.path, files)))
-        if not staged:
-            report.seconds = time.perf_counter() - t0
-            return report
-
+            staged.append(_Staged(folder, info, fp, files, retrieved, snapshot=snapshot))
         reference: Reference | None = None
+        kept: list[_Staged] = []
         for s in staged:
             notify(s.info.id, "parsing")
             try:
-                if s.folder.name == REFERENCE_FOLDER:
-                    _stage_reference(s)
-                    reference = s.reference
-                else:
-                    if reference is None:
-                        reference = country_reference.load_reference(data_dir / REFERENCE_FOLDER)
-                    _stage_source(s, reference)
-            except SourceError as exc:
-                raise IngestError(
-                    s.info.id,
-                    exc.located(file=f"{s.folder.name}/{exc.file}" if exc.file else s.folder.name),
-                ) from exc
-            except (ValueError, KeyError, TypeError) as exc:
-                raise IngestError(s.info.id, exc) from exc
+                try:
+                    if s.folder.name == REFERENCE_FOLDER:
+                        _stage_reference(s)
+                        reference = s.reference
+                    else:
+                        if reference is None:
+                            reference = country_reference.load_reference(
+                                data_dir / REFERENCE_FOLDER
+                            )
+                        _stage_source(s, reference)
+                except SourceError as exc:
+                    raise IngestError(s.info.id, _locate(s, exc)) from exc
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise IngestError(s.info.id, exc) from exc
+            except IngestError as exc:
+                if tolerate and s.info.id in explicit:
+                    report.failed[s.info.id] = str(exc.error)
+                    notify(s.info.id, "failed")
+                    continue
+                raise
+            kept.append(s)
             report.changed.append(s.info.id)
+            if s.snapshot is not None:
+                report.live[s.info.id] = s.snapshot.id
             report.warnings.extend(f"{s.info.id}: {w}" for w in s.warnings)
+        staged = kept
+        if not staged:
+            report.seconds = time.perf_counter() - t0
+            return report
         notify("*", "writing")
         try:
             _write(warehouse, staged, report, started)

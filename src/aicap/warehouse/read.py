@@ -27,13 +27,30 @@ _PROVENANCE_SQL = """
            o.value, o.unit, o.flags,
            s.source_id AS source, s.publisher, s.title AS source_title, s.url, s.live_url,
            i.licence, s.citation, s.vintage, s.retrieved, s.origin, s.ingested_at,
-           s.folder || '/' || o.file AS file, o.row, f.sha256, i.source_code
+           s.folder || '/' || o.file AS file, o.row, f.sha256, i.source_code,
+           s.snapshot AS _snapshot_id, s.snapshot_retrieved AS _snapshot_retrieved,
+           s.folder AS _snapshot_folder, f.url AS _file_url, f.origin AS _file_origin
     FROM observations o
     JOIN indicators i ON i.code = o.indicator
     JOIN sources s ON s.source_id = o.source_id
     LEFT JOIN source_files f ON f.source_id = o.source_id AND f.path = o.file
     LEFT JOIN countries c ON c.iso3 = o.iso3
 """
+
+
+def _snapshot(rec: dict[str, Any]) -> dict[str, Any] | None:
+    """The live snapshot a value came from (None for the bundled snapshot)."""
+    if not rec.get("_snapshot_id"):
+        return None
+    folder = str(rec.get("_snapshot_folder") or "")
+    return {
+        "id": rec["_snapshot_id"],
+        "retrieved": rec.get("_snapshot_retrieved"),
+        "url": rec.get("_file_url") or None,
+        "file_origin": rec.get("_file_origin"),
+        "folder": folder,
+        "manifest": f"{folder}/snapshot.json" if folder else None,
+    }
 
 
 class Warehouse:
@@ -82,7 +99,8 @@ class Warehouse:
     def sources(self) -> pd.DataFrame:
         """Every source with its licence, vintage and files' checksums."""
         frame = self._query(
-            """SELECT s.*, list(struct_pack(path := f.path, sha256 := f.sha256, bytes := f.bytes)
+            """SELECT s.*, list(struct_pack(path := f.path, sha256 := f.sha256, bytes := f.bytes,
+                                            origin := f.origin, url := f.url)
                                 ORDER BY f.path) AS files
                FROM sources s LEFT JOIN source_files f USING (source_id)
                GROUP BY ALL ORDER BY s.source_id"""
@@ -121,7 +139,10 @@ class Warehouse:
             _PROVENANCE_SQL + " WHERE " + " AND ".join(where) + " ORDER BY 1, 3, 4", params
         )
         cols = ["iso3", "year", "indicator", "value", "unit", "flags", "source"]
-        return frame if provenance else frame[cols]
+        if not provenance:
+            return frame[cols]
+        frame = frame.rename(columns={"_snapshot_id": "snapshot", "_file_url": "file_url"})
+        return frame.drop(columns=[c for c in frame.columns if str(c).startswith("_")])
 
     def latest(
         self,
@@ -187,6 +208,9 @@ class Warehouse:
             else:
                 out[key] = value
         out["flags"] = [f for f in str(out.get("flags") or "").split(",") if f]
+        out["snapshot"] = _snapshot(out)
+        for key in [k for k in out if k.startswith("_")]:
+            del out[key]
         return out
 
     def coverage(self) -> pd.DataFrame:

@@ -3,7 +3,7 @@ with another version is rebuilt from the snapshot on the next ingest."""
 
 from __future__ import annotations
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS meta (
@@ -21,7 +21,10 @@ DDL: tuple[str, ...] = (
         live_url VARCHAR NOT NULL,
         retrieved VARCHAR NOT NULL,      -- date of the snapshot files (ISO 8601)
         origin VARCHAR NOT NULL,         -- 'snapshot' (bundled files) or 'live'
-        folder VARCHAR NOT NULL,
+        folder VARCHAR NOT NULL,         -- bundled: folder name; live: the snapshot folder
+        snapshot VARCHAR NOT NULL,       -- live snapshot id '<source>/<UTC stamp>'; '' if bundled
+        snapshot_retrieved VARCHAR NOT NULL,  -- when the live snapshot was downloaded
+        snapshot_urls JSON NOT NULL,     -- every URL the live snapshot was downloaded from
         fingerprint VARCHAR NOT NULL,    -- files + mapping + importer code: decides re-ingest
         ingested_at TIMESTAMP NOT NULL,
         n_observations BIGINT NOT NULL,
@@ -35,6 +38,8 @@ DDL: tuple[str, ...] = (
         path VARCHAR NOT NULL,
         sha256 VARCHAR NOT NULL,
         bytes BIGINT NOT NULL,
+        origin VARCHAR NOT NULL,   -- 'snapshot' (bundled), 'live' (downloaded), 'carried'
+        url VARCHAR NOT NULL,      -- where a live file was downloaded from; '' otherwise
         PRIMARY KEY (source_id, path)
     )""",
     """CREATE TABLE IF NOT EXISTS indicators (
