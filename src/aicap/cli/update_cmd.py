@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from aicap.sources.http import LiveClient
@@ -24,7 +25,7 @@ from aicap.warehouse.ingest import IngestError
 from aicap.warehouse.update import UpdateError, UpdateReport, resolve_sources
 from aicap.warehouse.update import update as run_update
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 DEFAULT_SNAPSHOTS = Path("var/snapshots")
 DEFAULT_WAREHOUSE = Path("var/aicap.duckdb")
@@ -48,7 +49,9 @@ def _print(report: UpdateReport, offline_ok: bool) -> int:
     ing = report.ingest
     for source in report.requested:
         if source in report.failed:
-            console.print(f"[red]failed[/]  {source}: {report.failed[source]}", highlight=False)
+            console.print(
+                f"[red]failed[/]  {source}: {escape(report.failed[source])}", highlight=False
+            )
             snap = report.snapshots.get(source)
             if snap is not None:
                 console.print(f"         downloaded bytes kept for inspection in {snap.folder}")
@@ -62,7 +65,7 @@ def _print(report: UpdateReport, offline_ok: bool) -> int:
         )
     if ing is not None:
         for warning in ing.warnings:
-            console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+            console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
         if ing.written:
             console.print(f"warehouse {ing.warehouse} written in {ing.seconds:.2f} s")
     if not report.failed:
@@ -157,7 +160,8 @@ def update(
                 )
         except IngestError as exc:
             console.print(
-                f"[bold red]error:[/] update failed, warehouse unchanged: {exc}", highlight=False
+                f"[bold red]error:[/] update failed, warehouse unchanged: {escape(str(exc))}",
+                highlight=False,
             )
             raise typer.Exit(2) from None
         progress.update(task, completed=len(requested) + 1, description="done")

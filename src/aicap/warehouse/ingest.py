@@ -179,7 +179,7 @@ def _locate(s: _Staged, exc: SourceError) -> SourceError:
     if s.snapshot is None:
         return exc.located(file=f"{s.folder.name}/{exc.file}" if exc.file else s.folder.name)
     record = s.snapshot.file(exc.file) if exc.file else None
-    message = exc.message + (f" [downloaded from {record.url}]" if record and record.url else "")
+    message = exc.message + (f" (downloaded from {record.url})" if record and record.url else "")
     return SourceError(
         message,
         file=f"{s.snapshot.folder}/{exc.file}" if exc.file else str(s.snapshot.folder),
