@@ -201,7 +201,7 @@ def check_spec(spec: UncertaintySpec, label: str) -> None:
         if inp.name in seen:
             raise ValidationError(label, f"{loc}.name", f"duplicate input name {inp.name!r}")
         seen.add(inp.name)
-        keys = ["treat" if inp.kind == "winmax" else inp.kind]
+        keys: list[str] = ["treat" if inp.kind == "winmax" else str(inp.kind)]
         if isinstance(inp, WeightNoiseInput | DirichletInput):
             keys = [f"weights at level {lev}" for lev in inp.levels]
         for key in keys:

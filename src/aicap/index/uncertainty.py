@@ -1,0 +1,1044 @@
+"""Uncertainty and sensitivity analysis of a composite, with replications as an array axis.
+
+>>> plan = make_plan(comp, spec)                  # doctest: +SKIP
+>>> mc = run_uncertainty(plan)                    # per-country bands, pairwise matrix, samples
+>>> sa = run_sobol(plan)                          # first/total-order indices per country
+
+How it is vectorised:
+
+* every *data-side* alternative (imputation, treatment, ``winmax``, normalisation; indicator
+  exclusion when it changes the data, e.g. through screening) is built **once** with the engine
+  itself (:meth:`Composite.rebuild`), giving the indicator matrix before aggregation and the
+  nominal weights of that variant: ``X (V, n_units, n_indicators)``, ``W0 (V, n_elements)``;
+* a replication is a row of uniforms ``u`` decoded into a data variant, an aggregation
+  alternative, an exclusion and a weight vector (``W0[v] * noise``, Dirichlet draws, zero for an
+  excluded indicator);
+* replications are sorted by (variant, aggregation) and cut into chunks; a chunk is a few
+  batched contractions per aggregation level (weighted arithmetic, geometric, harmonic and
+  generalised means are all ``phi^-1(sum w phi(x) / sum w)``), then batched ranks and outranking
+  counts. No Python loop runs over replications.
+
+Failed replications (a build that raised, a geometric mean of a non-positive value, an
+aggregate left with no children) are recorded with their reason and left out of the summaries.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import special
+
+from aicap.index.backend import get_backend
+from aicap.index.composite import Composite, build
+from aicap.index.errors import EngineError, ValidationError
+from aicap.index.framework import Framework, Tree
+from aicap.index.ranks import outrank_counts, rank_desc_batched
+from aicap.index.recipe import Step
+from aicap.index.registry import REGISTRY
+from aicap.index.sensitivity import SobolIndices, saltelli_sample, sobol_indices
+from aicap.index.spec import (
+    DirichletInput,
+    ExcludeInput,
+    StepInput,
+    UncertaintySpec,
+    WeightNoiseInput,
+    WinmaxInput,
+)
+from aicap.index.stats import rank_desc
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+Progress = Callable[[int, int], None]
+
+CROSS_COLUMN_IMPUTE = frozenset({"knn", "iterative"})
+DATA_WEIGHTS = frozenset({"pca"})
+OK, FAIL_VARIANT, FAIL_DOMAIN, FAIL_EXCLUDE, FAIL_WEIGHTS = 0, 1, 2, 3, 4
+
+
+# ---------------------------------------------------------------------------- the plan
+@dataclass(frozen=True)
+class Factor:
+    """One uncertain input (one Sobol' group) and how its uniforms map to parameters."""
+
+    name: str
+    kind: str
+    dims: int
+    labels: tuple[str, ...] = ()  # discrete: one label per alternative
+    positions: tuple[int, ...] = ()  # weights: element positions (tree.codes) perturbed
+    fractions: tuple[float, ...] = ()  # weight_noise: +- fraction per position
+    concentration: float = 0.0  # dirichlet
+    groups: tuple[tuple[int, ...], ...] = ()  # dirichlet: sibling groups (indices into positions)
+
+    @property
+    def discrete(self) -> bool:
+        return bool(self.labels)
+
+
+@dataclass(frozen=True)
+class LevelPlan:
+    """One aggregation level: its aggregates and their children's positions."""
+
+    level: int
+    codes: tuple[str, ...]
+    positions: tuple[int, ...]
+    children: tuple[tuple[int, ...], ...]  # per aggregate
+    all_children: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """Everything a chunk needs (picklable; scattered once to Dask workers)."""
+
+    X: FloatArray  # (V, n, k) indicator scores before aggregation, per data variant
+    variant_fail: tuple[str | None, ...]
+    levels: tuple[LevelPlan, ...]
+    agg_steps: tuple[Step, ...]
+    incl: npt.NDArray[np.bool_]  # (n_exclusion_alternatives, k)
+    n_elements: int
+    target: int
+    pairwise: bool
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A composite, a spec, the factors and the pre-computed data variants."""
+
+    comp: Composite
+    spec: UncertaintySpec
+    factors: tuple[Factor, ...]
+    data_factors: tuple[int, ...]  # factor indices that select the data variant (mixed radix)
+    radix: tuple[int, ...]
+    agg_factor: int | None
+    excl_factor: int | None
+    exclusions: tuple[tuple[str, ...], ...]
+    exclusion_in_data: bool
+    excl_fail: tuple[str | None, ...]
+    W0: FloatArray  # (V, E)
+    kernel: Kernel
+    units: tuple[str, ...]
+    target: str
+    nominal_score: FloatArray
+    nominal_rank: FloatArray
+    label: str = "uncertainty"
+
+    @property
+    def dims(self) -> list[int]:
+        return [f.dims for f in self.factors]
+
+    @property
+    def n_variants(self) -> int:
+        return int(self.kernel.X.shape[0])
+
+    def chunk_bytes(self, chunk: int) -> int:
+        """Peak bytes of the arrays a chunk of ``chunk`` replications allocates (estimate:
+        per level, the children's values, their transform and masks, and the outputs)."""
+        n, k = self.kernel.X.shape[1:]
+        k_ = k
+        stacked = [
+            len(kids)
+            for lp in self.kernel.levels
+            for kids in lp.children
+            if any(c >= k_ for c in kids)
+        ]
+        widest = max(stacked, default=0)
+        outs = sum(len(lp.codes) for lp in self.kernel.levels)
+        e = self.kernel.n_elements
+        # per replication: level outputs, (R, n, c) stacks of children (values, transform,
+        # masks, products), numerators/denominators, weights, ranks and sort keys
+        per_rep = 8 * (n * (outs + 5 * widest + 8) + 2 * e + k)
+        pair = 255 * n * n + 16 * n * n if self.kernel.pairwise else 0
+        return int(chunk * per_rep + pair)
+
+
+def _reduced(fw: Framework, drop: Sequence[str]) -> Framework:
+    d = fw.to_dict()
+    d["indicators"] = [i for i in d["indicators"] if i["code"] not in set(drop)]
+    return Framework.from_dict(d, f"{fw.name} without {', '.join(drop)}")
+
+
+def _dead_aggregates(tree: Tree, drop: Sequence[str]) -> list[str]:
+    alive = {c for c in tree.indicators if c not in set(drop)}
+    for lev in tree.levels:
+        for a in lev.codes:
+            if any(c in alive for c in tree.children(a)):
+                alive.add(a)
+    return [a for a in tree.aggregates if a not in alive]
+
+
+def _factors(spec: UncertaintySpec, comp: Composite, label: str) -> list[Factor]:
+    tree = comp.framework.tree
+    out: list[Factor] = []
+    levels = {
+        lv: [i for i, c in enumerate(tree.codes) if tree.level_of[c] == lv]
+        for lv in set(tree.level_of.values())
+    }
+    for k, inp in enumerate(spec.inputs):
+        loc = f"field inputs[{k}] ({inp.kind})"
+        if isinstance(inp, StepInput):
+            if comp.recipe.step(inp.kind) is None:
+                raise ValidationError(label, loc, f"the recipe has no {inp.kind} step to vary")
+            labels = tuple(a.name() for a in inp.alternatives)
+            out.append(Factor(inp.name, inp.kind, 1, labels))
+        elif isinstance(inp, WinmaxInput):
+            if comp.recipe.step("treat") is None:
+                raise ValidationError(label, loc, "the recipe has no treat step to vary")
+            out.append(Factor(inp.name, "winmax", 1, tuple(str(v) for v in inp.values)))
+        elif isinstance(inp, ExcludeInput):
+            for j, c in enumerate(inp.indicators):
+                if c not in tree.indicators:
+                    raise ValidationError(
+                        label, f"{loc}.indicators[{j}]", f"unknown indicator {c!r}"
+                    )
+            labels = (("none",) if inp.include_none else ()) + tuple(inp.indicators)
+            out.append(Factor(inp.name, "exclude", 1, labels))
+        else:
+            top = tree.max_level
+            for lev in inp.levels:
+                if lev not in levels or lev >= top:
+                    raise ValidationError(
+                        label,
+                        f"{loc}.levels.{lev}",
+                        f"no weights to vary at level {lev}: levels with weights are 1..{top - 1}",
+                    )
+            pos = tuple(p for lev in sorted(inp.levels) for p in levels[lev])
+            if isinstance(inp, WeightNoiseInput):
+                fr = tuple(inp.levels[tree.level_of[tree.codes[p]]] for p in pos)
+                out.append(Factor(inp.name, "weight_noise", len(pos), positions=pos, fractions=fr))
+            else:
+                assert isinstance(inp, DirichletInput)
+                parents: dict[str | None, list[int]] = {}
+                for j, p in enumerate(pos):
+                    parents.setdefault(tree.parent_of[tree.codes[p]], []).append(j)
+                groups = tuple(tuple(g) for g in parents.values())
+                out.append(
+                    Factor(
+                        inp.name,
+                        "dirichlet",
+                        len(pos),
+                        positions=pos,
+                        concentration=inp.concentration,
+                        groups=groups,
+                    )
+                )
+    return out
+
+
+def _changes(factors: Sequence[Factor], spec: UncertaintySpec, choice: dict[int, int]) -> Any:
+    changes: dict[str, Any] = {}
+    for fi, c in choice.items():
+        inp = spec.inputs[fi]
+        if isinstance(inp, StepInput):
+            changes[inp.kind] = inp.alternatives[c].change()
+        elif isinstance(inp, WinmaxInput):
+            changes["treat"] = {"params": {"winmax": inp.values[c]}}
+    return changes
+
+
+def _exclusion_separable(comp: Composite, spec: UncertaintySpec) -> bool:
+    """Dropping an indicator equals giving it zero weight when no step mixes columns."""
+    r = comp.recipe
+    if r.step("screen") is not None:
+        return False
+    imp = r.step("impute")
+    names = {REGISTRY.canonical("impute", imp.method)} if imp is not None else set()
+    for inp in spec.inputs:
+        if isinstance(inp, StepInput) and inp.kind == "impute":
+            names |= {REGISTRY.canonical("impute", a.method) for a in inp.alternatives}
+    if names & CROSS_COLUMN_IMPUTE:
+        return False
+    w = r.step("weight")
+    return w is None or REGISTRY.canonical("weight", w.method) not in DATA_WEIGHTS
+
+
+def make_plan(comp: Composite, spec: UncertaintySpec, label: str = "uncertainty") -> Plan:
+    """Validate the spec against the composite and build every data-side variant once."""
+    tree = comp.framework.tree
+    if comp.recipe.step("aggregate") is None:
+        raise ValidationError(label, "", "the composite's recipe has no aggregate step")
+    target = spec.target or tree.top[0]
+    if target not in tree.codes:
+        raise ValidationError(label, "field target", f"unknown element {target!r}")
+    factors = _factors(spec, comp, label)
+    kinds = [f.kind for f in factors]
+    agg_factor = kinds.index("aggregate") if "aggregate" in kinds else None
+    excl_factor = kinds.index("exclude") if "exclude" in kinds else None
+    exclusion_in_data = excl_factor is not None and not _exclusion_separable(comp, spec)
+    data_factors = [
+        i for i, f in enumerate(factors) if f.kind in ("impute", "treat", "normalise", "winmax")
+    ]
+    if exclusion_in_data and excl_factor is not None:
+        data_factors.append(excl_factor)
+    radix = tuple(len(factors[i].labels) for i in data_factors)
+    if int(np.prod(radix)) > 4096:
+        raise ValidationError(
+            label, "field inputs", f"{int(np.prod(radix))} data-side variants: at most 4096"
+        )
+    exclusions: list[tuple[str, ...]] = [()]
+    if excl_factor is not None:
+        inp = spec.inputs[excl_factor]
+        assert isinstance(inp, ExcludeInput)
+        exclusions = ([()] if inp.include_none else []) + [(c,) for c in inp.indicators]
+    excl_fail: list[str | None] = []
+    for drop in exclusions:
+        dead = _dead_aggregates(tree, drop)
+        excl_fail.append(
+            f"excluding {', '.join(drop)} leaves aggregate {dead[0]!r} with no children"
+            if dead
+            else None
+        )
+    k = len(tree.indicators)
+    incl = np.ones((len(exclusions), k), dtype=bool)
+    for j, drop in enumerate(exclusions):
+        for c in drop:
+            incl[j, tree.indicators.index(c)] = False
+    # aggregation alternatives
+    agg_steps: list[Step] = []
+    if agg_factor is not None:
+        inp = spec.inputs[agg_factor]
+        assert isinstance(inp, StepInput)
+        for j, alt in enumerate(inp.alternatives):
+            rec = comp.recipe.with_changes(
+                {"aggregate": alt.change()},
+                f"{label}: field inputs[{agg_factor}].alternatives[{j}]",
+            )
+            step = rec.step("aggregate")
+            assert step is not None
+            agg_steps.append(step)
+    else:
+        step = comp.recipe.step("aggregate")
+        assert step is not None
+        agg_steps.append(step)
+    # data variants, built once each by the engine
+    units = tuple(str(u) for u in comp.initial.data.index)
+    n_var = int(np.prod(radix)) if radix else 1
+    X = np.full((n_var, len(units), k), np.nan)
+    W0 = np.zeros((n_var, len(tree.codes)))
+    vfail: list[str | None] = []
+    for v, combo in enumerate(itertools.product(*(range(r) for r in radix))):
+        choice = dict(zip(data_factors, combo, strict=True))
+        drop = (
+            exclusions[choice[excl_factor]] if exclusion_in_data and excl_factor is not None else ()
+        )
+        try:
+            built = _variant(comp, factors, spec, choice, drop, label)
+        except EngineError as exc:
+            vfail.append(f"data variant failed: {exc}")
+            continue
+        vfail.append(None)
+        before = _before_aggregate(built)
+        cols = [c for c in tree.indicators if c in before.columns]
+        X[v][:, [tree.indicators.index(c) for c in cols]] = (
+            before[cols].reindex(pd.Index(units)).to_numpy(dtype=np.float64)
+        )
+        btree = built.framework.tree
+        for c, w in zip(btree.codes, built.weights, strict=True):
+            W0[v, tree.codes.index(c)] = w
+    pos = {c: i for i, c in enumerate(tree.codes)}
+    levels = tuple(
+        LevelPlan(
+            lev.level,
+            tuple(lev.codes),
+            tuple(pos[a] for a in lev.codes),
+            tuple(tuple(pos[c] for c in tree.children(a)) for a in lev.codes),
+            tuple(pos[c] for c in lev.children),
+        )
+        for lev in tree.levels
+    )
+    kernel = Kernel(
+        X, tuple(vfail), levels, tuple(agg_steps), incl, len(tree.codes), pos[target], spec.pairwise
+    )
+    nominal = comp.scores[target].reindex(pd.Index(units)).to_numpy(dtype=np.float64)
+    nominal_rank = rank_desc(nominal[:, None])[:, 0]
+    return Plan(
+        comp,
+        spec,
+        tuple(factors),
+        tuple(data_factors),
+        radix,
+        agg_factor,
+        excl_factor,
+        tuple(exclusions),
+        exclusion_in_data,
+        tuple(excl_fail),
+        W0,
+        kernel,
+        units,
+        target,
+        nominal,
+        nominal_rank,
+        label,
+    )
+
+
+def _before_aggregate(comp: Composite) -> pd.DataFrame:
+    k = next(i for i, r in enumerate(comp.results) if r.step.step == "aggregate")
+    return comp.results[k - 1].state.data if k > 0 else comp.initial.data
+
+
+def _variant(
+    comp: Composite,
+    factors: Sequence[Factor],
+    spec: UncertaintySpec,
+    choice: dict[int, int],
+    drop: Sequence[str],
+    label: str,
+) -> Composite:
+    changes = _changes(factors, spec, choice)
+    if drop:
+        fw = _reduced(comp.framework, drop)
+        rec = comp.recipe.with_changes(changes, label) if changes else comp.recipe
+        w = rec.step("weight")
+        if w is not None and REGISTRY.canonical("weight", w.method) == "explicit":
+            given = {c: v for c, v in w.params.get("weights", {}).items() if c not in set(drop)}
+            rec = rec.with_changes({"weight": {"params": {"weights": given}}}, label)
+        return build(fw, comp.data, rec, comp.label)
+    return comp.rebuild(changes) if changes else comp
+
+
+# ---------------------------------------------------------------------------- decoding
+@dataclass(frozen=True)
+class Decoded:
+    """The parameters of a batch of replications."""
+
+    u: FloatArray  # (R, D) uniforms
+    choices: IntArray  # (R, n_factors) alternative index (-1 for weight factors)
+    variant: IntArray  # (R,)
+    agg: IntArray  # (R,)
+    excl: IntArray  # (R,)
+    weights: FloatArray  # (R, E) final weights (zero for an excluded indicator)
+    weight_fail: npt.NDArray[np.bool_]  # (R,)
+
+
+def decode(plan: Plan, u: FloatArray) -> Decoded:
+    """Map uniforms ``(R, D)`` to replications' parameters (vectorised over ``R``)."""
+    u = np.asarray(u, dtype=np.float64)
+    r = u.shape[0]
+    edges = np.cumsum([0, *plan.dims])
+    choices = np.full((r, len(plan.factors)), -1, dtype=np.int64)
+    for i, f in enumerate(plan.factors):
+        if f.discrete:
+            k = len(f.labels)
+            choices[:, i] = np.minimum((u[:, edges[i]] * k).astype(np.int64), k - 1)
+    variant = np.zeros(r, dtype=np.int64)
+    for fi, rad in zip(plan.data_factors, plan.radix, strict=True):
+        variant = variant * rad + choices[:, fi]
+    agg = choices[:, plan.agg_factor] if plan.agg_factor is not None else np.zeros(r, np.int64)
+    excl = choices[:, plan.excl_factor] if plan.excl_factor is not None else np.zeros(r, np.int64)
+    w = plan.W0[variant].copy()
+    for i, f in enumerate(plan.factors):
+        uu = u[:, edges[i] : edges[i + 1]]
+        pos = list(f.positions)
+        if f.kind == "weight_noise":
+            w[:, pos] = w[:, pos] * (1 + np.asarray(f.fractions) * (2 * uu - 1))
+        elif f.kind == "dirichlet":
+            base = w[:, pos]
+            out = np.empty_like(base)
+            for g in f.groups:  # sibling groups (a handful), not replications
+                gi = list(g)
+                tot = base[:, gi].sum(axis=1, keepdims=True)
+                alpha = f.concentration * base[:, gi] / tot
+                draw = special.gammaincinv(alpha, uu[:, gi])
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    out[:, gi] = draw / draw.sum(axis=1, keepdims=True) * tot
+            w[:, pos] = out
+    k = plan.kernel.X.shape[2]
+    w[:, :k] = np.where(plan.kernel.incl[excl], w[:, :k], 0.0)
+    bad = np.asarray(~np.isfinite(w).all(axis=1), dtype=bool)
+    return Decoded(u, choices, variant, agg, excl, w, bad)
+
+
+# ---------------------------------------------------------------------------- the kernel
+def _transform(step: Step, code: str, level: int) -> tuple[str, float]:
+    name, params = step.spec_for(code, level)
+    m = REGISTRY.get("aggregate", name).name
+    p = float(params.get("p", 1.0))
+    if m == "genmean" and p == 0:
+        return "gmean", 0.0
+    return m, p
+
+
+@dataclass
+class ChunkOut:
+    rows: IntArray
+    score: FloatArray
+    rank: FloatArray
+    fail: IntArray
+    reason: list[str | None] = field(default_factory=list)
+    wins: IntArray | None = None
+    both: IntArray | None = None
+
+
+def evaluate_chunk(
+    kernel: Kernel,
+    backend: str,
+    variant: int,
+    agg: int,
+    weights: FloatArray,
+    excl: IntArray,
+    rows: IntArray,
+    weight_fail: npt.NDArray[np.bool_] | None = None,
+) -> ChunkOut:
+    """Target scores, ranks and failure codes of ``R`` replications sharing one data variant
+    and one aggregation alternative: batched contractions per level, batched ranks."""
+    be = get_backend(backend)
+    xp = be.xp
+    r = weights.shape[0]
+    n = kernel.X.shape[1]
+    fail = np.zeros(r, dtype=np.int64)
+    reasons: list[str | None] = [None] * r
+    if kernel.variant_fail[variant] is not None:
+        fail[:] = FAIL_VARIANT
+        nanr = np.full((r, n), np.nan)
+        return ChunkOut(rows, nanr, nanr.copy(), fail, [kernel.variant_fail[variant]] * r)
+    step = kernel.agg_steps[agg]
+    k = kernel.X.shape[2]
+    x_np = kernel.X[variant]
+    X = be.asarray(x_np)
+    W = be.asarray(weights)
+    incl_np = kernel.incl[excl]  # (R, k)
+    vals: dict[int, Any] = {}  # element position -> (R, n) device array
+    domain_fail = xp.zeros(r, dtype=xp.bool)
+    for lp in kernel.levels:
+        methods = {a: _transform(step, a, lp.level) for a in lp.codes}
+        kinds = {m for m, _ in methods.values()}
+        needs_pos = any(m == "gmean" or (m == "genmean" and p < 0) for m, p in methods.values())
+        needs_nonzero = "hmean" in kinds
+        if needs_pos or needs_nonzero:
+            ind = [c for c in lp.all_children if c < k]
+            agg_kids = [c for c in lp.all_children if c >= k]
+            if ind:
+                xi = x_np[:, ind]
+                bad_col = (xi <= 0) if needs_pos else (xi == 0)
+                hit = (incl_np[:, ind] & bad_col.any(axis=0)[None, :]).any(axis=1)
+                domain_fail = domain_fail | be.asarray(hit)
+            for c in agg_kids:
+                y = vals[c]
+                badv = (y <= 0) if needs_pos else (y == 0)
+                domain_fail = domain_fail | xp.any(badv, axis=1)
+        _, params0 = step.spec_for(lp.codes[0], lp.level)
+        for a, pa, kids in zip(lp.codes, lp.positions, lp.children, strict=True):
+            m, p = methods[a]
+            thresh = step.spec_for(a, lp.level)[1].get("dat_thresh")
+            kid = list(kids)
+            shared = all(c < k for c in kid)
+            wk = W[:, kid] if be.is_numpy else xp.take(W, be.asarray(kid, xp.int64), axis=1)
+            if shared:
+                xc = x_np[:, kid]
+                ok = ~np.isnan(xc)
+                phi = _phi(np, m, p, np.where(ok, xc, 1.0))
+                phi = be.asarray(np.where(ok, phi, 0.0))
+                okf = be.asarray(ok.astype(np.float64))
+                num = wk @ phi.T  # (R, n)
+                den = wk @ okf.T
+                if thresh is not None:
+                    inc = be.asarray(incl_np[:, kid].astype(np.float64))
+                    avail = (inc @ okf.T) / xp.sum(inc, axis=1, keepdims=True)
+            else:
+                cols = [
+                    vals[c] if c >= k else xp.broadcast_to(X[:, c][None, :], (r, n)) for c in kid
+                ]
+                yc = xp.stack(cols, axis=-1)  # (R, n, c)
+                okc = ~xp.isnan(yc)
+                one = xp.ones_like(yc)
+                phi = xp.where(okc, _phi(xp, m, p, xp.where(okc, yc, one)), xp.zeros_like(yc))
+                okf = xp.astype(okc, xp.float64)
+                wb = wk[:, None, :]
+                num = xp.sum(phi * wb, axis=-1)
+                den = xp.sum(okf * wb, axis=-1)
+                if thresh is not None:
+                    inc = xp.ones_like(okf)
+                    if any(c < k for c in kid):
+                        mask = np.ones((r, len(kid)))
+                        for j, c in enumerate(kid):
+                            if c < k:
+                                mask[:, j] = incl_np[:, c]
+                        inc = inc * be.asarray(mask)[:, None, :]
+                    avail = xp.sum(okf * inc, axis=-1) / xp.sum(inc, axis=-1)
+            y = _inverse(xp, m, p, num, den)
+            if thresh is not None:
+                nan = xp.asarray(xp.nan, dtype=xp.float64)
+                y = xp.where(avail < float(thresh), nan, y)
+            vals[pa] = y
+        del params0
+    if kernel.target < k:
+        score = xp.broadcast_to(X[:, kernel.target][None, :], (r, n))
+    else:
+        score = vals[kernel.target]
+    fail_np = be.to_numpy(domain_fail)
+    fail[fail_np] = FAIL_DOMAIN
+    for i in np.nonzero(fail_np)[0]:
+        reasons[i] = "aggregate: mean undefined for a zero or negative value"
+    if weight_fail is not None and weight_fail.any():
+        fail[weight_fail] = FAIL_WEIGHTS
+        for i in np.nonzero(weight_fail)[0]:
+            reasons[i] = "weights: a drawn weight is not finite"
+    okrow = be.asarray(fail == OK)
+    score = xp.where(okrow[:, None], score, xp.asarray(xp.nan, dtype=xp.float64))
+    rank = rank_desc_batched(xp, score)
+    out = ChunkOut(rows, be.to_numpy(score), be.to_numpy(rank), fail, reasons)
+    if kernel.pairwise:
+        wins, both = outrank_counts(xp, rank)
+        out.wins, out.both = be.to_numpy(wins), be.to_numpy(both)
+    return out
+
+
+def _phi(xp: Any, m: str, p: float, x: Any) -> Any:
+    if m == "amean":
+        return x
+    if m == "gmean":
+        return xp.log(x)
+    if m == "hmean":
+        return 1.0 / x
+    return x**p
+
+
+def _inverse(xp: Any, m: str, p: float, num: Any, den: Any) -> Any:
+    if xp is np:
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return _inv(xp, m, p, num, den)
+    return _inv(xp, m, p, num, den)
+
+
+def _inv(xp: Any, m: str, p: float, num: Any, den: Any) -> Any:
+    if m == "amean":
+        return num / den
+    if m == "gmean":
+        return xp.exp(num / den)
+    if m == "hmean":
+        return den / num
+    return (num / den) ** (1.0 / p)
+
+
+# ---------------------------------------------------------------------------- scheduling
+@dataclass(frozen=True)
+class Task:
+    variant: int
+    agg: int
+    rows: IntArray
+
+
+def tasks(plan: Plan, dec: Decoded, chunk_size: int) -> list[Task]:
+    """Replications sorted by (variant, aggregation) and cut into chunks."""
+    order = np.lexsort((np.arange(dec.variant.size), dec.agg, dec.variant))
+    key = dec.variant[order] * (len(plan.kernel.agg_steps) + 1) + dec.agg[order]
+    cuts = np.nonzero(np.diff(key))[0] + 1
+    out: list[Task] = []
+    for seg in np.split(order, cuts):  # one segment per (variant, aggregation) cell
+        for i in range(0, seg.size, chunk_size):
+            rows = seg[i : i + chunk_size]
+            out.append(Task(int(dec.variant[rows[0]]), int(dec.agg[rows[0]]), rows))
+    return out
+
+
+def default_chunk(plan: Plan, budget: int = 64 * 2**20) -> int:
+    per = max(plan.chunk_bytes(2) - plan.chunk_bytes(1), 1)
+    return int(max(64, min(16384, (budget - plan.chunk_bytes(0)) // per)))
+
+
+def _run_task(
+    kernel: Kernel, backend: str, t: Task, dec_w: FloatArray, dec_e: IntArray, wf: Any
+) -> ChunkOut:
+    return evaluate_chunk(kernel, backend, t.variant, t.agg, dec_w, dec_e, t.rows, wf)
+
+
+@dataclass
+class Raw:
+    """Per-replication outputs of a batch of runs."""
+
+    decoded: Decoded
+    score: FloatArray  # (R, n)
+    rank: FloatArray  # (R, n)
+    fail: IntArray
+    reason: list[str | None]
+    wins: IntArray | None
+    both: IntArray | None
+    chunk_size: int
+    chunk_bytes: int
+    n_chunks: int
+
+
+def evaluate(
+    plan: Plan,
+    dec: Decoded,
+    *,
+    backend: str = "numpy",
+    chunk_size: int | None = None,
+    client: Any = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> Raw:
+    """Run every replication of ``dec``: in process (``workers`` threads), or as Dask tasks
+    on ``client`` (a ``distributed.Client`` the caller made). Same results either way."""
+    get_backend(backend)  # fail early on a missing library
+    chunk = chunk_size or plan.spec.chunk_size or default_chunk(plan)
+    ts = tasks(plan, dec, chunk)
+    r, n = dec.u.shape[0], len(plan.units)
+    score = np.full((r, n), np.nan)
+    rank = np.full((r, n), np.nan)
+    fail = np.zeros(r, dtype=np.int64)
+    reason: list[str | None] = [None] * r
+    wins = np.zeros((n, n), dtype=np.int64) if plan.kernel.pairwise else None
+    both = np.zeros((n, n), dtype=np.int64) if plan.kernel.pairwise else None
+    excl_fail = np.array([m is not None for m in plan.excl_fail])
+    pre_fail = dec.weight_fail | excl_fail[dec.excl]
+
+    def args(t: Task) -> tuple[FloatArray, IntArray, Any]:
+        return dec.weights[t.rows], dec.excl[t.rows], pre_fail[t.rows]
+
+    def collect(o: ChunkOut, done: int) -> None:
+        score[o.rows] = o.score
+        rank[o.rows] = o.rank
+        fail[o.rows] = o.fail
+        for i, row in enumerate(o.rows.tolist()):
+            if o.reason[i] is not None:
+                reason[row] = o.reason[i]
+        if wins is not None and both is not None and o.wins is not None and o.both is not None:
+            wins[...] += o.wins
+            both[...] += o.both
+        if progress is not None:
+            progress(done, len(ts))
+
+    if client is not None:
+        from distributed import as_completed
+
+        kern = client.scatter(plan.kernel, broadcast=True)
+        futs = [client.submit(_run_task, kern, backend, t, *args(t), pure=False) for t in ts]
+        for i, fut in enumerate(as_completed(futs), start=1):  # type: ignore[no-untyped-call]
+            collect(fut.result(), i)
+    elif workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as ex:
+            outs = ex.map(lambda t: _run_task(plan.kernel, backend, t, *args(t)), ts)
+            for i, o in enumerate(outs, start=1):
+                collect(o, i)
+    else:
+        for i, t in enumerate(ts, start=1):  # chunks of replications
+            collect(_run_task(plan.kernel, backend, t, *args(t)), i)
+    # failures decided before the kernel: exclusions that leave an aggregate empty
+    for j, msg in enumerate(plan.excl_fail):
+        if msg is not None:
+            rows = np.nonzero(dec.excl == j)[0]
+            fail[rows] = FAIL_EXCLUDE
+            score[rows] = np.nan
+            rank[rows] = np.nan
+            for row in rows.tolist():
+                reason[row] = msg
+    return Raw(dec, score, rank, fail, reason, wins, both, chunk, plan.chunk_bytes(chunk), len(ts))
+
+
+# ---------------------------------------------------------------------------- results
+def _labels_frame(plan: Plan, dec: Decoded) -> pd.DataFrame:
+    tree = plan.comp.framework.tree
+    cols: dict[str, Any] = {"replication": np.arange(dec.u.shape[0])}
+    for i, f in enumerate(plan.factors):
+        if f.discrete:
+            cols[f.name] = np.asarray(f.labels, dtype=object)[dec.choices[:, i]]
+    perturbed = sorted({p for f in plan.factors for p in f.positions})
+    for p in perturbed:
+        cols[f"w:{tree.codes[p]}"] = dec.weights[:, p]
+    return pd.DataFrame(cols)
+
+
+@dataclass
+class UncertaintyResult:
+    """Monte Carlo uncertainty analysis of one composite."""
+
+    plan: Plan
+    raw: Raw
+
+    @property
+    def ok(self) -> npt.NDArray[np.bool_]:
+        return np.asarray(self.raw.fail == OK)
+
+    def countries(self) -> pd.DataFrame:
+        """Per unit: nominal, median, 5th and 95th percentile of score and rank, and the mean
+        absolute rank shift from nominal; best nominal rank first."""
+        s = self.raw.score[self.ok]
+        rk = self.raw.rank[self.ok]
+        q = _quantiles(s)
+        qr = _quantiles(rk)
+        with np.errstate(invalid="ignore"):
+            shift = (
+                np.nanmean(np.abs(rk - self.plan.nominal_rank[None, :]), axis=0)
+                if len(rk)
+                else np.full(len(self.plan.units), np.nan)
+            )
+        out = pd.DataFrame(
+            {
+                "uCode": self.plan.units,
+                "score_nominal": self.plan.nominal_score,
+                "score_median": q[1],
+                "score_p05": q[0],
+                "score_p95": q[2],
+                "rank_nominal": self.plan.nominal_rank,
+                "rank_median": qr[1],
+                "rank_p05": qr[0],
+                "rank_p95": qr[2],
+                "mean_abs_rank_shift": shift,
+                "n_ranked": (~np.isnan(rk)).sum(axis=0),
+            }
+        )
+        keep = out["n_ranked"].gt(0) | out["rank_nominal"].notna()
+        return (
+            out[keep].sort_values(["rank_nominal", "uCode"], kind="stable").reset_index(drop=True)
+        )
+
+    def pairwise(self) -> pd.DataFrame:
+        """``P[a, b]``: share of (successful) replications in which ``a`` ranks above ``b``."""
+        if self.raw.wins is None or self.raw.both is None:
+            raise ValueError("the spec turned the pairwise matrix off (pairwise: false)")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = self.raw.wins / self.raw.both
+        np.fill_diagonal(p, np.nan)
+        order = self.countries()["uCode"].tolist()
+        idx = [self.plan.units.index(u) for u in order]
+        frame = pd.DataFrame(p[np.ix_(idx, idx)], index=order, columns=order)
+        frame.index.name = "uCode"
+        return frame
+
+    def samples(self) -> pd.DataFrame:
+        """The sampled parameters of every replication, and whether it failed."""
+        out = _labels_frame(self.plan, self.raw.decoded)
+        out["failed"] = self.raw.fail != OK
+        return out
+
+    def failures(self) -> pd.DataFrame:
+        rows = np.nonzero(self.raw.fail != OK)[0]
+        return pd.DataFrame(
+            {
+                "replication": rows,
+                "reason": [self.raw.reason[i] or "failed" for i in rows.tolist()],
+            }
+        )
+
+    def mean_abs_rank_shift(self) -> FloatArray:
+        """Per replication: mean over units of |rank - nominal rank| (COINr's scalar)."""
+        return _mars(self.raw.rank, self.plan.nominal_rank)
+
+    def summary(self) -> dict[str, Any]:
+        m = self.mean_abs_rank_shift()
+        return {
+            "replications": int(self.raw.fail.size),
+            "failed": int((self.raw.fail != OK).sum()),
+            "data_variants": self.plan.n_variants,
+            "chunks": self.raw.n_chunks,
+            "chunk_size": self.raw.chunk_size,
+            "bytes_per_chunk": self.raw.chunk_bytes,
+            "mean_abs_rank_shift": float(np.nanmean(m)) if np.isfinite(m).any() else None,
+        }
+
+
+def _mars(rank: FloatArray, nominal: FloatArray) -> FloatArray:
+    d = np.abs(rank - nominal[None, :])
+    ok = ~np.isnan(d)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.where(ok, d, 0.0).sum(axis=1) / ok.sum(axis=1), dtype=np.float64)
+
+
+def _quantiles(a: FloatArray) -> FloatArray:
+    if a.shape[0] == 0:
+        return np.full((3, a.shape[1]), np.nan)
+    if not np.isnan(a).any():
+        return np.asarray(np.percentile(a, [5, 50, 95], axis=0), dtype=np.float64)
+    out = np.full((3, a.shape[1]), np.nan)
+    full = ~np.isnan(a).any(axis=0)
+    if full.any():
+        out[:, full] = np.percentile(a[:, full], [5, 50, 95], axis=0)
+    for j in np.nonzero(~full)[0]:  # columns with gaps (units screened out in some variants)
+        col = a[:, j]
+        col = col[~np.isnan(col)]
+        if col.size:
+            out[:, j] = np.percentile(col, [5, 50, 95])
+    return out
+
+
+def sample_uniform(plan: Plan, n: int | None = None, seed: int | None = None) -> FloatArray:
+    """Monte Carlo design: ``(n, D)`` uniforms (pseudo-random, or a scrambled Sobol'
+    sequence with ``sampler: sobol``), from the spec's seed."""
+    n = n or plan.spec.n
+    seed = plan.spec.seed if seed is None else seed
+    d = int(sum(plan.dims))
+    if plan.spec.sampler == "sobol":
+        from scipy.stats import qmc
+
+        return np.asarray(qmc.Sobol(d=d, scramble=True, seed=seed).random(n), dtype=np.float64)
+    return np.random.default_rng(seed).random((n, d))
+
+
+def run_uncertainty(
+    plan: Plan,
+    *,
+    backend: str = "numpy",
+    chunk_size: int | None = None,
+    client: Any = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> UncertaintyResult:
+    """Monte Carlo uncertainty analysis: ``spec.n`` replications."""
+    dec = decode(plan, sample_uniform(plan))
+    raw = evaluate(
+        plan,
+        dec,
+        backend=backend,
+        chunk_size=chunk_size,
+        client=client,
+        workers=workers,
+        progress=progress,
+    )
+    return UncertaintyResult(plan, raw)
+
+
+@dataclass
+class SobolResult:
+    """Sobol' indices per unit, for the mean absolute rank shift and for all units pooled."""
+
+    plan: Plan
+    raw: Raw
+    n_base: int
+    per_unit: SobolIndices
+    mars: SobolIndices
+    pooled_s1: FloatArray
+    pooled_st: FloatArray
+
+    def table(self) -> pd.DataFrame:
+        """Rows: output (``mean_abs_rank_shift``, ``all units`` = variance-weighted over
+        units, then each unit), input, S1, S1_conf, ST, ST_conf."""
+        names = [f.name for f in self.plan.factors]
+        g = len(names)
+        recs: list[dict[str, Any]] = []
+        for j, nm in enumerate(names):
+            recs.append(
+                {
+                    "output": "mean_abs_rank_shift",
+                    "input": nm,
+                    "S1": self.mars.S1[j],
+                    "S1_conf": self.mars.S1_conf[j],
+                    "ST": self.mars.ST[j],
+                    "ST_conf": self.mars.ST_conf[j],
+                }
+            )
+        for j, nm in enumerate(names):
+            recs.append(
+                {
+                    "output": "all units",
+                    "input": nm,
+                    "S1": self.pooled_s1[j],
+                    "S1_conf": np.nan,
+                    "ST": self.pooled_st[j],
+                    "ST_conf": np.nan,
+                }
+            )
+        top = pd.DataFrame(recs)
+        pu = self.per_unit
+        units = np.repeat(np.asarray(self.plan.units, dtype=object), g)
+        per = pd.DataFrame(
+            {
+                "output": units,
+                "input": np.tile(np.asarray(names, dtype=object), len(self.plan.units)),
+                "S1": pu.S1.T.reshape(-1),
+                "S1_conf": pu.S1_conf.T.reshape(-1),
+                "ST": pu.ST.T.reshape(-1),
+                "ST_conf": pu.ST_conf.T.reshape(-1),
+            }
+        )
+        ranked = set(UncertaintyResult(self.plan, self.raw).countries()["uCode"])
+        per = per[per["output"].isin(ranked)]
+        return pd.concat([top, per], ignore_index=True)
+
+    def samples(self) -> pd.DataFrame:
+        out = _labels_frame(self.plan, self.raw.decoded)
+        g = len(self.plan.factors)
+        out.insert(1, "block", out["replication"] // (g + 2))
+        names = ["A", *(f"AB:{f.name}" for f in self.plan.factors), "B"]
+        out.insert(2, "matrix", np.asarray(names, dtype=object)[out["replication"] % (g + 2)])
+        out["failed"] = self.raw.fail != OK
+        return out
+
+    def failures(self) -> pd.DataFrame:
+        return UncertaintyResult(self.plan, self.raw).failures()
+
+
+def run_sobol(
+    plan: Plan,
+    n: int | None = None,
+    *,
+    backend: str = "numpy",
+    chunk_size: int | None = None,
+    client: Any = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> SobolResult:
+    """Sobol' sensitivity: ``n`` base samples (a power of 2; default ``spec.sobol_n`` or
+    ``spec.n`` rounded up), ``n (G + 2)`` runs; indices of each unit's rank (or score, with
+    ``output: score``), of the mean absolute rank shift, and pooled over units."""
+    spec = plan.spec
+    n = n or spec.sobol_n or 1 << max(1, int(np.ceil(np.log2(spec.n))))
+    if n & (n - 1):
+        raise ValueError(f"Sobol' base sample size {n} must be a power of 2")
+    u = saltelli_sample(plan.dims, n, spec.seed)
+    dec = decode(plan, u)
+    raw = evaluate(
+        plan,
+        dec,
+        backend=backend,
+        chunk_size=chunk_size,
+        client=client,
+        workers=workers,
+        progress=progress,
+    )
+    g = len(plan.factors)
+    y = raw.rank if spec.output == "rank" else raw.score
+    valid = ~np.isnan(y).all(axis=0) & ~np.isnan(plan.nominal_rank)
+    yv = np.where(np.isnan(y) & (raw.fail == OK)[:, None], np.nan, y)
+    kw: dict[str, Any] = {
+        "num_resamples": spec.bootstrap,
+        "conf_level": spec.conf_level,
+        "seed": spec.seed + 1,
+    }
+    full = np.full((g, y.shape[1]), np.nan)
+    per = SobolIndices(full, full.copy(), full.copy(), full.copy(), 0)
+    if valid.any():
+        sub = sobol_indices(yv[:, valid], g, **kw)
+        arrs = []
+        for a in (sub.S1, sub.S1_conf, sub.ST, sub.ST_conf):
+            b = full.copy()
+            b[:, valid] = a
+            arrs.append(b)
+        per = SobolIndices(arrs[0], arrs[1], arrs[2], arrs[3], sub.n_valid)
+    mars = sobol_indices(_mars(raw.rank, plan.nominal_rank), g, **kw)
+    # pooled over units: variance-weighted average of the per-unit indices
+    blocks = yv[:, valid].reshape(n, g + 2, -1)
+    good = ~np.isnan(blocks).any(axis=(1, 2))
+    ab = blocks[good][:, [0, g + 1]]
+    var = ab.reshape(-1, ab.shape[-1]).var(axis=0)
+    tot = var.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ps1 = (per.S1[:, valid] * var).sum(axis=1) / tot
+        pst = (per.ST[:, valid] * var).sum(axis=1) / tot
+    return SobolResult(plan, raw, n, per, mars, ps1, pst)
+
+
+# ---------------------------------------------------------------------------- replay
+def replay(plan: Plan, dec: Decoded, r: int) -> Composite:
+    """Replication ``r`` rebuilt the plain way: the recipe with its alternatives, a framework
+    without its excluded indicator, and its weights as an explicit weight set."""
+    choice = {fi: int(dec.choices[r, fi]) for fi in plan.data_factors if fi != plan.excl_factor}
+    drop = plan.exclusions[int(dec.excl[r])]
+    changes = _changes(plan.factors, plan.spec, choice)
+    if plan.agg_factor is not None:
+        inp = plan.spec.inputs[plan.agg_factor]
+        assert isinstance(inp, StepInput)
+        changes["aggregate"] = inp.alternatives[int(dec.agg[r])].change()
+    comp = plan.comp
+    rec = comp.recipe.with_changes(changes, plan.label) if changes else comp.recipe
+    fw = _reduced(comp.framework, drop) if drop else comp.framework
+    codes = comp.framework.tree.codes
+    weights = {c: float(dec.weights[r, codes.index(c)]) for c in fw.tree.codes}
+    rec = rec.with_changes({"weight": {"method": "explicit", "params": {"weights": weights}}})
+    return build(fw, comp.data, rec, comp.label)
