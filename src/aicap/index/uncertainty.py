@@ -487,6 +487,20 @@ def evaluate_chunk(
 ) -> ChunkOut:
     """Target scores, ranks and failure codes of ``R`` replications sharing one data variant
     and one aggregation alternative: batched contractions per level, batched ranks."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return _evaluate_chunk(kernel, backend, variant, agg, weights, excl, rows, weight_fail)
+
+
+def _evaluate_chunk(
+    kernel: Kernel,
+    backend: str,
+    variant: int,
+    agg: int,
+    weights: FloatArray,
+    excl: IntArray,
+    rows: IntArray,
+    weight_fail: npt.NDArray[np.bool_] | None,
+) -> ChunkOut:
     be = get_backend(backend)
     xp = be.xp
     r = weights.shape[0]
