@@ -345,5 +345,8 @@ def summary_counts(results: pd.DataFrame) -> dict[str, Any]:
         "member_states": len(results),
         "scored": len(scored),
         "insufficient_data": len(insufficient),
-        "insufficient": {r.iso3: r.missing_pillars.split(",") for r in insufficient.itertuples()},
+        "insufficient": {
+            str(iso): str(miss).split(",")
+            for iso, miss in zip(insufficient["iso3"], insufficient["missing_pillars"], strict=True)
+        },
     }

@@ -1,0 +1,344 @@
+"""The shipped index, end to end: score every year, tiers, changes, audit, uncertainty, validity;
+and the files ``aicap build`` writes (Parquet + CSV + ``summary.md`` / ``summary.json``).
+
+>>> run = run_index(Warehouse("var/aicap.duckdb"))      # doctest: +SKIP
+>>> write_outputs(run, Path("var/out"))                   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from aicap.analysis.capacity_index import (
+    STATUS_SCORED,
+    CapacityIndex,
+    YearScores,
+    index_from_inputs,
+    read_inputs,
+    summary_counts,
+    unit_data,
+)
+from aicap.analysis.series import Change, classify_changes
+from aicap.analysis.spec import IndexSpec, default_framework_path
+from aicap.analysis.tiers import assign_tiers
+from aicap.analysis.validity import Correlation, correlate
+from aicap.index import Composite, audit, build
+from aicap.index.report import audit_report, markdown_table
+from aicap.index.spec import UncertaintySpec
+from aicap.index.uncertainty import UncertaintyResult, make_plan, run_uncertainty
+from aicap.warehouse.read import Warehouse
+
+RESULT_COLUMNS = ["iso3", "year", "status", "score", "rank", "rank_p05", "rank_p95", "tier"]
+
+
+@dataclass
+class IndexRun:
+    """Everything the shipped index produces."""
+
+    spec: IndexSpec
+    index: CapacityIndex
+    results: pd.DataFrame  # latest year, one row per Member State, tiers and bands
+    series: pd.DataFrame  # every year, one row per Member State and year, with tiers
+    change: Change
+    validity: list[Correlation]
+    audit_composite: Composite
+    uncertainty: UncertaintyResult | None
+    uncertainty_spec: UncertaintySpec | None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def year(self) -> int:
+        return self.index.end
+
+    @property
+    def cells(self) -> pd.DataFrame:
+        return self.index.latest.cells
+
+
+def default_uncertainty_path() -> Path:
+    return default_framework_path().with_name("aicap-uncertainty.yaml")
+
+
+def with_tiers(spec: IndexSpec, results: pd.DataFrame) -> pd.DataFrame:
+    """``results`` (one year) with the tier columns; insufficient-data rows get the tier their
+    available pillars prove (often 0) or none, and ``tier_basis`` says which."""
+    pillars = results.set_index("iso3")[spec.pillar_codes]
+    tiers = assign_tiers(pillars, spec.tiers)
+    out = results.merge(tiers, left_on="iso3", right_index=True, how="left")
+    out["tier_basis"] = np.where(
+        out["status"] == STATUS_SCORED,
+        "all pillars",
+        np.where(
+            out["tier"].notna(),
+            "available pillars (" + out["missing_pillars"] + " missing)",
+            "",
+        ),
+    )
+    return out
+
+
+def audit_for_scored(ys: YearScores, inputs_data: pd.DataFrame) -> Composite:
+    """The latest composite rebuilt on the scored Member States only (scores do not depend on
+    other countries, so they are the same; the audit then covers exactly the scored set)."""
+    scored = list(ys.results.loc[ys.results["status"] == STATUS_SCORED, "iso3"])
+    data = inputs_data[inputs_data["uCode"].isin(scored)]
+    return build(ys.composite.framework, data, ys.composite.recipe, f"aicap {ys.year} scored")
+
+
+def run_index(
+    wh: Warehouse,
+    spec: IndexSpec | None = None,
+    uncertainty: UncertaintySpec | bool | None = True,
+    *,
+    start: int | None = None,
+    end: int | None = None,
+) -> IndexRun:
+    """Build the shipped index from the warehouse. ``uncertainty``: a spec, ``True`` for
+    ``frameworks/aicap-uncertainty.yaml``, or ``False``/``None`` to skip it."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    spec = spec or IndexSpec.load(default_framework_path())
+    inputs = read_inputs(wh, spec)
+    timings["read"] = time.perf_counter() - t0
+    t = time.perf_counter()
+    index = index_from_inputs(inputs, start=start, end=end)
+    timings["score_years"] = time.perf_counter() - t
+    t = time.perf_counter()
+    series = pd.concat(
+        [with_tiers(spec, index.years[y].results) for y in sorted(index.years)], ignore_index=True
+    )
+    results = series[series["year"] == index.end].reset_index(drop=True)
+    change = classify_changes(
+        {y: ys.composite for y, ys in index.years.items()},
+        spec,
+        names=inputs.members.set_index("iso3")["name"],
+    )
+    timings["tiers_changes"] = time.perf_counter() - t
+    t = time.perf_counter()
+    data, _ = unit_data(inputs, index.end)
+    audit_comp = audit_for_scored(index.latest, data)
+    timings["audit"] = time.perf_counter() - t
+    t = time.perf_counter()
+    uspec: UncertaintySpec | None
+    if uncertainty is True:
+        path = default_uncertainty_path()
+        uspec = UncertaintySpec.from_yaml(path.read_text(encoding="utf-8"), str(path))
+    elif isinstance(uncertainty, UncertaintySpec):
+        uspec = uncertainty
+    else:
+        uspec = None
+    unc: UncertaintyResult | None = None
+    results["rank_p05"] = np.nan
+    results["rank_p95"] = np.nan
+    results["score_p05"] = np.nan
+    results["score_p95"] = np.nan
+    if uspec is not None:
+        unc = run_uncertainty(make_plan(audit_comp, uspec, "aicap-uncertainty"))
+        bands = unc.countries().set_index("uCode")
+        for col in ("rank_p05", "rank_p95", "score_p05", "score_p95"):
+            results[col] = results["iso3"].map(bands[col]).astype(float)
+    timings["uncertainty"] = time.perf_counter() - t
+    t = time.perf_counter()
+    validity = validate(wh, spec, index)
+    timings["validity"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+    return IndexRun(spec, index, results, series, change, validity, audit_comp, unc, uspec, timings)
+
+
+def validate(wh: Warehouse, spec: IndexSpec, index: CapacityIndex) -> list[Correlation]:
+    """Spearman correlation with each validation target, in the target's year (or the
+    series' nearest year) and, for reference, against the latest year."""
+    out: list[Correlation] = []
+    for vt in spec.validation_targets:
+        tv = wh.panel([vt.series], years=[vt.year], countries=list(index.inputs.members["iso3"]))
+        target = tv.set_index("iso3")["value"].astype(float)
+        year = min(max(vt.year, min(index.years)), max(index.years))
+        out.append(
+            correlate(
+                index.years[year].results,
+                target,
+                spec.pillar_codes,
+                target_code=vt.series,
+                target_name=vt.name,
+                year=year,
+            )
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------ outputs
+def results_records(results: pd.DataFrame, spec: IndexSpec) -> list[dict[str, Any]]:
+    """Per Member State: ``iso3, year, status, score, rank, rank_p05, rank_p95, tier``, the
+    pillar scores (``pillars``), missing pillars and the tier evidence (JSON-ready)."""
+    recs: list[dict[str, Any]] = []
+    for r in results.to_dict(orient="records"):
+        rec: dict[str, Any] = {k: _json(r.get(k)) for k in RESULT_COLUMNS}
+        rec["name"] = r["name"]
+        rec["tier_label"] = _json(r.get("tier_label"))
+        rec["pillars"] = {c: _json(r[c]) for c in spec.pillar_codes}
+        rec["groups"] = {g.code: _json(r[g.code]) for g in spec.groups}
+        rec["missing_pillars"] = [p for p in str(r["missing_pillars"]).split(",") if p]
+        rec["tier_evidence"] = _json(r.get("evidence"))
+        recs.append(rec)
+    return recs
+
+
+def _json(v: Any) -> Any:
+    if v is None or v is pd.NA:
+        return None
+    if isinstance(v, float | np.floating):
+        return None if np.isnan(v) else round(float(v), 4)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.bool_):
+        return bool(v)
+    return v
+
+
+def summary(run: IndexRun) -> dict[str, Any]:
+    res = run.results
+    counts = summary_counts(res)
+    tier_values = [None if pd.isna(v) else int(v) for v in res["tier"].tolist()]
+    tiers = {
+        ("none" if k is None else str(k)): tier_values.count(k)
+        for k in sorted(set(tier_values), key=lambda x: -1 if x is None else x)
+    }
+    ch = run.change.changes
+    return {
+        "index": run.spec.title,
+        "version": run.spec.version,
+        "year": run.year,
+        "series": [min(run.index.years), max(run.index.years)],
+        "member_states": counts["member_states"],
+        "scored": counts["scored"],
+        "insufficient_data": counts["insufficient"],
+        "tiers": tiers,
+        "uncertainty": (
+            {"spec": run.uncertainty_spec.name, **run.uncertainty.summary()}
+            if run.uncertainty is not None and run.uncertainty_spec is not None
+            else None
+        ),
+        "change": {
+            "start": run.change.start,
+            "end": run.change.end,
+            "noise": round(run.change.noise, 3),
+            "threshold": round(run.change.threshold, 3),
+            "improved": int((ch["direction"] == "improved").sum()),
+            "declined": int((ch["direction"] == "declined").sum()),
+            "fell_behind": sorted(ch.loc[ch["relative"] == "fell_behind", "iso3"]),
+            "declined_list": sorted(ch.loc[ch["direction"] == "declined", "iso3"]),
+        },
+        "validity": [c.as_dict() for c in run.validity],
+        "timings_s": {k: round(v, 3) for k, v in run.timings.items()},
+    }
+
+
+def summary_markdown(run: IndexRun, s: dict[str, Any]) -> str:
+    res = run.results
+    top = res[res["status"] == STATUS_SCORED].sort_values("rank").head(10)
+    lines = [
+        f"# {run.spec.title} {run.year}: run summary",
+        "",
+        f"- Member States: {s['member_states']}; scored: {s['scored']}; insufficient data: "
+        f"{len(s['insufficient_data'])} ("
+        + ", ".join(f"{k}: {'/'.join(v)}" for k, v in s["insufficient_data"].items())
+        + ")",
+        f"- Series {s['series'][0]}-{s['series'][1]}, fixed goalposts; tiers: "
+        + ", ".join(f"tier {k}: {v}" for k, v in s["tiers"].items()),
+        f"- Change {s['change']['start']}-{s['change']['end']} (like for like): noise "
+        f"{s['change']['noise']} points, threshold {s['change']['threshold']}; improved "
+        f"{s['change']['improved']}, declined {s['change']['declined']}, fell behind the "
+        f"median: {len(s['change']['fell_behind'])}",
+    ]
+    for v in s["validity"]:
+        lines.append(
+            f"- Spearman with {v['name']} ({v['year']}): rho {v['spearman_rho']:.3f}, "
+            f"95 % CI [{v['ci95'][0]:.3f}, {v['ci95'][1]:.3f}], n {v['n']}"
+        )
+    if s["uncertainty"]:
+        u = s["uncertainty"]
+        lines.append(
+            f"- Uncertainty ({u['spec']}): {u['replications']} replications, {u['failed']} "
+            f"failed, mean absolute rank shift {u['mean_abs_rank_shift']:.2f}"
+        )
+    lines.append(f"- Build time: {s['timings_s']['total']:.1f} s ({s['timings_s']})")
+    cols = ["rank", "iso3", "name", "score", "rank_p05", "rank_p95", "tier", *run.spec.pillar_codes]
+    lines += ["", "## Top 10", "", markdown_table(top[cols], 1)]
+    return "\n".join(lines) + "\n"
+
+
+def _write(frame: pd.DataFrame, out: Path, name: str, written: list[str]) -> None:
+    frame = frame.reset_index(drop=True)
+    frame.to_parquet(out / f"{name}.parquet", index=False)
+    frame.to_csv(out / f"{name}.csv", index=False)
+    written += [f"{name}.parquet", f"{name}.csv"]
+
+
+def write_outputs(run: IndexRun, out: Path) -> list[str]:
+    """Write every output under ``out``; returns the file names."""
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[str] = []
+    spec = run.spec
+    _write(run.results, out, "results", written)
+    _write(run.cells, out, "cells", written)
+    _write(run.series, out, "series", written)
+    all_cells = pd.concat([ys.cells for ys in run.index.years.values()], ignore_index=True)
+    _write(all_cells, out, "series_cells", written)
+    _write(run.change.changes, out, "changes", written)
+    comp_long = run.change.comparable.reset_index(names="iso3").melt(
+        id_vars="iso3", var_name="year", value_name="comparable_score"
+    )
+    _write(comp_long, out, "series_comparable", written)
+    for c in run.validity:
+        _write(c.disagreements, out, f"validity_{c.target.lower().replace('.', '_')}", written)
+    # audit of the shipped index (scored Member States only)
+    ac = run.audit_composite
+    stats = audit.indicator_stats(ac.stage("imputed")[ac.framework.tree.indicators])
+    _write(stats, out, "audit_indicator_stats", written)
+    _write(audit.correlation_flags(ac), out, "audit_correlation_flags", written)
+    _write(audit.cronbach_alpha(ac), out, "audit_cronbach", written)
+    var, loads = audit.pca(ac)
+    _write(var, out, "audit_pca_variance", written)
+    _write(loads, out, "audit_pca_loadings", written)
+    _, removal = audit.remove_elements(ac, level=1)
+    _write(removal, out, "audit_indicator_removal", written)
+    _, pillar_removal = audit.remove_elements(ac, level=2)
+    _write(pillar_removal, out, "audit_pillar_removal", written)
+    _write(ac.weights_table(), out, "audit_weights", written)
+    _write(audit.strengths_weaknesses(ac), out, "audit_strengths_weaknesses", written)
+    corr = audit.correlations(ac, "aggregated", 2, 4).reset_index()
+    _write(corr, out, "audit_pillar_correlations", written)
+    md = audit_report(ac)
+    md += (
+        "\n## Indicator statistics of the values used (imputed stage, scored Member States)\n\n"
+        + markdown_table(stats)
+    )
+    (out / "audit.md").write_text(md, encoding="utf-8")
+    written.append("audit.md")
+    if run.uncertainty is not None:
+        _write(run.uncertainty.countries(), out, "uncertainty_countries", written)
+        _write(run.uncertainty.samples(), out, "uncertainty_samples", written)
+        assert run.uncertainty_spec is not None
+        (out / "uncertainty.yaml").write_text(run.uncertainty_spec.to_yaml(), encoding="utf-8")
+        written.append("uncertainty.yaml")
+    (out / "framework.yaml").write_text(spec.framework().to_yaml(), encoding="utf-8")
+    (out / "recipe.yaml").write_text(spec.recipe(run.year).to_yaml(), encoding="utf-8")
+    written += ["framework.yaml", "recipe.yaml"]
+    (out / "results.json").write_text(
+        json.dumps(results_records(run.results, spec), ensure_ascii=False, indent=1),
+        encoding="utf-8",
+    )
+    written.append("results.json")
+    s = summary(run)
+    s["files"] = sorted([*written, "summary.json", "summary.md"])
+    (out / "summary.json").write_text(json.dumps(s, ensure_ascii=False, indent=1), "utf-8")
+    (out / "summary.md").write_text(summary_markdown(run, s), encoding="utf-8")
+    written += ["summary.json", "summary.md"]
+    return written
