@@ -1,0 +1,331 @@
+"""``aicap uncertainty``: Monte Carlo uncertainty and Sobol' sensitivity of a composite index.
+
+The CLI reads the framework, data, recipe and spec, runs :mod:`aicap.index.uncertainty` and
+writes tables (CSV and Parquet) and Vega-Lite chart specs (``.vl.json``, data inline).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from aicap.index import ComputationError, Framework, ValidationError, build
+from aicap.index.backend import BACKENDS, BackendError
+from aicap.index.coinr import framework_from_imeta
+from aicap.index.spec import UncertaintySpec
+from aicap.index.uncertainty import (
+    SobolResult,
+    UncertaintyResult,
+    make_plan,
+    run_sobol,
+    run_uncertainty,
+)
+
+app = typer.Typer(
+    help="Uncertainty and sensitivity analysis: per-country rank bands and Sobol' indices.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+err = Console(stderr=True)
+out = Console(soft_wrap=True)
+
+VEGA_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+
+
+@app.callback()
+def _group() -> None:
+    """Uncertainty and sensitivity commands."""
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise typer.BadParameter(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise typer.BadParameter(f"{path}: cannot read as CSV ({exc})") from None
+
+
+# ---------------------------------------------------------------------------- charts
+def rank_band_chart(countries: pd.DataFrame, title: str) -> dict[str, Any]:
+    """Vega-Lite spec: per unit, the 5-95 % rank band, the median and the nominal rank."""
+    values = countries[["uCode", "rank_nominal", "rank_median", "rank_p05", "rank_p95"]].to_dict(
+        orient="records"
+    )
+    y = {"field": "uCode", "type": "nominal", "sort": {"field": "rank_nominal"}, "title": None}
+    x_scale = {"reverse": True, "zero": False}
+    return {
+        "$schema": VEGA_SCHEMA,
+        "title": title,
+        "data": {"values": values},
+        "height": {"step": 12},
+        "width": 420,
+        "encoding": {"y": y},
+        "layer": [
+            {
+                "mark": {"type": "rule", "strokeWidth": 3, "opacity": 0.5},
+                "encoding": {
+                    "x": {
+                        "field": "rank_p05",
+                        "type": "quantitative",
+                        "title": "rank (5th-95th percentile band)",
+                        "scale": x_scale,
+                    },
+                    "x2": {"field": "rank_p95"},
+                },
+            },
+            {
+                "mark": {"type": "tick", "thickness": 2},
+                "encoding": {"x": {"field": "rank_median", "type": "quantitative"}},
+            },
+            {
+                "mark": {"type": "point", "filled": True, "color": "black"},
+                "encoding": {
+                    "x": {"field": "rank_nominal", "type": "quantitative"},
+                    "tooltip": [
+                        {"field": "uCode"},
+                        {"field": "rank_nominal"},
+                        {"field": "rank_median"},
+                        {"field": "rank_p05"},
+                        {"field": "rank_p95"},
+                    ],
+                },
+            },
+        ],
+    }
+
+
+def sobol_chart(table: pd.DataFrame, title: str) -> dict[str, Any]:
+    """Vega-Lite spec: first- and total-order indices of the mean absolute rank shift, with
+    bootstrap intervals, and a heat map of each unit's total-order indices."""
+    top = table[table["output"] == "mean_abs_rank_shift"]
+    long = pd.concat(
+        [
+            top.assign(order="first (S1)", value=top["S1"], conf=top["S1_conf"]),
+            top.assign(order="total (ST)", value=top["ST"], conf=top["ST_conf"]),
+        ]
+    )
+    long = long.assign(lo=long["value"] - long["conf"], hi=long["value"] + long["conf"])
+    bars = long[["input", "order", "value", "lo", "hi"]].to_dict(orient="records")
+    per = table[~table["output"].isin(["mean_abs_rank_shift", "all units"])]
+    cells = per[["output", "input", "ST"]].dropna().to_dict(orient="records")
+    return {
+        "$schema": VEGA_SCHEMA,
+        "title": title,
+        "vconcat": [
+            {
+                "data": {"values": bars},
+                "title": "Sobol' indices of the mean absolute rank shift",
+                "encoding": {
+                    "x": {"field": "input", "type": "nominal", "title": None},
+                    "xOffset": {"field": "order"},
+                    "color": {"field": "order", "type": "nominal", "title": None},
+                },
+                "layer": [
+                    {
+                        "mark": "bar",
+                        "encoding": {"y": {"field": "value", "type": "quantitative"}},
+                    },
+                    {
+                        "mark": "rule",
+                        "encoding": {
+                            "y": {"field": "lo", "type": "quantitative", "title": "index"},
+                            "y2": {"field": "hi"},
+                        },
+                    },
+                ],
+            },
+            {
+                "data": {"values": cells},
+                "title": "Total-order index of each unit's rank",
+                "mark": "rect",
+                "encoding": {
+                    "x": {"field": "input", "type": "nominal", "title": None},
+                    "y": {"field": "output", "type": "nominal", "title": None},
+                    "color": {
+                        "field": "ST",
+                        "type": "quantitative",
+                        "scale": {"domain": [0, 1]},
+                    },
+                    "tooltip": [{"field": "output"}, {"field": "input"}, {"field": "ST"}],
+                },
+            },
+        ],
+    }
+
+
+# ---------------------------------------------------------------------------- writing
+def _write(frame: pd.DataFrame, out_dir: Path, name: str, index: bool = False) -> list[str]:
+    frame.to_csv(out_dir / f"{name}.csv", index=index)
+    pq = frame.reset_index() if index else frame
+    pq = pq.copy()
+    pq.columns = [str(c) for c in pq.columns]
+    pq.to_parquet(out_dir / f"{name}.parquet", index=False)
+    return [f"{name}.csv", f"{name}.parquet"]
+
+
+def write_results(
+    out_dir: Path, mc: UncertaintyResult | None, sa: SobolResult | None, name: str
+) -> list[str]:
+    """Tables (CSV + Parquet), charts (.vl.json) and summary.json."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[str] = []
+    summary: dict[str, Any] = {"name": name}
+    if mc is not None:
+        countries = mc.countries()
+        written += _write(countries, out_dir, "countries")
+        if mc.raw.wins is not None:
+            written += _write(mc.pairwise(), out_dir, "pairwise", index=True)
+        written += _write(mc.samples(), out_dir, "samples")
+        written += _write(mc.failures(), out_dir, "failures")
+        chart = rank_band_chart(countries, f"{name}: rank bands ({mc.raw.fail.size} runs)")
+        (out_dir / "rank_bands.vl.json").write_text(json.dumps(chart, indent=1), "utf-8")
+        written.append("rank_bands.vl.json")
+        summary["monte_carlo"] = mc.summary()
+    if sa is not None:
+        table = sa.table()
+        written += _write(table, out_dir, "sobol")
+        written += _write(sa.samples(), out_dir, "sobol_samples")
+        written += _write(sa.failures(), out_dir, "sobol_failures")
+        chart = sobol_chart(table, f"{name}: Sobol' sensitivity (N = {sa.n_base})")
+        (out_dir / "sobol.vl.json").write_text(json.dumps(chart, indent=1), "utf-8")
+        written.append("sobol.vl.json")
+        summary["sobol"] = {
+            "base_samples": sa.n_base,
+            "runs": int(sa.raw.fail.size),
+            "failed": int((sa.raw.fail != 0).sum()),
+            "bytes_per_chunk": sa.raw.chunk_bytes,
+        }
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2), "utf-8")
+    written.append("summary.json")
+    return written
+
+
+@app.command("run")
+def run_cmd(
+    spec: Annotated[Path, typer.Option("--spec", help="Uncertainty spec (YAML).")],
+    recipe: Annotated[Path, typer.Option("--recipe", help="Recipe (YAML or JSON).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder (created).")],
+    framework: Annotated[
+        Path | None, typer.Option("--framework", help="Framework YAML (use with --data).")
+    ] = None,
+    data: Annotated[Path | None, typer.Option("--data", help="Unit data CSV.")] = None,
+    idata: Annotated[Path | None, typer.Option("--idata", help="COINr iData.csv.")] = None,
+    imeta: Annotated[Path | None, typer.Option("--imeta", help="COINr iMeta.csv.")] = None,
+    backend: Annotated[
+        str, typer.Option("--backend", help=f"Array backend: {', '.join(BACKENDS)}.")
+    ] = "numpy",
+    dask: Annotated[
+        str | None,
+        typer.Option("--dask", help="Run chunks on a Dask cluster: ADDRESS, or 'local'."),
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", help="Threads (in process).")] = 1,
+    monte_carlo: Annotated[bool, typer.Option("--mc/--no-mc", help="Monte Carlo run.")] = True,
+    sobol: Annotated[bool, typer.Option("--sobol/--no-sobol", help="Sobol' analysis.")] = True,
+) -> None:
+    """Run the uncertainty (and sensitivity) analysis; write tables and charts to DIR."""
+    from aicap.index import Recipe
+
+    try:
+        if framework is not None:
+            data_path = data if data is not None else idata
+            if data_path is None:
+                raise typer.BadParameter("--framework needs --data (the unit data CSV)")
+            fw = Framework.from_yaml(_read_text(framework), str(framework))
+        elif idata is not None and imeta is not None:
+            fw = framework_from_imeta(_read_csv(imeta), str(imeta))
+            data_path = idata
+        else:
+            raise typer.BadParameter("give --framework F --data D, or --idata and --imeta")
+        text = _read_text(recipe)
+        rec = (
+            Recipe.from_json(text, str(recipe))
+            if recipe.suffix.lower() == ".json"
+            else Recipe.from_yaml(text, str(recipe))
+        )
+        sp = UncertaintySpec.from_yaml(_read_text(spec), str(spec))
+        comp = build(fw, _read_csv(data_path), rec, str(data_path))
+        plan = make_plan(comp, sp, str(spec))
+    except (ValidationError, ComputationError) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(code=2) from None
+
+    mc: UncertaintyResult | None = None
+    sa: SobolResult | None = None
+    with ExitStack() as stack:
+        client = None
+        if dask is not None:
+            from distributed import Client, LocalCluster
+
+            if dask == "local":
+                cluster = stack.enter_context(
+                    LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)
+                )
+                client = stack.enter_context(Client(cluster))
+            else:
+                client = stack.enter_context(Client(dask))
+        progress = stack.enter_context(
+            Progress(
+                TextColumn("[bold]{task.fields[what]}[/]"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("chunks"),
+                TimeElapsedColumn(),
+                console=err,
+                transient=not sys.stderr.isatty(),
+            )
+        )
+        try:
+            if monte_carlo:
+                task = progress.add_task("", total=None, what="monte carlo")
+                mc = run_uncertainty(
+                    plan,
+                    backend=backend,
+                    client=client,
+                    workers=workers,
+                    progress=lambda d, t: progress.update(task, completed=d, total=t),
+                )
+            if sobol:
+                task = progress.add_task("", total=None, what="sobol")
+                sa = run_sobol(
+                    plan,
+                    backend=backend,
+                    client=client,
+                    workers=workers,
+                    progress=lambda d, t: progress.update(task, completed=d, total=t),
+                )
+        except BackendError as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False)
+            raise typer.Exit(code=2) from None
+    written = write_results(out_dir, mc, sa, sp.name)
+    (out_dir / "spec.yaml").write_text(sp.to_yaml(), encoding="utf-8")
+    (out_dir / "recipe.yaml").write_text(comp.recipe.to_yaml(), encoding="utf-8")
+    comp.results_table(plan.target).to_csv(out_dir / "nominal_results.csv", index=False)
+    written += ["spec.yaml", "recipe.yaml", "nominal_results.csv"]
+    parts = []
+    if mc is not None:
+        s = mc.summary()
+        parts.append(
+            f"{s['replications']} Monte Carlo runs ({s['failed']} failed, "
+            f"{s['data_variants']} data variants, {s['chunks']} chunks of <= {s['chunk_size']}, "
+            f"~{s['bytes_per_chunk'] / 2**20:.1f} MiB per chunk)"
+        )
+    if sa is not None:
+        parts.append(f"{sa.raw.fail.size} Sobol' runs (N = {sa.n_base})")
+    out.print(
+        f"{sp.name}: {'; '.join(parts) or 'nothing run'}; wrote {len(written)} files to {out_dir}",
+        highlight=False,
+    )
