@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -182,6 +183,7 @@ def results_records(results: pd.DataFrame, spec: IndexSpec) -> list[dict[str, An
         rec: dict[str, Any] = {k: _json(r.get(k)) for k in RESULT_COLUMNS}
         rec["name"] = r["name"]
         rec["tier_label"] = _json(r.get("tier_label"))
+        rec["tier_basis"] = _json(r.get("tier_basis")) or None
         rec["pillars"] = {c: _json(r[c]) for c in spec.pillar_codes}
         rec["groups"] = {g.code: _json(r[g.code]) for g in spec.groups}
         rec["missing_pillars"] = [p for p in str(r["missing_pillars"]).split(",") if p]
@@ -312,10 +314,13 @@ def write_outputs(run: IndexRun, out: Path) -> list[str]:
     _, pillar_removal = audit.remove_elements(ac, level=2)
     _write(pillar_removal, out, "audit_pillar_removal", written)
     _write(ac.weights_table(), out, "audit_weights", written)
-    _write(audit.strengths_weaknesses(ac), out, "audit_strengths_weaknesses", written)
+    with warnings.catch_warnings():  # indicators where every unit ties give all-NaN slices
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sw = audit.strengths_weaknesses(ac)
+        md = audit_report(ac)
+    _write(sw, out, "audit_strengths_weaknesses", written)
     corr = audit.correlations(ac, "aggregated", 2, 4).reset_index()
     _write(corr, out, "audit_pillar_correlations", written)
-    md = audit_report(ac)
     md += (
         "\n## Indicator statistics of the values used (imputed stage, scored Member States)\n\n"
         + markdown_table(stats)

@@ -127,3 +127,67 @@ def methods_cmd(
         for m in REGISTRY.methods(k):
             alias = f" ({', '.join(m.aliases)})" if m.aliases else ""
             out.print(f"{k:10} {m.name}{alias}: {m.doc}", highlight=False)
+
+
+@app.command("results")
+def results_cmd(
+    out_dir: Annotated[
+        Path, typer.Option("--out", envvar="AICAP_OUT", help="Outputs of `aicap build`.")
+    ] = Path("var/out"),
+    warehouse: Annotated[
+        Path,
+        typer.Option(
+            "--warehouse",
+            envvar="AICAP_WAREHOUSE",
+            help="Warehouse to build from when --out holds no results yet.",
+        ),
+    ] = Path("var/aicap.duckdb"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """The aicap index per Member State: status, score, rank and rank band, tier, pillars.
+
+    Reads ``--out/results.json`` written by ``aicap build``; when it is missing, builds the
+    index from the warehouse (without writing files)."""
+    import json
+
+    from aicap.analysis.run import results_records, run_index
+    from aicap.warehouse.read import Warehouse, WarehouseError
+
+    path = out_dir / "results.json"
+    if path.is_file():
+        records = json.loads(path.read_text(encoding="utf-8"))
+    else:
+        try:
+            run = run_index(Warehouse(warehouse))
+        except WarehouseError as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False)
+            raise typer.Exit(code=1) from None
+        records = results_records(run.results, run.spec)
+    if as_json:
+        out.print_json(json.dumps(records, ensure_ascii=False))
+        return
+    from rich.table import Table
+
+    pillars = list(records[0]["pillars"]) if records else []
+    table = Table(title=f"aicap AI Capacity Index ({records[0]['year'] if records else ''})")
+    for col in ("rank", "iso3", "status", "score", "band", "tier", *pillars):
+        table.add_column(col, justify="left" if col in ("iso3", "status") else "right")
+
+    def num(v: object, digits: int = 1) -> str:
+        return "" if v is None else f"{float(v):.{digits}f}"  # type: ignore[arg-type]
+
+    order = sorted(records, key=lambda r: (r["rank"] is None, r["rank"] or 0, r["iso3"]))
+    for r in order:
+        band = (
+            f"{num(r['rank_p05'], 0)}-{num(r['rank_p95'], 0)}" if r["rank_p05"] is not None else ""
+        )
+        table.add_row(
+            "" if r["rank"] is None else str(r["rank"]),
+            r["iso3"],
+            r["status"],
+            num(r["score"]),
+            band,
+            "" if r["tier"] is None else str(r["tier"]),
+            *(num(r["pillars"][p]) for p in pillars),
+        )
+    out.print(table)

@@ -289,16 +289,56 @@ def sources_cmd(warehouse: WarehousePath = DEFAULT_WAREHOUSE, as_json: JsonFlag 
 def build_cmd(
     data_dir: DataDir = None,
     warehouse: WarehousePath = DEFAULT_WAREHOUSE,
+    out_dir: Annotated[
+        Path, typer.Option("--out", envvar="AICAP_OUT", help="Folder for the index outputs.")
+    ] = Path("var/out"),
+    framework: Annotated[
+        Path | None,
+        typer.Option("--framework", help="Index framework (default: frameworks/aicap.yaml)."),
+    ] = None,
+    uncertainty: Annotated[
+        bool,
+        typer.Option(
+            "--uncertainty/--no-uncertainty", help="Rank bands (frameworks/aicap-uncertainty.yaml)."
+        ),
+    ] = True,
 ) -> None:
-    """The main job: ingest the snapshot and print the coverage summary."""
+    """The main job: ingest the snapshot, build the aicap index (every year, tiers, audit,
+    uncertainty, validity) and write the results (Parquet, CSV, summary.md/json) to --out."""
+    import time
+
+    from aicap.analysis.capacity_index import STATUS_SCORED
+    from aicap.analysis.run import run_index, write_outputs
+    from aicap.analysis.spec import IndexSpec, SpecError
+
+    t0 = time.perf_counter()
     _print_report(_run_ingest(data_dir, warehouse, force=False))
     wh = _open(warehouse)
     summary = wh.coverage_summary()
-    out.print(_coverage_table(wh))
     out.print(
         f"Member States with data: {summary['member_states_with_data']} of "
         f"{summary['member_states_total']}; {summary['observations']:,} observations, "
         f"{summary['indicators_total']} indicators from {summary['sources_total']} sources."
+    )
+    try:
+        spec = IndexSpec.load(framework) if framework is not None else None
+        run = run_index(wh, spec, uncertainty=uncertainty)
+    except (SpecError, OSError) as exc:
+        raise _fail(str(exc), 2) from None
+    files = write_outputs(run, out_dir)
+    res = run.results
+    scored = int((res["status"] == STATUS_SCORED).sum())
+    out.print(
+        f"aicap index {run.year}: {scored} of {len(res)} Member States scored, "
+        f"{len(res) - scored} insufficient data; series {min(run.index.years)}-{run.year}; "
+        + ", ".join(f"rho {c.rho:.3f} with {c.target} (n {c.n})" for c in run.validity)
+        + f"; rank bands: {'yes' if run.uncertainty is not None else 'no'}",
+        highlight=False,
+    )
+    out.print(
+        f"wrote {len(files)} files to {out_dir} (summary: {out_dir / 'summary.md'}) "
+        f"in {time.perf_counter() - t0:.1f} s",
+        highlight=False,
     )
 
 
