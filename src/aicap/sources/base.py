@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -129,6 +130,48 @@ class Parsed:
     geometries: pd.DataFrame | None = None
     #: Notes for the ingest log (e.g. "dropped 3 rows with missing values").
     notes: list[str] = field(default_factory=list)
+    #: Optional record-level tables (GPU clusters, models, incidents...), keyed by a short
+    #: name (``[a-z][a-z0-9_]*``). Each frame has the provenance columns ``file`` (str) and
+    #: ``row`` (int, 1-based line) and optionally ``country_entity`` (the publisher's country
+    #: code or name, empty when the record names none), which the harmoniser resolves to a
+    #: nullable ``iso3`` (see :func:`aicap.sources.harmonise.Harmoniser.apply_records`).
+    #: The warehouse stores each as table ``rec_<source>_<name>``.
+    records: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+#: Provenance columns every record frame carries.
+RECORD_PROVENANCE: tuple[str, ...] = ("file", "row")
+
+#: Column of a record frame that the harmoniser resolves to ``iso3``.
+RECORD_ENTITY = "country_entity"
+
+#: Columns the harmoniser adds to a record frame that has :data:`RECORD_ENTITY`.
+RECORD_RESOLVED: tuple[str, ...] = ("iso3", "country_resolution")
+
+_RECORD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+
+
+def check_records(records: Mapping[str, pd.DataFrame], *, source: str) -> None:
+    """Validate record frames: names, provenance columns, no reserved or duplicate columns."""
+    for name, frame in records.items():
+        if not _RECORD_NAME.match(name):
+            raise SourceError(
+                f"record table name {name!r} of source {source!r} is not [a-z][a-z0-9_]*"
+            )
+        if not isinstance(frame, pd.DataFrame):
+            raise SourceError(f"record table {name!r} of source {source!r} is not a DataFrame")
+        cols = [str(c) for c in frame.columns]
+        twice = sorted({c for c in cols if cols.count(c) > 1})
+        if twice:
+            raise SourceError(f"record table {name!r} names column(s) {twice} twice")
+        missing = [c for c in RECORD_PROVENANCE if c not in cols]
+        if missing:
+            raise SourceError(f"record table {name!r} lacks provenance column(s) {missing}")
+        reserved = [c for c in RECORD_RESOLVED if c in cols]
+        if reserved and RECORD_ENTITY in cols:
+            raise SourceError(
+                f"record table {name!r} has column(s) {reserved} that the harmoniser fills"
+            )
 
 
 def empty_observations() -> pd.DataFrame:

@@ -11,11 +11,18 @@ resolved in this order:
 
 Anything left is an error naming the file, the row and the name. Mapping entries never used
 are reported as warnings, so stale mappings surface (both directions are loud).
+
+Record tables (:attr:`aicap.sources.base.Parsed.records`) with a ``country_entity`` column go
+through the same resolution, row by row: a country gives its ``iso3``; an empty entity, an
+aggregate or an excluded entity gives a NULL ``iso3`` with the reason in ``country_resolution``
+(``none``, ``aggregate: <name>``, ``excluded: <reason>``); an unknown one is an error naming the
+table, the file, the row and the name. Entities seen only in records count as used.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Literal
@@ -24,7 +31,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from aicap.sources.base import SourceError
+from aicap.sources.base import RECORD_ENTITY, SourceError
 from aicap.sources.country_reference import Reference, normalise_name
 
 
@@ -104,6 +111,9 @@ class Harmonised:
     excluded: dict[str, str] = field(default_factory=dict)
     #: Non-fatal findings (unused mapping entries).
     warnings: list[str] = field(default_factory=list)
+    #: Record tables with ``iso3`` and ``country_resolution`` added where they had
+    #: ``country_entity`` (others unchanged).
+    records: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 class Harmoniser:
@@ -161,10 +171,16 @@ class Harmoniser:
                 return "country", iso3
         return "unknown", ""
 
-    def apply(self, obs: pd.DataFrame) -> Harmonised:
-        """Harmonise raw observations (:data:`aicap.sources.base.RAW_COLUMNS`)."""
+    def apply(
+        self, obs: pd.DataFrame, records: Mapping[str, pd.DataFrame] | None = None
+    ) -> Harmonised:
+        """Harmonise raw observations (:data:`aicap.sources.base.RAW_COLUMNS`) and, when given,
+        record tables (their ``country_entity`` column, see the module doc)."""
         entities = pd.unique(obs["entity"].astype("string").fillna(""))
         resolved = {str(e): self.resolve(str(e)) for e in entities}
+        out_records: dict[str, pd.DataFrame] = {}
+        for name, frame in (records or {}).items():
+            out_records[name] = self._apply_record_frame(name, frame, resolved)
         entity = obs["entity"].astype("string").fillna("")
         kinds = entity.map({e: kind for e, (kind, _) in resolved.items()})
         unknown = obs[kinds == "unknown"]
@@ -202,12 +218,66 @@ class Harmoniser:
         aggregates = aggregates.drop(columns=["entity"])
         excluded = {e: r for e, (k, r) in resolved.items() if k == "excluded"}
         warnings = self._unused(resolved)
+        for frame in out_records.values():
+            if "country_resolution" in frame.columns:
+                for res in frame["country_resolution"].dropna().unique():
+                    if str(res).startswith("excluded: "):
+                        ent = frame.loc[frame["country_resolution"] == res, RECORD_ENTITY]
+                        excluded.setdefault(str(ent.iloc[0]), str(res)[len("excluded: ") :])
         return Harmonised(
             countries=countries.reset_index(drop=True),
             aggregates=aggregates.reset_index(drop=True),
             excluded=excluded,
             warnings=warnings,
+            records=out_records,
         )
+
+    def _apply_record_frame(
+        self, name: str, frame: pd.DataFrame, resolved: dict[str, tuple[str, str]]
+    ) -> pd.DataFrame:
+        """One record table with ``iso3`` and ``country_resolution`` added (``resolved`` is
+        updated with the entities seen, for the unused-mapping check)."""
+        if RECORD_ENTITY not in frame.columns:
+            return frame.reset_index(drop=True)
+        raw = frame[RECORD_ENTITY].astype("string").fillna("").str.strip()
+        for entity in pd.unique(raw):
+            key = str(entity)
+            if key and key not in resolved:
+                resolved[key] = self.resolve(key)
+        iso3: list[str | None] = []
+        how: list[str] = []
+        for pos, entity in enumerate(raw.tolist()):
+            key = str(entity)
+            if not key:
+                iso3.append(None)
+                how.append("none")
+                continue
+            kind, target = resolved[key]
+            if kind == "country":
+                iso3.append(target)
+                how.append("country")
+            elif kind == "aggregate":
+                iso3.append(None)
+                how.append(f"aggregate: {target}")
+            elif kind == "excluded":
+                iso3.append(None)
+                how.append(f"excluded: {target}")
+            else:
+                row = frame["row"].iloc[pos] if "row" in frame.columns else None
+                file = frame["file"].iloc[pos] if "file" in frame.columns else None
+                raise SourceError(
+                    f"country {self.entity_kind} not recognised in record table {name!r}; add it "
+                    f"to {mapping_label(self.mapping.source)} under map, aggregates or excluded",
+                    file=None if file is None else str(file),
+                    row=None if row is None else int(row),
+                    column=RECORD_ENTITY,
+                    value=key,
+                )
+        out = frame.reset_index(drop=True).copy()
+        out[RECORD_ENTITY] = raw.reset_index(drop=True)
+        out["iso3"] = pd.Series(iso3, dtype="string")
+        out["country_resolution"] = pd.Series(how, dtype="string")
+        return out
 
     def _unused(self, resolved: dict[str, tuple[str, str]]) -> list[str]:
         m = self.mapping

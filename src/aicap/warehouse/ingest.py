@@ -42,13 +42,20 @@ import pandas as pd
 
 import aicap
 from aicap.sources import country_reference
-from aicap.sources.base import CANONICAL_COLUMNS, SourceError, SourceInfo, check_duplicates, sha256
+from aicap.sources.base import (
+    CANONICAL_COLUMNS,
+    SourceError,
+    SourceInfo,
+    check_duplicates,
+    check_records,
+    sha256,
+)
 from aicap.sources.country_reference import Reference
 from aicap.sources.files import read_source_files
 from aicap.sources.harmonise import Harmoniser, load_mapping
 from aicap.sources.live import Snapshot, read_snapshot
 from aicap.sources.registry import REFERENCE_FOLDER, SourceFolder, discover
-from aicap.warehouse.schema import DDL, PER_SOURCE_TABLES, SCHEMA_VERSION
+from aicap.warehouse.schema import DDL, PER_SOURCE_TABLES, RECORD_TABLE_PREFIX, SCHEMA_VERSION
 
 Progress = Callable[[str, str], None]
 """Called as ``progress(source_id, stage)`` with stage one of checking, parsing, writing, done."""
@@ -94,6 +101,7 @@ class _Staged:
     indicators: pd.DataFrame = field(default_factory=pd.DataFrame)
     aggregates: pd.DataFrame = field(default_factory=pd.DataFrame)
     geometries: pd.DataFrame = field(default_factory=pd.DataFrame)
+    records: dict[str, pd.DataFrame] = field(default_factory=dict)
     excluded: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -230,8 +238,10 @@ def _stage_source(staged: _Staged, reference: Reference) -> None:
     obs = parsed.observations
     check_duplicates(obs)
     obs = obs.drop_duplicates(["entity", "year", "indicator"])
+    check_records(parsed.records, source=info.id)
     harmoniser = Harmoniser(reference, load_mapping(info.id), entity_kind=info.entity_kind)
-    result = harmoniser.apply(obs)
+    result = harmoniser.apply(obs, parsed.records)
+    staged.records = result.records
     meta = pd.DataFrame(
         [
             {
@@ -364,8 +374,47 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
         con.unregister("_frame")
 
 
+def _record_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A record frame ready for DuckDB: object columns as nullable strings (so an all-empty
+    column still has a type), ``row`` as a 64-bit integer."""
+    out = frame.reset_index(drop=True).copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: None if v is None or v is pd.NA else str(v))
+            out[col] = out[col].astype("string")
+    out["row"] = out["row"].astype("int64")
+    return out
+
+
+def _write_records(con: duckdb.DuckDBPyConnection, s: _Staged) -> None:
+    """Drop the source's record tables and create the new ones (inside the caller's
+    transaction), listing each in ``record_tables``."""
+    info = s.info
+    old = con.execute(
+        "SELECT table_name FROM record_tables WHERE source_id = ?", [info.id]
+    ).fetchall()
+    for (table,) in old:
+        con.execute(f'DROP TABLE IF EXISTS "{table}"')
+    con.execute("DELETE FROM record_tables WHERE source_id = ?", [info.id])
+    for name, frame in sorted(s.records.items()):
+        table = f"{RECORD_TABLE_PREFIX}{info.id}_{name}"
+        data = _record_frame(frame)
+        con.register("_records", data)
+        try:
+            con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM _records')
+        finally:
+            con.unregister("_records")
+        described = con.execute(f'DESCRIBE "{table}"').fetchall()
+        columns = [{"name": str(r[0]), "type": str(r[1])} for r in described]
+        con.execute(
+            "INSERT INTO record_tables VALUES (?, ?, ?, ?, ?)",
+            [info.id, name, table, json.dumps(columns), len(data)],
+        )
+
+
 def _write_source(con: duckdb.DuckDBPyConnection, s: _Staged) -> None:
     info = s.info
+    _write_records(con, s)
     for table in PER_SOURCE_TABLES:
         con.execute(f"DELETE FROM {table} WHERE source_id = ?", [info.id])
     con.execute("DELETE FROM sources WHERE source_id = ?", [info.id])

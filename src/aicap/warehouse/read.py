@@ -115,6 +115,28 @@ class Warehouse:
         """Country geometries (GeoJSON text) keyed by ISO3."""
         return self._query("SELECT * FROM geometries ORDER BY iso3")
 
+    # --- record-level tables ------------------------------------------------------------------
+    def record_tables(self) -> pd.DataFrame:
+        """The record tables: ``source_id, name, table_name, columns, n_rows``."""
+        return self._query("SELECT * FROM record_tables ORDER BY source_id, name")
+
+    def records(self, source: str, name: str) -> pd.DataFrame:
+        """One record table of a source (e.g. ``records("epoch_gpu_clusters", "clusters")``),
+        in the order the importer gave, with its provenance columns ``file`` and ``row`` (and
+        ``iso3``, ``country_resolution`` where the records name a country)."""
+        found = self._query(
+            "SELECT table_name FROM record_tables WHERE source_id = ? AND name = ?",
+            [source, name],
+        )
+        if found.empty:
+            have = self._query("SELECT source_id || '/' || name AS t FROM record_tables")
+            raise WarehouseError(
+                f"no record table {name!r} for source {source!r}; stored: "
+                f"{', '.join(sorted(have['t'])) or 'none'}"
+            )
+        table = str(found["table_name"].iloc[0]).replace('"', '""')
+        return self._query(f'SELECT * FROM "{table}"')
+
     # --- observations -----------------------------------------------------------------------
     def panel(
         self,

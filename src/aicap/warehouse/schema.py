@@ -3,7 +3,7 @@ with another version is rebuilt from the snapshot on the next ingest."""
 
 from __future__ import annotations
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS meta (
@@ -116,6 +116,14 @@ DDL: tuple[str, ...] = (
         source_id VARCHAR NOT NULL,
         file VARCHAR NOT NULL
     )""",
+    """CREATE TABLE IF NOT EXISTS record_tables (
+        source_id VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,         -- the importer's name for the table (Parsed.records key)
+        table_name VARCHAR NOT NULL,   -- rec_<source>_<name>, created from the frame's dtypes
+        columns JSON NOT NULL,         -- [{"name": ..., "type": ...}] in table order
+        n_rows BIGINT NOT NULL,
+        PRIMARY KEY (source_id, name)
+    )""",
     """CREATE TABLE IF NOT EXISTS ingest_runs (
         started_at TIMESTAMP NOT NULL,
         finished_at TIMESTAMP NOT NULL,
@@ -124,6 +132,10 @@ DDL: tuple[str, ...] = (
         no_importer JSON NOT NULL
     )""",
 )
+
+#: Prefix of the record tables (``rec_<source>_<name>``), one per record frame of a source;
+#: dropped and re-created, with their ``record_tables`` rows, when the source changes.
+RECORD_TABLE_PREFIX = "rec_"
 
 #: Tables whose rows belong to one source (deleted and re-inserted when it changes).
 PER_SOURCE_TABLES: tuple[str, ...] = (
