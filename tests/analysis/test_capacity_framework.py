@@ -120,3 +120,13 @@ def test_transformations_are_fixed() -> None:
     assert apply_transform(100.0, "log10") == pytest.approx(2.0)
     assert np.isnan(apply_transform(0.0, "log10"))
     assert apply_transform(5.0, "none") == 5.0
+
+
+def test_docs_index_tables_are_generated_from_the_framework() -> None:
+    from aicap.analysis.indexdoc import BEGIN, END, framework_tables
+
+    doc = (FRAMEWORK.parents[1] / "docs" / "index.md").read_text(encoding="utf-8")
+    block = doc[doc.index(BEGIN) : doc.index(END) + len(END)]
+    assert block == framework_tables(spec()), "run: python -m aicap.analysis.indexdoc --write"
+    for ind in spec().indicators:
+        assert f"**{ind.code}**" in block

@@ -1,0 +1,98 @@
+"""The framework as Markdown tables for ``docs/index.md`` (generated from the YAML, so the doc
+cannot drift from the shipped framework: ``tests/analysis`` compares them).
+
+    python -m aicap.analysis.indexdoc            # print the generated block
+    python -m aicap.analysis.indexdoc --write    # replace it in docs/index.md
+"""
+
+from __future__ import annotations
+
+import sys
+
+from aicap.analysis.spec import IndexSpec, default_framework_path
+
+BEGIN = "<!-- generated from frameworks/aicap.yaml: begin -->"
+END = "<!-- generated from frameworks/aicap.yaml: end -->"
+
+
+def _cell(text: str | None) -> str:
+    return " ".join(str(text or "").split()).replace("|", "\\|")
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def framework_tables(spec: IndexSpec) -> str:
+    """Pillars, indicators (with goalposts and rationale) and the tier rule as Markdown."""
+    out = [BEGIN, "", "### Pillars", ""]
+    out += [
+        "| pillar | name | A/79/966 | indicators | data needed | rationale |",
+        "|---|---|---|---|---|---|",
+    ]
+    for p in spec.pillars:
+        inds = spec.indicators_of(p.code)
+        out.append(
+            f"| {p.code} ({p.group}) | {_cell(p.name)} | {_cell(p.a79966)} | {len(inds)} | "
+            f"{p.dat_thresh:.0%} of its indicators | {_cell(p.rationale)} |"
+        )
+    out += ["", "### Indicators", ""]
+    out += [
+        "| indicator | pillar | series | unit | transformation | goalposts | basis | window | "
+        "rationale |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for i in spec.indicators:
+        tr = []
+        if i.per_capita:
+            tr.append(f"per capita ({i.per_capita.denominator} x {i.per_capita.scale:g})")
+        if i.rolling_sum:
+            tr.append(f"{i.rolling_sum}-year sum")
+        if i.zero_fill:
+            tr.append("0 if not listed")
+        if i.transform != "none":
+            tr.append(i.transform)
+        g = i.goalposts
+        direction = "" if i.direction == 1 else " (lower is better)"
+        out.append(
+            f"| **{i.code}**: {_cell(i.name)}{direction} | {i.pillar} | `{i.series}` | "
+            f"{_cell(i.unit)} | {', '.join(tr) or 'none'} | {_num(g.lower)} to {_num(g.upper)} | "
+            f"{g.basis}: {_cell(g.note)} | {spec.max_age(i)} y | {_cell(i.rationale)}"
+            + (f" *Caveat:* {_cell(i.caveats)}" if i.caveats else "")
+            + " |"
+        )
+    out += ["", "### Tiers", "", _cell(spec.tiers.rule), ""]
+    codes = spec.pillar_codes
+    out += ["| tier | name (source) | " + " | ".join(codes) + " |"]
+    out += ["|---|---|" + "---|" * len(codes)]
+    for t in spec.tiers.tiers:
+        out.append(
+            f"| {t.tier} | {_cell(t.label)} ({_cell(t.name_source)}) | "
+            + " | ".join(_num(t.min[c]) if c in t.min else "" for c in codes)
+            + " |"
+        )
+    out += ["", "### Excluded sources", ""]
+    out += [f"- `{k}`: {_cell(v)}" for k, v in spec.excluded_sources.items()]
+    out += ["", END]
+    return "\n".join(out)
+
+
+def replace_block(doc: str, block: str) -> str:
+    a, b = doc.index(BEGIN), doc.index(END) + len(END)
+    return doc[:a] + block + doc[b:]
+
+
+def main(argv: list[str] | None = None) -> int:  # pragma: no cover - thin wrapper
+    args = sys.argv[1:] if argv is None else argv
+    spec = IndexSpec.load(default_framework_path())
+    block = framework_tables(spec)
+    if "--write" in args:
+        path = default_framework_path().parents[1] / "docs" / "index.md"
+        path.write_text(replace_block(path.read_text(encoding="utf-8"), block), encoding="utf-8")
+        return 0
+    sys.stdout.write(block + "\n")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
