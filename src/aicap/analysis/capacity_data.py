@@ -1,0 +1,272 @@
+"""What the diagnosis, the divide, the recommendations and the briefing read: plain DataFrames.
+
+:class:`CapacityData` bundles the index results (pillar scores per Member State and year, with
+tiers and, for the latest year, uncertainty bands when the index provides them), the per-cell
+values (natural units, normalised scores, the year of each value, flags), the country
+reference, indicator metadata with their publishers and licences, and GDP per capita (for the
+expected-capacity regression). Every consumer takes this container (or its frames), so each
+analysis can be tested on small synthetic frames without the warehouse or the index.
+
+It is filled either from the files ``aicap build`` writes (``var/out``: seconds) or, when they
+are missing, by building the index in process (about a minute).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from aicap.warehouse.read import Warehouse
+
+#: GDP per capita, PPP (current international $): the regressor of expected capacity.
+GDP_SERIES = "NY.GDP.PCAP.PP.CD"
+#: A value older than this many years before the analysis year is not used for GDP.
+GDP_MAX_AGE = 5
+COUNTRY_COLUMNS = ["iso3", "name", "un_region", "income_group", "ldc", "lldc", "sids"]
+BAND_COLUMNS = ["score_p05", "score_p95", "rank_p05", "rank_p95"]
+
+
+@dataclass(frozen=True)
+class CapacityData:
+    """Index results and inputs for the analyses (see the module docstring).
+
+    * ``countries``: ``iso3, name, un_region, income_group, ldc, lldc, sids`` (Member States);
+    * ``series``: one row per Member State and year: ``iso3, year, status, score``, one column
+      per pillar, optional ``tier``, ``holding_pillars``, ``binding_pillar``, ``evidence`` and,
+      for the latest year, ``score_p05, score_p95, rank, rank_p05, rank_p95`` when available;
+    * ``cells``: one row per Member State, year and indicator: ``iso3, year, pillar,
+      indicator, series, value`` (natural units), ``value_year``, ``normalised`` (0-100),
+      ``imputed`` (value carried from an earlier year), ``flags``;
+    * ``indicators``: ``code, name, pillar, series, unit, direction, publisher, licence,
+      source, source_title, vintage``;
+    * ``pillars``: pillar code -> name, in framework order;
+    * ``gdp``: ``iso3, value, year`` (GDP per capita, PPP) for the latest year.
+    """
+
+    year: int
+    countries: pd.DataFrame
+    series: pd.DataFrame
+    cells: pd.DataFrame
+    indicators: pd.DataFrame
+    pillars: dict[str, str]
+    gdp: pd.DataFrame
+    index_title: str = "aicap AI Capacity Index"
+    index_version: str = ""
+    origin: str = ""
+    tiers: dict[int, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    # ------------------------------------------------------------------ views
+    @property
+    def years(self) -> list[int]:
+        return sorted(int(y) for y in self.series["year"].unique())
+
+    def scores(self, year: int | None = None) -> pd.DataFrame:
+        """Rows of ``series`` for ``year`` (default: the latest), indexed by iso3."""
+        y = self.year if year is None else year
+        return self.series[self.series["year"] == y].set_index("iso3")
+
+    def year_cells(self, year: int | None = None) -> pd.DataFrame:
+        y = self.year if year is None else year
+        return self.cells[self.cells["year"] == y]
+
+    @property
+    def has_bands(self) -> bool:
+        latest = self.scores()
+        return "score_p05" in latest.columns and bool(latest["score_p05"].notna().any())
+
+    def country(self, iso3: str) -> dict[str, Any]:
+        c = self.countries.set_index("iso3")
+        if iso3 not in c.index:
+            raise KeyError(f"{iso3} is not a UN Member State in the country reference")
+        rec = {str(k): v for k, v in c.loc[iso3].to_dict().items()}
+        rec["iso3"] = iso3
+        return rec
+
+    def indicator_meta(self) -> pd.DataFrame:
+        return self.indicators.set_index("code")
+
+    # ------------------------------------------------------------------ cached wide tables
+    def _wide(self, column: str) -> pd.DataFrame:
+        return self.cells.pivot_table(
+            index=["year", "iso3"], columns="indicator", values=column, aggfunc="first"
+        ).reindex(columns=list(self.indicators["code"]))
+
+    @cached_property
+    def normalised_wide(self) -> pd.DataFrame:
+        """``(year, iso3) x indicator`` normalised scores (carried values included)."""
+        return self._wide("normalised")
+
+    @cached_property
+    def value_wide(self) -> pd.DataFrame:
+        """``(year, iso3) x indicator`` values in natural units (carried values included)."""
+        return self._wide("value")
+
+    @cached_property
+    def observed_wide(self) -> pd.DataFrame:
+        """``(year, iso3) x indicator`` values observed in that very year (carried ones NaN)."""
+        c = self.cells
+        obs = c[~c["imputed"].astype(bool)]
+        return obs.pivot_table(
+            index=["year", "iso3"], columns="indicator", values="value", aggfunc="first"
+        ).reindex(columns=list(self.indicators["code"]))
+
+    @cached_property
+    def pillar_wide(self) -> pd.DataFrame:
+        """``(year, iso3) x pillar`` scores."""
+        cols = [c for c in self.pillars if c in self.series.columns]
+        return self.series.set_index(["year", "iso3"])[cols].sort_index()
+
+    @cached_property
+    def cell_info(self) -> pd.DataFrame:
+        """``(year, iso3, indicator)`` -> ``value_year``, ``flags`` (for the latest values)."""
+        return self.cells.set_index(["year", "iso3", "indicator"])[["value_year", "flags"]]
+
+
+# ------------------------------------------------------------------------------ builders
+def _countries(wh: Warehouse) -> pd.DataFrame:
+    c = wh.countries("member")[COUNTRY_COLUMNS].copy()
+    for k in ("ldc", "lldc", "sids"):
+        c[k] = c[k].fillna(False).astype(bool)
+    return c.reset_index(drop=True)
+
+
+def _indicators(wh: Warehouse, spec: Any) -> pd.DataFrame:
+    meta = wh.indicators().set_index("code")
+    src = wh.sources().set_index("source_id")
+    rows = []
+    for ind in spec.indicators:
+        m = meta.loc[ind.series] if ind.series in meta.index else None
+        sid = str(m["source_id"]) if m is not None else ""
+        s = src.loc[sid] if sid in src.index else None
+        rows.append(
+            {
+                "code": ind.code,
+                "name": ind.name,
+                "pillar": ind.pillar,
+                "series": ind.series,
+                "unit": ind.unit,
+                "direction": int(ind.direction),
+                "publisher": str(m["publisher"]) if m is not None else "",
+                "licence": str(m["licence"]) if m is not None else "",
+                "source": sid,
+                "source_title": str(s["title"]) if s is not None else "",
+                "vintage": str(s["vintage"]) if s is not None else "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def gdp_per_capita(wh: Warehouse, year: int, countries: list[str]) -> pd.DataFrame:
+    """Latest GDP per capita (PPP) at or before ``year``, no older than ``GDP_MAX_AGE``."""
+    g = wh.latest([GDP_SERIES], countries, max_year=year, min_year=year - GDP_MAX_AGE)
+    return g[["iso3", "value", "year"]].reset_index(drop=True)
+
+
+def _tiers(spec: Any) -> dict[int, str]:
+    return {int(t.tier): str(t.label) for t in spec.tiers.tiers}
+
+
+def from_frames(
+    wh: Warehouse,
+    spec: Any,
+    series: pd.DataFrame,
+    results: pd.DataFrame,
+    cells: pd.DataFrame,
+    origin: str,
+    warnings: tuple[str, ...] = (),
+) -> CapacityData:
+    """Assemble from the index's frames (``series`` all years, ``results`` the latest year
+    with its bands, ``cells`` all years)."""
+    year = int(results["year"].max())
+    series = series.copy()
+    extra = [c for c in BAND_COLUMNS if c in results.columns and c not in series.columns]
+    if extra:
+        bands = results[["iso3", "year", *extra]]
+        series = series.merge(bands, on=["iso3", "year"], how="left")
+    countries = _countries(wh)
+    return CapacityData(
+        year=year,
+        countries=countries,
+        series=series.reset_index(drop=True),
+        cells=cells.reset_index(drop=True),
+        indicators=_indicators(wh, spec),
+        pillars={p.code: p.name for p in spec.pillars},
+        gdp=gdp_per_capita(wh, year, list(countries["iso3"])),
+        index_title=str(spec.title),
+        index_version=str(spec.version),
+        origin=origin,
+        tiers=_tiers(spec),
+        warnings=warnings,
+    )
+
+
+OUTPUT_FILES = ("series.parquet", "results.parquet", "series_cells.parquet")
+
+
+def has_outputs(folder: Path) -> bool:
+    return all((folder / f).is_file() for f in OUTPUT_FILES)
+
+
+def from_outputs(wh: Warehouse, folder: Path, spec: Any | None = None) -> CapacityData:
+    """Read the files ``aicap build`` wrote under ``folder``."""
+    from aicap.analysis.spec import IndexSpec, default_framework_path
+
+    spec = spec or IndexSpec.load(default_framework_path())
+    series = pd.read_parquet(folder / "series.parquet")
+    results = pd.read_parquet(folder / "results.parquet")
+    cells = pd.read_parquet(folder / "series_cells.parquet")
+    written = _dt.datetime.fromtimestamp((folder / "results.parquet").stat().st_mtime, _dt.UTC)
+    warnings: list[str] = []
+    if wh.path.stat().st_mtime > (folder / "results.parquet").stat().st_mtime:
+        warnings.append(
+            f"the index outputs in {folder} are older than the warehouse {wh.path}: "
+            "run `aicap build` to refresh them"
+        )
+    origin = f"index outputs in {folder} (written {written:%Y-%m-%d %H:%M} UTC)"
+    return from_frames(wh, spec, series, results, cells, origin, tuple(warnings))
+
+
+def from_run(wh: Warehouse, run: Any) -> CapacityData:
+    """From an :class:`aicap.analysis.run.IndexRun` built in this process."""
+    cells = pd.concat([ys.cells for ys in run.index.years.values()], ignore_index=True)
+    return from_frames(
+        wh, run.spec, run.series, run.results, cells, "index built in process from the warehouse"
+    )
+
+
+def load_capacity_data(
+    wh: Warehouse, index_dir: Path | None = None, *, build: bool = True
+) -> CapacityData:
+    """The index outputs in ``index_dir`` when present, else (``build``) the index built now
+    (without uncertainty bands, which only ``aicap build`` computes)."""
+    if index_dir is not None and has_outputs(index_dir):
+        return from_outputs(wh, index_dir)
+    if not build:
+        raise FileNotFoundError(
+            f"no index outputs in {index_dir}: run `aicap build` "
+            f"(it writes {', '.join(OUTPUT_FILES)})"
+        )
+    from aicap.analysis.run import run_index
+
+    run = run_index(wh, uncertainty=False)
+    return from_run(wh, run)
+
+
+def nan_to_none(v: Any) -> Any:
+    """JSON-ready scalar: NaN/NA -> None, numpy scalars -> Python."""
+    if v is None or v is pd.NA:
+        return None
+    if isinstance(v, float | np.floating):
+        return None if np.isnan(v) else float(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.bool_):
+        return bool(v)
+    return v
