@@ -513,11 +513,32 @@ def _evaluate_chunk(
         return ChunkOut(rows, nanr, nanr.copy(), fail, [kernel.variant_fail[variant]] * r)
     step = kernel.agg_steps[agg]
     k = kernel.X.shape[2]
-    x_np = kernel.X[variant]
+    n_all = n
+    live = ~np.isnan(kernel.X[variant]).all(axis=1)  # units screened out of this variant
+    x_np = kernel.X[variant][live]
+    n = int(live.sum())
     X = be.asarray(x_np)
     W = be.asarray(weights)
     incl_np = kernel.incl[excl]  # (R, k)
-    vals: dict[int, Any] = {}  # element position -> (R, n) device array
+    # element position -> (block, j): level outputs are kept as blocks (R, g, n), units last
+    vals: dict[int, tuple[Any, int]] = {}
+    blocks: dict[int, tuple[int, ...]] = {}  # id(block) -> positions of its rows, in order
+    nan = xp.asarray(xp.nan, dtype=xp.float64)
+
+    def get(c: int) -> Any:
+        if c < k:
+            return xp.broadcast_to(X[:, c][None, :], (r, n))
+        blk, j = vals[c]
+        return blk[:, j, :]
+
+    def gather(kids: list[int]) -> Any:
+        """Children values as (R, c, n): an existing block when it is exactly those rows."""
+        if kids and kids[0] in vals:
+            blk, _ = vals[kids[0]]
+            if blocks.get(id(blk)) == tuple(kids):
+                return blk
+        return xp.stack([get(c) for c in kids], axis=1)
+
     domain_fail = xp.zeros(r, dtype=xp.bool)
     for lp in kernel.levels:
         methods = {a: _transform(step, a, lp.level) for a in lp.codes}
@@ -532,59 +553,78 @@ def _evaluate_chunk(
                 bad_col = (xi <= 0) if needs_pos else (xi == 0)
                 hit = (incl_np[:, ind] & bad_col.any(axis=0)[None, :]).any(axis=1)
                 domain_fail = domain_fail | be.asarray(hit)
-            for c in agg_kids:
-                y = vals[c]
-                badv = (y <= 0) if needs_pos else (y == 0)
-                domain_fail = domain_fail | xp.any(badv, axis=1)
-        _, params0 = step.spec_for(lp.codes[0], lp.level)
-        for a, pa, kids in zip(lp.codes, lp.positions, lp.children, strict=True):
+            if agg_kids:
+                yk = gather(agg_kids)
+                badv = (yk <= 0) if needs_pos else (yk == 0)
+                domain_fail = domain_fail | xp.any(xp.reshape(badv, (r, -1)), axis=1)
+        shared: list[tuple[int, Any]] = []
+        stacked: dict[tuple[str, float, Any], list[int]] = {}
+        for j, (a, kids) in enumerate(zip(lp.codes, lp.children, strict=True)):
             m, p = methods[a]
             thresh = step.spec_for(a, lp.level)[1].get("dat_thresh")
             kid = list(kids)
-            shared = all(c < k for c in kid)
+            if not all(c < k for c in kid):
+                stacked.setdefault((m, p, thresh), []).append(j)
+                continue
+            # children are indicators, shared by the chunk: one GEMM (R, c) x (c, n)
             wk = W[:, kid] if be.is_numpy else xp.take(W, be.asarray(kid, xp.int64), axis=1)
-            if shared:
-                xc = x_np[:, kid]
-                ok = ~np.isnan(xc)
-                phi = _phi(np, m, p, np.where(ok, xc, 1.0))
-                phi = be.asarray(np.where(ok, phi, 0.0))
-                okf = be.asarray(ok.astype(np.float64))
-                num = wk @ phi.T  # (R, n)
-                den = wk @ okf.T
-                if thresh is not None:
-                    inc = be.asarray(incl_np[:, kid].astype(np.float64))
-                    avail = (inc @ okf.T) / xp.sum(inc, axis=1, keepdims=True)
-            else:
-                cols = [
-                    vals[c] if c >= k else xp.broadcast_to(X[:, c][None, :], (r, n)) for c in kid
-                ]
-                yc = xp.stack(cols, axis=-1)  # (R, n, c)
-                okc = ~xp.isnan(yc)
-                one = xp.ones_like(yc)
-                phi = xp.where(okc, _phi(xp, m, p, xp.where(okc, yc, one)), xp.zeros_like(yc))
-                okf = xp.astype(okc, xp.float64)
-                wb = wk[:, None, :]
-                num = xp.sum(phi * wb, axis=-1)
-                den = xp.sum(okf * wb, axis=-1)
-                if thresh is not None:
-                    inc = xp.ones_like(okf)
-                    if any(c < k for c in kid):
-                        mask = np.ones((r, len(kid)))
-                        for j, c in enumerate(kid):
-                            if c < k:
-                                mask[:, j] = incl_np[:, c]
-                        inc = inc * be.asarray(mask)[:, None, :]
-                    avail = xp.sum(okf * inc, axis=-1) / xp.sum(inc, axis=-1)
+            xc = x_np[:, kid]
+            ok = ~np.isnan(xc)
+            phi = _phi(np, m, p, np.where(ok, xc, 1.0))
+            phi_t = be.asarray(np.ascontiguousarray(np.where(ok, phi, 0.0).T))
+            okf_t = be.asarray(np.ascontiguousarray(ok.T.astype(np.float64)))
+            num = wk @ phi_t  # (R, n)
+            den = wk @ okf_t if not ok.all() else xp.sum(wk, axis=1, keepdims=True)
             y = _inverse(xp, m, p, num, den)
             if thresh is not None:
-                nan = xp.asarray(xp.nan, dtype=xp.float64)
+                inc = be.asarray(incl_np[:, kid].astype(np.float64))
+                avail = (inc @ okf_t) / xp.sum(inc, axis=1, keepdims=True)
                 y = xp.where(avail < float(thresh), nan, y)
-            vals[pa] = y
-        del params0
-    if kernel.target < k:
-        score = xp.broadcast_to(X[:, kernel.target][None, :], (r, n))
-    else:
-        score = vals[kernel.target]
+            shared.append((j, y))
+        if shared:
+            blk = xp.stack([y for _, y in shared], axis=1)  # (R, g, n)
+            blocks[id(blk)] = tuple(lp.positions[j] for j, _ in shared)
+            for jj, (j, _) in enumerate(shared):
+                vals[lp.positions[j]] = (blk, jj)
+        for (m, p, thresh), js in stacked.items():
+            # children vary by replication: (R, g, c) weights times (R, c, n) children
+            kids_all = sorted({c for j in js for c in lp.children[j]})
+            member = np.zeros((len(js), len(kids_all)))
+            for jj, j in enumerate(js):
+                for c in lp.children[j]:
+                    member[jj, kids_all.index(c)] = 1.0
+            yc = gather(kids_all)
+            wsel = (
+                W[:, kids_all]
+                if be.is_numpy
+                else xp.take(W, be.asarray(kids_all, xp.int64), axis=1)
+            )
+            mem = be.asarray(member)
+            wl = wsel[:, None, :] * mem[None, :, :]  # (R, g, c)
+            isnan = xp.isnan(yc)
+            gaps = bool(xp.any(isnan))
+            if gaps:
+                ok = ~isnan
+                okf = xp.astype(ok, xp.float64)
+                phi = xp.where(ok, _phi(xp, m, p, xp.where(ok, yc, xp.ones_like(yc))), 0.0)
+                den = wl @ okf
+            else:
+                phi = _phi(xp, m, p, yc)
+                den = xp.sum(wl, axis=2)[:, :, None]
+            y = _inverse(xp, m, p, wl @ phi, den)  # (R, g, n)
+            if thresh is not None and gaps:
+                incm = np.ones((r, len(kids_all)))
+                for i, c in enumerate(kids_all):
+                    if c < k:
+                        incm[:, i] = incl_np[:, c]
+                inc = be.asarray(incm)
+                incw = inc[:, None, :] * mem[None, :, :]  # (R, g, c)
+                avail = (incw @ okf) / xp.sum(incw, axis=2)[:, :, None]
+                y = xp.where(avail < float(thresh), nan, y)
+            blocks[id(y)] = tuple(lp.positions[j] for j in js)
+            for jj, j in enumerate(js):
+                vals[lp.positions[j]] = (y, jj)
+    score = get(kernel.target)
     fail_np = be.to_numpy(domain_fail)
     fail[fail_np] = FAIL_DOMAIN
     for i in np.nonzero(fail_np)[0]:
@@ -596,10 +636,18 @@ def _evaluate_chunk(
     okrow = be.asarray(fail == OK)
     score = xp.where(okrow[:, None], score, xp.asarray(xp.nan, dtype=xp.float64))
     rank = rank_desc_batched(xp, score)
-    out = ChunkOut(rows, be.to_numpy(score), be.to_numpy(rank), fail, reasons)
+    score_full = np.full((r, n_all), np.nan)
+    rank_full = np.full((r, n_all), np.nan)
+    score_full[:, live] = be.to_numpy(score)
+    rank_full[:, live] = be.to_numpy(rank)
+    out = ChunkOut(rows, score_full, rank_full, fail, reasons)
     if kernel.pairwise:
         wins, both = outrank_counts(xp, rank)
-        out.wins, out.both = be.to_numpy(wins), be.to_numpy(both)
+        idx = np.ix_(live, live)
+        out.wins = np.zeros((n_all, n_all), dtype=np.int64)
+        out.both = np.zeros((n_all, n_all), dtype=np.int64)
+        out.wins[idx] = be.to_numpy(wins)
+        out.both[idx] = be.to_numpy(both)
     return out
 
 
@@ -660,6 +708,22 @@ def _run_task(
     kernel: Kernel, backend: str, t: Task, dec_w: FloatArray, dec_e: IntArray, wf: Any
 ) -> ChunkOut:
     return evaluate_chunk(kernel, backend, t.variant, t.agg, dec_w, dec_e, t.rows, wf)
+
+
+def _dask_task(
+    kernel: Kernel, backend: str, t: Task, dec_w: FloatArray, dec_e: IntArray, wf: Any
+) -> ChunkOut:
+    with _one_blas_thread():
+        return _run_task(kernel, backend, t, dec_w, dec_e, wf)
+
+
+def _one_blas_thread() -> Any:
+    """The chunk's matrix products are small and many: a multi-threaded BLAS spends more on
+    waking threads than on work, so chunks run single-threaded BLAS (parallelism comes from
+    running chunks side by side: ``workers`` threads or Dask workers)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 @dataclass
@@ -723,17 +787,18 @@ def evaluate(
         from distributed import as_completed
 
         kern = client.scatter(plan.kernel, broadcast=True)
-        futs = [client.submit(_run_task, kern, backend, t, *args(t), pure=False) for t in ts]
+        futs = [client.submit(_dask_task, kern, backend, t, *args(t), pure=False) for t in ts]
         for i, fut in enumerate(as_completed(futs), start=1):  # type: ignore[no-untyped-call]
             collect(fut.result(), i)
     elif workers > 1:
-        with ThreadPoolExecutor(max_workers=workers) as ex:
+        with _one_blas_thread(), ThreadPoolExecutor(max_workers=workers) as ex:
             outs = ex.map(lambda t: _run_task(plan.kernel, backend, t, *args(t)), ts)
             for i, o in enumerate(outs, start=1):
                 collect(o, i)
     else:
-        for i, t in enumerate(ts, start=1):  # chunks of replications
-            collect(_run_task(plan.kernel, backend, t, *args(t)), i)
+        with _one_blas_thread():
+            for i, t in enumerate(ts, start=1):  # chunks of replications
+                collect(_run_task(plan.kernel, backend, t, *args(t)), i)
     # failures decided before the kernel: exclusions that leave an aggregate empty
     for j, msg in enumerate(plan.excl_fail):
         if msg is not None:
