@@ -1,0 +1,348 @@
+"""Concentration of AI resources: shares, HHI and CR-k per resource, year, view and variant.
+
+A *holdings* frame (:data:`HOLDINGS_COLUMNS`) says how much of a resource each actor (a
+country's ISO3 or an organisation) holds in a year; ``actor`` is NULL for the part of the
+market that cannot be attributed (a cluster with no country, a model by a "Multinational"
+organisation). Builders turn warehouse records into holdings:
+
+* :func:`compute_holdings`: GPU-cluster compute (Epoch AI), the stock operational at the end of
+  each year, ``capacity`` = H100-equivalents and ``count`` = clusters;
+* :func:`model_holdings`: notable / large-scale / frontier models per publication year,
+  ``count`` = models and ``capacity`` = training compute (FLOP); ``full`` counting (a model
+  counts once for each country or organisation it lists, shares taken over all attributions)
+  and ``fractional`` counting (1/k per listed token) as the sensitivity variant;
+* :func:`cloud_holdings`: public-cloud regions (2022), ``count`` only.
+
+:func:`market_stats` gives, for one market, HHI (0-10,000 points) and CR-k (%) as an interval
+when part of the market is unattributed: **low** treats the residual as fully fragmented (many
+infinitesimal actors, adding nothing to HHI or CR-k), **high** as one more actor. (Were the
+residual to belong to the largest known actor, concentration would be higher still; the
+interval brackets the two neutral readings, not every conceivable one.) Classification uses
+the US DOJ/FTC 2023 Merger Guidelines thresholds and, alongside, the European Commission's 2004
+horizontal merger guidelines bands; both sources are named in every result row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+HOLDINGS_COLUMNS = ("resource", "year", "view", "dimension", "variant", "actor", "quantity")
+
+#: US DOJ and FTC, Merger Guidelines (18 December 2023), Guideline 1 and section 2.1.
+DOJ_FTC_2023 = (
+    "U.S. Department of Justice and Federal Trade Commission, Merger Guidelines (2023), "
+    "Guideline 1 / section 2.1: HHI above 1,800 = highly concentrated; 1,000-1,800 = "
+    "moderately concentrated; below 1,000 = unconcentrated"
+)
+#: European Commission, Guidelines on the assessment of horizontal mergers (2004/C 31/03).
+EC_2004 = (
+    "European Commission, Guidelines on the assessment of horizontal mergers (OJ C 31, "
+    "5.2.2004), paras 19-21: HHI below 1,000 unlikely to raise concerns; 1,000-2,000 and above "
+    "2,000 scrutinised according to the change in HHI"
+)
+HIGH = 1800.0
+MODERATE = 1000.0
+EC_LOW = 1000.0
+EC_HIGH = 2000.0
+
+
+def classify(hhi: float) -> str:
+    """DOJ/FTC 2023 class of an HHI (points, 0-10,000)."""
+    if hhi != hhi:  # NaN
+        return "no data"
+    if hhi > HIGH:
+        return "highly concentrated"
+    if hhi >= MODERATE:
+        return "moderately concentrated"
+    return "unconcentrated"
+
+
+def classify_ec(hhi: float) -> str:
+    """European Commission 2004 HHI band."""
+    if hhi != hhi:
+        return "no data"
+    if hhi < EC_LOW:
+        return "below 1,000"
+    if hhi <= EC_HIGH:
+        return "1,000-2,000"
+    return "above 2,000"
+
+
+def classify_interval(low: float, high: float) -> str:
+    """The DOJ/FTC class of an HHI interval (``"moderately to highly concentrated"`` when the
+    ends differ)."""
+    a, b = classify(low), classify(high)
+    if a == b:
+        return a
+    return f"{a.split()[0]} to {b}"
+
+
+def market_stats(
+    quantities: Mapping[str, float] | pd.Series,
+    unattributed: float = 0.0,
+    ks: Iterable[int] = (1, 3, 5),
+) -> dict[str, object]:
+    """HHI and CR-k of one market, with the unattributed residual read both ways.
+
+    ``quantities``: actor -> quantity held (non-negative; zeros are ignored). Shares are over
+    the total including ``unattributed``. Returns ``total``, ``n_actors``,
+    ``unattributed_share`` (%), ``hhi_low``/``hhi_high`` (points), ``cr<k>_low``/``cr<k>_high``
+    (%), ``top_actor`` and ``top_share`` (%), and the classifications of both ends.
+    """
+    series = pd.Series(quantities, dtype="float64")
+    if bool((series < 0).any()) or unattributed < 0:
+        raise ValueError("quantities must be non-negative")
+    series = series[series > 0].sort_values(ascending=False)
+    total = float(series.sum()) + float(unattributed)
+    out: dict[str, object] = {"total": total, "n_actors": len(series)}
+    ks = list(ks)
+    if total <= 0:
+        out.update({"unattributed_share": float("nan"), "hhi_low": float("nan")})
+        out.update({"hhi_high": float("nan"), "top_actor": None, "top_share": float("nan")})
+        for k in ks:
+            out[f"cr{k}_low"] = out[f"cr{k}_high"] = float("nan")
+        out.update(
+            {"class_low": "no data", "class_high": "no data", "class": "no data"}
+            | {"class_ec_low": "no data", "class_ec_high": "no data"}
+        )
+        return out
+    shares = 100.0 * series.to_numpy() / total
+    residual = 100.0 * float(unattributed) / total
+    hhi_low = float(np.sum(shares**2))
+    hhi_high = hhi_low + residual**2
+    out["unattributed_share"] = residual
+    out["hhi_low"] = hhi_low
+    out["hhi_high"] = hhi_high
+    with_residual = np.sort(np.append(shares, residual))[::-1]
+    for k in ks:
+        out[f"cr{k}_low"] = float(shares[:k].sum())
+        out[f"cr{k}_high"] = float(with_residual[:k].sum())
+    out["top_actor"] = str(series.index[0]) if len(series) else None
+    out["top_share"] = float(shares[0]) if len(shares) else 0.0
+    out["class_low"] = classify(hhi_low)
+    out["class_high"] = classify(hhi_high)
+    out["class"] = classify_interval(hhi_low, hhi_high)
+    out["class_ec_low"] = classify_ec(hhi_low)
+    out["class_ec_high"] = classify_ec(hhi_high)
+    return out
+
+
+def _holdings(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.reindex(columns=list(HOLDINGS_COLUMNS))
+    out["actor"] = out["actor"].astype("string")
+    out["year"] = out["year"].astype("int64")
+    out["quantity"] = out["quantity"].astype("float64")
+    return out.reset_index(drop=True)
+
+
+def _actor(value: object) -> str | None:
+    """A cell as an actor name, ``None`` when missing or empty (NaN, NA, None, "")."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _num(value: object) -> float:
+    """A cell as float (NaN when missing)."""
+    if _actor(value) is None:
+        return float("nan")
+    return float(str(value))
+
+
+def _split_orgs(text: object) -> list[str]:
+    if _actor(text) is None:
+        return []
+    return [t.strip() for t in str(text).split(",") if t.strip()]
+
+
+def compute_holdings(clusters: pd.DataFrame, years: Iterable[int] | None = None) -> pd.DataFrame:
+    """Compute operational at the end of each year, by country and by owner.
+
+    ``clusters``: the ``epoch_gpu_clusters/clusters`` records. Only Epoch's standard analysis
+    (``standard``: included, not a possible duplicate) with a first operational year counts.
+    Capacity = H100e (a cluster without an estimate adds 0 H100e but counts in the count view);
+    owners listed together share a cluster equally.
+    """
+    std = clusters[clusters["standard"].astype(bool) & clusters["first_year"].notna()].copy()
+    if std.empty:
+        return _holdings(pd.DataFrame(columns=list(HOLDINGS_COLUMNS)))
+    std["first_year"] = std["first_year"].astype("int64")
+    std["h100e"] = std["h100e"].astype("float64").fillna(0.0)
+    span = (
+        list(years)
+        if years is not None
+        else list(range(int(std["first_year"].min()), int(std["first_year"].max()) + 1))
+    )
+    rows: list[dict[str, object]] = []
+    for year in span:
+        live = std[std["first_year"] <= year]
+        for rec in live.itertuples(index=False):
+            actor = _actor(getattr(rec, "iso3", None))
+            for view, qty in (("capacity", _num(rec.h100e)), ("count", 1.0)):
+                rows.append(
+                    {
+                        "resource": "compute",
+                        "year": year,
+                        "view": view,
+                        "dimension": "country",
+                        "variant": "full",
+                        "actor": actor,
+                        "quantity": qty,
+                    }
+                )
+                owners: list[str | None] = list(_split_orgs(rec.owner)) or [None]
+                for owner in owners:
+                    rows.append(
+                        {
+                            "resource": "compute",
+                            "year": year,
+                            "view": view,
+                            "dimension": "organisation",
+                            "variant": "full",
+                            "actor": owner,
+                            "quantity": qty / len(owners),
+                        }
+                    )
+    return _holdings(pd.DataFrame(rows, columns=list(HOLDINGS_COLUMNS)))
+
+
+def model_holdings(
+    models: pd.DataFrame, model_countries: pd.DataFrame, tiers: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """Models per publication year by country and by organisation, full and fractional.
+
+    ``models`` / ``model_countries``: the ``epoch_ai_models_2025_12`` records. Resource names
+    are ``models_<tier>``. A model with no country (or only unresolved tokens such as
+    ``Multinational``) is unattributed. Capacity = training compute (FLOP); models without an
+    estimate add nothing to it.
+    """
+    wanted = set(tiers) if tiers is not None else set(models["tier"].astype(str))
+    rows: list[dict[str, object]] = []
+    links = model_countries.copy()
+    links["key"] = links["tier"].astype(str) + "\x00" + links["model"].astype(str)
+    by_model = {k: g for k, g in links.groupby("key", sort=False)}
+    for rec in models[models["tier"].astype(str).isin(wanted) & models["year"].notna()].itertuples(
+        index=False
+    ):
+        year = int(_num(rec.year))
+        resource = f"models_{rec.tier}"
+        flop = _num(rec.training_compute_flop)
+        flop = 0.0 if flop != flop else flop
+        group = by_model.get(f"{rec.tier}\x00{rec.model}")
+        isos: list[str | None] = (
+            [_actor(v) for v in group["iso3"].tolist()] if group is not None else [None]
+        )
+        orgs: list[str | None] = list(_split_orgs(rec.organization)) or [None]
+        for dimension, actors in (("country", isos), ("organisation", orgs)):
+            distinct = list(dict.fromkeys(actors))
+            for variant, weights in (
+                ("full", dict.fromkeys(distinct, 1.0)),
+                ("fractional", _fractions(actors)),
+            ):
+                for actor, w in weights.items():
+                    for view, qty in (("count", w), ("capacity", w * flop)):
+                        rows.append(
+                            {
+                                "resource": resource,
+                                "year": year,
+                                "view": view,
+                                "dimension": dimension,
+                                "variant": variant,
+                                "actor": actor,
+                                "quantity": qty,
+                            }
+                        )
+    return _holdings(pd.DataFrame(rows, columns=list(HOLDINGS_COLUMNS)))
+
+
+def _fractions(actors: list[str | None]) -> dict[str | None, float]:
+    out: dict[str | None, float] = {}
+    for actor in actors:
+        out[actor] = out.get(actor, 0.0) + 1.0 / len(actors)
+    return out
+
+
+def cloud_holdings(regions: pd.DataFrame, year: int = 2022) -> pd.DataFrame:
+    """Open public-cloud regions by country and by provider (count view)."""
+    live = regions[~regions["announced"].astype(bool)]
+    rows: list[dict[str, object]] = []
+    for rec in live.itertuples(index=False):
+        for dimension, actor in (
+            ("country", _actor(rec.iso3)),
+            ("organisation", str(rec.provider)),
+        ):
+            rows.append(
+                {
+                    "resource": "cloud_regions",
+                    "year": year,
+                    "view": "count",
+                    "dimension": dimension,
+                    "variant": "full",
+                    "actor": actor,
+                    "quantity": 1.0,
+                }
+            )
+    return _holdings(pd.DataFrame(rows, columns=list(HOLDINGS_COLUMNS)))
+
+
+_KEYS = ["resource", "view", "dimension", "variant", "year"]
+
+
+def concentration_table(holdings: pd.DataFrame, ks: Iterable[int] = (1, 3, 5)) -> pd.DataFrame:
+    """One row per resource, view, dimension, variant and year: :func:`market_stats` plus the
+    threshold sources."""
+    ks = list(ks)
+    out: list[dict[str, object]] = []
+    if holdings.empty:
+        return pd.DataFrame(columns=[*_KEYS, "hhi_low", "hhi_high"])
+    for key, group in holdings.groupby(_KEYS, sort=True):
+        known = group[group["actor"].notna()].groupby("actor")["quantity"].sum()
+        residual = float(group.loc[group["actor"].isna(), "quantity"].sum())
+        stats = market_stats(known, residual, ks)
+        out.append(dict(zip(_KEYS, key, strict=True)) | stats)
+    table = pd.DataFrame(out)
+    table["threshold_source"] = DOJ_FTC_2023
+    table["threshold_source_ec"] = EC_2004
+    return table
+
+
+def shares_table(holdings: pd.DataFrame) -> pd.DataFrame:
+    """Share (%) of each actor (``actor`` NULL = unattributed) per market, largest first."""
+    if holdings.empty:
+        return pd.DataFrame(columns=[*_KEYS, "actor", "quantity", "share"])
+    grouped = (
+        holdings.assign(actor=holdings["actor"].fillna("(unattributed)"))
+        .groupby([*_KEYS, "actor"], sort=True)["quantity"]
+        .sum()
+        .reset_index()
+    )
+    totals = grouped.groupby(_KEYS)["quantity"].transform("sum")
+    grouped["share"] = np.where(totals > 0, 100.0 * grouped["quantity"] / totals, np.nan)
+    return grouped.sort_values([*_KEYS, "share"], ascending=[True] * 5 + [False]).reset_index(
+        drop=True
+    )
+
+
+def lorenz(values: pd.Series) -> pd.DataFrame:
+    """Lorenz curve of a non-negative quantity over units (e.g. compute over all Member States,
+    zeros included): columns ``units_share``, ``quantity_share`` (both 0-1, from (0, 0))."""
+    v = np.sort(values.astype("float64").fillna(0.0).to_numpy())
+    if len(v) == 0 or v.sum() <= 0:
+        return pd.DataFrame({"units_share": [0.0, 1.0], "quantity_share": [0.0, 1.0]})
+    cum = np.concatenate([[0.0], np.cumsum(v) / v.sum()])
+    units = np.arange(len(v) + 1) / len(v)
+    return pd.DataFrame({"units_share": units, "quantity_share": cum})
+
+
+def gini(values: pd.Series) -> float:
+    """Gini coefficient of a non-negative quantity (0 = equal, 1 = one unit holds all)."""
+    v = np.sort(values.astype("float64").fillna(0.0).to_numpy())
+    n = len(v)
+    if n == 0 or v.sum() <= 0:
+        return float("nan")
+    index = np.arange(1, n + 1)
+    return float((2.0 * np.sum(index * v)) / (n * v.sum()) - (n + 1) / n)

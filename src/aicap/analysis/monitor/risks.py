@@ -1,0 +1,232 @@
+"""The AI risk taxonomy (``catalogues/risks.yaml``, validated) and the rule-gap finder.
+
+Each risk names the thematic areas of instrument that address it (and optionally a property
+the framework must have, e.g. covering defence and security) and the incident-taxonomy terms
+that tag an incident with it. :func:`gap_matrix` gives, per country and risk:
+
+* ``addressed``: an adopted framework in at least one of the risk's areas (meeting the filter);
+* ``draft only``: only drafts there;
+* ``gap``: the register's source assessed those areas for the country and found no instrument;
+* ``not covered``: the country is not in the register's source (GIRAI covers 135 countries);
+* ``not assessed``: none of the risk's areas is assessed by any source in the register (e.g.
+  privacy and data protection for GIRAI's AI-policy areas) -- never reported as a gap.
+
+with the number of documented incidents recorded for that country and risk.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from aicap.analysis.monitor.concentration import _actor
+
+INCIDENT_FIELDS = ("aiaaic_ethical", "aiaaic_harm", "aiaaic_sector", "mit_subdomain")
+REQUIRED_RISKS = (
+    "misuse",
+    "disinformation",
+    "hate_discrimination",
+    "privacy",
+    "safety_security",
+    "labour_economic",
+    "armed_conflict_terrorism",
+)
+STATUSES = ("addressed", "draft only", "gap", "not covered", "not assessed")
+
+
+class TaxonomyError(ValueError):
+    """The risk taxonomy is invalid (the message names the risk and the problem)."""
+
+
+class Risk(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    instrument_areas: list[str] = Field(min_length=1)
+    instrument_filter: dict[str, str] = Field(default_factory=dict)
+    incident_terms: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("incident_terms")
+    @classmethod
+    def _terms(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for field, patterns in value.items():
+            if field not in INCIDENT_FIELDS:
+                raise ValueError(f"unknown incident field {field!r} (known: {INCIDENT_FIELDS})")
+            for pattern in patterns:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise ValueError(f"invalid regex {pattern!r}: {exc}") from None
+        return value
+
+    @field_validator("instrument_filter")
+    @classmethod
+    def _filter(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if key not in ("defence_and_security", "binding"):
+                raise ValueError(f"unknown instrument filter {key!r}")
+        return value
+
+
+class Taxonomy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int
+    risks: list[Risk] = Field(min_length=1)
+
+    def ids(self) -> list[str]:
+        return [r.id for r in self.risks]
+
+    def get(self, risk_id: str) -> Risk:
+        for risk in self.risks:
+            if risk.id == risk_id:
+                return risk
+        raise KeyError(risk_id)
+
+    def tag(self, field: str, values: Iterable[str]) -> set[str]:
+        """Risk ids whose terms for ``field`` match any of ``values`` (tokens)."""
+        found: set[str] = set()
+        tokens = [v.strip() for v in values if v and v.strip()]
+        for risk in self.risks:
+            for pattern in risk.incident_terms.get(field, []):
+                rx = re.compile(pattern, re.IGNORECASE)
+                matcher = rx.match if field == "mit_subdomain" else rx.search
+                if any(matcher(t) for t in tokens):
+                    found.add(risk.id)
+                    break
+        return found
+
+
+def default_taxonomy_path() -> Path:
+    """``catalogues/risks.yaml`` at the repository root (or ``AICAP_RISKS``)."""
+    env = os.environ.get("AICAP_RISKS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[4] / "catalogues" / "risks.yaml"
+
+
+def parse_taxonomy(data: object, label: str = "risks.yaml") -> Taxonomy:
+    """Validate taxonomy data (as loaded from YAML); errors name the risk and the field."""
+    try:
+        taxonomy = Taxonomy.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        raise TaxonomyError(f"{label}: {loc}: {err['msg']}") from None
+    ids = taxonomy.ids()
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise TaxonomyError(f"{label}: risk id(s) {twice} defined twice")
+    missing = [r for r in REQUIRED_RISKS if r not in ids]
+    if missing:
+        raise TaxonomyError(f"{label}: the taxonomy lacks required risk(s) {missing}")
+    return taxonomy
+
+
+def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    """Load and validate ``catalogues/risks.yaml`` (or ``path``)."""
+    p = Path(path) if path is not None else default_taxonomy_path()
+    try:
+        data = yaml.safe_load(p.read_text("utf-8"))
+    except yaml.YAMLError as exc:
+        raise TaxonomyError(f"{p.name}: not valid YAML ({exc})") from None
+    except OSError as exc:
+        raise TaxonomyError(f"cannot read the risk taxonomy {p}: {exc}") from None
+    return parse_taxonomy(data, p.name)
+
+
+def check_areas(taxonomy: Taxonomy, known_areas: Iterable[str]) -> list[str]:
+    """Instrument areas of the taxonomy that no register source knows (warnings, not errors:
+    such a risk is 'not assessed')."""
+    known = set(known_areas)
+    return [
+        f"{r.id}: area {a!r} is not assessed by any source"
+        for r in taxonomy.risks
+        for a in r.instrument_areas
+        if a not in known
+    ]
+
+
+def _matches_filter(frame: pd.DataFrame, flt: dict[str, str]) -> pd.Series:
+    ok = pd.Series(True, index=frame.index)
+    for key, wanted in flt.items():
+        want = wanted.strip().lower().startswith(("yes", "true", "binding"))
+        ok &= frame[key].astype("boolean").fillna(not want) == want
+    return ok
+
+
+def gap_matrix(
+    taxonomy: Taxonomy,
+    register: pd.DataFrame,
+    coverage: pd.DataFrame,
+    countries: Iterable[str],
+    incident_counts: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per country and risk: ``status`` (see the module doc), the areas with an adopted
+    instrument (``addressed_by``), the instruments' titles (up to 3), and ``incidents`` (count of
+    documented incidents for that country and risk, from ``incident_counts`` with columns
+    ``iso3, risk, incidents``; 0 when none)."""
+    covered = set(coverage["iso3"].dropna().astype(str))
+    assessed_areas = set(coverage["area"].dropna().astype(str))
+    fw = register[register["kind"] == "framework"]
+    counts: dict[tuple[str, str], int] = {}
+    if incident_counts is not None and len(incident_counts):
+        for rec in incident_counts.itertuples(index=False):
+            counts[(str(rec.iso3), str(rec.risk))] = int(str(rec.incidents))
+    rows: list[dict[str, object]] = []
+    for iso3 in countries:
+        mine = fw[fw["iso3"] == iso3]
+        for risk in taxonomy.risks:
+            areas = [a for a in risk.instrument_areas if a in assessed_areas]
+            rel = mine[mine["area"].isin(areas)]
+            if risk.instrument_filter:
+                rel = rel[_matches_filter(rel, risk.instrument_filter)]
+            adopted = rel[rel["status"] == "Adopted"]
+            drafts = rel[rel["status"] == "Draft"]
+            if not areas:
+                status = "not assessed"
+            elif iso3 not in covered:
+                status = "not covered"
+            elif len(adopted):
+                status = "addressed"
+            elif len(drafts):
+                status = "draft only"
+            else:
+                status = "gap"
+            titles = list(dict.fromkeys(adopted["title"].dropna().astype(str)))
+            rows.append(
+                {
+                    "iso3": iso3,
+                    "risk": risk.id,
+                    "risk_name": risk.name,
+                    "status": status,
+                    "addressed_by": "; ".join(sorted(set(adopted["area"].astype(str)))),
+                    "instruments": "; ".join(titles[:3]) + (" ..." if len(titles) > 3 else ""),
+                    "incidents": counts.get((iso3, risk.id), 0),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def gaps_only(matrix: pd.DataFrame) -> pd.DataFrame:
+    """The ``gap`` rows, those with incidents first."""
+    sel = matrix[matrix["status"] == "gap"]
+    return sel.sort_values(
+        ["incidents", "iso3", "risk"], ascending=[False, True, True]
+    ).reset_index(drop=True)
+
+
+def risk_of_tokens(taxonomy: Taxonomy, **fields: Iterable[str]) -> list[str]:
+    """Risk ids (in taxonomy order) tagged by the given incident fields' tokens."""
+    found: set[str] = set()
+    for field, values in fields.items():
+        found |= taxonomy.tag(field, [v for v in values if _actor(v) is not None])
+    return [r for r in taxonomy.ids() if r in found]

@@ -1,0 +1,275 @@
+"""``aicap monitor``: concentration of AI resources, access per Member State, governance
+instruments, rule gaps and AI incidents (see docs/monitor.md). Every command has ``--json``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from aicap.analysis.monitor import access as acc
+from aicap.analysis.monitor import concentration as conc
+from aicap.analysis.monitor import governance as gov
+from aicap.analysis.monitor import incidents as inc
+from aicap.analysis.monitor import risks as rk
+from aicap.analysis.monitor.data import MonitorData, load
+from aicap.warehouse.read import Warehouse, WarehouseError
+
+app = typer.Typer(
+    help="Monitor: concentration of AI resources, access, governance gaps and AI incidents.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+out = Console(soft_wrap=True)
+
+WarehousePath = Annotated[
+    Path,
+    typer.Option("--warehouse", envvar="AICAP_WAREHOUSE", help="Warehouse DuckDB file."),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+Country = Annotated[str | None, typer.Option("--country", help="ISO3 code of one country.")]
+DEFAULT_WAREHOUSE = Path("var/aicap.duckdb")
+
+
+def _data(path: Path) -> MonitorData:
+    try:
+        return load(Warehouse(path))
+    except WarehouseError as exc:
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = json.loads(frame.to_json(orient="records", default_handler=str))
+    return data
+
+
+def _emit(payload: dict[str, Any]) -> None:
+    out.print_json(json.dumps(payload, ensure_ascii=False, default=str))
+
+
+def _table(frame: pd.DataFrame, title: str, limit: int = 40) -> Table:
+    table = Table(title=title)
+    for col in frame.columns:
+        table.add_column(str(col))
+    for rec in frame.head(limit).itertuples(index=False):
+        table.add_row(
+            *[f"{v:,.1f}" if isinstance(v, float) and v == v else escape(str(v)) for v in rec]
+        )
+    return table
+
+
+def _concentration(data: MonitorData) -> pd.DataFrame:
+    holdings = pd.concat(
+        [
+            conc.compute_holdings(data.clusters),
+            conc.model_holdings(data.models, data.model_countries),
+            conc.cloud_holdings(data.regions),
+        ],
+        ignore_index=True,
+    )
+    return holdings
+
+
+@app.command("concentration")
+def concentration_cmd(
+    warehouse: WarehousePath = DEFAULT_WAREHOUSE,
+    resource: Annotated[
+        str | None,
+        typer.Option(
+            help="compute, models_notable, models_large_scale, models_frontier, "
+            "cloud_regions (default: all)"
+        ),
+    ] = None,
+    dimension: Annotated[str, typer.Option(help="country or organisation")] = "country",
+    year: Annotated[
+        int | None, typer.Option(help="One year (default: the latest of each).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """HHI and CR-k per resource (count and capacity views, full and fractional counting), with
+    the interval for the unattributed part and the DOJ/FTC 2023 classification."""
+    data = _data(warehouse)
+    holdings = _concentration(data)
+    if resource is not None:
+        holdings = holdings[holdings["resource"] == resource]
+        if holdings.empty:
+            console.print(f"[bold red]error:[/] unknown resource {escape(resource)!r}")
+            raise typer.Exit(2)
+    holdings = holdings[holdings["dimension"] == dimension]
+    table = conc.concentration_table(holdings)
+    if year is not None:
+        table = table[table["year"] == year]
+    else:
+        last = table.groupby("resource")["year"].transform("max")
+        table = table[table["year"] == last]
+    shares = conc.shares_table(holdings)
+    shares = shares.merge(table[["resource", "view", "variant", "year"]].drop_duplicates())
+    if as_json:
+        _emit(
+            {
+                "threshold_source": conc.DOJ_FTC_2023,
+                "threshold_source_ec": conc.EC_2004,
+                "dimension": dimension,
+                "markets": _records(
+                    table.drop(columns=["threshold_source", "threshold_source_ec"])
+                ),
+                "top_shares": _records(
+                    shares.groupby(["resource", "view", "variant", "year"]).head(10)
+                ),
+            }
+        )
+        return
+    cols = [
+        "resource",
+        "view",
+        "variant",
+        "year",
+        "n_actors",
+        "unattributed_share",
+        "hhi_low",
+        "hhi_high",
+        "cr1_low",
+        "cr3_low",
+        "top_actor",
+        "class",
+    ]
+    out.print(_table(table[cols], f"Concentration by {dimension}"))
+    out.print(f"Thresholds: {conc.DOJ_FTC_2023}.", highlight=False)
+
+
+@app.command("access")
+def access_cmd(
+    warehouse: WarehousePath = DEFAULT_WAREHOUSE,
+    country: Country = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Per Member State: hosts AI compute, a cloud region, a model developer; nearest hosts in
+    the same region; developing countries with none; open-weight share of notable models."""
+    data = _data(warehouse)
+    table = acc.access_table(data.countries, data.clusters, data.regions, data.model_countries)
+    summary = acc.access_summary(table)
+    open_share = acc.open_weight_share(data.models)
+    if country is not None:
+        table = table[table["iso3"] == country.upper()]
+    if as_json:
+        _emit(summary | {"countries": _records(table), "open_weight_share": _records(open_share)})
+        return
+    for key, value in summary.items():
+        out.print(f"{key}: {value}", highlight=False)
+    cols = [
+        "iso3",
+        "developing",
+        "hosts_compute",
+        "hosts_cloud_region",
+        "hosts_model_developer",
+        "nearest_compute",
+        "nearest_cloud_region",
+    ]
+    out.print(_table(table[cols], "Access per Member State", limit=200 if country else 40))
+
+
+@app.command("governance")
+def governance_cmd(
+    warehouse: WarehousePath = DEFAULT_WAREHOUSE,
+    country: Country = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The governance instruments register (GIRAI 2026): frameworks with type and approval
+    date, and government initiatives, with provenance."""
+    data = _data(warehouse)
+    register = gov.from_girai(data.girai_frameworks, data.girai_initiatives)
+    if country is not None:
+        rows = gov.country_register(register, country)
+        if as_json:
+            _emit({"iso3": country.upper(), "instruments": _records(rows)})
+            return
+        cols = ["kind", "area", "type", "status", "approval_date", "title"]
+        out.print(_table(rows[cols], f"Instruments of {country.upper()}", limit=200))
+        return
+    summary = gov.register_summary(register)
+    if as_json:
+        _emit({"countries": _records(summary), "instruments_total": len(register)})
+        return
+    out.print(_table(summary, "Governance instruments per country (GIRAI 2026)"))
+
+
+def _incidents(data: MonitorData) -> tuple[pd.DataFrame, pd.DataFrame]:
+    taxonomy = rk.load_taxonomy()
+    events = inc.events(
+        data.aiid, data.aiid_countries, data.aiaaic, data.aiaaic_countries, taxonomy
+    )
+    matches = inc.match_events(events)
+    return inc.deduplicate(events, matches), matches
+
+
+@app.command("incidents")
+def incidents_cmd(
+    warehouse: WarehousePath = DEFAULT_WAREHOUSE,
+    country: Country = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """AIID and AIAAIC incidents, de-duplicated (matches reported), counted per country and
+    year as documented cases."""
+    data = _data(warehouse)
+    deduped, matches = _incidents(data)
+    counts = inc.counts_by_country_year(deduped)
+    if country is not None:
+        counts = counts[counts["iso3"] == country.upper()]
+    summary = inc.attribution_summary(deduped)
+    if as_json:
+        _emit(
+            summary
+            | {"matches": _records(matches), "counts": _records(counts.drop(columns="caveat"))}
+        )
+        return
+    for key, value in summary.items():
+        out.print(f"{key}: {value}", highlight=False)
+    out.print(f"cross-database matches: {len(matches)}", highlight=False)
+    latest = counts.sort_values(["year", "documented_incidents"], ascending=False)
+    out.print(_table(latest.drop(columns="caveat"), "Documented incidents per country and year"))
+
+
+@app.command("gaps")
+def gaps_cmd(
+    warehouse: WarehousePath = DEFAULT_WAREHOUSE,
+    country: Country = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Rule gaps: per Member State and risk, whether an adopted instrument addresses it, with
+    the documented incidents for that country and risk."""
+    data = _data(warehouse)
+    taxonomy = rk.load_taxonomy()
+    register = gov.from_girai(data.girai_frameworks, data.girai_initiatives)
+    coverage = gov.coverage_from_girai(data.girai_areas)
+    deduped, _ = _incidents(data)
+    members = list(data.countries.loc[data.countries["status"] == "member", "iso3"])
+    if country is not None:
+        members = [country.upper()]
+    matrix = rk.gap_matrix(
+        taxonomy, register, coverage, members, inc.counts_by_country_risk(deduped)
+    )
+    counts = matrix.groupby(["risk", "status"]).size().unstack(fill_value=0)
+    if as_json:
+        _emit(
+            {
+                "warnings": rk.check_areas(taxonomy, coverage["area"].unique()),
+                "caveat": inc.CAVEAT,
+                "by_risk": {
+                    str(k): {str(s): int(n) for s, n in v.items()}
+                    for k, v in counts.to_dict(orient="index").items()
+                },
+                "matrix": _records(matrix),
+            }
+        )
+        return
+    out.print(_table(counts.reset_index(), "Countries per risk and status"))
+    shown = matrix if country is not None else rk.gaps_only(matrix)
+    out.print(_table(shown, "Gaps (incidents are documented cases)", limit=60))
