@@ -272,11 +272,13 @@ def run_cmd(
 
             if dask == "local":
                 cluster = stack.enter_context(
-                    LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)
+                    LocalCluster(  # type: ignore[no-untyped-call]
+                        n_workers=2, threads_per_worker=1, dashboard_address=None
+                    )
                 )
-                client = stack.enter_context(Client(cluster))
+                client = stack.enter_context(Client(cluster))  # type: ignore[no-untyped-call]
             else:
-                client = stack.enter_context(Client(dask))
+                client = stack.enter_context(Client(dask))  # type: ignore[no-untyped-call]
         progress = stack.enter_context(
             Progress(
                 TextColumn("[bold]{task.fields[what]}[/]"),

@@ -627,11 +627,11 @@ def _evaluate_chunk(
     score = get(kernel.target)
     fail_np = be.to_numpy(domain_fail)
     fail[fail_np] = FAIL_DOMAIN
-    for i in np.nonzero(fail_np)[0]:
+    for i in np.nonzero(fail_np)[0].tolist():
         reasons[i] = "aggregate: mean undefined for a zero or negative value"
     if weight_fail is not None and weight_fail.any():
         fail[weight_fail] = FAIL_WEIGHTS
-        for i in np.nonzero(weight_fail)[0]:
+        for i in np.nonzero(weight_fail)[0].tolist():
             reasons[i] = "weights: a drawn weight is not finite"
     okrow = be.asarray(fail == OK)
     score = xp.where(okrow[:, None], score, xp.asarray(xp.nan, dtype=xp.float64))
@@ -721,7 +721,7 @@ def _one_blas_thread() -> Any:
     """The chunk's matrix products are small and many: a multi-threaded BLAS spends more on
     waking threads than on work, so chunks run single-threaded BLAS (parallelism comes from
     running chunks side by side: ``workers`` threads or Dask workers)."""
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
     return threadpool_limits(limits=1, user_api="blas")
 
