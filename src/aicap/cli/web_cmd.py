@@ -1,0 +1,73 @@
+"""``aicap serve`` and ``aicap site export``: the web dashboard."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from aicap.warehouse.read import WarehouseError
+
+console = Console(stderr=True)
+app = typer.Typer(help="The static dashboard.", no_args_is_help=True, add_completion=False)
+
+WarehouseOpt = Annotated[
+    Path, typer.Option("--warehouse", envvar="AICAP_WAREHOUSE", help="Warehouse DuckDB file.")
+]
+OutOpt = Annotated[
+    Path,
+    typer.Option("--index-dir", envvar="AICAP_OUT", help="Folder `aicap build` wrote (var/out)."),
+]
+
+
+def _load(warehouse: Path, index_dir: Path):  # type: ignore[no-untyped-def]
+    from aicap.web.data import load_site
+
+    t0 = time.perf_counter()
+    try:
+        site = load_site(warehouse, index_dir)
+    except WarehouseError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    console.print(f"loaded: {site.origin} in {time.perf_counter() - t0:.1f} s", highlight=False)
+    for note in site.notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+    return site
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    warehouse: WarehouseOpt = Path("var/aicap.duckdb"),
+    index_dir: OutOpt = Path("var/out"),
+) -> None:
+    """Serve the dashboard and its JSON API (six languages; OpenAPI at /docs)."""
+    import uvicorn
+
+    from aicap.web.app import create_app
+
+    site = _load(warehouse, index_dir)
+    console.print(f"serving on http://{host}:{port}/ (API documentation: /docs)")
+    uvicorn.run(create_app(site), host=host, port=port, log_level="warning")
+
+
+@app.command("export")
+def export(
+    out: Annotated[Path, typer.Argument(help="Folder to write the static site into.")],
+    warehouse: WarehouseOpt = Path("var/aicap.duckdb"),
+    index_dir: OutOpt = Path("var/out"),
+) -> None:
+    """Write the dashboard as static files (all languages and countries, JSON twins, CSV)
+    that open from disk or any plain web server."""
+    from aicap.web.export import export_site
+
+    site = _load(warehouse, index_dir)
+    t0 = time.perf_counter()
+    n = export_site(site, out)
+    console.print(
+        f"wrote {n} files to {out} in {time.perf_counter() - t0:.1f} s (open {out / 'index.html'})",
+        highlight=False,
+    )

@@ -1,0 +1,88 @@
+"""Six UN languages: Babel message catalogues, one Jinja2 environment per language, and the
+translated labels of data codes (pillars, tiers, regions, income groups).
+
+Catalogues live in ``locales/<lang>/LC_MESSAGES/messages.po`` (compiled ``.mo`` beside them);
+``babel.cfg`` tells ``pybabel extract`` where the strings are. A string missing from a catalogue
+falls back to English (gettext's behaviour with ``fallback=True``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from babel.support import NullTranslations, Translations
+
+LANGS = ("en", "fr", "es", "ru", "zh", "ar")
+LANG_NAMES = {
+    "en": "English",
+    "fr": "Français",
+    "es": "Español",
+    "ru": "Русский",
+    "zh": "中文",
+    "ar": "العربية",
+}
+RTL = frozenset({"ar"})
+LOCALES = Path(__file__).with_name("locales")
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext marker convention
+    """Mark a string for extraction without translating it now."""
+    return message
+
+
+#: Labels of data codes, translated at render time (the framework YAML is in English; a code
+#: missing here shows the YAML's English name).
+PILLARS = {
+    "CONN": N_("Connectivity and energy access"),
+    "INFRA": N_("Digital and compute infrastructure"),
+    "DATA": N_("Data"),
+    "SKILLS": N_("Skills and human capital"),
+    "RESEARCH": N_("Research and innovation"),
+    "GOV": N_("Governance and institutions"),
+    "ECON": N_("Economy and adoption"),
+}
+GROUPS = {"FOUND": N_("AI foundations"), "ENABL": N_("AI enablers")}
+TIERS = {
+    0: N_("AI nascent"),
+    1: N_("AI experimenters"),
+    2: N_("AI adopters"),
+    3: N_("AI integrators"),
+    4: N_("AI leaders"),
+}
+REGIONS = {
+    "Africa": N_("Africa"),
+    "Americas": N_("Americas"),
+    "Asia": N_("Asia"),
+    "Europe": N_("Europe"),
+    "Oceania": N_("Oceania"),
+}
+INCOME = {
+    "LIC": N_("Low income"),
+    "LMC": N_("Lower-middle income"),
+    "UMC": N_("Upper-middle income"),
+    "HIC": N_("High income"),
+}
+SPECIAL = {
+    "ldc": N_("Least developed countries (LDC)"),
+    "lldc": N_("Landlocked developing countries (LLDC)"),
+    "sids": N_("Small island developing States (SIDS)"),
+}
+STATUS = {
+    "strength": N_("strength"),
+    "bottleneck": N_("bottleneck"),
+    "par": N_("on par"),
+    "scored": N_("scored"),
+    "insufficient_data": N_("insufficient data"),
+}
+
+
+def translations(lang: str) -> NullTranslations:
+    if lang == "en":
+        return NullTranslations()
+    t = Translations.load(str(LOCALES), [lang], domain="messages")
+    return t if isinstance(t, Translations) else NullTranslations()
+
+
+def gettext_for(lang: str) -> Callable[[str], str]:
+    return translations(lang).gettext

@@ -1,0 +1,126 @@
+"""The dashboard's pages: for each, its template, its data (the JSON twin) and its charts,
+shared by the live app and the static export."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aicap.web import charts, i18n, views
+from aicap.web.data import SiteData
+from aicap.web.render import Linker, Renderer
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    template: str
+    api: str  # the JSON twin's path under /api/
+    data: dict[str, Any]
+
+
+def _gettext(lang: str) -> Any:
+    return i18n.gettext_for(lang)
+
+
+def page_data(site: SiteData, name: str, **kw: Any) -> Page:
+    """The page ``name`` (``KeyError`` for an unknown country or indicator)."""
+    if name == "home":
+        return Page(name, "home.html", "map", views.world_map(site))
+    if name == "ranking":
+        filters = kw.get("filters") or {}
+        return Page(name, "ranking.html", "ranking", views.ranking(site, filters))
+    if name == "country":
+        iso3 = str(kw["iso3"])
+        if iso3 not in site.countries:
+            raise KeyError(iso3)
+        return Page(name, "country.html", f"country/{iso3}", views.country(site, iso3))
+    if name == "divide":
+        return Page(name, "divide.html", "divide", views.divide(site))
+    if name == "indicators":
+        return Page(name, "indicators.html", "indicators", views.indicators(site))
+    if name == "indicator":
+        code = str(kw["code"])
+        return Page(name, "indicator.html", f"indicator/{code}", views.indicator(site, code))
+    if name == "methodology":
+        return Page(name, "methodology.html", "methodology", views.methodology(site))
+    if name == "whatif":
+        return Page(name, "whatif.html", "what-if", views.whatif_result(site, kw.get("result")))
+    raise KeyError(name)
+
+
+def chart_specs(site: SiteData, page: Page, lang: str) -> dict[str, Any]:
+    """The Vega-Lite specs of a page, with labels in ``lang``."""
+    _ = _gettext(lang)
+    d = page.data
+    pname = {p: _(i18n.PILLARS.get(p, site.pillar_name(p))) for p in site.pillar_codes}
+    if page.name == "country":
+        diag = d.get("diagnosis") or {}
+        med = {q["pillar"]: q.get("peer_median") for q in diag.get("pillars", [])}
+        bars = (
+            [
+                {"pillar": pname[p], "score": v, "median": med.get(p)}
+                for p, v in d["pillars"].items()
+            ]
+            if d.get("pillars")
+            else []
+        )
+        labels = {"score": _("Index score"), **pname}
+        values = [
+            {"year": r["year"], "measure": labels[k], "value": r[k]}
+            for r in d["trend"]
+            for k in labels
+            if r.get(k) is not None
+        ]
+        return {
+            "pillar_chart": charts.pillar_bars(bars, _("Pillar scores"), _("Score")),
+            "trend_chart": charts.country_trend(values, _("Trend"), labels),
+        }
+    if page.name == "divide":
+        rows = [r for r in d["table"] if r["measure"] == "score"]
+        gap, gini = _("Gap"), "Gini"
+        values = [{"year": r["year"], "measure": gap, "value": r["gap"]} for r in rows] + [
+            {"year": r["year"], "measure": gini, "value": r["gini"]} for r in rows
+        ]
+        return {"divide_chart": charts.divide_lines(values, _("Global divide"))}
+    if page.name == "indicator":
+        regions = {r: _(i18n.REGIONS.get(r, r)) for r in site.regions()}
+        values = [
+            {
+                "name": r["names"].get(lang) or r["names"]["en"],
+                "region": regions.get(r["un_region"], r["un_region"]),
+                "score": r["normalised"],
+            }
+            for r in d["rows"]
+            if r["normalised"] is not None
+        ]
+        return {"strip_chart": charts.indicator_strip(values, d["name"], _("Score"))}
+    return {}
+
+
+def render_page(
+    renderer: Renderer,
+    page: Page,
+    lang: str,
+    *,
+    current: str = "",
+    lang_kw: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> str:
+    """HTML of ``page`` in ``lang``; ``lang_kw`` are the page's link arguments (for the
+    language switcher)."""
+    kw = dict(lang_kw or {})
+    link = Linker(lang, renderer.static, current)
+    lang_links = {lg: link.page(page.name, lang=lg, **kw) for lg in i18n.LANGS}
+    specs = chart_specs(renderer.site, page, lang)
+    return renderer.render(
+        page.template,
+        lang,
+        page.data,
+        current=current,
+        lang_links=lang_links,
+        api_url=link.api(page.api),
+        **specs,
+        **extra,
+    )

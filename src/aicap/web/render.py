@@ -1,0 +1,138 @@
+"""HTML rendering shared by the live app and the static export: one Jinja2 environment per
+language (Babel translations installed), and :class:`Linker`, which writes every link either as
+a server path (``/fr/country/KEN``) or as a relative file path (``../country/KEN.html``) so
+that an exported site opens from disk."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from babel.numbers import format_decimal
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from aicap.web import i18n
+from aicap.web.data import SiteData
+
+TEMPLATES = Path(__file__).with_name("templates")
+PAGES = {
+    "home": "",
+    "ranking": "ranking",
+    "country": "country/{iso3}",
+    "divide": "divide",
+    "indicators": "indicators",
+    "indicator": "indicator/{code}",
+    "methodology": "methodology",
+    "whatif": "what-if",
+}
+
+
+class Linker:
+    """Links from one page, in one language, for the server or the static export."""
+
+    def __init__(self, lang: str, static: bool, current: str = "") -> None:
+        self.lang = lang
+        self.static = static
+        self.current = current  # static: the page's file path, e.g. "fr/country/KEN.html"
+
+    def _rel(self, target: str) -> str:
+        base = posixpath.dirname(self.current)
+        return posixpath.relpath(target, base or ".")
+
+    def page(self, name: str, lang: str | None = None, **kw: str) -> str:
+        lang = lang or self.lang
+        path = PAGES[name].format(**{k: quote(v) for k, v in kw.items() if k in ("iso3", "code")})
+        query = {k: v for k, v in kw.items() if k not in ("iso3", "code") and v}
+        prefix = "" if lang == "en" else f"{lang}/"
+        if self.static:
+            if name == "ranking" and query:
+                (key, val), *_ = sorted(query.items())
+                path = f"ranking/{key}-{val}"
+            return self._rel(prefix + (path or "index") + ".html")
+        url = "/" + prefix + path
+        return url + ("?" + urlencode(sorted(query.items())) if query else "")
+
+    def api(self, path: str) -> str:
+        if self.static:
+            return self._rel("api/" + (path if "." in path.rsplit("/", 1)[-1] else path + ".json"))
+        return "/api/" + path
+
+    def asset(self, path: str) -> str:
+        return self._rel("static/" + path) if self.static else "/static/" + path
+
+
+def _fmt(lang: str) -> Any:
+    def fmt(v: Any, digits: int = 1) -> str:
+        if v is None:
+            return "–"
+        if isinstance(v, int):
+            return format_decimal(v, locale=lang, format="#,##0")
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(float(v), locale=lang, format=pattern)
+
+    return fmt
+
+
+class Renderer:
+    def __init__(self, site: SiteData, static: bool = False) -> None:
+        self.site = site
+        self.static = static
+        self.envs: dict[str, Environment] = {}
+        for lang in i18n.LANGS:
+            env = Environment(
+                loader=FileSystemLoader(str(TEMPLATES)),
+                autoescape=select_autoescape(["html"]),
+                extensions=["jinja2.ext.i18n"],
+                trim_blocks=True,
+                lstrip_blocks=True,
+            )
+            tr = i18n.translations(lang)
+            env.install_gettext_translations(tr, newstyle=False)  # type: ignore[attr-defined]
+            gettext = tr.gettext
+            env.globals.update(
+                lang=lang,
+                langs=i18n.LANGS,
+                lang_names=i18n.LANG_NAMES,
+                dir="rtl" if lang in i18n.RTL else "ltr",
+                fmt=_fmt(lang),
+                tojson_script=_tojson_script,
+                pillar_name=_labeller(gettext, i18n.PILLARS, site.pillar_name),
+                group_name=_labeller(gettext, i18n.GROUPS, lambda c: c),
+                tier_name=_labeller(gettext, i18n.TIERS, lambda c: str(c)),
+                region_name=_labeller(gettext, i18n.REGIONS, lambda c: str(c)),
+                income_name=_labeller(gettext, i18n.INCOME, lambda c: str(c or "")),
+                special_name=_labeller(gettext, i18n.SPECIAL, lambda c: str(c)),
+                status_name=_labeller(gettext, i18n.STATUS, lambda c: str(c)),
+                index_year=site.year,
+                static=static,
+                site_notes=site.notes,
+            )
+            self.envs[lang] = env
+
+    def render(
+        self, template: str, lang: str, ctx: Mapping[str, Any], current: str = "", **extra: Any
+    ) -> str:
+        env = self.envs[lang]
+        link = Linker(lang, self.static, current)
+        return env.get_template(template).render(
+            L=link, d=ctx, name=lambda names: names.get(lang) or names["en"], **extra
+        )
+
+
+def _labeller(gettext: Any, table: Mapping[Any, str], fallback: Any) -> Any:
+    def label(code: Any) -> str:
+        msg = table.get(code)
+        return str(gettext(msg)) if msg else str(fallback(code))
+
+    return label
+
+
+def _tojson_script(value: Any) -> Markup:
+    """JSON for a ``<script type="application/json">`` block (``</`` escaped)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return Markup(text.replace("</", "<\\/"))

@@ -1,0 +1,659 @@
+"""Page contents as JSON-ready dictionaries: the API returns them as they are and the HTML
+pages render them (so a page and its JSON twin can never disagree). Names come in the six
+languages (``names``); labels are translated by the templates."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from aicap.analysis.capacity_index import STATUS_SCORED
+from aicap.web import geo
+from aicap.web.data import SiteData, jsonable, optional_module
+from aicap.web.whatif import METHODS, WhatIf, nominal_weights
+
+TIER_COLOURS = ("#3b0f70", "#3e4989", "#26828e", "#35b779", "#d8e219")  # viridis, 5 classes
+NO_DATA_COLOUR = "#d4d4d4"
+FILTERS = ("region", "income", "group")
+
+
+def _f(v: Any) -> float | None:
+    j = jsonable(v)
+    return None if j is None else float(j)
+
+
+def _i(v: Any) -> int | None:
+    j = jsonable(v)
+    return None if j is None else int(j)
+
+
+def row_summary(site: SiteData, iso3: str) -> dict[str, Any]:
+    """One Member State's latest result (the ranking row)."""
+    c = site.countries[iso3]
+    r = site.results.loc[iso3] if iso3 in site.results.index else None
+    out: dict[str, Any] = {**c.as_dict(), "year": site.year}
+    if r is None:
+        out.update(status="not_in_index", score=None, rank=None, tier=None)
+        return out
+    out.update(
+        status=str(r["status"]),
+        score=_f(r["score"]),
+        rank=_i(r["rank"]),
+        rank_band=(
+            [_i(r.get("rank_p05")), _i(r.get("rank_p95"))]
+            if _f(r.get("rank_p05")) is not None
+            else None
+        ),
+        score_band=(
+            [_f(r.get("score_p05")), _f(r.get("score_p95"))]
+            if _f(r.get("score_p05")) is not None
+            else None
+        ),
+        tier=_i(r.get("tier")),
+        tier_label=jsonable(r.get("tier_label")),
+        pillars={p: _f(r.get(p)) for p in site.pillar_codes},
+        missing_pillars=[p for p in str(r.get("missing_pillars") or "").split(",") if p],
+    )
+    return out
+
+
+# ------------------------------------------------------------------------------ ranking
+def parse_filters(params: Mapping[str, str | None]) -> dict[str, str]:
+    return {k: str(v) for k, v in params.items() if k in FILTERS and v}
+
+
+def ranking(site: SiteData, filters: Mapping[str, str] | None = None) -> dict[str, Any]:
+    filters = dict(filters or {})
+    rows = []
+    for iso3 in site.ranked()["iso3"]:
+        c = site.countries.get(iso3)
+        if c is None:
+            continue
+        if "region" in filters and c.un_region != filters["region"]:
+            continue
+        if "income" in filters and c.income_group != filters["income"]:
+            continue
+        if "group" in filters and not getattr(c, filters["group"], False):
+            continue
+        rows.append(row_summary(site, iso3))
+    return {
+        "year": site.year,
+        "index": site.spec.title,
+        "filters": filters,
+        "options": {
+            "region": site.regions(),
+            "income": site.income_groups(),
+            "group": ["ldc", "lldc", "sids"],
+        },
+        "pillars": site.pillar_codes,
+        "has_bands": site.has_bands,
+        "count": len(rows),
+        "rows": rows,
+    }
+
+
+def check_filters(site: SiteData, filters: Mapping[str, str]) -> str | None:
+    """An error message for an unknown filter value, else None."""
+    opts = {"region": site.regions(), "income": site.income_groups(), "group": list(GROUP_KEYS)}
+    for k, v in filters.items():
+        if v not in opts[k]:
+            return f"unknown {k} {v!r}; one of: {', '.join(opts[k])}"
+    return None
+
+
+GROUP_KEYS = ("ldc", "lldc", "sids")
+
+
+def ranking_csv(data: dict[str, Any], pillars: list[str]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(
+        [
+            "rank",
+            "rank_p05",
+            "rank_p95",
+            "iso3",
+            "name",
+            "score",
+            "tier",
+            "status",
+            "un_region",
+            "income_group",
+            *pillars,
+        ]
+    )
+    for r in data["rows"]:
+        band = r.get("rank_band") or [None, None]
+        w.writerow(
+            [
+                r["rank"],
+                band[0],
+                band[1],
+                r["iso3"],
+                r["names"]["en"],
+                r["score"],
+                r["tier"],
+                r["status"],
+                r["un_region"],
+                r["income_group"],
+                *[(r.get("pillars") or {}).get(p) for p in pillars],
+            ]
+        )
+    return buf.getvalue()
+
+
+# ------------------------------------------------------------------------------ map
+def world_map(site: SiteData) -> dict[str, Any]:
+    cached = site.cache.get("map")
+    if isinstance(cached, dict):
+        return cached
+    shapes = []
+    for iso3, c in sorted(site.countries.items()):
+        s = row_summary(site, iso3)
+        tier = s.get("tier")
+        fill = TIER_COLOURS[tier] if isinstance(tier, int) else NO_DATA_COLOUR
+        geom = site.geometries.get(iso3)
+        d = geo.path_data(geom) if geom else ""
+        pt = geo.point(c.lon, c.lat) if not d and c.lon is not None and c.lat is not None else None
+        shapes.append(
+            {
+                "iso3": iso3,
+                "names": c.names,
+                "score": s.get("score"),
+                "rank": s.get("rank"),
+                "tier": tier,
+                "fill": fill,
+                "d": d,
+                "point": pt,
+                "order": s.get("rank") or 1000,
+            }
+        )
+    out = {
+        "year": site.year,
+        "width": geo.WIDTH,
+        "height": geo.map_height(),
+        "projection": "Equal Earth",
+        "tiers": [
+            {"tier": t.tier, "label": t.label, "colour": TIER_COLOURS[t.tier]}
+            for t in site.spec.tiers.tiers
+        ],
+        "no_data_colour": NO_DATA_COLOUR,
+        "countries": shapes,
+        "points": sum(1 for s in shapes if s["point"]),
+    }
+    site.cache["map"] = out
+    return out
+
+
+def map_api(site: SiteData) -> dict[str, Any]:
+    """The map's JSON twin: per Member State its tier and score (no path data)."""
+    m = world_map(site)
+    return {
+        "year": m["year"],
+        "projection": m["projection"],
+        "tiers": m["tiers"],
+        "countries": [
+            {k: s[k] for k in ("iso3", "names", "score", "rank", "tier", "fill")}
+            | {"drawn_as": "polygon" if s["d"] else ("point" if s["point"] else "none")}
+            for s in m["countries"]
+        ],
+    }
+
+
+# ------------------------------------------------------------------------------ country
+def _catalogue_items(site: SiteData, pillar: str | None, tier: int | None) -> list[dict[str, Any]]:
+    cat = site.catalogue
+    if cat is None or pillar is None:
+        return []
+    out = []
+    t = 0 if tier is None else tier
+    for iid in cat.order:
+        item = cat.get(iid)
+        if pillar not in cat.pillars_of(iid) or not item.min_tier <= t < item.target_tier:
+            continue
+        mandates = []
+        for ref in item.mandates:
+            try:
+                mandates.append(cat.mandates.resolve(ref).as_dict(limit=240))
+            except LookupError:
+                mandates.append({"ref": ref, "citation": ref, "excerpt": None})
+        out.append(
+            {
+                "id": item.id,
+                "title": item.title,
+                "description": " ".join(item.description.split()),
+                "min_tier": item.min_tier,
+                "target_tier": item.target_tier,
+                "prerequisites": list(item.prerequisites),
+                "cost_band": str(item.cost_band),
+                "lead_time": str(item.lead_time),
+                "providers": list(item.providers),
+                "mandates": mandates,
+            }
+        )
+    return out
+
+
+def _diagnosis(site: SiteData, iso3: str) -> dict[str, Any] | None:
+    mod = optional_module("aicap.analysis.diagnose")
+    if site.diagnosis_data is None or mod is None:
+        return None
+    try:
+        d = mod.diagnose(site.diagnosis_data, iso3)
+    except Exception as exc:  # the module is still being written: say so, show the rest
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    peers = []
+    for g in d.peers:
+        members = [m for m in g.members if m in site.countries]
+        peers.append(
+            {
+                "key": g.key,
+                "label": g.label,
+                "members": [
+                    {
+                        "iso3": m,
+                        "names": site.countries[m].names,
+                        "score": _f(site.results.loc[m, "score"]),
+                        "rank": _i(site.results.loc[m, "rank"]),
+                        "tier": _i(site.results.loc[m, "tier"]),
+                    }
+                    for m in members
+                    if m in site.results.index
+                ],
+            }
+        )
+    pil = [
+        {
+            "pillar": str(r["pillar"]),
+            "score": _f(r.get("score")),
+            "peer_median": _f(r.get("peer_median")),
+            "gap_peer": _f(r.get("gap_peer")),
+            "status": str(r.get("status")),
+            "binding": bool(r.get("binding")),
+        }
+        for r in d.pillars.to_dict(orient="records")
+    ]
+
+    def ind_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+        return [
+            {
+                "indicator": str(r["indicator"]),
+                "name": str(r["name"]),
+                "pillar": str(r["pillar"]),
+                "value": _f(r.get("value")),
+                "unit": str(r.get("unit") or ""),
+                "normalised": _f(r.get("normalised")),
+                "peer_median": _f(r.get("peer_median")),
+                "gap_peer": _f(r.get("gap_peer")),
+            }
+            for r in frame.to_dict(orient="records")
+        ]
+
+    trends = [{k: jsonable(v) for k, v in r.items()} for r in d.trends.to_dict(orient="records")]
+    return {
+        "peers": peers,
+        "pillars": pil,
+        "binding": d.binding,
+        "strengths": ind_rows(d.strengths),
+        "bottlenecks": ind_rows(d.bottlenecks),
+        "trends": trends,
+        "expected": {k: jsonable(v) for k, v in (d.expected or {}).items()} or None,
+    }
+
+
+def _data_table(site: SiteData, iso3: str) -> list[dict[str, Any]]:
+    cells = site.cells
+    own = cells[(cells["iso3"] == iso3) & (cells["year"] == site.year)]
+    meta = {i["code"]: i for i in site.indicators}
+    rows = []
+    for r in own.to_dict(orient="records"):
+        code = str(r["indicator"])
+        m = meta.get(code, {})
+        vy = _i(r.get("value_year"))
+        src = site.provenance.get((iso3, str(r["series"]), vy)) if vy is not None else None
+        flags = [f for f in str(r.get("flags") or "").split(",") if f]
+        rows.append(
+            {
+                "indicator": code,
+                "name": m.get("name", code),
+                "pillar": str(r["pillar"]),
+                "series": str(r["series"]),
+                "value": _f(r.get("value")),
+                "unit": m.get("unit", ""),
+                "value_year": vy,
+                "normalised": _f(r.get("normalised")),
+                "imputed": bool(r.get("imputed")),
+                "flags": flags,
+                "source": src
+                or (
+                    {"publisher": m.get("publisher"), "licence": m.get("licence")}
+                    if vy is not None
+                    else None
+                ),
+            }
+        )
+    order = {c: k for k, c in enumerate(site.spec.indicator_codes)}
+    return sorted(rows, key=lambda x: order.get(x["indicator"], 99))
+
+
+def _trend(site: SiteData, iso3: str) -> list[dict[str, Any]]:
+    s = site.series[site.series["iso3"] == iso3].sort_values("year")
+    return [
+        {
+            "year": int(r["year"]),
+            "status": str(r["status"]),
+            "score": _f(r["score"]) if r["status"] == STATUS_SCORED else None,
+            "rank": _i(r["rank"]) if r["status"] == STATUS_SCORED else None,
+            "tier": _i(r.get("tier")),
+            **{p: _f(r.get(p)) for p in site.pillar_codes},
+        }
+        for r in s.to_dict(orient="records")
+    ]
+
+
+def country(site: SiteData, iso3: str) -> dict[str, Any]:
+    key = f"country:{iso3}"
+    cached = site.cache.get(key)
+    if isinstance(cached, dict):
+        return cached
+    base = row_summary(site, iso3)
+    r = site.results.loc[iso3] if iso3 in site.results.index else None
+    tier_info: dict[str, Any] = {}
+    if r is not None:
+        gaps_raw = r.get("gaps")
+        try:
+            import json
+
+            gaps = json.loads(str(gaps_raw)) if isinstance(gaps_raw, str) and gaps_raw else {}
+        except ValueError:
+            gaps = {}
+        tier_info = {
+            "tier": _i(r.get("tier")),
+            "label": jsonable(r.get("tier_label")),
+            "basis": jsonable(r.get("tier_basis")) or None,
+            "next_tier": _i(r.get("next_tier")),
+            "holding_pillars": [p for p in str(r.get("holding_pillars") or "").split(",") if p],
+            "binding_pillar": jsonable(r.get("binding_pillar")) or None,
+            "gaps_to_next_tier": {str(k): _f(v) for k, v in gaps.items()},
+            "evidence": jsonable(r.get("evidence")),
+        }
+    change = None
+    if iso3 in site.changes.index:
+        ch = site.changes.loc[iso3]
+        change = {
+            k: jsonable(ch.get(k))
+            for k in ("start", "end", "score_start", "score_end", "change", "direction", "relative")
+        }
+    diag = _diagnosis(site, iso3)
+    binding = tier_info.get("binding_pillar")
+    if diag and diag.get("binding") and not binding:
+        binding = diag["binding"]
+    recs = _catalogue_items(site, binding, tier_info.get("tier"))
+    out = {
+        **base,
+        "index": site.spec.title,
+        "tier_detail": tier_info,
+        "groups": {g.code: _f(r.get(g.code)) if r is not None else None for g in site.spec.groups},
+        "change": change,
+        "trend": _trend(site, iso3),
+        "diagnosis": diag,
+        "recommendations": {
+            "available": optional_module("aicap.analysis.recommend") is not None,
+            "note": (
+                "Interventions of the shipped catalogue for the pillar that holds this country "
+                "in its tier, at its tier, with their mandate citations. A ranked, costed "
+                "recommendation needs issue 7's recommend module, which has not landed."
+            ),
+            "pillar": binding,
+            "interventions": recs,
+        },
+        "data": _data_table(site, iso3),
+        "downloads": {"csv": f"api/country/{iso3}.csv"},
+        "origin": site.origin,
+    }
+    site.cache[key] = out
+    return out
+
+
+def country_csv(data: dict[str, Any]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    cols = ["indicator", "name", "pillar", "series", "value", "unit", "value_year", "normalised"]
+    w.writerow(
+        [
+            "iso3",
+            *cols,
+            "imputed",
+            "flags",
+            "publisher",
+            "source_title",
+            "licence",
+            "url",
+            "file",
+            "row",
+            "sha256",
+        ]
+    )
+    for r in data["data"]:
+        src = r.get("source") or {}
+        w.writerow(
+            [
+                data["iso3"],
+                *[r.get(c) for c in cols],
+                r["imputed"],
+                ";".join(r["flags"]),
+                *[
+                    src.get(k)
+                    for k in (
+                        "publisher",
+                        "source_title",
+                        "licence",
+                        "url",
+                        "file",
+                        "row",
+                        "sha256",
+                    )
+                ],
+            ]
+        )
+    return buf.getvalue()
+
+
+# ------------------------------------------------------------------------------ divide
+def divide(site: SiteData) -> dict[str, Any]:
+    cached = site.cache.get("divide")
+    if isinstance(cached, dict):
+        return cached
+    t = site.divide["table"]
+    rows = [{k: jsonable(v) for k, v in r.items()} for r in t.to_dict(orient="records")]
+    out = {
+        "year": site.year,
+        "measures": ["score", *site.pillar_codes],
+        "verdicts": site.divide["verdicts"],
+        "table": rows,
+        "columns": list(t.columns),
+    }
+    site.cache["divide"] = out
+    return out
+
+
+# ------------------------------------------------------------------------------ indicators
+def indicators(site: SiteData) -> dict[str, Any]:
+    return {
+        "year": site.year,
+        "pillars": [
+            {
+                "code": p.code,
+                "name": p.name,
+                "indicators": [i for i in site.indicators if i["pillar"] == p.code],
+            }
+            for p in site.spec.pillars
+        ],
+    }
+
+
+def indicator(site: SiteData, code: str) -> dict[str, Any]:
+    key = f"indicator:{code}"
+    cached = site.cache.get(key)
+    if isinstance(cached, dict):
+        return cached
+    meta = site.indicator(code)
+    if meta is None:
+        raise KeyError(code)
+    cells = site.cells[site.cells["indicator"] == code]
+    latest = cells[cells["year"] == site.year]
+    rows = []
+    for r in latest.sort_values("normalised", ascending=False, na_position="last").to_dict(
+        orient="records"
+    ):
+        iso3 = str(r["iso3"])
+        if iso3 not in site.countries:
+            continue
+        rows.append(
+            {
+                "iso3": iso3,
+                "names": site.countries[iso3].names,
+                "un_region": site.countries[iso3].un_region,
+                "value": _f(r.get("value")),
+                "value_year": _i(r.get("value_year")),
+                "normalised": _f(r.get("normalised")),
+                "imputed": bool(r.get("imputed")),
+            }
+        )
+    cov = cells.groupby("year").agg(
+        countries=("value", lambda s: int(s.notna().sum())),
+        median=("normalised", "median"),
+    )
+    coverage = [
+        {"year": int(v["year"]), "countries": int(v["countries"]), "median": _f(v["median"])}
+        for v in cov.reset_index().to_dict(orient="records")
+    ]
+    out = {
+        **meta,
+        "year": site.year,
+        "with_value": sum(1 for x in rows if x["value"] is not None),
+        "member_states": len(site.countries),
+        "coverage": coverage,
+        "rows": rows,
+    }
+    site.cache[key] = out
+    return out
+
+
+# ------------------------------------------------------------------------------ methodology
+def methodology(site: SiteData) -> dict[str, Any]:
+    spec = site.spec
+    return {
+        "title": spec.title,
+        "version": spec.version,
+        "description": " ".join(spec.description.split()),
+        "window": {
+            "max_age": spec.window.max_age,
+            "rationale": " ".join(spec.window.rationale.split()),
+        },
+        "series": {
+            "start": spec.series.start,
+            "rationale": " ".join(spec.series.rationale.split()),
+        },
+        "allowed_licences": list(spec.allowed_licences),
+        "excluded_sources": {k: " ".join(v.split()) for k, v in spec.excluded_sources.items()},
+        "groups": [
+            {
+                "code": g.code,
+                "name": g.name,
+                "weight": g.weight,
+                "rationale": " ".join(g.rationale.split()),
+            }
+            for g in spec.groups
+        ],
+        "pillars": [
+            {
+                "code": p.code,
+                "name": p.name,
+                "group": p.group,
+                "a79966": p.a79966,
+                "dat_thresh": p.dat_thresh,
+                "weight": p.weight,
+                "rationale": " ".join(p.rationale.split()),
+                "indicators": [i for i in site.indicators if i["pillar"] == p.code],
+            }
+            for p in spec.pillars
+        ],
+        "tiers": {
+            "rule": " ".join(spec.tiers.rule.split()),
+            "tiers": [
+                {
+                    "tier": t.tier,
+                    "label": t.label,
+                    "name": t.name,
+                    "name_source": t.name_source,
+                    "description": " ".join(t.description.split()),
+                    "min": t.min,
+                }
+                for t in spec.tiers.tiers
+            ],
+        },
+        "validation_targets": [
+            {"series": v.series, "name": v.name, "year": v.year} for v in spec.validation_targets
+        ],
+        "origin": site.origin,
+        "notes": site.notes,
+    }
+
+
+# ------------------------------------------------------------------------------ what-if
+def whatif_defaults(site: SiteData) -> dict[str, Any]:
+    w = nominal_weights(site.composite, site.pillar_codes)
+    scale = len(w)
+    return {
+        "weights": {p: round(v * scale, 3) for p, v in w.items()},
+        "method": "arithmetic",
+        "methods": list(METHODS),
+    }
+
+
+def whatif_result(site: SiteData, res: WhatIf | None) -> dict[str, Any]:
+    d = whatif_defaults(site)
+    out: dict[str, Any] = {
+        "year": site.year,
+        "pillars": site.pillar_codes,
+        "methods": d["methods"],
+        "weights": res.weights if res else d["weights"],
+        "method": res.method if res else d["method"],
+        "computed": res is not None,
+    }
+    if res is None:
+        return out
+    rows = []
+    for r in res.table.to_dict(orient="records"):
+        iso3 = str(r["iso3"])
+        if iso3 not in site.countries:
+            continue
+        rows.append(
+            {
+                "iso3": iso3,
+                "names": site.countries[iso3].names,
+                "score": _f(r["score"]),
+                "rank": _i(r["rank"]),
+                "rank_band": [_i(r["rank_p05"]), _i(r["rank_p95"])],
+                "nominal_rank": _i(r["nominal_rank"]),
+                "change": _i(r["change"]),
+            }
+        )
+    out.update(
+        effective_weights={p: round(v, 4) for p, v in res.effective.items()},
+        replications=res.replications,
+        failed=res.failed,
+        seconds=round(res.seconds, 3),
+        rows=rows,
+    )
+    return out
+
+
+def finite(v: float | None) -> bool:
+    return v is not None and math.isfinite(v)
