@@ -136,7 +136,12 @@ def test_profile_json_with_and_without_bands(cat: Catalogue) -> None:
     p = build_profile(make_data(), "L2", cat)
     assert p["uncertainty"] == NOT_AVAILABLE
     assert p["tier"] == 0 and p["tier_label"] == "Tier 0: AI nascent"
-    assert p["peers"][0] == {"group": "income:LIC", "label": "low-income countries", "n": 5}
+    assert p["peers"][0] == {
+        "group": "income:LIC",
+        "label": "low-income countries",
+        "short": "LIC",
+        "n": 5,
+    }
     assert p["recommendations"][0]["phase"] == PHASE_BUNDLE
     assert p["data_gaps"]["n_with_data"] == 6
     text = profile_json(p)

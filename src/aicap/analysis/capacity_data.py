@@ -124,9 +124,24 @@ class CapacityData:
         return self.series.set_index(["year", "iso3"])[cols].sort_index()
 
     @cached_property
-    def cell_info(self) -> pd.DataFrame:
-        """``(year, iso3, indicator)`` -> ``value_year``, ``flags`` (for the latest values)."""
-        return self.cells.set_index(["year", "iso3", "indicator"])[["value_year", "flags"]]
+    def cell_info(self) -> dict[tuple[int, str, str], tuple[Any, str]]:
+        """``(year, iso3, indicator)`` -> ``(value_year, flags)``."""
+        c = self.cells
+        keys = zip(
+            c["year"].astype(int), c["iso3"].astype(str), c["indicator"].astype(str), strict=True
+        )
+        vals = zip(c["value_year"].tolist(), c["flags"].fillna("").astype(str), strict=True)
+        return dict(zip(keys, vals, strict=True))
+
+    def year_block(self, which: str, year: int) -> pd.DataFrame:
+        """``iso3 x indicator`` table of ``which`` (normalised, value) for ``year``."""
+        cache: dict[tuple[str, int], pd.DataFrame] = self.__dict__.setdefault("_blocks", {})
+        key = (which, year)
+        if key not in cache:
+            wide = self.normalised_wide if which == "normalised" else self.value_wide
+            sel = wide[wide.index.get_level_values(0) == year]
+            cache[key] = sel.droplevel(0)
+        return cache[key]
 
 
 # ------------------------------------------------------------------------------ builders

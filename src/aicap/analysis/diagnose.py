@@ -146,14 +146,6 @@ def pillar_gaps(data: CapacityData, iso3: str, year: int | None = None) -> pd.Da
 
 
 # ------------------------------------------------------------------------------ indicators
-def _year_block(wide: pd.DataFrame, year: int) -> pd.DataFrame:
-    """``iso3 x indicator`` slice of a ``(year, iso3) x indicator`` table (empty if absent)."""
-    if year in wide.index.get_level_values(0):
-        block = wide[wide.index.get_level_values(0) == year]
-        return block.droplevel(0)
-    return pd.DataFrame(columns=wide.columns, dtype=float)
-
-
 def indicator_gaps(data: CapacityData, iso3: str, year: int | None = None) -> pd.DataFrame:
     """One row per indicator of the index: the country's value (natural unit, with its year and
     flags) and normalised score; per peer group the median of both; the frontier (90th
@@ -161,8 +153,8 @@ def indicator_gaps(data: CapacityData, iso3: str, year: int | None = None) -> pd
     y = data.year if year is None else year
     groups = peer_groups(iso3, data.countries)
     meta = data.indicator_meta()
-    norm = _year_block(data.normalised_wide, y)
-    val = _year_block(data.value_wide, y)
+    norm = data.year_block("normalised", y)
+    val = data.year_block("value", y)
     info = data.cell_info
     codes = list(meta.index)
     own_n = norm.reindex(index=[iso3], columns=codes).iloc[0].to_numpy(dtype=np.float64)
@@ -181,12 +173,11 @@ def indicator_gaps(data: CapacityData, iso3: str, year: int | None = None) -> pd
     vy: list[int | None] = []
     fl: list[str] = []
     for code, v in zip(codes, own_v, strict=True):
-        key = (y, iso3, code)
-        if key in info.index:
-            rec = info.loc[[key]].iloc[0]
-            year_v = rec["value_year"]
+        got = info.get((y, iso3, code))
+        if got is not None:
+            year_v = got[0]
             vy.append(int(year_v) if np.isfinite(v) and pd.notna(year_v) else None)
-            fl.append(str(rec["flags"]))
+            fl.append(got[1])
         else:
             vy.append(None)
             fl.append("missing")

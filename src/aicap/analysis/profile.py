@@ -34,6 +34,11 @@ def _records(frame: pd.DataFrame, cols: list[str], nd: int = 3) -> list[dict[str
     return out
 
 
+def _short(key: str) -> str:
+    """Column heading for a peer group: ``income:LIC`` -> ``LIC``, ``LDC`` -> ``LDC``."""
+    return key.split(":", 1)[-1] if key != "all" else "All"
+
+
 def data_gaps(diag: Diagnosis, missing_pillars: str = "") -> dict[str, Any]:
     ind = diag.indicators
     missing = ind[ind["value"].isna()]
@@ -66,10 +71,11 @@ def build_profile(
     *,
     expected: ExpectedCapacity | None = None,
     n_recommendations: int = 12,
+    diag: Diagnosis | None = None,
 ) -> dict[str, Any]:
-    """The profile of ``iso3`` (JSON-ready)."""
+    """The profile of ``iso3`` (JSON-ready); ``diag``: its diagnosis if already computed."""
     iso3 = iso3.upper()
-    diag = diagnose(data, iso3, expected=expected)
+    diag = diag if diag is not None else diagnose(data, iso3, expected=expected)
     info = data.country(iso3)
     sc = data.scores()
     row: dict[str, Any] = (
@@ -162,7 +168,10 @@ def build_profile(
             if bands_known
             else NOT_AVAILABLE
         ),
-        "peers": [{"group": g.key, "label": g.label, "n": len(g.members)} for g in diag.peers],
+        "peers": [
+            {"group": g.key, "label": g.label, "short": _short(g.key), "n": len(g.members)}
+            for g in diag.peers
+        ],
         "pillars": pillar_list,
         "binding_constraint": diag.binding,
         "strengths": _records(strg, ind_cols),

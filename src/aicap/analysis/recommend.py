@@ -105,11 +105,26 @@ def _num(v: Any) -> float | None:
     return None if np.isnan(f) else f
 
 
-def _gap_rows(diag: Diagnosis, it: Intervention) -> list[dict[str, Any]]:
-    ind = diag.indicators
-    sel = ind[ind["series"].isin(it.indicators)]
+class _Lookup:
+    """The diagnosis' indicator rows by warehouse series and pillar gaps, read once."""
+
+    def __init__(self, diag: Diagnosis) -> None:
+        self.by_series: dict[str, list[dict[str, Any]]] = {}
+        for raw in diag.indicators.to_dict(orient="records"):
+            rec = {str(k): v for k, v in raw.items()}
+            self.by_series.setdefault(str(rec["series"]), []).append(rec)
+        self.pillar_gap = {
+            str(k): float(v)
+            for k, v in zip(diag.pillars["pillar"], diag.pillars["gap_peer"], strict=True)
+        }
+
+    def rows(self, it: Intervention) -> list[dict[str, Any]]:
+        return [r for s in it.indicators for r in self.by_series.get(s, [])]
+
+
+def _gap_rows(look: _Lookup, it: Intervention) -> list[dict[str, Any]]:
     rows = []
-    for rec in sel.to_dict(orient="records"):
+    for rec in look.rows(it):
         rows.append(
             {
                 "indicator": rec["indicator"],
@@ -129,16 +144,13 @@ def _gap_rows(diag: Diagnosis, it: Intervention) -> list[dict[str, Any]]:
     return rows
 
 
-def _need(diag: Diagnosis, it: Intervention, pillars: tuple[str, ...]) -> tuple[float, bool]:
+def _need(look: _Lookup, it: Intervention, pillars: tuple[str, ...]) -> tuple[float, bool]:
     """(need in points, whether it rests on indicators)."""
-    ind = diag.indicators
-    sel = ind[ind["series"].isin(it.indicators)]
-    gaps = sel["gap_peer"].to_numpy(dtype=np.float64)
+    gaps = np.asarray([_num(r["gap_peer"]) for r in look.rows(it)], dtype=np.float64)
     gaps = gaps[np.isfinite(gaps)]
     if gaps.size:
         return float(np.mean(np.maximum(0.0, -gaps))), True
-    p = diag.pillars.set_index("pillar")
-    pg = p["gap_peer"].reindex(list(pillars)).to_numpy(dtype=np.float64)
+    pg = np.asarray([look.pillar_gap.get(p, np.nan) for p in pillars], dtype=np.float64)
     pg = pg[np.isfinite(pg)]
     return (float(np.mean(np.maximum(0.0, -pg))) if pg.size else 0.0), False
 
@@ -162,10 +174,11 @@ def recommend(
     binding = diag.binding
     holding = _holding(diag, holding_pillars)
     info: dict[str, dict[str, Any]] = {}
+    look = _Lookup(diag)
     for it in catalogue:
         pillars = catalogue.pillars_of(it.id)
-        need, on_indicators = _need(diag, it, pillars)
-        gaps = _gap_rows(diag, it)
+        need, on_indicators = _need(look, it, pillars)
+        gaps = _gap_rows(look, it)
         lagging = [g for g in gaps if (g["gap_normalised"] or 0.0) <= -NEED_MIN]
         met = tier >= it.target_tier and need < NEED_MIN
         eligible = it.min_tier <= tier and (tier < it.target_tier or need >= NEED_MIN)

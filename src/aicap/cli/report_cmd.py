@@ -1,0 +1,165 @@
+"""``aicap report briefing`` and ``aicap profile``: the Secretary-General briefing and country
+profiles (JSON, one-page PDF), read from the index outputs that ``aicap build`` writes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from aicap.analysis.capacity_data import CapacityData, has_outputs, load_capacity_data
+from aicap.analysis.catalogue import Catalogue, CatalogueError, load_catalogue
+from aicap.analysis.mandates import MandateError, MandateLibrary
+from aicap.analysis.profile import build_profile, profile_json
+from aicap.warehouse.read import Warehouse, WarehouseError
+
+app = typer.Typer(help="Reports: the Secretary-General briefing.", no_args_is_help=True)
+console = Console(stderr=True)
+
+WarehouseOpt = Annotated[
+    Path,
+    typer.Option("--warehouse", envvar="AICAP_WAREHOUSE", help="Warehouse DuckDB file."),
+]
+IndexOpt = Annotated[
+    Path,
+    typer.Option(
+        "--index",
+        envvar="AICAP_OUT",
+        help="Folder of the index outputs written by `aicap build` (built now if missing).",
+    ),
+]
+MandatesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--mandates",
+        envvar="AICAP_MANDATES_DIR",
+        help="Mandate library folder (default: nearest shared/mandates).",
+        show_default=False,
+    ),
+]
+CatalogueOpt = Annotated[
+    Path | None,
+    typer.Option("--catalogue", help="Intervention catalogue YAML (default: the shipped one)."),
+]
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _load(warehouse: Path, index: Path) -> CapacityData:
+    try:
+        wh = Warehouse(warehouse)
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from None
+    if not has_outputs(index):
+        console.print(
+            f"no index outputs in {index}: building the index now (about a minute; "
+            "`aicap build` writes them once, with uncertainty bands)",
+            highlight=False,
+        )
+    try:
+        data = load_capacity_data(wh, index)
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from None
+    for w in data.warnings:
+        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    return data
+
+
+def _catalogue(catalogue: Path | None, mandates: Path | None, data: CapacityData) -> Catalogue:
+    try:
+        lib = MandateLibrary.load(mandates)
+        return load_catalogue(catalogue, lib, None)
+    except (MandateError, CatalogueError, OSError) as exc:
+        raise _fail(str(exc), 2) from None
+
+
+@app.command("briefing")
+def briefing(
+    out: Annotated[Path, typer.Option("--out", help="Folder for briefing.html/pdf and data/.")],
+    warehouse: WarehouseOpt = Path("var/aicap.duckdb"),
+    index: IndexOpt = Path("var/out"),
+    annex: Annotated[
+        str,
+        typer.Option(
+            "--annex",
+            help="Country profiles in the annex: focus (LDC, LLDC, SIDS, low-income), all, "
+            "none, or ISO3 codes separated by commas.",
+        ),
+    ] = "focus",
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write the PDF.")] = True,
+    boot: Annotated[int, typer.Option("--boot", help="Bootstrap resamples.", min=100)] = 1000,
+    mandates: MandatesOpt = None,
+    catalogue: CatalogueOpt = None,
+) -> None:
+    """Write the Secretary-General briefing (HTML and PDF) with its data files."""
+    from aicap.report.briefing import annex_countries, write_briefing
+
+    data = _load(warehouse, index)
+    cat = _catalogue(catalogue, mandates, data)
+    try:
+        countries = annex_countries(data, annex)
+    except KeyError as exc:
+        raise _fail(str(exc.args[0]), 2) from None
+    result = write_briefing(data, cat, out, annex=countries, pdf=pdf, n_boot=boot)
+    pages = f", {result.pages} pages" if result.pages else ""
+    print(
+        f"wrote {result.html}"
+        + (f" and {result.pdf}{pages}" if result.pdf else "")
+        + f", {len(result.data_files)} data files in {out / 'data'}; annex: "
+        f"{len(countries)} country profiles; {result.seconds['total']:.1f} s"
+    )
+
+
+def profile(
+    iso3: Annotated[str, typer.Argument(help="ISO3 code of a UN Member State, e.g. KEN.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the profile as JSON.")] = False,
+    pdf_file: Annotated[
+        Path | None, typer.Option("--pdf", help="Write a one-page PDF profile to this file.")
+    ] = None,
+    warehouse: WarehouseOpt = Path("var/aicap.duckdb"),
+    index: IndexOpt = Path("var/out"),
+    mandates: MandatesOpt = None,
+    catalogue: CatalogueOpt = None,
+) -> None:
+    """A country profile: tier, scores with uncertainty bands, peers, bottlenecks,
+    recommendations with citations, data gaps."""
+    data = _load(warehouse, index)
+    code = iso3.upper()
+    if code not in set(data.countries["iso3"]):
+        raise _fail(f"{iso3!r} is not a UN Member State (ISO3 code expected)", 2)
+    cat = _catalogue(catalogue, mandates, data)
+    prof = build_profile(data, code, cat)
+    if pdf_file is not None:
+        from aicap.report.briefing import write_profile_pdf
+
+        pages = write_profile_pdf(prof, pdf_file)
+        console.print(f"wrote {pdf_file} ({pages} page{'s' if pages != 1 else ''})")
+    if as_json:
+        sys.stdout.write(profile_json(prof) + "\n")
+        return
+    if pdf_file is None:
+        _print_summary(prof)
+
+
+def _print_summary(p: dict[str, object]) -> None:
+    out = Console(soft_wrap=True)
+    unc = p["uncertainty"]
+    band = f"{unc['score_p05']}-{unc['score_p95']}" if isinstance(unc, dict) else "not available"
+    out.print(
+        f"{p['name']} ({p['iso3']}), {p['year']}: {p['tier_label']}; score {p['score']} "
+        f"(band {band}); binding constraint {p['binding_constraint']}",
+        highlight=False,
+    )
+    recs = p["recommendations"]
+    assert isinstance(recs, list)
+    for r in recs[:8]:
+        cites = ", ".join(m["citation"] for m in r["mandates"][:2])
+        out.print(f"  {r['rank']:>2}. {r['id']:<9} {r['title']} [{cites}]", highlight=False)
+    out.print(json.dumps(p["data_gaps"], ensure_ascii=False)[:300], highlight=False)

@@ -1,0 +1,2 @@
+"""Reports: the Secretary-General briefing and country profiles (HTML with Jinja2, PDF with
+WeasyPrint, static SVG charts)."""

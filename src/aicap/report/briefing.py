@@ -1,0 +1,620 @@
+"""The Secretary-General briefing and the one-page country profiles: context, HTML, PDF.
+
+``write_briefing`` computes every figure from :class:`~aicap.analysis.capacity_data.CapacityData`
+(the divide, grouped findings for LDCs, LLDCs, SIDS and low-income countries, expected versus
+actual capacity, recommendations by audience, an annex of country profiles), renders
+``briefing.html`` with Jinja2 and ``briefing.pdf`` with WeasyPrint, and writes the data behind
+each figure to ``data/*.csv`` so that every number traces to a file (and, through the index
+outputs, to the warehouse's provenance).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from aicap.analysis.capacity_data import CapacityData
+from aicap.analysis.catalogue import AUDIENCE_WORDS, Catalogue
+from aicap.analysis.diagnose import Diagnosis, diagnose, expected_for
+from aicap.analysis.divide import (
+    GROUP_WORDS,
+    DivideVerdict,
+    divide_table,
+    group_mask,
+    group_means,
+    is_divide_widening,
+)
+from aicap.analysis.profile import build_profile
+from aicap.analysis.recommend import recommend
+from aicap.report import charts
+
+#: The groups whose unique challenges the briefing reports (A/RES/78/311 PP11, OP15).
+FOCUS_GROUPS = ("LDC", "LLDC", "SIDS", "LIC")
+TOP_N = 5  # recommendations counted per country for the aggregate
+
+
+@dataclass
+class Briefing:
+    """What ``write_briefing`` produced."""
+
+    html: Path
+    pdf: Path | None
+    data_files: list[Path]
+    annex: list[str]
+    seconds: dict[str, float] = field(default_factory=dict)
+    pages: int | None = None
+
+
+def _env() -> Environment:
+    env = Environment(
+        loader=PackageLoader("aicap.report", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = _num
+    env.filters["signed"] = lambda v, nd=1: "n/a" if _bad(v) else f"{float(v):+.{nd}f}"
+    return env
+
+
+def _bad(v: Any) -> bool:
+    if v is None:
+        return True
+    try:
+        return bool(np.isnan(float(v)))
+    except (TypeError, ValueError):
+        return False
+
+
+def _num(v: Any, nd: int = 1) -> str:
+    """Format a number for the page ("n/a" for missing; thousands separators)."""
+    if _bad(v):
+        return "n/a"
+    if isinstance(v, str):
+        return v
+    f = float(v)
+    if abs(f) >= 1000:
+        return f"{f:,.0f}"
+    if abs(f) < 1 and f != 0 and nd < 2:
+        return f"{f:.2f}"
+    return f"{f:.{nd}f}"
+
+
+def annex_countries(data: CapacityData, spec: str) -> list[str]:
+    """``all`` (every Member State), ``focus`` (LDC, LLDC, SIDS or low-income), ``none``, or a
+    comma-separated list of ISO3 codes."""
+    c = data.countries
+    s = spec.strip()
+    if s.lower() == "all":
+        return sorted(c["iso3"])
+    if s.lower() == "none" or not s:
+        return []
+    if s.lower() == "focus":
+        m = c["ldc"] | c["lldc"] | c["sids"] | (c["income_group"] == "LIC")
+        return sorted(c.loc[m, "iso3"])
+    codes = [x.strip().upper() for x in s.split(",") if x.strip()]
+    unknown = [x for x in codes if x not in set(c["iso3"])]
+    if unknown:
+        raise KeyError(f"not UN Member States: {', '.join(unknown)}")
+    return codes
+
+
+# ------------------------------------------------------------------------------ sections
+def _divide_section(data: CapacityData, n_boot: int) -> dict[str, Any]:
+    countries = data.countries
+    scored = data.series.copy()
+    if "status" in scored.columns:
+        cols = ["score", *data.pillars]
+        scored.loc[scored["status"] != "scored", "score"] = np.nan
+        scored = scored[["iso3", "year", *cols]]
+    measures = ["score", *data.pillars]
+    table = divide_table(scored, countries, measures)
+    years = data.years
+    verdict = is_divide_widening(scored, countries, "score", n_boot=n_boot)
+    pillar_rows = []
+    for code, name in data.pillars.items():
+        v = is_divide_widening(scored, countries, code, n_boot=n_boot, label=name)
+        pillar_rows.append({"pillar": code, "name": name, **_verdict_row(v)})
+    means = group_means(scored, countries, ["score"], ["HIC", "UMC", "LMC", "LIC", "LDC"])
+    lines = {
+        GROUP_WORDS[g].capitalize(): _pairs(means[means["group"] == g], "year", "mean")
+        for g in ["HIC", "UMC", "LMC", "LIC", "LDC"]
+    }
+    score_rows = table[table["measure"] == "score"]
+    fig_means = charts.line_chart(
+        lines,
+        title="Mean aicap index score by income group and for LDCs",
+        y_label="mean score (0-100)",
+        y_min=0,
+        y_max=80,
+    )
+    fig_ineq = charts.line_chart(
+        {
+            "Gini": _pairs(score_rows, "year", "gini"),
+            "Theil T": _pairs(score_rows, "year", "theil"),
+            "Theil between income groups": _pairs(score_rows, "year", "theil_between_income"),
+            "Theil between UN regions": _pairs(score_rows, "year", "theil_between_region"),
+        },
+        title="Inequality of the aicap index across Member States",
+        y_label="index value",
+        y_min=0,
+    )
+    last = table[table["year"] == years[-1]].set_index("measure")
+    gap_bars = charts.grouped_bars(
+        [data.pillars[p] for p in data.pillars],
+        {
+            "High-income countries": _col(last, "hic_mean", list(data.pillars)),
+            "Least developed countries": _col(last, "ldc_mean", list(data.pillars)),
+        },
+        title=f"Pillar means, high-income countries and LDCs, {years[-1]}",
+        x_label=f"mean pillar score (0-100), {years[-1]}",
+    )
+    return {
+        "table": table,
+        "verdict": verdict,
+        "verdict_row": _verdict_row(verdict),
+        "pillars": pillar_rows,
+        "fig_means": fig_means,
+        "fig_inequality": fig_ineq,
+        "fig_pillar_gap": gap_bars,
+        "latest": last.reset_index().to_dict(orient="records"),
+        "start": years[0],
+        "end": years[-1],
+        "first_score": score_rows.iloc[0].to_dict(),
+        "last_score": score_rows.iloc[-1].to_dict(),
+    }
+
+
+def _pairs(frame: pd.DataFrame, x: str, y: str) -> list[tuple[float, float]]:
+    xs = frame[x].to_numpy(dtype=np.float64).tolist()
+    ys = frame[y].to_numpy(dtype=np.float64).tolist()
+    return list(zip(xs, ys, strict=True))
+
+
+def _col(frame: pd.DataFrame, col: str, keys: list[str]) -> list[float]:
+    return frame[col].reindex(keys).to_numpy(dtype=np.float64).tolist()
+
+
+def _verdict_row(v: DivideVerdict) -> dict[str, Any]:
+    return {
+        "gap_start": v.gap_start,
+        "gap_end": v.gap_end,
+        "gap_change": v.gap_change.estimate,
+        "gap_low": v.gap_change.low,
+        "gap_high": v.gap_change.high,
+        "gini_start": v.gini_start,
+        "gini_end": v.gini_end,
+        "gini_change": v.gini_change.estimate,
+        "gini_low": v.gini_change.low,
+        "gini_high": v.gini_change.high,
+        "beta": v.beta.fit.slope,
+        "beta_low": v.beta.fit.slope_ci[0],
+        "beta_high": v.beta.fit.slope_ci[1],
+        "absolute": v.absolute,
+        "relative": v.relative,
+        "n": v.n,
+        "n_rich": v.n_rich,
+        "n_poor": v.n_poor,
+        "start": v.start,
+        "end": v.end,
+    }
+
+
+def _group_section(
+    data: CapacityData,
+    group: str,
+    diags: dict[str, Diagnosis],
+    recs: dict[str, list[str]],
+    n_boot: int,
+) -> dict[str, Any]:
+    c = data.countries
+    mask = group_mask(c, group)
+    members = sorted(mask[mask].index)
+    sc = data.scores()
+    sub = sc.reindex(members)
+    scored = sub[sub["status"] == "scored"] if "status" in sub.columns else sub
+    hic = sc[sc.index.isin(group_mask(c, "HIC").pipe(lambda s: s[s].index))]
+    others_mask = ~mask & ~group_mask(c, "HIC")
+    others = sc[sc.index.isin(others_mask[others_mask].index)]
+    tiers = pd.to_numeric(sub["tier"], errors="coerce") if "tier" in sub.columns else None
+    n_tier0 = int((tiers == 0).sum()) if tiers is not None else 0
+    n_tiered = int(tiers.notna().sum()) if tiers is not None else 0
+    binding = Counter(diags[m].binding for m in members if m in diags and diags[m].binding)
+    bott: Counter[str] = Counter()
+    gaps_missing = []
+    for m in members:
+        if m not in diags:
+            continue
+        d = diags[m]
+        bott.update(d.bottlenecks["name"].tolist())
+        gaps_missing.append(int(d.indicators["value"].isna().sum()))
+    top_recs = Counter(i for m in members for i in recs.get(m, [])[:TOP_N])
+    pillar_names = list(data.pillars.values())
+    fig = charts.grouped_bars(
+        pillar_names,
+        {
+            GROUP_WORDS[group].capitalize(): [float(scored[p].median()) for p in data.pillars],
+            "Other developing countries": [float(others[p].median()) for p in data.pillars],
+            "High-income countries": [float(hic[p].median()) for p in data.pillars],
+        },
+        title=f"Median pillar scores: {GROUP_WORDS[group]}, {data.year}",
+        x_label=f"median pillar score (0-100), {data.year}",
+    )
+    scored_series = data.series.copy()
+    if "status" in scored_series.columns:
+        scored_series.loc[scored_series["status"] != "scored", "score"] = np.nan
+    try:
+        v = is_divide_widening(
+            scored_series[["iso3", "year", "score"]], c, "score", poor=group, n_boot=n_boot
+        )
+        trend = _verdict_row(v)
+    except ValueError:
+        trend = None
+    n = len(members)
+    n_scored = len(scored)
+    pname = data.pillars
+    rel = [
+        (p, float(scored[p].median()) - float(others[p].median()))
+        for p in pname
+        if np.isfinite(scored[p].median()) and np.isfinite(others[p].median())
+    ]
+    worst = sorted(rel, key=lambda t: t[1])[:2]
+    findings = [
+        f"{n_scored} of the {n} {GROUP_WORDS[group]} have an index score for {data.year}; "
+        f"their median score is {_num(scored['score'].median())} against "
+        f"{_num(others['score'].median())} for other developing countries and "
+        f"{_num(hic['score'].median())} for high-income countries.",
+    ]
+    if n_tiered:
+        findings.append(
+            f"{n_tier0} of the {n_tiered} with a tier are in tier 0 (\u201cAI nascent\u201d), "
+            f"below A/79/966's minimum irreducible AI capacity."
+        )
+    if worst:
+        findings.append(
+            "Relative to other developing countries, the widest shortfalls are in "
+            + " and ".join(f"{pname[p].lower()} ({g:+.1f} points)" for p, g in worst)
+            + "."
+        )
+    if binding:
+        top = binding.most_common(2)
+        findings.append(
+            "The binding constraint (weakest pillar against income-group peers) is most often "
+            + " and ".join(f"{pname.get(str(k), str(k)).lower()} ({v} countries)" for k, v in top)
+            + "."
+        )
+    if bott:
+        top_b = bott.most_common(3)
+        findings.append(
+            "The most frequent indicator bottlenecks are "
+            + ", ".join(f"{k.lower()} ({v})" for k, v in top_b)
+            + " (number of countries where the indicator lags both income-group and "
+            "another peer group)."
+        )
+    if gaps_missing:
+        findings.append(
+            f"Data gaps: a median of {int(np.median(gaps_missing))} of "
+            f"{len(data.indicators)} indicators is missing per country; "
+            f"{n - n_scored} cannot be scored for lack of data."
+        )
+    if trend is not None:
+        direction = {
+            "widening": "widened",
+            "narrowing": "narrowed",
+            "no clear change": "shows no clear change",
+        }[trend["absolute"]]
+        findings.append(
+            f"Their gap to high-income countries {direction} between {trend['start']} and "
+            f"{trend['end']}: from {trend['gap_start']:.1f} to {trend['gap_end']:.1f} points "
+            f"(95 % interval of the change {trend['gap_low']:+.1f} to {trend['gap_high']:+.1f}; "
+            f"{trend['n_poor']} countries scored in both years)."
+        )
+    return {
+        "group": group,
+        "label": GROUP_WORDS[group],
+        "n": n,
+        "n_scored": n_scored,
+        "n_tier0": n_tier0,
+        "n_tiered": n_tiered,
+        "findings": findings,
+        "figure": fig,
+        "binding": dict(binding),
+        "bottlenecks": dict(bott.most_common(8)),
+        "top_recommendations": top_recs.most_common(8),
+        "trend": trend,
+    }
+
+
+def _audience_section(
+    catalogue: Catalogue, recs: dict[str, list[str]], focus: list[str]
+) -> list[dict[str, Any]]:
+    counts = Counter(i for m in focus for i in recs.get(m, [])[:TOP_N])
+    out = []
+    for aud, words in AUDIENCE_WORDS.items():
+        items = []
+        quoted: set[str] = set()
+        for iid, k in counts.most_common():
+            it = catalogue.get(iid)
+            if aud not in {a.value for a in it.audiences}:
+                continue
+            paras = [catalogue.mandates.resolve(r) for r in it.mandates]
+            # quote the document's own verbatim text first, and each paragraph once a section
+            pool = [p for p in paras if p.quotable and p.ref not in quoted]
+            pool.sort(key=lambda p: 0 if p.document_fidelity == "verbatim" else 1)
+            q = pool[0] if pool else None
+            if q is not None:
+                quoted.add(q.ref)
+            items.append(
+                {
+                    "id": iid,
+                    "title": it.title,
+                    "count": k,
+                    "n": len(focus),
+                    "description": " ".join(it.description.split()),
+                    "citations": [p.citation for p in paras],
+                    "quote": q.excerpt(220) if q is not None else "",
+                    "quote_ref": q.citation if q is not None else "",
+                }
+            )
+            if len(items) == 5:
+                break
+        out.append({"audience": aud, "words": words, "entries": items})
+    return out
+
+
+def _expected_section(data: CapacityData, focus: set[str]) -> dict[str, Any]:
+    ec = expected_for(data)
+    t = ec.table
+    names = data.countries.set_index("iso3")["name"]
+    band_x = np.linspace(float(t["log_gdp"].min()), float(t["log_gdp"].max()), 30)
+    lo, hi = ec.fit.prediction_interval(band_x)
+    over = t[(t["verdict"] == "over-performs") & t["iso3"].isin(focus)]
+    under = t[(t["verdict"] == "under-performs") & t["iso3"].isin(focus)]
+    hl = {i: str(t["iso3"].iloc[i]) for i in range(len(t)) if t["iso3"].iloc[i] in focus}
+    hl = {i: v for i, v in hl.items() if v in set(over["iso3"]) | set(under["iso3"])}
+    fig = charts.scatter_fit(
+        t["log_gdp"].tolist(),
+        t["actual"].tolist(),
+        (ec.fit.intercept, ec.fit.slope),
+        list(zip(band_x.tolist(), lo.tolist(), hi.tolist(), strict=True)),
+        title="aicap index score against GDP per capita",
+        x_label="GDP per capita, PPP (current international $, log scale)",
+        y_label="aicap index score",
+        highlight=hl,
+    )
+    return {
+        "fit": ec.fit.as_dict(),
+        "n": len(t),
+        "figure": fig,
+        "over": [(str(names.get(i, i)), i) for i in over["iso3"]],
+        "under": [(str(names.get(i, i)), i) for i in under["iso3"]],
+        "table": t,
+        "n_over": int((t["verdict"] == "over-performs").sum()),
+        "n_under": int((t["verdict"] == "under-performs").sum()),
+    }
+
+
+def profile_figure(profile: dict[str, Any]) -> str:
+    pil = profile["pillars"]
+    binding = next((k for k, p in enumerate(pil) if p["binding"]), None)
+    nan = float("nan")
+    return charts.pillar_profile(
+        [p["name"] for p in pil],
+        [p["score"] if p["score"] is not None else nan for p in pil],
+        [p["peer_median"] if p["peer_median"] is not None else nan for p in pil],
+        [p["frontier"] if p["frontier"] is not None else nan for p in pil],
+        title=f"{profile['name']}: pillar scores, peers and frontier",
+        peer_label=profile["peers"][0]["label"],
+        binding=binding,
+    )
+
+
+def _footnotes(data: CapacityData) -> list[str]:
+    meta = data.indicators
+    notes = [
+        f"{data.index_title} {data.index_version}, {data.years[0]}-{data.year}, fixed goalposts; "
+        f"read from {data.origin}. Scores are 0-100; pillar and indicator definitions in "
+        "frameworks/aicap.yaml.",
+    ]
+    for (pub, title, lic, vint), g in meta.groupby(
+        ["publisher", "source_title", "licence", "vintage"], sort=True
+    ):
+        if not pub:
+            continue
+        series = ", ".join(sorted(set(g["series"])))
+        notes.append(f"{pub}, {title} ({vint}); licence {lic}; series {series}.")
+    return notes
+
+
+# ------------------------------------------------------------------------------ assemble
+def briefing_context(
+    data: CapacityData,
+    catalogue: Catalogue,
+    *,
+    annex: Sequence[str] = (),
+    n_boot: int = 1000,
+) -> dict[str, Any]:
+    """Everything the templates need (and the frames written to ``data/``)."""
+    t0 = time.perf_counter()
+    c = data.countries
+    focus_mask = c["ldc"] | c["lldc"] | c["sids"] | (c["income_group"] == "LIC")
+    focus = sorted(c.loc[focus_mask, "iso3"])
+    ec = expected_for(data)
+    diags: dict[str, Diagnosis] = {}
+    recs: dict[str, list[str]] = {}
+    sc = data.scores()
+    for iso in sorted(set(focus) | set(annex)):
+        d = diagnose(data, iso, expected=ec)
+        diags[iso] = d
+        hp = (
+            str(sc.loc[iso, "holding_pillars"])
+            if iso in sc.index and "holding_pillars" in sc.columns
+            else ""
+        )
+        recs[iso] = [
+            r.intervention.id for r in recommend(d, catalogue, holding_pillars=hp, limit=TOP_N)
+        ]
+    t_diag = time.perf_counter() - t0
+    divide = _divide_section(data, n_boot)
+    groups = [_group_section(data, g, diags, recs, n_boot) for g in FOCUS_GROUPS]
+    expected = _expected_section(data, set(focus))
+    audiences = _audience_section(catalogue, recs, focus)
+    profiles = []
+    for iso in annex:
+        p = build_profile(data, iso, catalogue, expected=ec, diag=diags[iso], n_recommendations=5)
+        p["figure"] = profile_figure(p)
+        profiles.append(p)
+    tiers = pd.to_numeric(sc["tier"], errors="coerce") if "tier" in sc.columns else pd.Series()
+    tier_counts = {
+        int(str(k)): int(v)
+        for k, v in tiers.dropna().astype(int).value_counts().sort_index().items()
+    }
+    n_scored = int((sc["status"] == "scored").sum()) if "status" in sc.columns else len(sc)
+    return {
+        "title": "The global AI divide and the unique challenges of developing countries in AI "
+        "capacity-building",
+        "subtitle": "Evidence for the report requested in A/RES/78/311, OP 15",
+        "generated": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "data": data,
+        "year": data.year,
+        "n_members": len(c),
+        "n_scored": n_scored,
+        "tier_counts": tier_counts,
+        "tier_labels": data.tiers,
+        "divide": divide,
+        "groups": groups,
+        "expected": expected,
+        "audiences": audiences,
+        "profiles": profiles,
+        "footnotes": _footnotes(data),
+        "mandate_op15": catalogue.mandates.resolve("A/RES/78/311 OP15"),
+        "mandate_pp8": catalogue.mandates.resolve("A/RES/78/311 PP8"),
+        "mandate_pp11": catalogue.mandates.resolve("A/RES/78/311 PP11"),
+        "n_focus": len(focus),
+        "warnings": list(data.warnings),
+        "timing": {"diagnoses_s": t_diag, "context_s": time.perf_counter() - t0},
+        "diagnoses": diags,
+        "recommendations": recs,
+    }
+
+
+def _data_files(ctx: dict[str, Any], out: Path) -> list[Path]:
+    d = out / "data"
+    d.mkdir(parents=True, exist_ok=True)
+    files = []
+
+    def put(name: str, frame: pd.DataFrame) -> None:
+        path = d / name
+        frame.to_csv(path, index=False)
+        files.append(path)
+
+    put("divide_by_year_and_pillar.csv", ctx["divide"]["table"])
+    put(
+        "divide_verdicts.csv",
+        pd.DataFrame(
+            [{"measure": "score", **ctx["divide"]["verdict_row"]}]
+            + [
+                {
+                    "measure": r["pillar"],
+                    **{k: v for k, v in r.items() if k not in ("pillar", "name")},
+                }
+                for r in ctx["divide"]["pillars"]
+            ]
+        ),
+    )
+    put("expected_capacity.csv", ctx["expected"]["table"])
+    rows = []
+    for g in ctx["groups"]:
+        for k, f in enumerate(g["findings"], start=1):
+            rows.append({"group": g["group"], "finding": k, "text": f})
+    put("group_findings.csv", pd.DataFrame(rows))
+    rows = []
+    for a in ctx["audiences"]:
+        for it in a["entries"]:
+            rows.append(
+                {
+                    "audience": a["audience"],
+                    **{k: v for k, v in it.items() if k != "citations"},
+                    "citations": "; ".join(it["citations"]),
+                }
+            )
+    put("recommendations_by_audience.csv", pd.DataFrame(rows))
+    recs = [
+        {"iso3": k, "rank": n + 1, "intervention": i}
+        for k, v in ctx["recommendations"].items()
+        for n, i in enumerate(v)
+    ]
+    put("country_recommendations_top5.csv", pd.DataFrame(recs))
+    prof = [{k: v for k, v in p.items() if k != "figure"} for p in ctx["profiles"]]
+    path = d / "profiles.json"
+    path.write_text(json.dumps(prof, ensure_ascii=False, indent=1, default=str), "utf-8")
+    files.append(path)
+    return files
+
+
+def render_html(ctx: dict[str, Any], template: str = "briefing.html.j2") -> str:
+    return _env().get_template(template).render(**ctx)
+
+
+def html_to_pdf(html: str, path: Path, base_url: str | None = None) -> int:
+    """Render ``html`` to ``path`` with WeasyPrint; returns the number of pages."""
+    from weasyprint import HTML  # type: ignore[import-untyped]
+
+    doc = HTML(string=html, base_url=base_url).render()
+    doc.write_pdf(str(path))
+    return len(doc.pages)
+
+
+def write_briefing(
+    data: CapacityData,
+    catalogue: Catalogue,
+    out: Path,
+    *,
+    annex: Sequence[str] = (),
+    pdf: bool = True,
+    n_boot: int = 1000,
+) -> Briefing:
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    ctx = briefing_context(data, catalogue, annex=annex, n_boot=n_boot)
+    t1 = time.perf_counter()
+    html = render_html(ctx)
+    html_path = out / "briefing.html"
+    html_path.write_text(html, "utf-8")
+    files = _data_files(ctx, out)
+    t2 = time.perf_counter()
+    pdf_path = None
+    pages = None
+    if pdf:
+        pdf_path = out / "briefing.pdf"
+        pages = html_to_pdf(html, pdf_path, base_url=str(out))
+    t3 = time.perf_counter()
+    return Briefing(
+        html_path,
+        pdf_path,
+        files,
+        list(annex),
+        {"context": t1 - t0, "html": t2 - t1, "pdf": t3 - t2, "total": t3 - t0},
+        pages,
+    )
+
+
+def profile_html(profile: dict[str, Any]) -> str:
+    p = dict(profile)
+    p["figure"] = profile_figure(profile)
+    return render_html({"p": p, "standalone": True}, "profile.html.j2")
+
+
+def write_profile_pdf(profile: dict[str, Any], path: Path) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return html_to_pdf(profile_html(profile), path)
