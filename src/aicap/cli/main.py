@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from aicap.cli import index_cmd, monitor_cmd, report_cmd, uncertainty_cmd, update_cmd
+from aicap.cli import index_cmd, monitor_cmd, report_cmd, uncertainty_cmd, update_cmd, web_cmd
 from aicap.sources.registry import discover
 from aicap.warehouse.ingest import IngestError, IngestReport, ingest
 from aicap.warehouse.read import Warehouse, WarehouseError
@@ -33,6 +33,8 @@ app.add_typer(monitor_cmd.app, name="monitor")
 app.command("update")(update_cmd.update)
 app.add_typer(report_cmd.app, name="report")
 app.command("profile")(report_cmd.profile)
+app.command("serve")(web_cmd.serve)
+app.add_typer(web_cmd.app, name="site")
 console = Console(stderr=True)
 out = Console(soft_wrap=True)
 
