@@ -17,7 +17,10 @@ LARGE_H = (
     "Model,Domain,Model accessibility,Publication date,Organization,Training compute (FLOP),"
     "Country (of organization)"
 )
-FRONT_H = "Model accessibility,Organization,Country (of organization),Model,Publication date,Training compute (FLOP)"
+FRONT_H = (
+    "Model accessibility,Organization,Country (of organization),Model,Publication date,"
+    "Training compute (FLOP)"
+)
 
 
 def csv(header: str, rows: list[str]) -> bytes:
