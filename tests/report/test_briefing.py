@@ -1,0 +1,200 @@
+"""The briefing and the profiles: rendered PDF pages, text, traceable data, CLI end to end."""
+
+from __future__ import annotations
+
+import json
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analysis_diagnose"))
+from diagnose_helpers import MANDATES, make_data
+
+from aicap.analysis.catalogue import Catalogue, load_catalogue
+from aicap.analysis.profile import build_profile
+from aicap.report import charts
+from aicap.report.briefing import (
+    annex_countries,
+    write_briefing,
+    write_profile_pdf,
+)
+
+
+@pytest.fixture(scope="module")
+def cat() -> Catalogue:
+    return load_catalogue(None, MANDATES)
+
+
+def _pages(pdf: Path) -> list[str]:
+    return [p.extract_text() or "" for p in PdfReader(str(pdf)).pages]
+
+
+def test_charts_are_wellformed_svg() -> None:
+    assert charts.nice_ticks(0, 100) == [0, 25, 50, 75, 100]
+    assert charts.nice_ticks(0.0, 0.23)[-1] >= 0.23
+    svgs = [
+        charts.line_chart({"a": [(2015, 1.0), (2016, 2.0)]}, title="t <&>", y_label="y"),
+        charts.grouped_bars(["x", "y"], {"g": [10.0, float("nan")]}, title="b"),
+        charts.scatter_fit(
+            [3.0, 4.0],
+            [20.0, 60.0],
+            (0.0, 10.0),
+            [(3, 0, 40), (4, 20, 70)],
+            title="s",
+            x_label="x",
+            y_label="y",
+            highlight={0: "A&B"},
+        ),
+        charts.pillar_profile(["P"], [50.0], [40.0], [90.0], title="p", peer_label="peers"),
+    ]
+    for s in svgs:
+        root = ET.fromstring(s)
+        assert root.tag.endswith("svg")
+    assert "t &lt;&amp;&gt;" in svgs[0]
+
+
+def test_briefing_pdf_has_sections_annex_pages_and_data(tmp_path: Path, cat: Catalogue) -> None:
+    data = make_data(bands=True)
+    annex = ["L1", "U0", "H3"]
+    b = write_briefing(data, cat, tmp_path, annex=annex, n_boot=300)
+    assert b.pdf is not None and b.pdf.is_file() and b.html.is_file()
+    pages = _pages(b.pdf)
+    assert b.pages == len(pages)
+    text = "\n".join(pages)
+    for needle in [
+        "Is the AI divide widening?",
+        "The state of the global AI divide",
+        "Least developed countries",
+        "Landlocked developing countries",
+        "Small island developing states",
+        "Low-income countries",
+        "To Member States",
+        "To the United Nations system",
+        "To international and regional financial institutions",
+        "A/RES/78/311, OP 15",
+        "Sources and method",
+    ]:
+        assert needle.lower() in " ".join(text.split()).lower(), needle
+    # one page per profile: each annex page opens with its own heading
+    heads = [i for i, t in enumerate(pages) if "Country profile:" in t]
+    assert len(heads) == len(annex)
+    assert heads == list(range(len(pages) - len(annex), len(pages)))
+    for i, iso in zip(heads, annex, strict=True):
+        assert f"({iso})" in pages[i]
+    # figures trace to data files
+    names = {p.name for p in b.data_files}
+    assert {
+        "divide_by_year_and_pillar.csv",
+        "divide_verdicts.csv",
+        "expected_capacity.csv",
+        "group_findings.csv",
+        "recommendations_by_audience.csv",
+        "profiles.json",
+    } <= names
+    verdicts = pd.read_csv(tmp_path / "data" / "divide_verdicts.csv").set_index("measure")
+    gap_end = verdicts.loc["score", "gap_end"]
+    html = b.html.read_text("utf-8")
+    assert f"{gap_end:.1f}" in html
+    # synthetic: identical growth everywhere, so the gap does not change
+    assert verdicts.loc["score", "gap_change"] == pytest.approx(0.0, abs=1e-9)
+    assert "<script" not in html and "http://" not in html.split("<body>", 1)[1][:2000]
+
+
+def test_profile_pdf_is_one_page(tmp_path: Path, cat: Catalogue) -> None:
+    prof = build_profile(make_data(), "L4", cat)
+    out = tmp_path / "l4.pdf"
+    assert write_profile_pdf(prof, out) == 1
+    pages = _pages(out)
+    assert len(pages) == 1
+    t = " ".join(pages[0].split())
+    assert "Country profile: Low 4 (L4)" in t
+    assert "not available" in t  # no uncertainty bands in this data
+    assert "A/79/966" in t and "Recommendations" in t
+
+
+def test_annex_selection() -> None:
+    data = make_data()
+    assert annex_countries(data, "none") == []
+    assert len(annex_countries(data, "all")) == 24
+    focus = annex_countries(data, "focus")
+    assert "U0" in focus and "H0" not in focus and set(f"L{i}" for i in range(6)) <= set(focus)
+    assert annex_countries(data, "l1, m2") == ["L1", "M2"]
+    with pytest.raises(KeyError, match="XXX"):
+        annex_countries(data, "L1,XXX")
+
+
+@pytest.fixture(scope="module")
+def index_dir(full_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real index for its last three years, written as `aicap build` writes it."""
+    from aicap.analysis.run import run_index
+    from aicap.warehouse.read import Warehouse
+
+    wh = Warehouse(full_warehouse)
+    probe = run_index(wh, uncertainty=False, start=2023)
+    out = tmp_path_factory.mktemp("index")
+    probe.series.to_parquet(out / "series.parquet")
+    probe.results.to_parquet(out / "results.parquet")
+    cells = pd.concat([ys.cells for ys in probe.index.years.values()], ignore_index=True)
+    cells.to_parquet(out / "series_cells.parquet")
+    return out
+
+
+def test_cli_profile_json_and_pdf_on_the_real_index(
+    full_warehouse: Path, index_dir: Path, tmp_path: Path
+) -> None:
+    from aicap.cli.main import app
+
+    runner = CliRunner()
+    args = ["--warehouse", str(full_warehouse), "--index", str(index_dir)]
+    res = runner.invoke(app, ["profile", "KEN", "--json", *args, "--mandates", str(MANDATES)])
+    assert res.exit_code == 0, res.output
+    prof = json.loads(res.stdout)
+    assert prof["iso3"] == "KEN" and prof["name"] == "Kenya"
+    assert prof["tier"] in {0, 1, 2, 3, 4}
+    assert prof["uncertainty"] == "not available"  # built without uncertainty
+    assert [g["group"] for g in prof["peers"]][:2] == ["income:LMC", "region:Africa"]
+    assert prof["recommendations"] and all(r["mandates"] for r in prof["recommendations"])
+    assert len(prof["indicators"]) == 23
+    pdf = tmp_path / "ken.pdf"
+    res = runner.invoke(app, ["profile", "KEN", "--pdf", str(pdf), *args])
+    assert res.exit_code == 0, res.output
+    assert len(PdfReader(str(pdf)).pages) == 1
+    res = runner.invoke(app, ["profile", "ZZZ", *args])
+    assert res.exit_code == 2
+
+
+def test_cli_briefing_on_the_real_index(
+    full_warehouse: Path, index_dir: Path, tmp_path: Path
+) -> None:
+    from aicap.cli.main import app
+
+    out = tmp_path / "brief"
+    res = CliRunner().invoke(
+        app,
+        [
+            "report",
+            "briefing",
+            "--out",
+            str(out),
+            "--warehouse",
+            str(full_warehouse),
+            "--index",
+            str(index_dir),
+            "--annex",
+            "TUV,NER",
+            "--boot",
+            "200",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    pages = _pages(out / "briefing.pdf")
+    assert sum("Country profile:" in p for p in pages) == 2
+    assert "Tuvalu" in pages[-2] and "Niger" in pages[-1]
+    text = " ".join(" ".join(pages).split())
+    assert "Is the AI divide widening?" in text
+    assert "between 2023 and 2025" in text.lower() or "2023 and 2025" in text
