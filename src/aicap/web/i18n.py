@@ -43,12 +43,10 @@ PILLARS = {
     "ECON": N_("Economy and adoption"),
 }
 GROUPS = {"FOUND": N_("AI foundations"), "ENABL": N_("AI enablers")}
-TIERS = {
+TIERS = {  # A/79/966 names only three of the five tiers; tiers 2 and 3 are numbered only
     0: N_("AI nascent"),
     1: N_("AI experimenters"),
-    2: N_("AI adopters"),
-    3: N_("AI integrators"),
-    4: N_("AI leaders"),
+    4: N_("AI developers"),
 }
 REGIONS = {
     "Africa": N_("Africa"),

@@ -103,7 +103,7 @@ class Renderer:
                 tojson_script=_tojson_script,
                 pillar_name=_labeller(gettext, i18n.PILLARS, site.pillar_name),
                 group_name=_labeller(gettext, i18n.GROUPS, lambda c: c),
-                tier_name=_labeller(gettext, i18n.TIERS, lambda c: str(c)),
+                tier_name=_labeller(gettext, i18n.TIERS, lambda c: ""),
                 region_name=_labeller(gettext, i18n.REGIONS, lambda c: str(c)),
                 income_name=_labeller(gettext, i18n.INCOME, lambda c: str(c or "")),
                 special_name=_labeller(gettext, i18n.SPECIAL, lambda c: str(c)),

@@ -1,0 +1,73 @@
+"""``aicap site export``: static files with relative links that resolve on disk."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from typer.testing import CliRunner
+from web_helpers import site_for
+
+from aicap.web.export import export_site
+
+pytestmark = pytest.mark.slow
+
+
+def test_export_writes_a_site_that_opens_from_disk(full_warehouse: Path, tmp_path: Path) -> None:
+    site = site_for(full_warehouse)
+    out = tmp_path / "site"
+    n = export_site(site, out, countries=["KEN", "FRA", "TUV"])
+    assert n > 100
+    for rel in [
+        "index.html",
+        "ar/index.html",
+        "ranking.html",
+        "ranking/region-Africa.html",
+        "fr/ranking/group-sids.html",
+        "country/KEN.html",
+        "zh/country/KEN.html",
+        "divide.html",
+        "methodology.html",
+        "what-if.html",
+        "indicator/internet_use.html",
+        "api/country/KEN.json",
+        "api/country/KEN.csv",
+        "api/map.json",
+        "api/ranking.json",
+        "api/ranking.csv",
+        "static/style.css",
+        "static/vendor/vega.min.js",
+    ]:
+        assert (out / rel).is_file(), rel
+    d = json.loads((out / "api/country/KEN.json").read_text())
+    assert d["iso3"] == "KEN" and d["names"]["fr"]
+    # every relative link and asset in these pages points at a file that exists
+    for page in [
+        "index.html",
+        "fr/country/KEN.html",
+        "ar/ranking/income-LIC.html",
+        "country/TUV.html",
+        "what-if.html",
+    ]:
+        html = (out / page).read_text()
+        assert 'href="/' not in html and 'src="/' not in html, page
+        for link in re.findall(r'(?:href|src|data-vendor)="([^"#]+)"', html):
+            if link.startswith(("http", "mailto")):
+                continue
+            target = (out / page).parent / unquote(link)
+            if target.parent.name == "country" and target.stem not in ("KEN", "FRA", "TUV"):
+                continue  # only three countries exported in this test
+            assert target.exists(), f"{page}: {link}"
+
+
+def test_cli_export_and_serve_are_registered() -> None:
+    from aicap.cli.main import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["site", "export", "--help"])
+    assert res.exit_code == 0 and "static" in res.output
+    res = runner.invoke(app, ["serve", "--help"])
+    assert res.exit_code == 0 and "--port" in res.output

@@ -1,0 +1,261 @@
+"""Every route of the app in process (FastAPI's TestClient): pages in six languages, their
+JSON twins, one error shape, filters, downloads, what-if, gzip and page weight."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from web_helpers import site_for
+
+from aicap.web import i18n
+from aicap.web.app import create_app
+from aicap.web.data import SiteData
+
+pytestmark = pytest.mark.slow
+PAGES = [
+    "/",
+    "/ranking",
+    "/country/KEN",
+    "/divide",
+    "/indicators",
+    "/indicator/internet_use",
+    "/methodology",
+    "/what-if",
+]
+APIS = [
+    "/api/map",
+    "/api/ranking",
+    "/api/country/KEN",
+    "/api/divide",
+    "/api/indicators",
+    "/api/indicator/internet_use",
+    "/api/methodology",
+    "/api/what-if",
+]
+
+
+@pytest.fixture(scope="module")
+def site(full_warehouse: Path) -> SiteData:
+    return site_for(full_warehouse)
+
+
+@pytest.fixture(scope="module")
+def client(site: SiteData) -> TestClient:
+    return TestClient(create_app(site), raise_server_exceptions=False)
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_in_every_language(client: TestClient, lang: str, path: str) -> None:
+    url = path if lang == "en" else f"/{lang}{path}"
+    r = client.get(url)
+    assert r.status_code == 200, r.text[:500]
+    assert r.headers["content-type"].startswith("text/html")
+    direction = "rtl" if lang == "ar" else "ltr"
+    assert f'<html lang="{lang}" dir="{direction}">' in r.text
+    assert 'class="skip" href="#main"' in r.text
+    # the language switcher links to the same page in every language
+    for other in i18n.LANGS:
+        target = path if other == "en" else f"/{other}{path.rstrip('/') or '/'}"
+        if path == "/" and other != "en":
+            target = f"/{other}/"
+        assert f'href="{target}"' in r.text
+
+
+def test_english_prefix_redirects(client: TestClient) -> None:
+    r = client.get("/en/country/KEN", follow_redirects=False)
+    assert r.status_code == 301 and r.headers["location"] == "/country/KEN"
+    r = client.get("/country/ken", follow_redirects=False)
+    assert r.status_code == 301 and r.headers["location"] == "/country/KEN"
+
+
+@pytest.mark.parametrize("path", APIS)
+def test_every_json_twin(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/json"
+    assert isinstance(r.json(), dict)
+
+
+def test_openapi_documents_every_twin(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    for path in [
+        "/api/map",
+        "/api/ranking",
+        "/api/country/{iso3}",
+        "/api/divide",
+        "/api/indicators",
+        "/api/indicator/{code}",
+        "/api/methodology",
+        "/api/what-if",
+    ]:
+        assert path in spec["paths"], path
+    assert "ErrorResponse" in spec["components"]["schemas"]
+    assert client.get("/docs").status_code == 200
+
+
+def test_country_twin_matches_its_page(client: TestClient, site: SiteData) -> None:
+    d = client.get("/api/country/KEN").json()
+    assert d["iso3"] == "KEN" and d["year"] == site.year
+    assert set(d["names"]) == set(i18n.LANGS)
+    assert d["names"]["ar"] == site.countries["KEN"].names["ar"] == "كينيا"
+    assert d["status"] == "scored" and 0 <= d["score"] <= 100
+    lo, hi = d["rank_band"]
+    assert lo <= d["rank"] <= hi
+    assert d["tier"] in range(5) and d["tier_detail"]["evidence"]
+    assert len(d["trend"]) == len(site.series[site.series["iso3"] == "KEN"])
+    # data table: every indicator of the framework, with provenance for observed values
+    assert [r["indicator"] for r in d["data"]] == site.spec.indicator_codes
+    with_value = [r for r in d["data"] if r["value"] is not None]
+    assert with_value and all(r["source"] and r["source"]["publisher"] for r in with_value)
+    assert any(r["source"].get("sha256") for r in with_value)
+    html = client.get("/country/KEN").text
+    assert f">{d['rank']}<" in html
+    assert "Kenya" in html and "كينيا" in client.get("/ar/country/KEN").text
+    assert "肯尼亚" in client.get("/zh/country/KEN").text
+
+
+def test_profile_recommendations_cite_mandates(client: TestClient) -> None:
+    d = client.get("/api/country/KEN").json()
+    recs = d["recommendations"]
+    assert recs["pillar"] in d["pillars"]
+    for item in recs["interventions"]:
+        assert item["mandates"] and all(m["citation"] for m in item["mandates"])
+
+
+def test_insufficient_data_country(client: TestClient, site: SiteData) -> None:
+    iso = next(i for i, r in site.results.iterrows() if r["status"] != "scored")
+    d = client.get(f"/api/country/{iso}").json()
+    assert d["status"] == "insufficient_data" and d["rank"] is None and d["missing_pillars"]
+    assert client.get(f"/fr/country/{iso}").status_code == 200
+
+
+def test_api_errors_share_one_shape(client: TestClient) -> None:
+    cases = [
+        ("get", "/api/country/XXX", None, 404),
+        ("get", "/api/indicator/nope", None, 404),
+        ("get", "/api/nothing-here", None, 404),
+        ("get", "/api/ranking?region=Atlantis", None, 422),
+        ("post", "/api/what-if", {"weights": {"CONN": -1}, "method": "arithmetic"}, 422),
+        ("post", "/api/what-if", {"weights": "heavy"}, 422),
+    ]
+    for method, url, body, status in cases:
+        r = client.request(method, url, json=body)
+        assert r.status_code == status, (url, r.text)
+        err = r.json()["error"]
+        assert set(err) == {"status", "code", "message", "detail"}
+        assert err["status"] == status and err["message"]
+
+
+def test_html_errors_are_pages(client: TestClient) -> None:
+    r = client.get("/fr/country/XXX")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert '<html lang="fr"' in r.text and "Erreur" in r.text
+    assert client.get("/ranking?region=Atlantis").status_code == 422
+
+
+def test_ranking_filters(client: TestClient, site: SiteData) -> None:
+    all_rows = client.get("/api/ranking").json()["rows"]
+    assert len(all_rows) == 193
+    ranks = [r["rank"] for r in all_rows if r["rank"] is not None]
+    assert ranks == sorted(ranks)
+    for query, check in [
+        ("region=Africa", lambda r: r["un_region"] == "Africa"),
+        ("income=LIC", lambda r: r["income_group"] == "LIC"),
+        ("group=sids", lambda r: r["sids"]),
+        ("group=ldc&region=Asia", lambda r: r["ldc"] and r["un_region"] == "Asia"),
+    ]:
+        rows = client.get(f"/api/ranking?{query}").json()["rows"]
+        expected = [r for r in all_rows if check(r)]
+        assert [r["iso3"] for r in rows] == [r["iso3"] for r in expected] and rows
+        html = client.get(f"/ranking?{query}").text
+        assert len(re.findall(r'<th scope="row"><a href="/country/', html)) == len(rows)
+
+
+def test_csv_downloads(client: TestClient, site: SiteData) -> None:
+    r = client.get("/api/country/KEN.csv")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [x["indicator"] for x in rows] == site.spec.indicator_codes
+    assert {"imputed", "flags", "publisher", "licence", "sha256"} <= set(rows[0])
+    rank = list(csv.DictReader(io.StringIO(client.get("/api/ranking.csv").text)))
+    assert len(rank) == 193 and rank[0]["rank"] == "1"
+
+
+def test_map_draws_every_member_state(client: TestClient) -> None:
+    d = client.get("/api/map").json()
+    assert len(d["countries"]) == 193
+    kinds = {c["drawn_as"] for c in d["countries"]}
+    assert kinds <= {"polygon", "point"}
+    html = client.get("/").text
+    n_paths = html.count("<path d=")
+    n_points = html.count('class="pt"')
+    assert n_paths + n_points == 193
+    assert n_points == sum(c["drawn_as"] == "point" for c in d["countries"]) > 0
+
+
+def test_whatif_published_weights_reproduce_the_ranks(client: TestClient, site: SiteData) -> None:
+    defaults = client.get("/api/what-if").json()
+    body = {"weights": defaults["weights"], "method": "arithmetic"}
+    d = client.post("/api/what-if", json=body).json()
+    assert d["computed"] and d["replications"] > 0 and d["failed"] == 0
+    published = site.results["rank"].dropna()
+    got = {r["iso3"]: r["rank"] for r in d["rows"]}
+    assert all(got[i] == int(v) for i, v in published.items())
+    assert all(r["rank_band"][0] <= r["rank"] <= r["rank_band"][1] for r in d["rows"])
+
+
+def test_whatif_other_weights_change_ranks(client: TestClient) -> None:
+    w = {p: 0.0 for p in client.get("/api/what-if").json()["pillars"]}
+    w["INFRA"] = 1.0  # the index becomes the infrastructure pillar alone
+    d = client.post("/api/what-if", json={"weights": w, "method": "power_mean"}).json()
+    assert d["effective_weights"]["INFRA"] == 1.0
+    assert any(r["change"] != 0 for r in d["rows"])
+
+
+def test_whatif_form_posts_without_javascript(client: TestClient, site: SiteData) -> None:
+    form = {f"w_{p}": "1" for p in site.pillar_codes} | {"method": "near_geometric"}
+    r = client.post("/es/what-if", data=form)
+    assert r.status_code == 200 and "Nuevos puestos" in r.text
+    assert r.text.count('<th scope="row"><a href="/es/country/') >= 170
+    bad = client.post("/what-if", data=form | {"w_CONN": "lots"})
+    assert bad.status_code == 422 and 'class="error"' in bad.text
+
+
+def test_gzip_and_profile_weight(client: TestClient) -> None:
+    """First load of a profile (HTML, CSS, JS and the chart libraries it loads) <= 300 KB."""
+    total = 0
+    r = client.get("/country/KEN", headers={"Accept-Encoding": "gzip"})
+    assert r.headers.get("content-encoding") == "gzip"
+    total += len(gzip.compress(r.content))
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', r.text)
+    assert "/static/style.css" in assets and "/static/app.js" in assets
+    assets += [
+        f"/static/vendor/{f}" for f in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
+    ]
+    for a in assets:
+        res = client.get(a, headers={"Accept-Encoding": "gzip"})
+        assert res.status_code == 200 and res.headers.get("content-encoding") == "gzip"
+        total += len(gzip.compress(res.content))
+    assert total <= 300 * 1024, total
+    # the chart libraries are loaded by app.js on demand, never by the page itself
+    assert "vega.min.js" not in r.text
+    assert "vega" not in client.get("/ranking").text.lower()
+
+
+def test_readable_without_javascript(client: TestClient) -> None:
+    html = client.get("/country/KEN").text
+    for section in ("tier", "pillars", "trend", "recommendations", "data"):
+        assert f'id="{section}"' in html
+    # each chart is a figure with a caption, and its data table beside it
+    figs = re.findall(r'<figure class="chart" aria-labelledby="([^"]+)-cap">', html)
+    assert figs
+    for f in figs:
+        table = re.search(rf'id="{f}" data-table="([^"]+)"', html)
+        assert table and f'id="{table.group(1)}"' in html
