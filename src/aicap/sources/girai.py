@@ -154,8 +154,14 @@ def _slots(table: pd.DataFrame, file: str) -> pd.DataFrame:
     lines = rows(table).tolist()
     for slot in (1, 2):
         p = f"fr{slot}_"
-        if f"{p}type" not in table.columns or f"{p}title" not in table.columns:
-            raise SourceError(f"missing column(s) '{p}type'/'{p}title'", file=file, row=1)
+        missing = [c for c in ("type", "title", "approval") if f"{p}{c}" not in table.columns]
+        if missing:
+            raise SourceError(
+                f"missing column(s) {', '.join(repr(p + c) for c in missing)}",
+                file=file,
+                row=1,
+                column=p + missing[0],
+            )
         kind = text(table, f"{p}type").tolist()
         title = text(table, f"{p}title").tolist()
         approval = excel_dates(table, f"{p}approval", file=file).tolist()
