@@ -89,6 +89,23 @@ def peer_groups(iso3: str, countries: pd.DataFrame) -> list[PeerGroup]:
     return out
 
 
+def _memo(data: CapacityData, key: tuple[Any, ...], compute: Any) -> Any:
+    """Cache ``compute()`` on ``data`` (its tables never change once built): diagnosing many
+    countries reuses peer groups and peer medians instead of recomputing them per country."""
+    cache: dict[tuple[Any, ...], Any] = data.__dict__.setdefault("_diagnose_memo", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def _peers(data: CapacityData, iso3: str) -> list[PeerGroup]:
+    return list(_memo(data, ("peers", iso3), lambda: peer_groups(iso3, data.countries)))
+
+
+def _scores(data: CapacityData, year: int) -> pd.DataFrame:
+    return _memo(data, ("scores", year), lambda: data.scores(year))  # type: ignore[no-any-return]
+
+
 def _median(values: pd.Series) -> float:
     v = values.dropna()
     return float(v.median()) if len(v) else float("nan")
@@ -113,8 +130,8 @@ def pillar_gaps(data: CapacityData, iso3: str, year: int | None = None) -> pd.Da
     frontier, gaps (``gap_peer`` to the primary median, ``gap_frontier``), ``status``, and
     ``binding`` (True for the binding constraint)."""
     y = data.year if year is None else year
-    scores = data.scores(y)
-    groups = peer_groups(iso3, data.countries)
+    scores = _scores(data, y)
+    groups = _peers(data, iso3)
     own: dict[str, Any] = (
         {str(k): v for k, v in scores.loc[iso3].to_dict().items()} if iso3 in scores.index else {}
     )
@@ -126,10 +143,20 @@ def pillar_gaps(data: CapacityData, iso3: str, year: int | None = None) -> pd.Da
         rec: dict[str, Any] = {"pillar": code, "name": name, "score": score}
         gaps = []
         for g in groups:
-            med = _median(col.reindex(list(g.members)))
+            med = _memo(
+                data,
+                ("pillar_median", y, code, g.members),
+                lambda c=col, m=g.members: _median(c.reindex(m)),
+            )
             rec[f"median:{g.key}"] = med
             gaps.append(score - med)
-        frontier = float(col.dropna().quantile(FRONTIER_QUANTILE)) if col.notna().any() else np.nan
+        frontier = _memo(
+            data,
+            ("pillar_frontier", y, code),
+            lambda c=col: (
+                float(c.dropna().quantile(FRONTIER_QUANTILE)) if c.notna().any() else np.nan
+            ),
+        )
         rec["frontier"] = frontier
         rec["peer_median"] = rec[f"median:{groups[0].key}"]
         rec["gap_peer"] = gaps[0]
@@ -151,8 +178,8 @@ def indicator_gaps(data: CapacityData, iso3: str, year: int | None = None) -> pd
     flags) and normalised score; per peer group the median of both; the frontier (90th
     percentile) of both; the gaps to the primary peers and to the frontier; ``status``."""
     y = data.year if year is None else year
-    groups = peer_groups(iso3, data.countries)
-    meta = data.indicator_meta()
+    groups = _peers(data, iso3)
+    meta = _memo(data, ("indicator_meta",), data.indicator_meta)
     norm = data.year_block("normalised", y)
     val = data.year_block("value", y)
     info = data.cell_info
@@ -185,9 +212,15 @@ def indicator_gaps(data: CapacityData, iso3: str, year: int | None = None) -> pd
     out["flags"] = fl
     gaps = []
     for g in groups:
-        members = [m for m in g.members if m in norm.index]
-        mn = norm.loc[members, codes].median(axis=0, skipna=True).to_numpy(dtype=np.float64)
-        mv = val.loc[members, codes].median(axis=0, skipna=True).to_numpy(dtype=np.float64)
+
+        def medians(members: tuple[str, ...] = g.members) -> tuple[np.ndarray, np.ndarray]:
+            keep = [m for m in members if m in norm.index]
+            return (
+                norm.loc[keep, codes].median(axis=0, skipna=True).to_numpy(dtype=np.float64),
+                val.loc[keep, codes].median(axis=0, skipna=True).to_numpy(dtype=np.float64),
+            )
+
+        mn, mv = _memo(data, ("indicator_medians", y, g.members), medians)
         out[f"median:{g.key}"] = mn
         out[f"median_value:{g.key}"] = mv
         gaps.append(own_n - mn)
@@ -196,9 +229,15 @@ def indicator_gaps(data: CapacityData, iso3: str, year: int | None = None) -> pd
     out["gap_peer"] = gaps[0]
     out["gap_peer_value"] = out["value"] - out["peer_median_value"]
     direction = meta["direction"].to_numpy(dtype=np.int64)
-    out["frontier"] = norm[codes].quantile(FRONTIER_QUANTILE).to_numpy(dtype=np.float64)
-    hi = val[codes].quantile(FRONTIER_QUANTILE).to_numpy(dtype=np.float64)
-    lo = val[codes].quantile(1 - FRONTIER_QUANTILE).to_numpy(dtype=np.float64)
+    out["frontier"], hi, lo = _memo(
+        data,
+        ("indicator_frontier", y),
+        lambda: (
+            norm[codes].quantile(FRONTIER_QUANTILE).to_numpy(dtype=np.float64),
+            val[codes].quantile(FRONTIER_QUANTILE).to_numpy(dtype=np.float64),
+            val[codes].quantile(1 - FRONTIER_QUANTILE).to_numpy(dtype=np.float64),
+        ),
+    )
     out["frontier_value"] = np.where(direction < 0, lo, hi)
     out["gap_frontier"] = out["normalised"] - out["frontier"]
     out["gap_frontier_value"] = out["value"] - out["frontier_value"]
@@ -301,12 +340,13 @@ def trends(
     ahead, losing its lead, no clear change, or too few years (fewer than 3)."""
     y1 = data.year if end is None else end
     years = list(range(y1 - n_years + 1, y1 + 1))
-    peers = list(peer_groups(iso3, data.countries)[0].members)
+    peers = _peers(data, iso3)[0].members
     rows: list[dict[str, Any]] = []
     yr = np.asarray(years, dtype=np.float64)
     pw = data.pillar_wide
     own_p = _own(pw, iso3).reindex(index=years)
-    med_p = _peer_medians(pw, peers).reindex(index=years)
+    med_p = _memo(data, ("pillar_medians", peers), lambda: _peer_medians(pw, list(peers)))
+    med_p = med_p.reindex(index=years)
     for code, name in data.pillars.items():
         if code not in pw.columns:
             continue
@@ -317,10 +357,11 @@ def trends(
         rows.append(
             _trend_row("pillar", code, name, "points a year", n, own, s, _last(gap), gs, glo, ghi)
         )
-    meta = data.indicator_meta()
+    meta = _memo(data, ("indicator_meta",), data.indicator_meta)
     own_obs = _own(data.observed_wide, iso3)
     nw = data.normalised_wide
-    gap_all = _own(nw, iso3) - _peer_medians(nw, peers)
+    med_n = _memo(data, ("normalised_medians", peers), lambda: _peer_medians(nw, list(peers)))
+    gap_all = _own(nw, iso3) - med_n
     for code in meta.index:
         col = own_obs[code].dropna() if code in own_obs.columns else pd.Series(dtype=float)
         col = col[col.index <= y1]
@@ -463,7 +504,7 @@ def diagnose(
         iso3=iso3,
         name=str(info["name"]),
         year=data.year,
-        peers=peer_groups(iso3, data.countries),
+        peers=_peers(data, iso3),
         pillars=pillar_gaps(data, iso3),
         indicators=indicator_gaps(data, iso3),
         trends=trends(data, iso3, n_years=n_years),
