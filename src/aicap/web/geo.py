@@ -37,16 +37,25 @@ def map_height() -> float:
 
 
 def _ring(coords: Sequence[Sequence[float]], tol: float) -> str:
-    pts: list[tuple[float, float]] = []
+    """One ring as closed subpaths; a jump across the antimeridian (more than half the map's
+    width between two points) starts a new subpath instead of drawing a line across the map."""
+    parts: list[list[tuple[float, float]]] = [[]]
     for c in coords:
         x, y = project(float(c[0]), float(c[1]))
-        if pts and abs(x - pts[-1][0]) < tol and abs(y - pts[-1][1]) < tol:
+        cur = parts[-1]
+        if cur and abs(x - cur[-1][0]) > WIDTH / 2:
+            parts.append([(x, y)])
             continue
-        pts.append((x, y))
-    if len(pts) < 3:
-        return ""
-    head = f"M{pts[0][0]:.1f} {pts[0][1]:.1f}"
-    return head + "".join(f"L{x:.1f} {y:.1f}" for x, y in pts[1:]) + "Z"
+        if cur and abs(x - cur[-1][0]) < tol and abs(y - cur[-1][1]) < tol:
+            continue
+        cur.append((x, y))
+    out = []
+    for pts in parts:
+        if len(pts) < 3:
+            continue
+        head = f"M{pts[0][0]:.1f} {pts[0][1]:.1f}"
+        out.append(head + "".join(f"L{x:.1f} {y:.1f}" for x, y in pts[1:]) + "Z")
+    return "".join(out)
 
 
 def path_data(geometry: dict[str, Any], tol: float = 0.6) -> str:

@@ -1,0 +1,169 @@
+"""The dashboard as a person uses it, in real headless Chromium (Debian's ``chromium`` with
+Playwright): the map, a profile with its charts, the Arabic profile laid out right to left,
+the what-if with and without JavaScript. Screenshots go to ``$AICAP_SCREENSHOTS`` (default: a
+temporary folder)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from web_helpers import site_for
+
+from aicap.web.app import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (scripts/setup.sh)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def base_url(full_warehouse: Path) -> Iterator[str]:
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(site_for(full_warehouse)), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not server.started:
+        assert time.time() < deadline, "server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    env = os.environ.get("AICAP_SCREENSHOTS")
+    path = Path(env) if env else tmp_path_factory.mktemp("screens")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def test_map(browser: Any, base_url: str, shots: Path) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(base_url + "/")
+    assert page.locator("svg path").count() + page.locator("svg circle.pt").count() == 193
+    # keyboard: the skip link comes first, then the map's countries are links
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+    box = page.locator("svg").bounding_box()
+    assert box and box["width"] > 900 and box["height"] > 350
+    page.screenshot(path=str(shots / "map.png"))
+    page.locator('a[href="/country/BRA"]').first.click()
+    page.wait_for_url("**/country/BRA")
+    assert "Brazil" in page.locator("h1").inner_text()
+    page.close()
+
+
+def test_profile_with_charts(browser: Any, base_url: str, shots: Path) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(base_url + "/country/KEN")
+    assert page.locator("h1").inner_text() == "Kenya"
+    page.locator("#c-pillars-cap").scroll_into_view_if_needed()
+    page.wait_for_selector("#c-pillars svg", timeout=20000)
+    page.locator("#c-trend-cap").scroll_into_view_if_needed()
+    page.wait_for_selector("#c-trend svg", timeout=20000)
+    vega = [k for k, u in enumerate(requests) if u.endswith("/static/vendor/vega.min.js")]
+    app_js = [k for k, u in enumerate(requests) if u.endswith("/static/app.js")]
+    assert vega and app_js and app_js[0] < vega[0], "the chart JS is loaded by app.js"
+    assert all(u.startswith(base_url) for u in requests), "no request leaves the app"
+    assert page.locator("#c-pillars").get_attribute("role") == "img"
+    page.locator("#pillars").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "profile.png"), full_page=True)
+    page.close()
+
+
+def test_profile_without_javascript(browser: Any, base_url: str, shots: Path) -> None:
+    ctx = browser.new_context(java_script_enabled=False, viewport={"width": 800, "height": 900})
+    page = ctx.new_page()
+    page.goto(base_url + "/fr/country/KEN")
+    assert page.locator("h1").inner_text() == "Kenya (le)"  # the UN's French short name
+    assert page.locator("#t-trend tbody tr").count() >= 5
+    assert page.locator("#t-pillars tbody tr").count() == 7
+    assert not page.locator(".vl").first.is_visible()
+    page.screenshot(path=str(shots / "profile-fr-nojs.png"))
+    ctx.close()
+
+
+def test_arabic_profile_right_to_left(browser: Any, base_url: str, shots: Path) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(base_url + "/ar/country/KEN")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("h1").inner_text() == "كينيا"
+    assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    # mirrored: the heading starts at the right, the brand sits right of the language menu
+    h1 = page.locator("h1").bounding_box()
+    assert h1 and h1["x"] + h1["width"] > 1280 / 2
+    brand = page.locator(".brand").bounding_box()
+    langs = page.locator(".langs").bounding_box()
+    assert brand and langs and brand["x"] > langs["x"]
+    page.screenshot(path=str(shots / "profile-ar.png"))
+    page.close()
+
+
+def test_whatif_with_javascript(browser: Any, base_url: str, shots: Path) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(base_url + "/what-if")
+    page.fill('input[name="w_INFRA"]', "5")
+    page.check('input[value="power_mean"]')
+    page.click("#whatif button")
+    page.wait_for_selector("#whatif-result table", timeout=30000)
+    assert page.url.endswith("/what-if")  # swapped in place, no navigation
+    rows = page.locator("#whatif-result tbody tr")
+    assert rows.count() >= 170
+    page.screenshot(path=str(shots / "whatif.png"))
+    page.close()
+
+
+def test_whatif_without_javascript(browser: Any, base_url: str, shots: Path) -> None:
+    ctx = browser.new_context(java_script_enabled=False)
+    page = ctx.new_page()
+    page.goto(base_url + "/ru/what-if")
+    page.fill('input[name="w_ECON"]', "3")
+    page.click("#whatif button")
+    page.wait_for_selector("#whatif-result table", timeout=30000)
+    assert page.locator("#whatif-result tbody tr").count() >= 170
+    assert "Новые места" in page.content()
+    page.screenshot(path=str(shots / "whatif-ru-nojs.png"))
+    ctx.close()
