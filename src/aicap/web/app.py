@@ -5,14 +5,23 @@ error shape for the API and HTML error pages for the rest, gzip for everything."
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Form, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -24,6 +33,8 @@ from aicap.web.render import Renderer
 from aicap.web.whatif import METHODS, WhatIfError, what_if
 
 STATIC = Path(__file__).with_name("static")
+JSON = "application/json"
+HTML = "text/html; charset=utf-8"
 LANG_PREFIXES = [lg for lg in i18n.LANGS if lg != "en"]
 ERROR_CODES = {
     400: "bad_request",
@@ -91,17 +102,45 @@ def create_app(site: SiteData) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     renderer = Renderer(site, static=False)
     app.state.site = site
-    html_cache: dict[tuple[str, str], str] = {}
+    cache: dict[str, tuple[bytes, bytes]] = {}
 
-    def html(page: Page, lang: str, cache_key: str | None = None, **kw: Any) -> HTMLResponse:
-        key = (lang, cache_key) if cache_key else None
-        if key and key in html_cache:
-            return HTMLResponse(html_cache[key])
+    def send(request: Request | None, body: bytes, media: str, key: str | None = None) -> Response:
+        """A response from bytes computed once: the gzip copy is made once too (the
+        middleware leaves responses that already have a content-encoding alone)."""
+        if key is not None and key in cache:
+            body, gz = cache[key]
+        else:
+            gz = gzip.compress(body, 6)
+            if key is not None:
+                cache[key] = (body, gz)
+        accepts = request is not None and "gzip" in request.headers.get("accept-encoding", "")
+        if accepts and len(body) > 500:
+            return Response(
+                gz,
+                media_type=media,
+                headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
+            )
+        return Response(body, media_type=media)
+
+    def send_json(request: Request, key: str, make: Callable[[], Any]) -> Response:
+        if key in cache:
+            return send(request, b"", JSON, key)
+        body = json.dumps(make(), ensure_ascii=False, separators=(",", ":")).encode()
+        return send(request, body, JSON, key)
+
+    def html(
+        page: Page,
+        lang: str,
+        cache_key: str | None = None,
+        request: Request | None = None,
+        **kw: Any,
+    ) -> Response:
+        key = f"html:{lang}:{cache_key}" if cache_key else None
+        if key and key in cache:
+            return send(request, b"", HTML, key)
         lang_kw = kw.pop("lang_kw", None)
         text = render_page(renderer, page, lang, lang_kw=lang_kw, **kw)
-        if key:
-            html_cache[key] = text
-        return HTMLResponse(text)
+        return send(request, text.encode(), HTML, key)
 
     def get_page(name: str, **kw: Any) -> Page:
         try:
@@ -147,11 +186,12 @@ def create_app(site: SiteData) -> FastAPI:
 
     # -------------------------------------------------------------- API
     @app.get("/api/map", tags=["api"], summary="World map: tier and score per Member State")
-    def api_map() -> dict[str, Any]:
-        return views.map_api(site)
+    async def api_map(request: Request) -> Response:
+        return send_json(request, "api:map", lambda: views.map_api(site))
 
     @app.get("/api/ranking", tags=["api"], responses=ERRORS, summary="Ranking with rank bands")
-    def api_ranking(
+    async def api_ranking(
+        request: Request,
         region: Annotated[str | None, Query(description="UN region, e.g. Africa")] = None,
         income: Annotated[str | None, Query(description="LIC, LMC, UMC or HIC")] = None,
         group: Annotated[str | None, Query(description="ldc, lldc or sids")] = None,
@@ -160,7 +200,8 @@ def create_app(site: SiteData) -> FastAPI:
         bad = views.check_filters(site, filters)
         if bad:
             return error_json(422, bad, {"filters": filters})
-        return views.ranking(site, filters)
+        key = "api:ranking:" + ",".join(f"{k}={v}" for k, v in sorted(filters.items()))
+        return send_json(request, key, lambda: views.ranking(site, filters))
 
     @app.get("/api/ranking.csv", tags=["api"], response_class=PlainTextResponse)
     def api_ranking_csv() -> PlainTextResponse:
@@ -177,24 +218,29 @@ def create_app(site: SiteData) -> FastAPI:
         )
 
     @app.get("/api/country/{iso3}", tags=["api"], responses=ERRORS, summary="Country profile")
-    def api_country(iso3: str) -> dict[str, Any]:
-        return get_page("country", iso3=iso3.upper()).data
+    async def api_country(request: Request, iso3: str) -> Response:
+        iso3 = iso3.upper()
+        if f"api:country:{iso3}" not in cache:
+            await asyncio.to_thread(get_page, "country", iso3=iso3)
+        return send_json(request, f"api:country:{iso3}", lambda: views.country(site, iso3))
 
     @app.get("/api/divide", tags=["api"], summary="The global AI divide")
-    def api_divide() -> dict[str, Any]:
-        return views.divide(site)
+    async def api_divide(request: Request) -> Response:
+        return send_json(request, "api:divide", lambda: views.divide(site))
 
     @app.get("/api/indicators", tags=["api"], summary="Indicators by pillar")
-    def api_indicators() -> dict[str, Any]:
-        return views.indicators(site)
+    async def api_indicators(request: Request) -> Response:
+        return send_json(request, "api:indicators", lambda: views.indicators(site))
 
     @app.get("/api/indicator/{code}", tags=["api"], responses=ERRORS, summary="One indicator")
-    def api_indicator(code: str) -> dict[str, Any]:
-        return get_page("indicator", code=code).data
+    async def api_indicator(request: Request, code: str) -> Response:
+        return send_json(
+            request, f"api:indicator:{code}", lambda: get_page("indicator", code=code).data
+        )
 
     @app.get("/api/methodology", tags=["api"], summary="Methodology (from the framework YAML)")
-    def api_methodology() -> dict[str, Any]:
-        return views.methodology(site)
+    async def api_methodology(request: Request) -> Response:
+        return send_json(request, "api:methodology", lambda: views.methodology(site))
 
     @app.get("/api/what-if", tags=["api"], summary="Published weights and methods")
     def api_whatif_defaults() -> dict[str, Any]:
@@ -231,47 +277,53 @@ def create_app(site: SiteData) -> FastAPI:
         pre = "" if lang == "en" else f"/{lang}"
 
         @app.get(pre + "/", response_class=HTMLResponse, include_in_schema=False)
-        def home() -> HTMLResponse:
-            return html(get_page("home"), lang, "home")
+        async def home(request: Request) -> Response:
+            return html(get_page("home"), lang, "home", request)
 
         @app.get(pre + "/ranking", response_class=HTMLResponse, include_in_schema=False)
-        def ranking(
-            region: str | None = None, income: str | None = None, group: str | None = None
-        ) -> HTMLResponse:
+        async def ranking(
+            request: Request,
+            region: str | None = None,
+            income: str | None = None,
+            group: str | None = None,
+        ) -> Response:
             filters = views.parse_filters({"region": region, "income": income, "group": group})
             bad = views.check_filters(site, filters)
             if bad:
                 raise HTTPException(422, bad)
             key = "ranking:" + ",".join(f"{k}={v}" for k, v in sorted(filters.items()))
-            return html(get_page("ranking", filters=filters), lang, key, lang_kw=filters)
+            return html(get_page("ranking", filters=filters), lang, key, request, lang_kw=filters)
 
         @app.get(pre + "/country/{iso3}", response_class=HTMLResponse, include_in_schema=False)
-        def country(iso3: str) -> Any:
+        async def country(request: Request, iso3: str) -> Any:
             if iso3 != iso3.upper():
                 return RedirectResponse(f"{pre}/country/{iso3.upper()}", status_code=301)
-            page = get_page("country", iso3=iso3)
-            return html(page, lang, f"country:{iso3}", lang_kw={"iso3": iso3})
+            key = f"country:{iso3}"
+            if f"html:{lang}:{key}" in cache:
+                return send(request, b"", HTML, f"html:{lang}:{key}")
+            page = await asyncio.to_thread(get_page, "country", iso3=iso3)
+            return html(page, lang, key, request, lang_kw={"iso3": iso3})
 
         @app.get(pre + "/divide", response_class=HTMLResponse, include_in_schema=False)
-        def divide() -> HTMLResponse:
-            return html(get_page("divide"), lang, "divide")
+        async def divide(request: Request) -> Response:
+            return html(get_page("divide"), lang, "divide", request)
 
         @app.get(pre + "/indicators", response_class=HTMLResponse, include_in_schema=False)
-        def indicators() -> HTMLResponse:
-            return html(get_page("indicators"), lang, "indicators")
+        async def indicators(request: Request) -> Response:
+            return html(get_page("indicators"), lang, "indicators", request)
 
         @app.get(pre + "/indicator/{code}", response_class=HTMLResponse, include_in_schema=False)
-        def indicator(code: str) -> HTMLResponse:
+        async def indicator(request: Request, code: str) -> Response:
             page = get_page("indicator", code=code)
-            return html(page, lang, f"indicator:{code}", lang_kw={"code": code})
+            return html(page, lang, f"indicator:{code}", request, lang_kw={"code": code})
 
         @app.get(pre + "/methodology", response_class=HTMLResponse, include_in_schema=False)
-        def methodology() -> HTMLResponse:
-            return html(get_page("methodology"), lang, "methodology")
+        async def methodology(request: Request) -> Response:
+            return html(get_page("methodology"), lang, "methodology", request)
 
         @app.get(pre + "/what-if", response_class=HTMLResponse, include_in_schema=False)
-        def whatif_form() -> HTMLResponse:
-            return html(get_page("whatif"), lang, "whatif")
+        async def whatif_form(request: Request) -> Response:
+            return html(get_page("whatif"), lang, "whatif", request)
 
         @app.post(pre + "/what-if", response_class=HTMLResponse, include_in_schema=False)
         async def whatif_post(request: Request, method: Annotated[str, Form()] = "") -> Any:
@@ -287,7 +339,7 @@ def create_app(site: SiteData) -> FastAPI:
                 page = get_page("whatif")
                 msg = str(exc) if isinstance(exc, WhatIfError) else "every weight must be a number"
                 return HTMLResponse(render_page(renderer, page, lang, error=msg), status_code=422)
-            return html(get_page("whatif", result=res), lang)
+            return html(get_page("whatif", result=res), lang, None, request)
 
     for lang in i18n.LANGS:
         add_pages(lang)

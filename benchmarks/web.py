@@ -1,0 +1,199 @@
+"""Web benchmark: p50/p95 latency of a country profile page and its JSON twin under 50
+concurrent clients on localhost for 30 s each (``wrk`` when installed, else httpx async,
+against uvicorn in a separate process), the error count, and page weights (gzip, as
+transferred).
+
+    .venv/bin/python benchmarks/web.py [--seconds 30] [--clients 50] [--country KEN]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+VENDOR = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def load(url: str, clients: int, seconds: float) -> tuple[list[float], int, int]:
+    lat: list[float] = []
+    errors = 0
+    stop = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(
+        limits=limits, timeout=30, headers={"Accept-Encoding": "gzip"}
+    ) as c:
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.perf_counter() < stop:
+                t = time.perf_counter()
+                try:
+                    r = await c.get(url)
+                    if r.status_code != 200:
+                        errors += 1
+                except httpx.HTTPError:
+                    errors += 1
+                lat.append(time.perf_counter() - t)
+
+        await asyncio.gather(*(worker() for _ in range(clients)))
+    return lat, errors, len(lat)
+
+
+WRK_LUA = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK %d %.3f %.3f %d\\n", summary.requests,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+def wrk(url: str, clients: int, seconds: float) -> tuple[int, float, float, int]:
+    """wrk's own measurement: requests, p50 ms, p95 ms, errors (non-2xx included)."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(WRK_LUA)
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{clients}",
+            f"-d{int(seconds)}s",
+            "-s",
+            f.name,
+            "-H",
+            "Accept-Encoding: gzip",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    Path(f.name).unlink()
+    line = next(x for x in out.splitlines() if x.startswith("WRK "))
+    n, p50, p95, err = line.split()[1:]
+    return int(n), float(p50), float(p95), int(err)
+
+
+def pct(xs: list[float], q: float) -> float:
+    return statistics.quantiles(xs, n=100)[int(q) - 1] * 1000
+
+
+def weights(base: str, country: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    with httpx.Client(headers={"Accept-Encoding": "gzip"}) as c:
+        for name, path in [
+            ("profile HTML", f"/country/{country}"),
+            ("profile HTML (ar)", f"/ar/country/{country}"),
+            ("profile JSON", f"/api/country/{country}"),
+            ("map page HTML", "/"),
+            ("ranking HTML", "/ranking"),
+            ("style.css", "/static/style.css"),
+            ("app.js", "/static/app.js"),
+            *[(v, f"/static/vendor/{v}") for v in VENDOR],
+        ]:
+            r = c.get(base + path)
+            assert r.status_code == 200, path
+            out[name] = len(gzip.compress(r.content, 6))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=30)
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--country", default="KEN")
+    ap.add_argument("--warehouse", default=os.environ.get("AICAP_WAREHOUSE", "var/aicap.duckdb"))
+    ap.add_argument("--httpx", action="store_true", help="Load with httpx even if wrk exists.")
+    ap.add_argument("--index-dir", default=os.environ.get("AICAP_OUT", "var/out"))
+    a = ap.parse_args()
+    port = free_port()
+    env = {**os.environ, "AICAP_WAREHOUSE": a.warehouse, "AICAP_OUT": a.index_dir}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "aicap.web.app:app_from_env",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        t0 = time.perf_counter()
+        while True:
+            try:
+                if httpx.get(base + "/api/map", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.perf_counter() - t0 > 180:
+                raise SystemExit("server did not start")
+            time.sleep(0.5)
+        print(
+            f"server ready in {time.perf_counter() - t0:.1f} s (startup computes everything once)"
+        )
+        w = weights(base, a.country)
+        print("\npage weights (gzip, bytes as transferred):")
+        for k, v in w.items():
+            print(f"  {k:22s} {v:>8,d}")
+        first = w["profile HTML"] + w["style.css"] + w["app.js"]
+        charts = first + sum(w[v] for v in VENDOR)
+        print(f"  profile first load without charts: {first:,d} B ({first / 1024:.0f} KB)")
+        print(
+            f"  profile first load with charts:    {charts:,d} B ({charts / 1024:.0f} KB)"
+            f" (target <= 300 KB)"
+        )
+        tool = "wrk" if shutil.which("wrk") and not a.httpx else "httpx"
+        print(
+            f"\n{a.clients} concurrent clients, {a.seconds:g} s each ({tool} on the same "
+            f"machine, {os.cpu_count()} CPUs):"
+        )
+        for name, path in [
+            ("profile JSON", f"/api/country/{a.country}"),
+            ("profile HTML", f"/country/{a.country}"),
+        ]:
+            if tool == "wrk":
+                n, p50, p95, errors = wrk(base + path, a.clients, a.seconds)
+            else:
+                lat, errors, n = asyncio.run(load(base + path, a.clients, a.seconds))
+                p50, p95 = pct(lat, 50), pct(lat, 95)
+            print(
+                f"  {name:13s} requests {n:>7d}  {n / a.seconds:>7.0f} req/s  "
+                f"p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  errors {errors}"
+            )
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+if __name__ == "__main__":
+    main()
