@@ -786,7 +786,9 @@ def evaluate(
     if client is not None:
         from distributed import as_completed
 
-        kern = client.scatter(plan.kernel, broadcast=True)
+        # hash=False: a fresh key per run; with content hashing, a second run on the same
+        # kernel can reuse a key the first run is releasing ("lost dependencies")
+        kern = client.scatter(plan.kernel, broadcast=True, hash=False)
         futs = [client.submit(_dask_task, kern, backend, t, *args(t), pure=False) for t in ts]
         for i, fut in enumerate(as_completed(futs), start=1):  # type: ignore[no-untyped-call]
             collect(fut.result(), i)
