@@ -20,13 +20,18 @@ How the list is drawn (also in ``docs/diagnose.md``):
    a prerequisite it needs.
 6. **Tier 0 countries** first get A/79/966's minimum irreducible AI capacity: the bundle items
    not yet met and their unmet prerequisites, in topological order, then the rest.
+7. **Monitor signals** (optional ``signals``: governance gaps, documented incidents, dependency
+   and concentration signals from :mod:`aicap.analysis.monitor.links`): an intervention that a
+   signal points to is never "met", is eligible from its ``min_tier``, gains ``SIGNAL_BONUS``
+   = 5 points, and lists the signals as the gaps it addresses (``signals``).
 """
 
 from __future__ import annotations
 
 import heapq
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -45,8 +50,24 @@ BINDING_BONUS = 10.0
 #: A shortfall below this many normalised points is not a gap worth an intervention.
 NEED_MIN = MATERIAL_GAP
 HOLDING_BONUS = 5.0
+SIGNAL_BONUS = 5.0
 PHASE_BUNDLE = "minimum irreducible AI capacity (A/79/966, tier 0 to 1)"
 PHASE_NEXT = "next steps"
+
+
+class GapSignal(Protocol):
+    """A Monitor signal (see :class:`aicap.analysis.monitor.links.Signal`)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def evidence(self) -> str: ...
+    @property
+    def interventions(self) -> tuple[str, ...]: ...
 
 
 @dataclass
@@ -66,6 +87,7 @@ class Recommendation:
     why_now: str
     mandates: list[dict[str, Any]]
     reasons: list[str] = field(default_factory=list)
+    signals: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         it = self.intervention
@@ -94,6 +116,7 @@ class Recommendation:
             "min_tier": it.min_tier,
             "target_tier": it.target_tier,
             "mandates": self.mandates,
+            "signals": self.signals,
         }
 
 
@@ -166,10 +189,11 @@ def recommend(
     holding_pillars: str | None = None,
     limit: int | None = 12,
     excerpt: int = 300,
+    signals: Sequence[GapSignal] = (),
 ) -> list[Recommendation]:
     """The ranked list for the diagnosed country (see the module docstring).
     ``holding_pillars``: comma-separated pillar codes that hold it in its tier (from the
-    index's tier evidence), if known."""
+    index's tier evidence), if known; ``signals``: the country's Monitor signals."""
     tier = diag.tier if diag.tier is not None else 0
     binding = diag.binding
     holding = _holding(diag, holding_pillars)
@@ -180,10 +204,19 @@ def recommend(
         need, on_indicators = _need(look, it, pillars)
         gaps = _gap_rows(look, it)
         lagging = [g for g in gaps if (g["gap_normalised"] or 0.0) <= -NEED_MIN]
-        met = tier >= it.target_tier and need < NEED_MIN
-        eligible = it.min_tier <= tier and (tier < it.target_tier or need >= NEED_MIN)
-        bonus = 0.0
+        linked = [
+            {"kind": g.kind, "key": g.key, "label": g.label, "evidence": g.evidence}
+            for g in signals
+            if it.id in g.interventions
+        ]
+        met = tier >= it.target_tier and need < NEED_MIN and not linked
+        eligible = it.min_tier <= tier and (
+            tier < it.target_tier or need >= NEED_MIN or bool(linked)
+        )
+        bonus = SIGNAL_BONUS if linked else 0.0
         reasons: list[str] = []
+        if linked:
+            reasons.append("addresses " + "; ".join(g["label"] for g in linked))
         if binding in pillars:
             bonus += BINDING_BONUS
             reasons.append(f"serves the binding constraint ({binding})")
@@ -205,6 +238,7 @@ def recommend(
             "met": met,
             "eligible": eligible,
             "reasons": reasons,
+            "signals": linked,
         }
 
     chosen = {i for i, v in info.items() if v["eligible"] and not v["met"]}
@@ -249,6 +283,7 @@ def recommend(
                 why_now=_why_now(it, met_p, listed, firsts, ordered),
                 mandates=[catalogue.mandates.resolve(r).as_dict(excerpt) for r in it.mandates],
                 reasons=info[iid]["reasons"],
+                signals=info[iid]["signals"],
             )
         )
     return out

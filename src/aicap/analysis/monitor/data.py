@@ -3,7 +3,7 @@ warehouse; everything else is pure)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -24,6 +24,8 @@ class MonitorData:
     aiid_countries: pd.DataFrame
     aiaaic: pd.DataFrame
     aiaaic_countries: pd.DataFrame
+    #: the warehouse's source metadata (publisher, title, licence, vintage) for footnotes
+    sources: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def load(wh: Warehouse) -> MonitorData:
@@ -41,4 +43,5 @@ def load(wh: Warehouse) -> MonitorData:
         aiid_countries=wh.records("aiid_incidents", "incident_countries"),
         aiaaic=wh.records("aiaaic_incidents", "incidents"),
         aiaaic_countries=wh.records("aiaaic_incidents", "incident_countries"),
+        sources=wh.sources(),
     )

@@ -53,6 +53,9 @@ class Risk(BaseModel):
     instrument_areas: list[str] = Field(min_length=1)
     instrument_filter: dict[str, str] = Field(default_factory=dict)
     incident_terms: dict[str, list[str]] = Field(default_factory=dict)
+    #: catalogue intervention ids that address the risk (checked against the catalogue by
+    #: :func:`aicap.analysis.monitor.links.load_links`)
+    interventions: list[str] = Field(default_factory=list)
 
     @field_validator("incident_terms")
     @classmethod
