@@ -1,0 +1,1 @@
+"""Alembic migrations of the cooperation registry (run by ``db.migrate``)."""
