@@ -525,19 +525,33 @@ def _evaluate_chunk(
     blocks: dict[int, tuple[int, ...]] = {}  # id(block) -> positions of its rows, in order
     nan = xp.asarray(xp.nan, dtype=xp.float64)
 
-    def get(c: int) -> Any:
-        if c < k:
-            return xp.broadcast_to(X[:, c][None, :], (r, n))
-        blk, j = vals[c]
-        return blk[:, j, :]
+    # A geometric-mean level keeps its output as logs (``in_log``): the next geometric level
+    # uses them as they are, so the exp/log round trip between geometric levels is skipped.
+    in_log: set[int] = set()  # id(block) of blocks holding logs
 
-    def gather(kids: list[int]) -> Any:
-        """Children values as (R, c, n): an existing block when it is exactly those rows."""
+    def get(c: int, log: bool = False) -> Any:
+        if c < k:
+            x = xp.broadcast_to(X[:, c][None, :], (r, n))
+            return xp.log(x) if log else x
+        blk, j = vals[c]
+        v = blk[:, j, :]
+        if log == (id(blk) in in_log):
+            return v
+        return xp.log(v) if log else xp.exp(v)
+
+    def gather(kids: list[int], log: bool | None = False) -> tuple[Any, bool]:
+        """Children values as (R, c, n), as logs when ``log`` (``None``: as stored): an
+        existing block when it is exactly those rows. Returns the values and whether they
+        are logs."""
         if kids and kids[0] in vals:
             blk, _ = vals[kids[0]]
             if blocks.get(id(blk)) == tuple(kids):
-                return blk
-        return xp.stack([get(c) for c in kids], axis=1)
+                is_log = id(blk) in in_log
+                if log is None or log == is_log:
+                    return blk, is_log
+                return (xp.log(blk) if log else xp.exp(blk)), bool(log)
+        want = bool(log)
+        return xp.stack([get(c, want) for c in kids], axis=1), want
 
     domain_fail = xp.zeros(r, dtype=xp.bool)
     for lp in kernel.levels:
@@ -554,8 +568,10 @@ def _evaluate_chunk(
                 hit = (incl_np[:, ind] & bad_col.any(axis=0)[None, :]).any(axis=1)
                 domain_fail = domain_fail | be.asarray(hit)
             if agg_kids:
-                yk = gather(agg_kids)
-                badv = (yk <= 0) if needs_pos else (yk == 0)
+                yk, yk_log = gather(agg_kids, None)
+                # exp of a log is > 0 unless it underflows to 0 (a log of -inf)
+                plain_bad = (yk <= 0) if needs_pos else (yk == 0)
+                badv = (yk == -xp.inf) if yk_log else plain_bad
                 domain_fail = domain_fail | xp.any(xp.reshape(badv, (r, -1)), axis=1)
         shared: list[tuple[int, Any]] = []
         stacked: dict[tuple[str, float, Any], list[int]] = {}
@@ -575,15 +591,23 @@ def _evaluate_chunk(
             okf_t = be.asarray(np.ascontiguousarray(ok.T.astype(np.float64)))
             num = wk @ phi_t  # (R, n)
             den = wk @ okf_t if not ok.all() else xp.sum(wk, axis=1, keepdims=True)
-            y = _inverse(xp, m, p, num, den)
+            y = num / den if m == "gmean" else _inverse(xp, m, p, num, den)  # gmean: logs
             if thresh is not None:
                 inc = be.asarray(incl_np[:, kid].astype(np.float64))
                 avail = (inc @ okf_t) / xp.sum(inc, axis=1, keepdims=True)
                 y = xp.where(avail < float(thresh), nan, y)
             shared.append((j, y))
         if shared:
+            logs = [methods[lp.codes[j]][0] == "gmean" for j, _ in shared]
+            all_log = all(logs)
+            if not all_log:  # mixed methods in one block: store plain values
+                shared = [
+                    (j, xp.exp(y) if lg else y) for (j, y), lg in zip(shared, logs, strict=True)
+                ]
             blk = xp.stack([y for _, y in shared], axis=1)  # (R, g, n)
             blocks[id(blk)] = tuple(lp.positions[j] for j, _ in shared)
+            if all_log:
+                in_log.add(id(blk))
             for jj, (j, _) in enumerate(shared):
                 vals[lp.positions[j]] = (blk, jj)
         for (m, p, thresh), js in stacked.items():
@@ -593,7 +617,7 @@ def _evaluate_chunk(
             for jj, j in enumerate(js):
                 for c in lp.children[j]:
                     member[jj, kids_all.index(c)] = 1.0
-            yc = gather(kids_all)
+            yc, _ = gather(kids_all, m == "gmean")
             wsel = (
                 W[:, kids_all]
                 if be.is_numpy
@@ -606,12 +630,16 @@ def _evaluate_chunk(
             if gaps:
                 ok = ~isnan
                 okf = xp.astype(ok, xp.float64)
-                phi = xp.where(ok, _phi(xp, m, p, xp.where(ok, yc, xp.ones_like(yc))), 0.0)
+                if m == "gmean":  # yc holds logs already
+                    phi = xp.where(ok, yc, 0.0)
+                else:
+                    phi = xp.where(ok, _phi(xp, m, p, xp.where(ok, yc, xp.ones_like(yc))), 0.0)
                 den = wl @ okf
             else:
-                phi = _phi(xp, m, p, yc)
+                phi = yc if m == "gmean" else _phi(xp, m, p, yc)
                 den = xp.sum(wl, axis=2)[:, :, None]
-            y = _inverse(xp, m, p, wl @ phi, den)  # (R, g, n)
+            # (R, g, n); a geometric mean stays as logs
+            y = (wl @ phi) / den if m == "gmean" else _inverse(xp, m, p, wl @ phi, den)
             if thresh is not None and gaps:
                 incm = np.ones((r, len(kids_all)))
                 for i, c in enumerate(kids_all):
@@ -622,9 +650,11 @@ def _evaluate_chunk(
                 avail = (incw @ okf) / xp.sum(incw, axis=2)[:, :, None]
                 y = xp.where(avail < float(thresh), nan, y)
             blocks[id(y)] = tuple(lp.positions[j] for j in js)
+            if m == "gmean":
+                in_log.add(id(y))
             for jj, j in enumerate(js):
                 vals[lp.positions[j]] = (y, jj)
-    score = get(kernel.target)
+    score = get(kernel.target, False)
     fail_np = be.to_numpy(domain_fail)
     fail[fail_np] = FAIL_DOMAIN
     for i in np.nonzero(fail_np)[0].tolist():
