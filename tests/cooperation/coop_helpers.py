@@ -67,16 +67,37 @@ def postgres_server() -> Iterator[str]:
     )
     opts = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=80"
     subprocess.run(
-        [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-w", "-t", "60",
-         "-l", str(root / "log"), "start"],
+        [
+            *prefix,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            opts,
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            str(root / "log"),
+            "start",
+        ],
         check=True,
         capture_output=True,
         env=env,
     )
     try:
         subprocess.run(
-            [*prefix, str(bindir / "createdb"), "-h", str(sock), "-p", str(port), "-U", user,
-             "aicap"],
+            [
+                *prefix,
+                str(bindir / "createdb"),
+                "-h",
+                str(sock),
+                "-p",
+                str(port),
+                "-U",
+                user,
+                "aicap",
+            ],
             check=True,
             capture_output=True,
             env=env,
