@@ -8,7 +8,7 @@ import asyncio
 import gzip
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,7 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from aicap.web import i18n, views
+from aicap.web import i18n, monitor, views
 from aicap.web.data import SiteData
 from aicap.web.pages import Page, page_data, render_page
 from aicap.web.render import Renderer
@@ -42,6 +42,7 @@ ERROR_CODES = {
     405: "method_not_allowed",
     422: "invalid_request",
     500: "internal_error",
+    503: "unavailable",
 }
 
 
@@ -145,6 +146,8 @@ def create_app(site: SiteData) -> FastAPI:
     def get_page(name: str, **kw: Any) -> Page:
         try:
             return page_data(site, name, **kw)
+        except monitor.MonitorUnavailableError as exc:
+            raise HTTPException(503, f"the warehouse holds no Monitor data: {exc}") from None
         except KeyError:
             what = kw.get("iso3") or kw.get("code") or name
             raise HTTPException(404, f"{what} not found") from None
@@ -256,6 +259,69 @@ def create_app(site: SiteData) -> FastAPI:
             return error_json(422, str(exc), {"weights": req.weights, "method": req.method})
         return views.whatif_result(site, res)
 
+    async def monitor_json(request: Request, name: str, key: str, **kw: Any) -> Response:
+        if key not in cache:
+            page = await asyncio.to_thread(get_page, name, **kw)
+            return send_json(request, key, lambda: page.data)
+        return send(request, b"", JSON, key)
+
+    monitor_errors: dict[int | str, dict[str, Any]] = {
+        **ERRORS,
+        503: {"model": ErrorResponse, "description": "The warehouse holds no Monitor data."},
+    }
+
+    @app.get("/api/monitor", tags=["monitor"], responses=monitor_errors, summary="Monitor")
+    async def api_monitor(request: Request) -> Response:
+        return await monitor_json(request, "monitor", "api:monitor")
+
+    @app.get(
+        "/api/monitor/concentration",
+        tags=["monitor"],
+        responses=monitor_errors,
+        summary="Concentration of AI resources: HHI and CR-k with intervals, Lorenz curve",
+    )
+    async def api_monitor_concentration(request: Request) -> Response:
+        return await monitor_json(request, "monitor_concentration", "api:monitor:concentration")
+
+    @app.get(
+        "/api/monitor/access",
+        tags=["monitor"],
+        responses=monitor_errors,
+        summary="Member States without AI compute, cloud region or model developer",
+    )
+    async def api_monitor_access(request: Request) -> Response:
+        return await monitor_json(request, "monitor_access", "api:monitor:access")
+
+    @app.get(
+        "/api/monitor/governance",
+        tags=["monitor"],
+        responses=monitor_errors,
+        summary="Governance instruments per country and the rule-gap matrix",
+    )
+    async def api_monitor_governance(request: Request) -> Response:
+        return await monitor_json(request, "monitor_governance", "api:monitor:governance")
+
+    @app.get(
+        "/api/monitor/governance/{iso3}",
+        tags=["monitor"],
+        responses=monitor_errors,
+        summary="One Member State's instruments register and rule gaps",
+    )
+    async def api_monitor_country(request: Request, iso3: str) -> Response:
+        iso3 = iso3.upper()
+        return await monitor_json(
+            request, "monitor_country", f"api:monitor:governance:{iso3}", iso3=iso3
+        )
+
+    @app.get(
+        "/api/monitor/incidents",
+        tags=["monitor"],
+        responses=monitor_errors,
+        summary="Documented AI incidents (AIID, AIAAIC) per country, with the coverage caveat",
+    )
+    async def api_monitor_incidents(request: Request) -> Response:
+        return await monitor_json(request, "monitor_incidents", "api:monitor:incidents")
+
     @app.get("/api", tags=["api"], include_in_schema=False)
     def api_root() -> dict[str, Any]:
         return {
@@ -268,6 +334,12 @@ def create_app(site: SiteData) -> FastAPI:
                 "/api/indicator/{code}",
                 "/api/methodology",
                 "/api/what-if",
+                "/api/monitor",
+                "/api/monitor/concentration",
+                "/api/monitor/access",
+                "/api/monitor/governance",
+                "/api/monitor/governance/{iso3}",
+                "/api/monitor/incidents",
             ],
             "openapi": "/openapi.json",
         }
@@ -340,6 +412,41 @@ def create_app(site: SiteData) -> FastAPI:
                 msg = str(exc) if isinstance(exc, WhatIfError) else "every weight must be a number"
                 return HTMLResponse(render_page(renderer, page, lang, error=msg), status_code=422)
             return html(get_page("whatif", result=res), lang, None, request)
+
+        async def monitor_page(request: Request, name: str, key: str, **kw: str) -> Response:
+            full = f"html:{lang}:{key}"
+            if full in cache:
+                return send(request, b"", HTML, full)
+            page = await asyncio.to_thread(get_page, name, **kw)
+            text = await asyncio.to_thread(render_page, renderer, page, lang, lang_kw=kw)
+            return send(request, text.encode(), HTML, full)
+
+        def monitor_route(name: str) -> Callable[[Request], Awaitable[Response]]:
+            async def route(request: Request) -> Response:
+                return await monitor_page(request, name, name)
+
+            return route
+
+        for sub in ("", "/concentration", "/access", "/governance", "/incidents"):
+            app.add_api_route(
+                pre + "/monitor" + sub,
+                monitor_route("monitor" + sub.replace("/", "_")),
+                methods=["GET"],
+                response_class=HTMLResponse,
+                include_in_schema=False,
+            )
+
+        @app.get(
+            pre + "/monitor/governance/{iso3}",
+            response_class=HTMLResponse,
+            include_in_schema=False,
+        )
+        async def monitor_country(request: Request, iso3: str) -> Any:
+            if iso3 != iso3.upper():
+                return RedirectResponse(f"{pre}/monitor/governance/{iso3.upper()}", status_code=301)
+            return await monitor_page(
+                request, "monitor_country", f"monitor_country:{iso3}", iso3=iso3
+            )
 
     for lang in i18n.LANGS:
         add_pages(lang)

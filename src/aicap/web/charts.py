@@ -1,15 +1,43 @@
 """Vega-Lite specifications of the dashboard's charts (rendered in the browser by the vendored
 vega, vega-lite and vega-embed; every chart also has its data table in the page, which is the
-fallback without JavaScript). Colours: viridis (colour-blind safe), dashes for the second
-series so that colour is never the only cue."""
+fallback without JavaScript). Colours: viridis and Okabe-Ito (colour-blind safe), every mark
+colour at least 3:1 against the white background (``tests/web/test_web_contrast.py``), dashes
+or text for the second series so that colour is never the only cue. The Monitor's charts start
+from the specs of ``aicap.analysis.monitor.charts`` and get translated titles and these
+colours here."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
+import pandas as pd
+
+from aicap.analysis.monitor import charts as monitor_charts
+
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
-MAIN = "#3e4989"
-SECOND = "#26828e"
+BACKGROUND = "#ffffff"
+MAIN = "#3e4989"  # viridis
+SECOND = "#26828e"  # viridis: the pillar bars
+#: The peer median drawn over the pillar bars: black, so it stands out against the white
+#: background (21:1) and against the bars (4.7:1) by lightness alone, which every kind of
+#: colour vision sees (the former viridis yellow #d8e219 was 1.4:1 against white).
+MEDIAN_TICK = "#000000"
+#: Categories (resources): Okabe-Ito blue, vermillion, bluish green, then purple and black;
+#: lines also differ by dash and point shape.
+CATEGORY = ("#0072b2", "#d55e00", "#009e73", "#6a3d9a", "#000000")
+THRESHOLD_RULE = "#595959"
+#: Rule-gap statuses: dark enough for white incident counts on them (>= 4.5:1) and 3:1
+#: against the page; blue (addressed) and red (gap) stay apart for red-green colour blindness,
+#: and the table beside the chart names every status.
+GAP_STATUS = {
+    "addressed": "#2166ac",
+    "draft only": "#7b3294",
+    "gap": "#b2182b",
+    "not covered": "#404040",
+    "not assessed": "#737373",
+}
+MARK_COLOURS = (MAIN, SECOND, MEDIAN_TICK, *CATEGORY, THRESHOLD_RULE, *GAP_STATUS.values())
 
 
 def _base(title: str, values: list[dict[str, Any]]) -> dict[str, Any]:
@@ -86,7 +114,7 @@ def pillar_bars(values: list[dict[str, Any]], title: str, x_title: str) -> dict[
             },
             "layer": [
                 {
-                    "mark": {"type": "bar", "color": MAIN},
+                    "mark": {"type": "bar", "color": SECOND},
                     "encoding": {
                         "x": {
                             "field": "score",
@@ -98,7 +126,7 @@ def pillar_bars(values: list[dict[str, Any]], title: str, x_title: str) -> dict[
                     },
                 },
                 {
-                    "mark": {"type": "tick", "color": "#d8e219", "thickness": 3, "size": 20},
+                    "mark": {"type": "tick", "color": MEDIAN_TICK, "thickness": 3, "size": 20},
                     "encoding": {"x": {"field": "median", "type": "quantitative"}},
                 },
             ],
@@ -157,6 +185,93 @@ def indicator_strip(values: list[dict[str, Any]], title: str, x_title: str) -> d
                 },
                 "y": {"field": "region", "type": "nominal", "title": None},
                 "tooltip": [{"field": "name"}, {"field": "score", "format": ".1f"}],
+            },
+        }
+    )
+    return spec
+
+
+# ------------------------------------------------------------------------------ monitor
+def concentration_over_time(
+    rows: list[dict[str, Any]], title: str, labels: dict[str, str], hhi: str
+) -> dict[str, Any]:
+    """HHI per year and resource (band low-high, line at the low end) with the DOJ/FTC
+    thresholds, from :func:`aicap.analysis.monitor.charts.concentration_over_time`;
+    ``rows``: resource (a label), year, hhi_low, hhi_high, class."""
+    table = pd.DataFrame(rows, columns=["resource", "year", "hhi_low", "hhi_high", "class"])
+    spec = monitor_charts.concentration_over_time(table, title)
+    spec.update({"width": 560, "height": 260, "config": _base("", [])["config"]})
+    spec["description"] = title
+    order = list(labels.values())
+    colour = {
+        "field": "resource",
+        "type": "nominal",
+        "title": None,
+        "scale": {"domain": order, "range": list(CATEGORY[: len(order)])},
+        "legend": {"orient": "bottom", "columns": 3, "labelLimit": 240},
+    }
+    area, line, rules = spec["layer"]
+    area["encoding"]["color"] = copy.deepcopy(colour) | {"legend": None}
+    area["encoding"]["y"]["title"] = hhi
+    line["encoding"]["color"] = colour
+    line["encoding"]["strokeDash"] = {"field": "resource", "type": "nominal", "legend": None}
+    line["mark"] = {"type": "line", "point": {"filled": True, "size": 40}}
+    line["encoding"]["shape"] = {"field": "resource", "type": "nominal", "legend": None}
+    rules["mark"] = {"type": "rule", "strokeDash": [4, 4], "color": THRESHOLD_RULE}
+    return spec
+
+
+def lorenz(amounts: pd.Series, title: str, x_title: str, y_title: str) -> dict[str, Any]:
+    """The Lorenz curve of :func:`aicap.analysis.monitor.charts.lorenz_curve` with translated
+    titles and this palette."""
+    spec = monitor_charts.lorenz_curve(amounts, title)
+    spec.update({"width": 360, "height": 300, "config": _base("", [])["config"]})
+    spec["description"] = title
+    curve, equal = spec["layer"]
+    curve["mark"] = {"type": "line", "color": MAIN, "strokeWidth": 2}
+    curve["encoding"]["x"]["title"] = x_title
+    curve["encoding"]["y"]["title"] = y_title
+    equal["mark"] = {"type": "line", "strokeDash": [4, 4], "color": THRESHOLD_RULE}
+    return spec
+
+
+def gap_matrix(rows: list[dict[str, Any]], title: str, statuses: dict[str, str]) -> dict[str, Any]:
+    """Member States x risks (``rows``: iso3, risk_name, status (a label), incidents), from
+    :func:`aicap.analysis.monitor.charts.gap_matrix_chart`, incident counts in white."""
+    table = pd.DataFrame(rows, columns=["iso3", "risk_name", "status", "incidents"])
+    spec = monitor_charts.gap_matrix_chart(table, title)
+    spec.update({"width": {"step": 64}, "height": {"step": 13}, "config": _base("", [])["config"]})
+    spec["description"] = title
+    spec["encoding"]["x"]["axis"] = {"orient": "top", "labelAngle": -30, "labelLimit": 200}
+    rect, text = spec["layer"]
+    rect["encoding"]["color"]["title"] = None
+    rect["encoding"]["color"]["scale"] = {
+        "domain": [statuses[k] for k in GAP_STATUS],
+        "range": list(GAP_STATUS.values()),
+    }
+    rect["encoding"]["color"]["legend"] = {"orient": "bottom"}
+    text["mark"] = {"type": "text", "fontSize": 9, "color": "#ffffff"}
+    text["transform"] = [{"filter": "datum.incidents > 0"}]
+    return spec
+
+
+def year_bars(values: list[dict[str, Any]], title: str, y_title: str) -> dict[str, Any]:
+    """A count per year (``values``: year, events)."""
+    spec = _base(title, values)
+    spec.update(
+        {
+            "width": 480,
+            "height": 180,
+            "mark": {"type": "bar", "color": MAIN},
+            "encoding": {
+                "x": {
+                    "field": "year",
+                    "type": "ordinal",
+                    "title": None,
+                    "axis": {"labelAngle": 0},
+                },
+                "y": {"field": "events", "type": "quantitative", "title": y_title},
+                "tooltip": [{"field": "year"}, {"field": "events"}],
             },
         }
     )

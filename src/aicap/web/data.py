@@ -5,26 +5,28 @@ provenance) and the index outputs that ``aicap build`` wrote (``var/out``); with
 builds the index in process. Pages then only look things up, so a profile page costs a few
 dictionary look-ups and a template render (and is cached after its first render).
 
-Parts that come from analyses still being written (the country diagnosis of issue 7) are used
-when their modules are importable and reported as missing otherwise (:attr:`SiteData.notes`).
+The country diagnosis and ranked recommendations (``aicap.analysis.diagnose`` /
+``recommend``) read :attr:`SiteData.diagnosis_data`, assembled here from the same index frames;
+the Monitor's tables (``aicap.web.monitor``) are computed on first use.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from aicap.analysis.capacity_data import CapacityData, from_frames
 from aicap.analysis.capacity_index import STATUS_SCORED, read_inputs, score_year, unit_data
 from aicap.analysis.catalogue import Catalogue, load_catalogue
+from aicap.analysis.diagnose import ExpectedCapacity, expected_for
 from aicap.analysis.divide import divide_table, is_divide_widening
 from aicap.analysis.run import audit_for_scored, run_index
 from aicap.analysis.spec import IndexSpec, default_framework_path
@@ -50,14 +52,6 @@ def jsonable(v: Any) -> Any:
     if isinstance(v, pd.Timestamp):
         return v.isoformat()
     return v
-
-
-def optional_module(name: str) -> ModuleType | None:
-    """An analysis module that may not have landed yet (None when it cannot be imported)."""
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
 
 
 @dataclass
@@ -106,13 +100,16 @@ class SiteData:
     geometries: dict[str, dict[str, Any]]  # iso3 -> GeoJSON geometry
     composite: Composite  # the latest year's composite, scored Member States (what-if)
     divide: dict[str, Any]
-    catalogue: Catalogue | None
+    catalogue: Catalogue
     origin: str
     has_bands: bool
+    diagnosis_data: CapacityData  # what aicap.analysis.diagnose / recommend read
+    expected: ExpectedCapacity | None  # the expected-capacity fit, shared by every profile
+    warehouse: Path
     notes: list[str] = field(default_factory=list)
-    diagnosis_data: Any = None  # issue 7's CapacityData, when available
     timings: dict[str, float] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     # ------------------------------------------------------------------ look-ups
     @property
@@ -235,24 +232,6 @@ def _divide(series: pd.DataFrame, wh: Warehouse, spec: IndexSpec) -> dict[str, A
     return {"table": table, "verdicts": verdicts}
 
 
-def _diagnosis_data(wh: Warehouse, out_dir: Path | None, run: Any, notes: list[str]) -> Any:
-    cap = optional_module("aicap.analysis.capacity_data")
-    diag = optional_module("aicap.analysis.diagnose")
-    if cap is None or diag is None:
-        notes.append(
-            "Country diagnosis (peers, strengths, bottlenecks, expected capacity) is not "
-            "available: the analysis modules of issue 7 have not landed."
-        )
-        return None
-    try:
-        if run is not None:
-            return cap.from_run(wh, run)
-        return cap.from_outputs(wh, out_dir)
-    except Exception as exc:  # a module still being written: show the rest of the site
-        notes.append(f"Country diagnosis unavailable: {type(exc).__name__}: {exc}")
-        return None
-
-
 def load_site(warehouse: str | Path, out_dir: str | Path | None = "var/out") -> SiteData:
     """Read everything once. ``out_dir``: the folder ``aicap build`` wrote; when it holds no
     results the index is built now from the warehouse (with its rank bands)."""
@@ -301,21 +280,17 @@ def load_site(warehouse: str | Path, out_dir: str | Path | None = "var/out") -> 
     t = time.perf_counter()
     divide = _divide(series, wh, spec)
     timings["divide"] = time.perf_counter() - t
-    try:
-        catalogue: Catalogue | None = load_catalogue()
-    except Exception as exc:
-        catalogue = None
-        notes.append(f"Intervention catalogue unavailable: {exc}")
-    if optional_module("aicap.analysis.recommend") is None:
-        notes.append(
-            "Recommendations are not available yet (issue 7's recommend module has not "
-            "landed): profiles list the catalogue's interventions for the binding pillar."
-        )
+    catalogue = load_catalogue()
     has_bands = "rank_p05" in results.columns and bool(results["rank_p05"].notna().any())
     if not has_bands:
         notes.append("No rank bands: the index was built without its uncertainty analysis.")
     t = time.perf_counter()
-    diag = _diagnosis_data(wh, folder, run, notes)
+    diag = from_frames(wh, spec, series, results, cells, origin, tuple(notes))
+    try:
+        expected: ExpectedCapacity | None = expected_for(diag)
+    except ValueError as exc:  # too few countries with GDP per person to fit
+        expected = None
+        notes.append(f"Expected capacity not estimated: {exc}")
     timings["diagnosis"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     return SiteData(
@@ -334,7 +309,9 @@ def load_site(warehouse: str | Path, out_dir: str | Path | None = "var/out") -> 
         catalogue=catalogue,
         origin=origin,
         has_bands=has_bands,
-        notes=notes,
         diagnosis_data=diag,
+        expected=expected,
+        warehouse=wh.path,
+        notes=notes,
         timings=timings,
     )

@@ -10,12 +10,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from aicap.web import i18n, views
+from aicap.web import i18n, monitor, views
 from aicap.web.data import SiteData
 from aicap.web.pages import Page, page_data, render_page
 from aicap.web.render import Renderer
 
 STATIC = Path(__file__).with_name("static")
+MONITOR_PAGES = {
+    "monitor": "monitor",
+    "monitor_concentration": "monitor/concentration",
+    "monitor_access": "monitor/access",
+    "monitor_governance": "monitor/governance",
+    "monitor_incidents": "monitor/incidents",
+}
 
 
 def _write(root: Path, rel: str, text: str) -> None:
@@ -56,6 +63,9 @@ def export_site(
     jobs += [(page_data(site, "ranking", filters=f), f) for f in filters]
     jobs += [(page_data(site, "country", iso3=c), {"iso3": c}) for c in isos]
     jobs += [(page_data(site, "indicator", code=c), {"code": c}) for c in site.spec.indicator_codes]
+    if monitor.tables(site) is not None:  # the warehouse holds the Monitor's records
+        jobs += [(page_data(site, name), {}) for name in MONITOR_PAGES]
+        jobs += [(page_data(site, "monitor_country", iso3=c), {"iso3": c}) for c in isos]
     for page, kw in jobs:
         if progress:
             progress(page.api)
@@ -70,7 +80,8 @@ def export_site(
                     "country": f"country/{kw.get('iso3')}",
                     "indicator": f"indicator/{kw.get('code')}",
                     "whatif": "what-if",
-                }.get(page.name, page.name)
+                    "monitor_country": f"monitor/governance/{kw.get('iso3')}",
+                }.get(page.name, MONITOR_PAGES.get(page.name, page.name))
                 rel = f"{prefix}{path}.html"
             _write(root, rel, render_page(renderer, page, lang, current=rel, lang_kw=kw))
             count += 1

@@ -74,6 +74,56 @@ STATUS = {
     "insufficient_data": N_("insufficient data"),
 }
 
+#: The Monitor's codes (aicap.analysis.monitor) and the diagnosis' words (aicap.analysis.diagnose).
+RESOURCES = {
+    "compute": N_("AI compute (GPU clusters)"),
+    "models_notable": N_("Notable AI models"),
+    "models_large_scale": N_("Large-scale AI models"),
+    "models_frontier": N_("Frontier AI models"),
+    "cloud_regions": N_("Cloud regions"),
+}
+VIEWS = {"count": N_("count"), "capacity": N_("capacity-weighted")}
+VARIANTS = {"full": N_("full counting"), "fractional": N_("fractional counting")}
+DIMENSIONS = {"country": N_("by country"), "organisation": N_("by organisation")}
+CLASSES = {
+    "unconcentrated": N_("unconcentrated"),
+    "moderately concentrated": N_("moderately concentrated"),
+    "highly concentrated": N_("highly concentrated"),
+    "unconcentrated to moderately concentrated": N_("unconcentrated to moderately concentrated"),
+    "unconcentrated to highly concentrated": N_("unconcentrated to highly concentrated"),
+    "moderately to highly concentrated": N_("moderately to highly concentrated"),
+    "no data": N_("no data"),
+}
+GAP_STATUSES = {
+    "addressed": N_("addressed"),
+    "draft only": N_("draft only"),
+    "gap": N_("gap"),
+    "not covered": N_("not covered"),
+    "not assessed": N_("not assessed"),
+}
+RISKS = {
+    "misuse": N_("Misuse and malicious use"),
+    "disinformation": N_("Disinformation and information integrity"),
+    "hate_discrimination": N_("Hate speech and discrimination"),
+    "privacy": N_("Privacy and data protection"),
+    "safety_security": N_("Safety and security"),
+    "labour_economic": N_("Labour and economic harm"),
+    "armed_conflict_terrorism": N_("Use in armed conflict and by terrorist groups"),
+}
+RELATIVE = {
+    "catching up": N_("catching up"),
+    "falling behind": N_("falling behind"),
+    "pulling ahead": N_("pulling ahead"),
+    "losing its lead": N_("losing its lead"),
+    "no clear change": N_("no clear change"),
+    "too few years": N_("too few years"),
+}
+VERDICTS = {
+    "over-performs": N_("over-performs"),
+    "under-performs": N_("under-performs"),
+    "as expected": N_("as expected"),
+}
+
 
 def translations(lang: str) -> NullTranslations:
     if lang == "en":

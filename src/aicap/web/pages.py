@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aicap.web import charts, i18n, views
+import pandas as pd
+
+from aicap.web import charts, i18n, monitor, views
 from aicap.web.data import SiteData
 from aicap.web.render import Linker, Renderer
 
@@ -47,7 +49,24 @@ def page_data(site: SiteData, name: str, **kw: Any) -> Page:
         return Page(name, "methodology.html", "methodology", views.methodology(site))
     if name == "whatif":
         return Page(name, "whatif.html", "what-if", views.whatif_result(site, kw.get("result")))
+    if name == "monitor_country":
+        iso3 = str(kw["iso3"])
+        data = monitor.governance_country(site, iso3)
+        return Page(name, "monitor_country.html", f"monitor/governance/{iso3}", data)
+    if name in MONITOR_VIEWS:
+        sub = name.removeprefix("monitor").lstrip("_")
+        api = "monitor" + (f"/{sub}" if sub else "")
+        return Page(name, f"{name}.html", api, MONITOR_VIEWS[name](site))
     raise KeyError(name)
+
+
+MONITOR_VIEWS = {
+    "monitor": monitor.overview,
+    "monitor_concentration": monitor.concentration,
+    "monitor_access": monitor.access,
+    "monitor_governance": monitor.governance,
+    "monitor_incidents": monitor.incidents,
+}
 
 
 def chart_specs(site: SiteData, page: Page, lang: str) -> dict[str, Any]:
@@ -96,6 +115,48 @@ def chart_specs(site: SiteData, page: Page, lang: str) -> dict[str, Any]:
             if r["normalised"] is not None
         ]
         return {"strip_chart": charts.indicator_strip(values, d["name"], _("Score"))}
+    if page.name == "monitor_concentration":
+        labels = {r: _(m) for r, m in i18n.RESOURCES.items()}
+        out = {}
+        for view, title in (
+            ("capacity", _("Concentration by country, capacity-weighted (HHI)")),
+            ("count", _("Concentration by country, count-based (HHI)")),
+        ):
+            rows = [
+                r | {"resource": labels.get(r["resource"], r["resource"])}
+                for r in d["over_time"][view]
+            ]
+            present = {k: v for k, v in labels.items() if any(r["resource"] == v for r in rows)}
+            out[f"hhi_{view}_chart"] = charts.concentration_over_time(rows, title, present, "HHI")
+        t = monitor.tables(site)
+        amounts = t.compute_by_country if t is not None else pd.Series(dtype=float)
+        gini = d["lorenz"]["gini"]
+        out["lorenz_chart"] = charts.lorenz(
+            amounts,
+            _("Lorenz curve of AI compute across Member States (Gini %(gini)s)")
+            % {"gini": "–" if gini is None else f"{gini:.3f}"},
+            _("Share of Member States"),
+            _("Share of AI compute (H100e)"),
+        )
+        return out
+    if page.name == "monitor_governance":
+        statuses = {k: _(v) for k, v in i18n.GAP_STATUSES.items()}
+        rows = [
+            {
+                "iso3": c["iso3"],
+                "risk_name": _(i18n.RISKS.get(r, r)),
+                "status": statuses.get(v["status"], v["status"]),
+                "incidents": v["incidents"],
+            }
+            for c in d["countries"]
+            if c["gaps"]
+            for r, v in c["risks"].items()
+        ]
+        title = _("Rule gaps: Member States with at least one risk no instrument addresses")
+        return {"gap_chart": charts.gap_matrix(rows, title, statuses)}
+    if page.name == "monitor_incidents":
+        title = _("Documented AI incidents per year (AIID and AIAAIC, de-duplicated)")
+        return {"year_chart": charts.year_bars(d["per_year"], title, _("Documented cases"))}
     return {}
 
 

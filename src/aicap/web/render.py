@@ -29,6 +29,12 @@ PAGES = {
     "indicator": "indicator/{code}",
     "methodology": "methodology",
     "whatif": "what-if",
+    "monitor": "monitor",
+    "monitor_concentration": "monitor/concentration",
+    "monitor_access": "monitor/access",
+    "monitor_governance": "monitor/governance",
+    "monitor_country": "monitor/governance/{iso3}",
+    "monitor_incidents": "monitor/incidents",
 }
 
 
@@ -108,6 +114,15 @@ class Renderer:
                 income_name=_labeller(gettext, i18n.INCOME, lambda c: str(c or "")),
                 special_name=_labeller(gettext, i18n.SPECIAL, lambda c: str(c)),
                 status_name=_labeller(gettext, i18n.STATUS, lambda c: str(c)),
+                resource_name=_labeller(gettext, i18n.RESOURCES, lambda c: str(c)),
+                view_name=_labeller(gettext, i18n.VIEWS, lambda c: str(c)),
+                variant_name=_labeller(gettext, i18n.VARIANTS, lambda c: str(c)),
+                dimension_name=_labeller(gettext, i18n.DIMENSIONS, lambda c: str(c)),
+                class_name=_labeller(gettext, i18n.CLASSES, lambda c: str(c)),
+                gap_name=_labeller(gettext, i18n.GAP_STATUSES, lambda c: str(c)),
+                risk_name=_labeller(gettext, i18n.RISKS, lambda c: str(c)),
+                relative_name=_labeller(gettext, i18n.RELATIVE, lambda c: str(c)),
+                verdict_name=_labeller(gettext, i18n.VERDICTS, lambda c: str(c)),
                 index_year=site.year,
                 static=static,
                 site_notes=site.notes,

@@ -10,14 +10,15 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import pandas as pd
-
 from aicap.analysis.capacity_index import STATUS_SCORED
-from aicap.web import geo
-from aicap.web.data import SiteData, jsonable, optional_module
+from aicap.analysis.diagnose import PeerGroup, diagnose
+from aicap.analysis.profile import NOT_AVAILABLE, build_profile
+from aicap.web import geo, monitor
+from aicap.web.data import SiteData, jsonable
 from aicap.web.whatif import METHODS, WhatIf, nominal_weights
 
 TIER_COLOURS = ("#3b0f70", "#3e4989", "#26828e", "#35b779", "#d8e219")  # viridis, 5 classes
+#: map fills, told apart by lightness and labelled by tier in the lists under the map
 NO_DATA_COLOUR = "#d4d4d4"
 FILTERS = ("region", "income", "group")
 
@@ -206,103 +207,67 @@ def map_api(site: SiteData) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------ country
-def _catalogue_items(site: SiteData, pillar: str | None, tier: int | None) -> list[dict[str, Any]]:
-    cat = site.catalogue
-    if cat is None or pillar is None:
-        return []
-    out = []
-    t = 0 if tier is None else tier
-    for iid in cat.order:
-        item = cat.get(iid)
-        if pillar not in cat.pillars_of(iid) or not item.min_tier <= t < item.target_tier:
-            continue
-        mandates = []
-        for ref in item.mandates:
-            try:
-                mandates.append(cat.mandates.resolve(ref).as_dict(limit=240))
-            except LookupError:
-                mandates.append({"ref": ref, "citation": ref, "excerpt": None})
-        out.append(
-            {
-                "id": item.id,
-                "title": item.title,
-                "description": " ".join(item.description.split()),
-                "min_tier": item.min_tier,
-                "target_tier": item.target_tier,
-                "prerequisites": list(item.prerequisites),
-                "cost_band": str(item.cost_band),
-                "lead_time": str(item.lead_time),
-                "providers": list(item.providers),
-                "mandates": mandates,
-            }
-        )
-    return out
+#: How the list of recommendations is drawn (aicap.analysis.recommend), for the page and API.
+RECOMMEND_METHOD = (
+    "Ranked by need (shortfall below the primary peer median on the indicators an "
+    "intervention moves) plus 10 points for the binding constraint and 5 for a pillar that "
+    "holds the country in its tier; unmet prerequisites come first (topological order); tier 0 "
+    "countries first get A/79/966's minimum irreducible AI capacity."
+)
 
 
-def _diagnosis(site: SiteData, iso3: str) -> dict[str, Any] | None:
-    mod = optional_module("aicap.analysis.diagnose")
-    if site.diagnosis_data is None or mod is None:
-        return None
-    try:
-        d = mod.diagnose(site.diagnosis_data, iso3)
-    except Exception as exc:  # the module is still being written: say so, show the rest
-        return {"error": f"{type(exc).__name__}: {exc}"}
-    peers = []
-    for g in d.peers:
-        members = [m for m in g.members if m in site.countries]
-        peers.append(
-            {
-                "key": g.key,
-                "label": g.label,
-                "members": [
-                    {
-                        "iso3": m,
-                        "names": site.countries[m].names,
-                        "score": _f(site.results.loc[m, "score"]),
-                        "rank": _i(site.results.loc[m, "rank"]),
-                        "tier": _i(site.results.loc[m, "tier"]),
-                    }
-                    for m in members
-                    if m in site.results.index
-                ],
-            }
-        )
-    pil = [
+def _nav(v: Any) -> Any:
+    """``profile.NOT_AVAILABLE`` -> None."""
+    return None if v == NOT_AVAILABLE else v
+
+
+def _member(site: SiteData, iso3: str) -> dict[str, Any]:
+    r = site.results.loc[iso3]
+    return {
+        "iso3": iso3,
+        "names": site.countries[iso3].names,
+        "score": _f(r["score"]),
+        "rank": _i(r["rank"]),
+        "tier": _i(r["tier"]),
+    }
+
+
+def _profile(site: SiteData, iso3: str) -> tuple[dict[str, Any], list[PeerGroup]]:
+    """The analysis profile of ``iso3`` (aicap.analysis.profile, which runs diagnose and
+    recommend) and its peer groups."""
+    diag = diagnose(site.diagnosis_data, iso3, expected=site.expected)
+    prof = build_profile(
+        site.diagnosis_data, iso3, site.catalogue, expected=site.expected, diag=diag
+    )
+    return prof, diag.peers
+
+
+def _diagnosis(site: SiteData, prof: dict[str, Any], groups: list[PeerGroup]) -> dict[str, Any]:
+    peers = [
         {
-            "pillar": str(r["pillar"]),
-            "score": _f(r.get("score")),
-            "peer_median": _f(r.get("peer_median")),
-            "gap_peer": _f(r.get("gap_peer")),
-            "status": str(r.get("status")),
-            "binding": bool(r.get("binding")),
+            "key": g.key,
+            "label": g.label,
+            "members": [
+                _member(site, m)
+                for m in g.members
+                if m in site.countries and m in site.results.index
+            ],
         }
-        for r in d.pillars.to_dict(orient="records")
+        for g in groups
     ]
-
-    def ind_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-        return [
-            {
-                "indicator": str(r["indicator"]),
-                "name": str(r["name"]),
-                "pillar": str(r["pillar"]),
-                "value": _f(r.get("value")),
-                "unit": str(r.get("unit") or ""),
-                "normalised": _f(r.get("normalised")),
-                "peer_median": _f(r.get("peer_median")),
-                "gap_peer": _f(r.get("gap_peer")),
-            }
-            for r in frame.to_dict(orient="records")
-        ]
-
-    trends = [{k: jsonable(v) for k, v in r.items()} for r in d.trends.to_dict(orient="records")]
+    trends = prof["trends"]
     return {
         "peers": peers,
-        "pillars": pil,
-        "binding": d.binding,
-        "strengths": ind_rows(d.strengths),
-        "bottlenecks": ind_rows(d.bottlenecks),
+        "peer_groups": [g.key for g in groups],
+        "pillars": prof["pillars"],
+        "binding": prof["binding_constraint"],
+        "strengths": prof["strengths"],
+        "bottlenecks": prof["bottlenecks"],
+        "expected": _nav(prof["expected_capacity"]),
         "trends": trends,
-        "expected": {k: jsonable(v) for k, v in (d.expected or {}).items()} or None,
+        "catching_up": [t["code"] for t in trends if t["relative"] == "catching up"],
+        "falling_behind": [t["code"] for t in trends if t["relative"] == "falling behind"],
+        "data_gaps": prof["data_gaps"],
     }
 
 
@@ -389,11 +354,8 @@ def country(site: SiteData, iso3: str) -> dict[str, Any]:
             k: jsonable(ch.get(k))
             for k in ("start", "end", "score_start", "score_end", "change", "direction", "relative")
         }
-    diag = _diagnosis(site, iso3)
-    binding = tier_info.get("binding_pillar")
-    if diag and diag.get("binding") and not binding:
-        binding = diag["binding"]
-    recs = _catalogue_items(site, binding, tier_info.get("tier"))
+    prof, groups = _profile(site, iso3)
+    diag = _diagnosis(site, prof, groups)
     out = {
         **base,
         "index": site.spec.title,
@@ -403,15 +365,12 @@ def country(site: SiteData, iso3: str) -> dict[str, Any]:
         "trend": _trend(site, iso3),
         "diagnosis": diag,
         "recommendations": {
-            "available": optional_module("aicap.analysis.recommend") is not None,
-            "note": (
-                "Interventions of the shipped catalogue for the pillar that holds this country "
-                "in its tier, at its tier, with their mandate citations. A ranked, costed "
-                "recommendation needs issue 7's recommend module, which has not landed."
-            ),
-            "pillar": binding,
-            "interventions": recs,
+            "method": RECOMMEND_METHOD,
+            "binding": diag["binding"],
+            "holding_pillars": tier_info.get("holding_pillars", []),
+            "ranked": prof["recommendations"],
         },
+        "monitor": monitor.country_rows(site, iso3),
         "data": _data_table(site, iso3),
         "downloads": {"csv": f"api/country/{iso3}.csv"},
         "origin": site.origin,
