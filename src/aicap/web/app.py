@@ -100,6 +100,7 @@ def create_app(site: SiteData) -> FastAPI:
         version="1.0",
     )
     app.add_middleware(GZipMiddleware, minimum_size=500)
+    app.include_router(cooperation.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     renderer = Renderer(site, static=False)
     app.state.site = site

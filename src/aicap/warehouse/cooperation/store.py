@@ -803,56 +803,74 @@ class CoopStore:
             return [as_dict(a) for a in s.scalars(q.limit(limit))]
 
     # ---------------------------------------------------------------- bulk (imports)
-    def upsert_activity(
+    def upsert_activities(
         self,
         actor: Principal,
-        data: Mapping[str, Any],
-        flows: Sequence[Mapping[str, Any]],
-        results: Sequence[Mapping[str, Any]],
-    ) -> tuple[dict[str, Any], bool]:
-        """Import one activity with its flows and results, all or nothing; an activity with the
-        same identifier, source and dataset is replaced (its flows and results too)."""
+        items: Sequence[
+            tuple[Mapping[str, Any], Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]]]
+        ],
+    ) -> dict[str, int]:
+        """Import activities with their flows and results in one transaction (all or nothing);
+        an activity with the same identifier, source and dataset is replaced, its flows and
+        results too. A bad row is refused naming its activity (and CSV line)."""
         self._require_admin(actor, "import activities")
-        clean = self._clean("activity", data)
+        counts = {"created": 0, "replaced": 0, "flows": 0, "results": 0}
         with self.tx() as s:
-            old = s.scalar(
-                select(Activity).where(
-                    Activity.iati_identifier == clean["iati_identifier"],
-                    Activity.source == clean["source"],
-                    Activity.dataset == clean["dataset"],
+            for n, (data, flows, results) in enumerate(items):
+                where = f"activity {n + 1} ({data.get('iati_identifier', '?')})"
+                clean = self._clean_at(where, "activity", data)
+                old = s.scalar(
+                    select(Activity).where(
+                        Activity.iati_identifier == clean["iati_identifier"],
+                        Activity.source == clean["source"],
+                        Activity.dataset == clean["dataset"],
+                    )
                 )
-            )
-            replaced = old is not None
-            if old is not None:
-                before = as_dict(old)
-                kids: list[Flow | Result] = [
-                    *s.scalars(select(Flow).where(Flow.activity_id == old.id)),
-                    *s.scalars(select(Result).where(Result.activity_id == old.id)),
-                ]
-                for kid in kids:
-                    name = type(kid).__name__.lower()
-                    self._audit(s, actor, "delete", name, kid.id, as_dict(kid), None)
-                    s.delete(kid)
-                for k, v in clean.items():
-                    setattr(old, k, v)
-                act = old
-                s.flush()
-                self._audit(s, actor, "update", "activity", act.id, before, as_dict(act))
-            else:
-                act = Activity(**clean, created_by=actor.username)
-                s.add(act)
-                s.flush()
-                self._audit(s, actor, "create", "activity", act.id, None, as_dict(act))
-            for entity, rows in (("flow", flows), ("result", results)):
-                for row in rows:
-                    c = self._clean(entity, {**row, "activity_id": act.id, "dataset": act.dataset})
-                    c.pop("match_id", None)
-                    cls: Any = ENTITIES[entity]
-                    obj = cls(**c, created_by=actor.username)
-                    s.add(obj)
+                if old is not None:
+                    before = as_dict(old)
+                    kids: list[Flow | Result] = [
+                        *s.scalars(select(Flow).where(Flow.activity_id == old.id)),
+                        *s.scalars(select(Result).where(Result.activity_id == old.id)),
+                    ]
+                    for kid in kids:
+                        name = type(kid).__name__.lower()
+                        self._audit(s, actor, "delete", name, kid.id, as_dict(kid), None)
+                        s.delete(kid)
+                    for k, v in clean.items():
+                        setattr(old, k, v)
+                    act = old
                     s.flush()
-                    self._audit(s, actor, "create", entity, obj.id, None, as_dict(obj))
-            return as_dict(act), replaced
+                    self._audit(s, actor, "update", "activity", act.id, before, as_dict(act))
+                    counts["replaced"] += 1
+                else:
+                    act = Activity(**clean, created_by=actor.username)
+                    s.add(act)
+                    s.flush()
+                    self._audit(s, actor, "create", "activity", act.id, None, as_dict(act))
+                    counts["created"] += 1
+                for entity, rows in (("flow", flows), ("result", results)):
+                    for row in rows:
+                        row = dict(row)
+                        line = row.pop("_line", None)
+                        at = where + (f", line {line}" if line else "")
+                        c = self._clean_at(
+                            at, entity, {**row, "activity_id": act.id, "dataset": act.dataset}
+                        )
+                        c.pop("match_id", None)
+                        cls: Any = ENTITIES[entity]
+                        obj = cls(**c, created_by=actor.username)
+                        s.add(obj)
+                        s.flush()
+                        self._audit(s, actor, "create", entity, obj.id, None, as_dict(obj))
+                        counts[entity + "s"] += 1
+        return counts
+
+    def _clean_at(self, where: str, entity: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            return self._clean(entity, data)
+        except InvalidInputError as exc:
+            detail = [{**d, "loc": [where, *d["loc"][1:]]} for d in exc.detail or []]
+            raise InvalidInputError(f"{where}: invalid {entity}", detail) from None
 
     def activities_full(self, dataset: str | None = None) -> list[dict[str, Any]]:
         """Activities with their flows and results (for exports)."""

@@ -1,0 +1,472 @@
+"""The cooperation API under ``/api/coop``: needs, offers, matches, commitments,
+disbursements, deliveries, results, activities; matchmaking proposals, accept / decline and
+the other match transitions; the public accountability view; IATI 2.03 XML and CSV export and
+import; accounts, session login and API tokens.
+
+Errors have the app's one shape ``{"error": {"status", "code", "message", "detail"}}``:
+401 unauthorized, 403 forbidden, 404 not_found, 409 conflict (a stale ``version`` or an
+illegal transition), 422 invalid_request with ``detail`` naming each bad field.
+
+Who is acting: ``Authorization: Bearer <API token>``, or the session cookie set by
+``POST /api/coop/auth/login`` (then every POST/PATCH/DELETE must carry the session's CSRF
+token in ``X-CSRF-Token`` or a ``csrf_token`` form field), or nobody: the public reads.
+"""
+
+import hmac
+import threading
+from collections.abc import Callable, Coroutine
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, Field
+
+from aicap.analysis.cooperate.service import (
+    accountability,
+    country_facts,
+    default_vocabulary,
+    run_matchmaking,
+    summarise,
+)
+from aicap.warehouse.cooperation.db import default_url
+from aicap.warehouse.cooperation.iati import IatiError, from_csv, from_iati_xml, to_csv, to_iati_xml
+from aicap.warehouse.cooperation.schemas import (
+    AccountIn,
+    ActivityIn,
+    FlowIn,
+    NeedIn,
+    OfferIn,
+    ResultIn,
+)
+from aicap.warehouse.cooperation.store import (
+    PUBLIC,
+    CoopError,
+    CoopStore,
+    ForbiddenError,
+    InvalidInputError,
+    Principal,
+    UnauthorisedError,
+)
+
+PREFIX = "/api/coop"
+SESSION_COOKIE = "aicap_coop_session"
+SESSION_LIFETIME = timedelta(hours=12)
+SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+ERROR_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
+               422: "invalid_request", 400: "bad_request", 500: "internal_error"}  # fmt: skip
+
+
+def error_response(status: int, message: str, detail: Any = None, code: str | None = None) -> Any:
+    body = {
+        "error": {
+            "status": status,
+            "code": code or ERROR_CODES.get(status, "error"),
+            "message": message,
+            "detail": detail,
+        }
+    }
+    return JSONResponse(body, status_code=status)
+
+
+class CoopRoute(APIRoute):
+    """Turns the registry's errors and request validation errors into the one error shape,
+    whichever app mounts the router."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            try:
+                return await original(request)
+            except CoopError as exc:
+                resp: Response = error_response(exc.status, exc.message, exc.detail, exc.code)
+                return resp
+            except RequestValidationError as exc:
+                detail = [
+                    {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+                    for e in exc.errors()
+                ]
+                fields = sorted({".".join(str(x) for x in d["loc"][1:]) for d in detail})
+                resp = error_response(422, "invalid input: " + ", ".join(fields), detail)
+                return resp
+
+        return handler
+
+
+class ErrorBody(BaseModel):
+    status: int
+    code: str
+    message: str
+    detail: Any = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    words = {
+        401: "Not signed in, or a bad token.",
+        403: "Not allowed for your role, country or organisation (or CSRF token missing).",
+        404: "No such record.",
+        409: "Conflict: a stale version (reload and retry) or an illegal transition.",
+        422: "Invalid input; detail names each field.",
+    }
+    return {c: {"model": ErrorResponse, "description": words[c]} for c in codes}
+
+
+WRITE_ERRORS = _errors(401, 403, 404, 409, 422)
+
+
+class Patch(BaseModel):
+    """Fields to change, with the ``version`` you read (optimistic locking)."""
+
+    model_config = ConfigDict(extra="allow")
+    version: int = Field(ge=1, description="The version you read; a stale one gets 409.")
+
+
+class TransitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=1)
+    state: str = Field(description="accepted, declined, committed, in_progress, ...")
+    note: str = ""
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=1)
+    note: str = ""
+
+
+class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str
+    password: str
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: str = Field("", max_length=120)
+
+
+class ProposeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    dataset: str = Field("real", pattern=r"^(real|demo)$")
+    on: date | None = Field(None, description="Matching date (offer validity); default today")
+    save: bool = Field(True, description="False: a dry run, nothing stored")
+
+
+#: URL collection -> (store entity, input schema, fixed flow kind)
+COLLECTIONS: dict[str, tuple[str, type[BaseModel], str | None]] = {
+    "needs": ("need", NeedIn, None),
+    "offers": ("offer", OfferIn, None),
+    "activities": ("activity", ActivityIn, None),
+    "commitments": ("flow", FlowIn, "commitment"),
+    "disbursements": ("flow", FlowIn, "disbursement"),
+    "deliveries": ("flow", FlowIn, "delivery"),
+    "results": ("result", ResultIn, None),
+}
+
+
+def build_router(store: CoopStore | Callable[[], CoopStore] | None = None) -> APIRouter:
+    """The router; ``store`` is a store or a factory (default: ``AICAP_COOP_DB`` or
+    ``var/cooperation.sqlite``, opened and migrated on the first request)."""
+    router = APIRouter(prefix=PREFIX, tags=["cooperation"], route_class=CoopRoute)
+    lock = threading.Lock()
+    holder: dict[str, CoopStore] = {}
+
+    def get_store() -> CoopStore:
+        if "store" not in holder:
+            with lock:
+                if "store" not in holder:
+                    if isinstance(store, CoopStore):
+                        holder["store"] = store
+                    elif store is not None:
+                        holder["store"] = store()
+                    else:
+                        holder["store"] = CoopStore.open(default_url(), default_vocabulary())
+        return holder["store"]
+
+    async def principal(request: Request) -> Principal:
+        st = get_store()
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            who, _ = st.principal_for_token(auth[7:].strip(), kind="api")
+            return who
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            who, csrf = st.principal_for_token(cookie, kind="session")
+            if request.method not in SAFE:
+                sent = request.headers.get("x-csrf-token", "")
+                ctype = request.headers.get("content-type", "")
+                if not sent and ctype.startswith(
+                    ("application/x-www-form-urlencoded", "multipart/form-data")
+                ):
+                    form = await request.form()
+                    sent = str(form.get("csrf_token", ""))
+                if not sent or not hmac.compare_digest(sent, csrf):
+                    raise ForbiddenError(
+                        "missing or wrong CSRF token (send X-CSRF-Token or csrf_token)"
+                    )
+            return who
+        return PUBLIC
+
+    Who = Annotated[Principal, Depends(principal)]
+    Store = Annotated[CoopStore, Depends(get_store)]
+    Dataset = Annotated[
+        str, Query(pattern=r"^(real|demo|all)$", description="real, demo (fictitious) or all")
+    ]
+
+    # ------------------------------------------------------------ auth
+    @router.post("/auth/login", summary="Sign in: a session cookie and its CSRF token")
+    def login(body: LoginIn, response: Response, st: Store) -> dict[str, Any]:
+        who = st.authenticate(body.username, body.password)
+        token, csrf = st.issue_token(who, kind="session", lifetime=SESSION_LIFETIME)
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            max_age=int(SESSION_LIFETIME.total_seconds()),
+        )
+        return {"username": who.username, "role": who.role.value, "csrf_token": csrf}
+
+    @router.post("/auth/logout", summary="Sign out (ends the session)")
+    def logout(request: Request, response: Response, who: Who, st: Store) -> dict[str, Any]:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            st.revoke_token(cookie)
+        response.delete_cookie(SESSION_COOKIE)
+        return {"signed_out": who.username}
+
+    @router.post("/auth/tokens", summary="A new API token for the signed-in account")
+    def new_token(body: TokenIn, who: Who, st: Store) -> dict[str, Any]:
+        if who.account_id is None:
+            raise UnauthorisedError("sign in first")
+        token, _ = st.issue_token(who, kind="api", label=body.label)
+        return {"token": token, "label": body.label, "note": "shown once; only a hash is kept"}
+
+    @router.get("/auth/me", summary="Who is acting")
+    def me(who: Who) -> dict[str, Any]:
+        return {
+            "username": who.username,
+            "role": who.role.value,
+            "country_iso3": who.country_iso3,
+            "organisation": who.organisation,
+        }
+
+    @router.post("/accounts", responses=WRITE_ERRORS, summary="Create an account (admin)")
+    def create_account(body: AccountIn, who: Who, st: Store) -> dict[str, Any]:
+        return st.create_account(who, body.model_dump(mode="json"))
+
+    # ------------------------------------------------------------ matches
+    @router.get("/matches", summary="Matches (proposals and their states)")
+    def list_matches(
+        st: Store,
+        dataset: Dataset = "all",
+        state: str | None = None,
+        need_id: int | None = None,
+        offer_id: int | None = None,
+    ) -> list[dict[str, Any]]:
+        filters = {"state": state, "need_id": need_id, "offer_id": offer_id}
+        return st.records("match", dataset=dataset, filters=filters)
+
+    @router.post(
+        "/matches/propose",
+        responses=WRITE_ERRORS,
+        summary="Run matchmaking (admin): explainable scores, global optimal assignment",
+    )
+    def propose(body: ProposeIn, who: Who, st: Store) -> dict[str, Any]:
+        if who.role.value != "administrator":
+            raise ForbiddenError("only an administrator may run matchmaking")
+        result, saved = run_matchmaking(
+            st, who, dataset=body.dataset, on=body.on, save=body.save, facts=country_facts()
+        )
+        return summarise(result, saved)
+
+    @router.get("/matches/{mid}", responses=_errors(404), summary="One match with its terms")
+    def get_match(mid: int, st: Store) -> dict[str, Any]:
+        return st.get("match", mid)
+
+    @router.patch("/matches/{mid}", responses=WRITE_ERRORS, summary="Edit a match's note")
+    def patch_match(mid: int, body: Patch, who: Who, st: Store) -> dict[str, Any]:
+        data = body.model_dump()
+        version = data.pop("version")
+        return st.update(who, "match", mid, data, version)
+
+    @router.delete("/matches/{mid}", responses=WRITE_ERRORS, summary="Delete a match (admin)")
+    def delete_match(mid: int, who: Who, st: Store, version: int | None = None) -> dict[str, Any]:
+        st.delete(who, "match", mid, version)
+        return {"deleted": mid}
+
+    @router.post("/matches/{mid}/accept", responses=WRITE_ERRORS, summary="Accept a proposal")
+    def accept(mid: int, body: DecisionIn, who: Who, st: Store) -> dict[str, Any]:
+        return st.transition(who, mid, "accepted", body.version, body.note)
+
+    @router.post("/matches/{mid}/decline", responses=WRITE_ERRORS, summary="Decline a match")
+    def decline(mid: int, body: DecisionIn, who: Who, st: Store) -> dict[str, Any]:
+        return st.transition(who, mid, "declined", body.version, body.note)
+
+    @router.post(
+        "/matches/{mid}/transition",
+        responses=WRITE_ERRORS,
+        summary="Move a match along its states (illegal transitions get 409)",
+    )
+    def transition(mid: int, body: TransitionIn, who: Who, st: Store) -> dict[str, Any]:
+        return st.transition(who, mid, body.state, body.version, body.note)
+
+    # ------------------------------------------------------------ generic collections
+    def add_collection(name: str, entity: str, schema: type[BaseModel], kind: str | None) -> None:
+        def fix_kind(data: dict[str, Any]) -> dict[str, Any]:
+            if kind is not None:
+                if data.get("kind", kind) != kind:
+                    raise InvalidInputError(
+                        "invalid input",
+                        [{"loc": ["body", "kind"], "msg": f"{name} have kind {kind}"}],
+                    )
+                data["kind"] = kind
+            return data
+
+        def check_kind(rec: dict[str, Any]) -> dict[str, Any]:
+            if kind is not None and rec.get("kind") != kind:
+                from aicap.warehouse.cooperation.store import NotFoundError
+
+                raise NotFoundError(f"{name[:-1]} {rec['id']} not found")
+            return rec
+
+        @router.get(f"/{name}", summary=f"List {name}", name=f"list_{name}")
+        def list_all(
+            st: Store,
+            dataset: Dataset = "all",
+            limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+            offset: Annotated[int, Query(ge=0)] = 0,
+        ) -> list[dict[str, Any]]:
+            return st.records(
+                entity,
+                dataset=dataset,
+                filters={"kind": kind} if kind else None,
+                limit=limit,
+                offset=offset,
+            )
+
+        @router.get(f"/{name}/{{rid}}", responses=_errors(404), name=f"get_{name}")
+        def get_one(rid: int, st: Store) -> dict[str, Any]:
+            return check_kind(st.get(entity, rid))
+
+        def create_one(who: Who, st: Store, body: Annotated[schema, Body()]) -> dict[str, Any]:  # type: ignore[valid-type]
+            return st.create(who, entity, fix_kind(body.model_dump(mode="json")))  # type: ignore[attr-defined]
+
+        router.add_api_route(
+            f"/{name}",
+            create_one,
+            methods=["POST"],
+            status_code=201,
+            responses=WRITE_ERRORS,
+            summary=f"Create one of the {name}",
+            name=f"create_{name}",
+        )
+
+        @router.patch(f"/{name}/{{rid}}", responses=WRITE_ERRORS, name=f"patch_{name}")
+        def patch_one(rid: int, body: Patch, who: Who, st: Store) -> dict[str, Any]:
+            check_kind(st.get(entity, rid))
+            data = body.model_dump()
+            version = data.pop("version")
+            if kind is not None:
+                fix_kind(data)
+            return st.update(who, entity, rid, data, version)
+
+        @router.delete(f"/{name}/{{rid}}", responses=WRITE_ERRORS, name=f"delete_{name}")
+        def delete_one(rid: int, who: Who, st: Store, version: int | None = None) -> dict[str, Any]:
+            check_kind(st.get(entity, rid))
+            st.delete(who, entity, rid, version)
+            return {"deleted": rid}
+
+    for name, (entity, schema, kind) in COLLECTIONS.items():
+        add_collection(name, entity, schema, kind)
+
+    # ------------------------------------------------------------ accountability, audit
+    @router.get("/accountability", summary="Pledged vs disbursed vs results (public)")
+    def account_view(
+        st: Store,
+        by: Annotated[str, Query(pattern=r"^(provider|country|modality)$")] = "provider",
+        dataset: Annotated[str, Query(pattern=r"^(real|demo)$")] = "real",
+    ) -> dict[str, Any]:
+        return accountability(st, by=by, dataset=dataset)
+
+    @router.get("/audit", responses=_errors(401, 403), summary="The audit log (admin)")
+    def audit(
+        who: Who, st: Store, entity: str | None = None, entity_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        if who.role.value != "administrator":
+            raise ForbiddenError("only an administrator reads the audit log")
+        return st.audit(entity=entity, entity_id=entity_id)
+
+    # ------------------------------------------------------------ IATI and CSV
+    def iso_maps() -> tuple[dict[str, str], dict[str, str]]:
+        facts = country_facts()
+        iso2 = {k: v["iso2"] for k, v in facts.items() if v.get("iso2")}
+        return iso2, {v: k for k, v in iso2.items()}
+
+    @router.get(
+        "/export/iati.xml",
+        response_class=Response,
+        summary="IATI 2.03 activity XML (validated against the schema)",
+    )
+    def export_iati(st: Store, dataset: Dataset = "real") -> Response:
+        try:
+            xml = to_iati_xml(st.activities_full(dataset), iso_maps()[0])
+        except IatiError as exc:
+            raise InvalidInputError(str(exc), exc.problems) from None
+        return Response(xml, media_type="application/xml")
+
+    @router.get("/export/activities.csv", response_class=PlainTextResponse, summary="CSV")
+    def export_csv(st: Store, dataset: Dataset = "real") -> PlainTextResponse:
+        return PlainTextResponse(
+            to_csv(st.activities_full(dataset)), media_type="text/csv; charset=utf-8"
+        )
+
+    @router.post(
+        "/import/iati",
+        responses=WRITE_ERRORS,
+        summary="Import IATI 2.03 activity XML (admin; validated; all or nothing)",
+        openapi_extra={
+            "requestBody": {"content": {"application/xml": {"schema": {"type": "string"}}}}
+        },
+    )
+    async def import_iati(request: Request, who: Who, st: Store) -> dict[str, Any]:
+        body = await request.body()
+        if who.role.value != "administrator":
+            raise ForbiddenError("only an administrator may import activities")
+        try:
+            items = from_iati_xml(body, iso_maps()[1], source="iati")
+        except IatiError as exc:
+            raise InvalidInputError(str(exc), exc.problems) from None
+        return st.upsert_activities(who, items)
+
+    @router.post(
+        "/import/activities.csv",
+        responses=WRITE_ERRORS,
+        summary="Import the CSV of /export/activities.csv (admin; all or nothing)",
+        openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    )
+    async def import_csv(request: Request, who: Who, st: Store) -> dict[str, Any]:
+        body = await request.body()
+        if who.role.value != "administrator":
+            raise ForbiddenError("only an administrator may import activities")
+        try:
+            items = from_csv(body.decode("utf-8-sig"))
+        except (IatiError, UnicodeDecodeError) as exc:
+            raise InvalidInputError(str(exc)) from None
+        return st.upsert_activities(who, items)
+
+    @router.get("", summary="The cooperation API's collections", include_in_schema=False)
+    def root(st: Store) -> dict[str, Any]:
+        return {"collections": [*sorted(COLLECTIONS), "matches"], "counts": st.counts()}
+
+    return router
+
+
+router = build_router()
