@@ -26,7 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from aicap.web import i18n, monitor, views
+from aicap.web import cooperation, i18n, monitor, views
 from aicap.web.data import SiteData
 from aicap.web.pages import Page, page_data, render_page
 from aicap.web.render import Renderer
