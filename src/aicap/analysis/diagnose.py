@@ -31,6 +31,7 @@ Definitions (also in ``docs/diagnose.md``):
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,9 +107,19 @@ def _scores(data: CapacityData, year: int) -> pd.DataFrame:
     return _memo(data, ("scores", year), lambda: data.scores(year))  # type: ignore[no-any-return]
 
 
-def _median(values: pd.Series) -> float:
-    v = values.dropna()
-    return float(v.median()) if len(v) else float("nan")
+def _rows(index: pd.Index, members: tuple[str, ...]) -> np.ndarray:
+    """Positions in ``index`` of the ``members`` it holds."""
+    pos = index.get_indexer(pd.Index(list(members)))
+    return pos[pos >= 0]
+
+
+def _nanmedian(block: np.ndarray) -> Any:
+    """Column medians ignoring NaN (NaN where a column has no value), without warnings."""
+    if block.shape[0] == 0:
+        return np.full(block.shape[1:], np.nan) if block.ndim > 1 else float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+        return np.nanmedian(block, axis=0)
 
 
 def _classify(gap_primary: float, gaps_other: list[float]) -> str:
@@ -136,6 +147,9 @@ def pillar_gaps(data: CapacityData, iso3: str, year: int | None = None) -> pd.Da
         {str(k): v for k, v in scores.loc[iso3].to_dict().items()} if iso3 in scores.index else {}
     )
     rows: list[dict[str, Any]] = []
+    codes = [c for c in data.pillars if c in scores.columns]
+    table = scores[codes].to_numpy(dtype=np.float64)  # units x pillars
+    group_medians = {g.key: _nanmedian(table[_rows(scores.index, g.members)]) for g in groups}
     for code, name in data.pillars.items():
         col = scores[code] if code in scores.columns else pd.Series(dtype=float)
         v = own.get(code)
@@ -143,11 +157,7 @@ def pillar_gaps(data: CapacityData, iso3: str, year: int | None = None) -> pd.Da
         rec: dict[str, Any] = {"pillar": code, "name": name, "score": score}
         gaps = []
         for g in groups:
-            med = _memo(
-                data,
-                ("pillar_median", y, code, g.members),
-                lambda c=col, m=g.members: _median(c.reindex(m)),
-            )
+            med = float(group_medians[g.key][codes.index(code)]) if code in codes else np.nan
             rec[f"median:{g.key}"] = med
             gaps.append(score - med)
         frontier = _memo(
@@ -211,16 +221,11 @@ def indicator_gaps(data: CapacityData, iso3: str, year: int | None = None) -> pd
     out["value_year"] = pd.array(vy, dtype="Int64")
     out["flags"] = fl
     gaps = []
+    norm_arr = _memo(data, ("norm_arr", y), lambda: norm[codes].to_numpy(dtype=np.float64))
+    val_arr = _memo(data, ("val_arr", y), lambda: val[codes].to_numpy(dtype=np.float64))
     for g in groups:
-
-        def medians(members: tuple[str, ...] = g.members) -> tuple[np.ndarray, np.ndarray]:
-            keep = [m for m in members if m in norm.index]
-            return (
-                norm.loc[keep, codes].median(axis=0, skipna=True).to_numpy(dtype=np.float64),
-                val.loc[keep, codes].median(axis=0, skipna=True).to_numpy(dtype=np.float64),
-            )
-
-        mn, mv = _memo(data, ("indicator_medians", y, g.members), medians)
+        mn = _nanmedian(norm_arr[_rows(norm.index, g.members)])
+        mv = _nanmedian(val_arr[_rows(val.index, g.members)])
         out[f"median:{g.key}"] = mn
         out[f"median_value:{g.key}"] = mv
         gaps.append(own_n - mn)
