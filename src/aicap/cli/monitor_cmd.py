@@ -273,3 +273,82 @@ def gaps_cmd(
     out.print(_table(counts.reset_index(), "Countries per risk and status"))
     shown = matrix if country is not None else rk.gaps_only(matrix)
     out.print(_table(shown, "Gaps (incidents are documented cases)", limit=60))
+
+
+@app.command("links")
+def links_cmd(
+    iso3: Annotated[
+        str | None,
+        typer.Argument(help="ISO3 code of a Member State: its signals and interventions."),
+    ] = None,
+    warehouse: WarehousePath = DEFAULT_WAREHOUSE,
+    mandates: Annotated[
+        Path | None,
+        typer.Option(
+            "--mandates",
+            envvar="AICAP_MANDATES_DIR",
+            help="Mandate library folder (default: nearest shared/mandates).",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Links to action: the catalogue interventions each risk and each concentration or
+    dependency signal points to; with ISO3, the country's signals (evidence, sources) and
+    their interventions with mandate citations."""
+    from aicap.analysis.catalogue import CatalogueError, load_catalogue
+    from aicap.analysis.mandates import MandateError, MandateLibrary
+    from aicap.analysis.monitor import links as lk
+
+    try:
+        catalogue = load_catalogue(None, MandateLibrary.load(mandates), None)
+        links = lk.load_links(catalogue)
+    except (MandateError, CatalogueError, lk.LinksError, rk.TaxonomyError, OSError) as exc:
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(2) from None
+    table = links.table()
+    if iso3 is None:
+        if as_json:
+            _emit({"links": _records(table)})
+            return
+        cols = ["kind", "key", "intervention", "title", "area_name"]
+        out.print(_table(table[cols], "Signals and the interventions that address them", 200))
+        return
+    code = iso3.upper()
+    data = _data(warehouse)
+    members = set(data.countries.loc[data.countries["status"] == "member", "iso3"])
+    if code not in members:
+        console.print(f"[bold red]error:[/] {escape(iso3)!r} is not a UN Member State")
+        raise typer.Exit(2)
+    results = lk.compute_results(data, links.taxonomy)
+    markets = lk.latest_markets(results.concentration)
+    signals = lk.country_signals(links, code, results.matrix, results.access, markets)
+    entries = []
+    for s in signals:
+        entries.append(
+            s.as_dict()
+            | {
+                "source_labels": [lk.source_label(results.sources, x) for x in s.sources],
+                "interventions": [
+                    {
+                        "id": iid,
+                        "title": catalogue.get(iid).title,
+                        "area": catalogue.areas[catalogue.get(iid).area].name,
+                        "mandates": links.citations(iid),
+                    }
+                    for iid in s.interventions
+                ],
+            }
+        )
+    if as_json:
+        _emit({"iso3": code, "caveat": inc.CAVEAT, "signals": entries})
+        return
+    if not entries:
+        out.print(f"{code}: no signal.", highlight=False)
+    for e in entries:
+        out.print(f"[bold]{escape(e['label'])}[/] ({e['kind']}): {escape(e['evidence'])}")
+        for it in e["interventions"]:
+            out.print(
+                f"  {it['id']:<9} {escape(it['title'])} [{escape('; '.join(it['mandates'][:2]))}]",
+                highlight=False,
+            )

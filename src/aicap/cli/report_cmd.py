@@ -14,6 +14,7 @@ from rich.console import Console
 from aicap.analysis.capacity_data import CapacityData, has_outputs, load_capacity_data
 from aicap.analysis.catalogue import Catalogue, CatalogueError, load_catalogue
 from aicap.analysis.mandates import MandateError, MandateLibrary
+from aicap.analysis.monitor.links import Links, MonitorResults
 from aicap.analysis.profile import build_profile, profile_json
 from aicap.warehouse.read import Warehouse, WarehouseError
 
@@ -72,6 +73,28 @@ def _load(warehouse: Path, index: Path) -> CapacityData:
     return data
 
 
+def _monitor(warehouse: Path, cat: Catalogue) -> tuple[MonitorResults | None, Links | None]:
+    """The Monitor's results and links for the briefing's section on concentration and
+    governance gaps (None, None with a warning when the warehouse has no Monitor records)."""
+    from aicap.analysis.monitor.data import load as load_monitor
+    from aicap.analysis.monitor.links import LinksError, compute_results, load_links
+    from aicap.analysis.monitor.risks import TaxonomyError
+
+    try:
+        links = load_links(cat)
+    except (LinksError, TaxonomyError) as exc:
+        raise _fail(str(exc), 2) from None
+    try:
+        frames = load_monitor(Warehouse(warehouse))
+    except WarehouseError as exc:
+        console.print(
+            f"[yellow]warning:[/] no Monitor section (concentration, governance gaps): {exc}",
+            highlight=False,
+        )
+        return None, None
+    return compute_results(frames, links.taxonomy), links
+
+
 def _catalogue(catalogue: Path | None, mandates: Path | None, data: CapacityData) -> Catalogue:
     try:
         lib = MandateLibrary.load(mandates)
@@ -107,7 +130,10 @@ def briefing(
         countries = annex_countries(data, annex)
     except KeyError as exc:
         raise _fail(str(exc.args[0]), 2) from None
-    result = write_briefing(data, cat, out, annex=countries, pdf=pdf, n_boot=boot)
+    monitor, links = _monitor(warehouse, cat)
+    result = write_briefing(
+        data, cat, out, annex=countries, pdf=pdf, n_boot=boot, monitor=monitor, links=links
+    )
     pages = f", {result.pages} pages" if result.pages else ""
     print(
         f"wrote {result.html}"

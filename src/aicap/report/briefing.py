@@ -34,9 +34,11 @@ from aicap.analysis.divide import (
     group_means,
     is_divide_widening,
 )
+from aicap.analysis.monitor.links import Links, MonitorResults, Signal, all_signals
 from aicap.analysis.profile import build_profile
 from aicap.analysis.recommend import recommend
 from aicap.report import charts
+from aicap.report.monitor_section import incident_totals, monitor_section, profile_monitor
 
 #: The groups whose unique challenges the briefing reports (A/RES/78/311 PP11, OP15).
 FOCUS_GROUPS = ("LDC", "LLDC", "SIDS", "LIC")
@@ -443,9 +445,16 @@ def briefing_context(
     *,
     annex: Sequence[str] = (),
     n_boot: int = 1000,
+    monitor: MonitorResults | None = None,
+    links: Links | None = None,
 ) -> dict[str, Any]:
-    """Everything the templates need (and the frames written to ``data/``)."""
+    """Everything the templates need (and the frames written to ``data/``). With ``monitor``
+    and ``links`` the briefing gains the section on concentration and governance gaps, and each
+    country's recommendations include the interventions its Monitor signals point to."""
     t0 = time.perf_counter()
+    signals: dict[str, list[Signal]] = (
+        all_signals(links, monitor) if monitor is not None and links is not None else {}
+    )
     c = data.countries
     focus_mask = c["ldc"] | c["lldc"] | c["sids"] | (c["income_group"] == "LIC")
     focus = sorted(c.loc[focus_mask, "iso3"])
@@ -462,16 +471,37 @@ def briefing_context(
             else ""
         )
         recs[iso] = [
-            r.intervention.id for r in recommend(d, catalogue, holding_pillars=hp, limit=TOP_N)
+            r.intervention.id
+            for r in recommend(
+                d, catalogue, holding_pillars=hp, limit=TOP_N, signals=signals.get(iso, [])
+            )
         ]
     t_diag = time.perf_counter() - t0
     divide = _divide_section(data, n_boot)
     groups = [_group_section(data, g, diags, recs, n_boot) for g in FOCUS_GROUPS]
     expected = _expected_section(data, set(focus))
     audiences = _audience_section(catalogue, recs, focus)
+    footnotes = _footnotes(data)
+    section = None
+    totals: dict[str, int] = {}
+    if monitor is not None and links is not None:
+        section = monitor_section(monitor, links, c, signals, len(footnotes) + 1)
+        footnotes = footnotes + section["notes"]
+        totals = incident_totals(monitor)
     profiles = []
     for iso in annex:
         p = build_profile(data, iso, catalogue, expected=ec, diag=diags[iso], n_recommendations=5)
+        if monitor is not None and section is not None:
+            # as build_profile draws them, with the country's Monitor signals
+            row = sc.loc[iso].to_dict() if iso in sc.index else {}
+            hp = str(row.get("holding_pillars") or "")
+            p["recommendations"] = [
+                r.as_dict()
+                for r in recommend(
+                    diags[iso], catalogue, holding_pillars=hp, limit=5, signals=signals.get(iso, [])
+                )
+            ]
+            p["monitor"] = profile_monitor(monitor, signals.get(iso, []), iso, totals)
         p["figure"] = profile_figure(p)
         profiles.append(p)
     tiers = pd.to_numeric(sc["tier"], errors="coerce") if "tier" in sc.columns else pd.Series()
@@ -496,10 +526,12 @@ def briefing_context(
         "expected": expected,
         "audiences": audiences,
         "profiles": profiles,
-        "footnotes": _footnotes(data),
+        "footnotes": footnotes,
+        "monitor": section,
         "mandate_op15": catalogue.mandates.resolve("A/RES/78/311 OP15"),
         "mandate_pp8": catalogue.mandates.resolve("A/RES/78/311 PP8"),
         "mandate_pp11": catalogue.mandates.resolve("A/RES/78/311 PP11"),
+        "mandate_op6": catalogue.mandates.resolve("A/RES/78/311 OP6") if section else None,
         "n_focus": len(focus),
         "warnings": list(data.warnings),
         "timing": {"diagnoses_s": t_diag, "context_s": time.perf_counter() - t0},
@@ -555,6 +587,17 @@ def _data_files(ctx: dict[str, Any], out: Path) -> list[Path]:
         for n, i in enumerate(v)
     ]
     put("country_recommendations_top5.csv", pd.DataFrame(recs))
+    mon = ctx.get("monitor")
+    if mon is not None:
+        conc = mon["concentration"]
+        put("monitor_concentration_latest.csv", conc["table"])
+        put("monitor_concentration_over_time.csv", conc["hhi_rows"])
+        put("monitor_compute_shares.csv", conc["share_rows"])
+        put("monitor_compute_lorenz.csv", conc["lorenz"])
+        put("monitor_access_by_group.csv", mon["access"]["table"])
+        put("monitor_gaps_by_group.csv", mon["gaps"]["table"])
+        put("monitor_signals.csv", mon["signals_frame"])
+        put("monitor_links.csv", mon["links_frame"])
     prof = [{k: v for k, v in p.items() if k != "figure"} for p in ctx["profiles"]]
     path = d / "profiles.json"
     path.write_text(json.dumps(prof, ensure_ascii=False, indent=1, default=str), "utf-8")
@@ -583,10 +626,14 @@ def write_briefing(
     annex: Sequence[str] = (),
     pdf: bool = True,
     n_boot: int = 1000,
+    monitor: MonitorResults | None = None,
+    links: Links | None = None,
 ) -> Briefing:
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    ctx = briefing_context(data, catalogue, annex=annex, n_boot=n_boot)
+    ctx = briefing_context(
+        data, catalogue, annex=annex, n_boot=n_boot, monitor=monitor, links=links
+    )
     t1 = time.perf_counter()
     html = render_html(ctx)
     html_path = out / "briefing.html"

@@ -338,3 +338,69 @@ def pillar_profile(
     )
     body.append(f"<text x='{fx + 7:.1f}' y='{ly}' font-size='8'>frontier</text>")
     return _svg(width, height, body, title)
+
+
+def lorenz_chart(
+    points: Sequence[tuple[float, float]],
+    *,
+    title: str,
+    gini: float,
+    x_label: str,
+    y_label: str,
+    width: int = 330,
+    height: int = 250,
+) -> str:
+    """A Lorenz curve (``[(% of units, % of quantity)]``, both 0-100, from (0, 0)) with the line
+    of equality and the Gini coefficient."""
+    left, right, top, bottom = 44, 12, 10, 34
+    pw, ph = width - left - right, height - top - bottom
+
+    def sx(v: float) -> float:
+        return left + min(max(v, 0.0), 100.0) / 100.0 * pw
+
+    def sy(v: float) -> float:
+        return top + ph - min(max(v, 0.0), 100.0) / 100.0 * ph
+
+    body = []
+    for t in nice_ticks(0, 100):
+        body.append(
+            f"<line x1='{left}' x2='{left + pw}' y1='{sy(t):.1f}' y2='{sy(t):.1f}' "
+            f"stroke='{GRID}' stroke-width='0.6'/>"
+        )
+        body.append(
+            f"<text x='{left - 4}' y='{sy(t) + 3:.1f}' font-size='9' text-anchor='end'>"
+            f"{_fmt(t)}</text>"
+        )
+        body.append(
+            f"<text x='{sx(t):.1f}' y='{top + ph + 12}' font-size='9' text-anchor='middle'>"
+            f"{_fmt(t)}</text>"
+        )
+    body.append(
+        f"<line x1='{sx(0):.1f}' y1='{sy(0):.1f}' x2='{sx(100):.1f}' y2='{sy(100):.1f}' "
+        f"stroke='#777' stroke-width='1' stroke-dasharray='4,3'/>"
+    )
+    pts = [(x, y) for x, y in points if math.isfinite(x) and math.isfinite(y)]
+    area = [f"{sx(x):.1f},{sy(y):.1f}" for x, y in pts]
+    body.append(
+        f"<polygon points='{sx(0):.1f},{sy(0):.1f} {' '.join(area)} {sx(100):.1f},{sy(100):.1f}' "
+        f"fill='{PALETTE[1]}' fill-opacity='0.12'/>"
+    )
+    body.append(
+        f"<polyline points='{' '.join(area)}' fill='none' stroke='{PALETTE[1]}' stroke-width='2'/>"
+    )
+    g = f"Gini {gini:.3f}" if math.isfinite(gini) else "Gini n/a"
+    body.append(f"<text x='{sx(4):.1f}' y='{sy(92):.1f}' font-size='9.5'>{escape(g)}</text>")
+    body.append(
+        f"<text x='{sx(52):.1f}' y='{sy(58):.1f}' font-size='8.5' fill='#555' "
+        f"transform='rotate(-{math.degrees(math.atan2(ph, pw)):.1f} {sx(52):.1f} {sy(58):.1f})'>"
+        "line of equality</text>"
+    )
+    body.append(
+        f"<text x='{left + pw / 2:.1f}' y='{height - 4}' font-size='9' text-anchor='middle'>"
+        f"{escape(x_label)}</text>"
+    )
+    body.append(
+        f"<text x='11' y='{top + ph / 2:.1f}' font-size='9' text-anchor='middle' "
+        f"transform='rotate(-90 11 {top + ph / 2:.1f})'>{escape(y_label)}</text>"
+    )
+    return _svg(width, height, body, title)

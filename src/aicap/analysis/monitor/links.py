@@ -348,6 +348,11 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
+def _hhi(low: float, high: float) -> str:
+    a, b = f"{low:,.0f}", f"{high:,.0f}"
+    return a if a == b else f"{a}-{b}"
+
+
 def _pct(v: object) -> str:
     return f"{float(str(v)):.1f} %"
 
@@ -447,7 +452,7 @@ def country_signals(
             if CLASS_RANK.get(str(m["class_low"]), -1) >= CLASS_RANK[str(sig.threshold)]:
                 hits.append(
                     f"{RESOURCE_WORDS[market]} across countries: HHI "
-                    f"{float(m['hhi_low']):,.0f}-{float(m['hhi_high']):,.0f} in {int(m['year'])}, "
+                    f"{_hhi(float(m['hhi_low']), float(m['hhi_high']))} in {int(m['year'])}, "
                     f"{m['class']} (DOJ/FTC 2023); largest {m['top_actor']} "
                     f"{_pct(m['top_share'])}"
                 )
