@@ -85,15 +85,23 @@ class CoopRoute(APIRoute):
                 resp: Response = error_response(exc.status, exc.message, exc.detail, exc.code)
                 return resp
             except RequestValidationError as exc:
-                detail = [
-                    {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
-                    for e in exc.errors()
-                ]
+                detail = [_named(e) for e in exc.errors()]
                 fields = sorted({".".join(str(x) for x in d["loc"][1:]) for d in detail})
                 resp = error_response(422, "invalid input: " + ", ".join(fields), detail)
                 return resp
 
         return handler
+
+
+def _named(e: Any) -> dict[str, Any]:
+    """A validation error whose location names its field (a model-level check's message
+    starts with the field names: ``"period_end: before period_start"``)."""
+    loc = [str(x) for x in e.get("loc", ())]
+    msg = str(e.get("msg", ""))
+    if len(loc) <= 1 and ":" in msg:
+        head = msg.removeprefix("Value error, ").split(":", 1)[0]
+        loc = [*loc, *(f.strip() for f in head.split(","))]
+    return {"loc": loc, "msg": msg, "type": e.get("type")}
 
 
 class ErrorBody(BaseModel):
