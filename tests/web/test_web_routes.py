@@ -27,6 +27,12 @@ PAGES = [
     "/indicator/internet_use",
     "/methodology",
     "/what-if",
+    "/monitor",
+    "/monitor/concentration",
+    "/monitor/access",
+    "/monitor/governance",
+    "/monitor/governance/KEN",
+    "/monitor/incidents",
 ]
 APIS = [
     "/api/map",
@@ -37,6 +43,12 @@ APIS = [
     "/api/indicator/internet_use",
     "/api/methodology",
     "/api/what-if",
+    "/api/monitor",
+    "/api/monitor/concentration",
+    "/api/monitor/access",
+    "/api/monitor/governance",
+    "/api/monitor/governance/KEN",
+    "/api/monitor/incidents",
 ]
 
 
@@ -94,9 +106,16 @@ def test_openapi_documents_every_twin(client: TestClient) -> None:
         "/api/indicator/{code}",
         "/api/methodology",
         "/api/what-if",
+        "/api/monitor",
+        "/api/monitor/concentration",
+        "/api/monitor/access",
+        "/api/monitor/governance",
+        "/api/monitor/governance/{iso3}",
+        "/api/monitor/incidents",
     ]:
         assert path in spec["paths"], path
-    assert "ErrorResponse" in spec["components"]["schemas"]
+    # the cooperation router has its own ErrorResponse: FastAPI then prefixes both names
+    assert any(k.endswith("ErrorResponse") for k in spec["components"]["schemas"])
     assert client.get("/docs").status_code == 200
 
 
@@ -121,12 +140,68 @@ def test_country_twin_matches_its_page(client: TestClient, site: SiteData) -> No
     assert "肯尼亚" in client.get("/zh/country/KEN").text
 
 
-def test_profile_recommendations_cite_mandates(client: TestClient) -> None:
+def test_profile_recommendations_are_ranked_and_cited(client: TestClient, site: SiteData) -> None:
+    """The profile shows recommend.py's ranked list: same interventions in the same order,
+    each with its gap, why now, prerequisites, mandating paragraphs, modality, providers."""
+    from aicap.analysis.diagnose import diagnose
+    from aicap.analysis.recommend import recommend
+
     d = client.get("/api/country/KEN").json()
-    recs = d["recommendations"]
-    assert recs["pillar"] in d["pillars"]
-    for item in recs["interventions"]:
-        assert item["mandates"] and all(m["citation"] for m in item["mandates"])
+    diag = diagnose(site.diagnosis_data, "KEN", expected=site.expected)
+    holding = ",".join(d["tier_detail"]["holding_pillars"])
+    want = recommend(diag, site.catalogue, holding_pillars=holding, limit=12)
+    recs = d["recommendations"]["ranked"]
+    assert [r["id"] for r in recs] == [r.intervention.id for r in want] and len(recs) >= 5
+    assert [r["rank"] for r in recs] == list(range(1, len(recs) + 1))
+    for r in recs:
+        assert r["why_now"] and r["modality"] and r["providers"]
+        assert r["mandates"] and all(m["citation"] and m["ref"] for m in r["mandates"])
+        for p in r["prerequisites_listed"]:  # an unmet prerequisite is placed before it
+            assert p in [x["id"] for x in recs[: r["rank"] - 1]]
+    assert any(g["value"] is not None and g["peer_median"] is not None for g in recs[0]["gaps"])
+    html = client.get("/country/KEN").text
+    assert "not available yet" not in html
+    sec = html[html.index('id="recommendations"') : html.index('id="data"')]
+    assert sec.count('<li id="rec-') == len(recs)
+    first = recs[0]
+    assert f'id="rec-{first["id"]}"' in sec and first["why_now"] in sec
+    quoted = next(m for m in first["mandates"] if m["excerpt"])
+    assert quoted["citation"] in sec and quoted["excerpt"][:60] in sec
+    assert first["gaps"][0]["name"] in sec and ", ".join(first["modality"]) in sec
+
+
+def test_profile_diagnosis(client: TestClient, site: SiteData) -> None:
+    from aicap.analysis.diagnose import diagnose
+
+    d = client.get("/api/country/KEN").json()["diagnosis"]
+    diag = diagnose(site.diagnosis_data, "KEN", expected=site.expected)
+    assert d["binding"] == diag.binding and d["binding"] in site.pillar_codes
+    assert [g["key"] for g in d["peers"]] == [g.key for g in diag.peers]
+    assert sorted(m["iso3"] for m in d["peers"][0]["members"]) == sorted(
+        m for m in diag.peers[0].members if m in site.results.index
+    )
+    assert [b["indicator"] for b in d["bottlenecks"]] == list(diag.bottlenecks["indicator"])
+    assert [s["indicator"] for s in d["strengths"]] == list(diag.strengths["indicator"])
+    ex = d["expected"]
+    assert ex["interval"][0] <= ex["expected"] <= ex["interval"][1]
+    assert ex["verdict"] in ("over-performs", "under-performs", "as expected")
+    rel = {t["code"]: t["relative"] for t in d["trends"]}
+    assert d["catching_up"] == [c for c, v in rel.items() if v == "catching up"]
+    assert d["falling_behind"] == [c for c, v in rel.items() if v == "falling behind"]
+    html = client.get("/country/KEN").text
+    assert 'id="binding"' in html and 'id="expected"' in html and 'id="t-relative"' in html
+    assert "the black tick is the peer median" in html
+    for lang, word in [
+        ("fr", "Contrainte déterminante"),
+        ("es", "Restricción determinante"),
+        ("ru", "Главное ограничение"),
+        ("zh", "关键制约"),
+        ("ar", "القيد الحاسم"),
+    ]:
+        page = client.get(f"/{lang}/country/KEN").text
+        assert word in page, lang
+    pillar_rows = html[html.index('id="t-pillars"') : html.index('id="binding"')]
+    assert pillar_rows.count('<th scope="row">') == 7
 
 
 def test_insufficient_data_country(client: TestClient, site: SiteData) -> None:
@@ -251,7 +326,7 @@ def test_gzip_and_profile_weight(client: TestClient) -> None:
 
 def test_readable_without_javascript(client: TestClient) -> None:
     html = client.get("/country/KEN").text
-    for section in ("tier", "pillars", "trend", "recommendations", "data"):
+    for section in ("tier", "pillars", "expected", "trend", "recommendations", "monitor", "data"):
         assert f'id="{section}"' in html
     # each chart is a figure with a caption, and its data table beside it
     figs = re.findall(r'<figure class="chart" aria-labelledby="([^"]+)-cap">', html)
