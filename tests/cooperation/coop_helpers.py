@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import shutil
 import socket
@@ -15,16 +14,19 @@ from pathlib import Path
 
 import pytest
 
-PG_GLOBS = ("/usr/lib/postgresql/*/bin",)
+PG_ROOT = Path("/usr/lib/postgresql")
 
 
 def pg_bindir() -> Path | None:
     """Debian's PostgreSQL binaries (``/usr/lib/postgresql/<ver>/bin``) or those on PATH."""
-    for pattern in PG_GLOBS:
-        found = sorted(glob.glob(pattern), key=lambda p: int(Path(p).parent.name), reverse=True)
-        for d in found:
-            if (Path(d) / "initdb").exists() and (Path(d) / "pg_ctl").exists():
-                return Path(d)
+    found = sorted(
+        (p for p in PG_ROOT.glob("*/bin") if p.parent.name.isdigit()),
+        key=lambda p: int(p.parent.name),
+        reverse=True,
+    )
+    for d in found:
+        if (d / "initdb").exists() and (d / "pg_ctl").exists():
+            return d
     initdb = shutil.which("initdb")
     return Path(initdb).parent if initdb else None
 

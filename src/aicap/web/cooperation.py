@@ -22,7 +22,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from aicap.analysis.cooperate.service import (
     accountability,
@@ -37,6 +37,7 @@ from aicap.warehouse.cooperation.schemas import (
     AccountIn,
     ActivityIn,
     FlowIn,
+    FlowKind,
     NeedIn,
     OfferIn,
     ResultIn,
@@ -328,6 +329,13 @@ def build_router(store: CoopStore | Callable[[], CoopStore] | None = None) -> AP
 
     # ------------------------------------------------------------ generic collections
     def add_collection(name: str, entity: str, schema: type[BaseModel], kind: str | None) -> None:
+        if kind is not None:  # the kind is the collection's: optional in the body
+            schema = create_model(
+                f"{kind.title()}In",
+                __base__=FlowIn,
+                kind=(FlowKind, Field(FlowKind(kind), description=f"always {kind}")),
+            )
+
         def fix_kind(data: dict[str, Any]) -> dict[str, Any]:
             if kind is not None:
                 if data.get("kind", kind) != kind:
@@ -364,8 +372,8 @@ def build_router(store: CoopStore | Callable[[], CoopStore] | None = None) -> AP
         def get_one(rid: int, st: Store) -> dict[str, Any]:
             return check_kind(st.get(entity, rid))
 
-        def create_one(who: Who, st: Store, body: Annotated[schema, Body()]) -> dict[str, Any]:  # type: ignore[valid-type]
-            return st.create(who, entity, fix_kind(body.model_dump(mode="json")))  # type: ignore[attr-defined]
+        def create_one(who: Who, st: Store, body: Annotated[schema, Body()]) -> dict[str, Any]:
+            return st.create(who, entity, fix_kind(body.model_dump(mode="json")))
 
         router.add_api_route(
             f"/{name}",

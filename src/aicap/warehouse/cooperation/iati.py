@@ -427,7 +427,6 @@ def from_csv(
                     "iati_identifier": ident,
                     "source": src,
                     "provider_org": row.get("provider_org") or "",
-                    "title": ident,
                     "recipient_iso3": row.get("recipient_iso3") or None,
                     "modality": row.get("modality") or None,
                     "dataset": ds,

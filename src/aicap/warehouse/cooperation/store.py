@@ -837,7 +837,8 @@ class CoopStore:
                         self._audit(s, actor, "delete", name, kid.id, as_dict(kid), None)
                         s.delete(kid)
                     for k, v in clean.items():
-                        setattr(old, k, v)
+                        if k in data and v not in (None, "", []):  # keep what the file lacks
+                            setattr(old, k, v)
                     act = old
                     s.flush()
                     self._audit(s, actor, "update", "activity", act.id, before, as_dict(act))
