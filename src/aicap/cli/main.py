@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from aicap.cli import index_cmd, monitor_cmd, report_cmd, uncertainty_cmd, update_cmd, web_cmd
+from aicap.cli.coop_cmd import app as coop_app
 from aicap.sources.registry import discover
 from aicap.warehouse.ingest import IngestError, IngestReport, ingest
 from aicap.warehouse.read import Warehouse, WarehouseError
@@ -30,6 +31,7 @@ app = typer.Typer(
 app.add_typer(index_cmd.app, name="index")
 app.add_typer(uncertainty_cmd.app, name="uncertainty")
 app.add_typer(monitor_cmd.app, name="monitor")
+app.add_typer(coop_app, name="coop")
 app.command("update")(update_cmd.update)
 app.add_typer(report_cmd.app, name="report")
 app.command("profile")(report_cmd.profile)

@@ -1,0 +1,233 @@
+"""``aicap coop``: the cooperation registry (needs, offers, matches, flows, results).
+
+The database is ``--db`` or ``AICAP_COOP_DB`` (a SQLAlchemy URL; default the SQLite file
+``var/cooperation.sqlite``). Commands act as the built-in administrator ``cli``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from aicap.analysis.cooperate.demo import load_demo
+from aicap.analysis.cooperate.service import (
+    accountability,
+    country_facts,
+    default_vocabulary,
+    run_matchmaking,
+    summarise,
+)
+from aicap.sources.http import FetchError, LiveClient
+from aicap.warehouse.cooperation.db import current_revision, default_url
+from aicap.warehouse.cooperation.iati import IatiError, from_iati_xml, to_iati_xml
+from aicap.warehouse.cooperation.importers import (
+    ImportProblem,
+    fetch_crs,
+    fetch_iati_datastore,
+    parse_crs_csv,
+)
+from aicap.warehouse.cooperation.schemas import Role
+from aicap.warehouse.cooperation.store import SYSTEM, CoopError, CoopStore, Principal
+
+app = typer.Typer(help="Cooperation: needs, offers, matchmaking, tracking (docs/cooperation.md).")
+err = Console(stderr=True)
+out = Console(soft_wrap=True)
+CLI = Principal("cli", Role.administrator)
+
+Db = Annotated[
+    str | None,
+    typer.Option("--db", envvar="AICAP_COOP_DB", help="SQLAlchemy URL", show_default=False),
+]
+
+
+def _store(db: str | None) -> CoopStore:
+    return CoopStore.open(db or default_url(), default_vocabulary())
+
+
+def _fail(msg: str) -> None:
+    err.print(f"[red]error:[/red] {msg}")
+    raise typer.Exit(1)
+
+
+def _iso_maps() -> tuple[dict[str, str], dict[str, str]]:
+    facts = country_facts()
+    iso2 = {k: v["iso2"] for k, v in facts.items() if v.get("iso2")}
+    return iso2, {v: k for k, v in iso2.items()}
+
+
+@app.command("init")
+def init(
+    db: Db = None,
+    admin: Annotated[str | None, typer.Option(help="Create this first administrator")] = None,
+) -> None:
+    """Create or migrate the database (Alembic); optionally the first administrator, whose
+    password comes from AICAP_COOP_ADMIN_PASSWORD or a prompt."""
+    st = _store(db)
+    if admin:
+        pw = os.environ.get("AICAP_COOP_ADMIN_PASSWORD") or typer.prompt(
+            "password", hide_input=True, confirmation_prompt=True
+        )
+        try:
+            st.bootstrap_admin(admin, pw)
+        except CoopError as exc:
+            _fail(f"{exc.message} {exc.detail or ''}")
+    out.print(f"cooperation registry at revision {current_revision(st.engine)}")
+
+
+@app.command("demo")
+def demo(db: Db = None) -> None:
+    """Load the FICTITIOUS demonstration records (dataset=demo, flagged on every row)."""
+    st = _store(db)
+    try:
+        info = load_demo(st, CLI)
+    except CoopError as exc:
+        _fail(exc.message)
+    out.print(json.dumps(info, indent=2))
+
+
+@app.command("match")
+def match(
+    db: Db = None,
+    dataset: Annotated[str, typer.Option(help="real or demo")] = "real",
+    on: Annotated[str | None, typer.Option(help="Matching date, YYYY-MM-DD")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Store nothing")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Propose matches: explainable scores and the optimal assignment within capacities."""
+    st = _store(db)
+    when = date.fromisoformat(on) if on else None
+    result, saved = run_matchmaking(st, CLI, dataset=dataset, on=when, save=not dry_run)
+    body = summarise(result, saved)
+    if as_json:
+        out.print_json(json.dumps(body))
+        return
+    t = Table(title=f"proposals ({dataset}; objective {body['objective']})")
+    for col in ("need", "offer", "score", "allocation", "terms"):
+        t.add_column(col)
+    for p in body["proposals"]:
+        terms = ", ".join(f"{x['term']} {x['value']:.2f}" for x in p["terms"])
+        t.add_row(
+            str(p["need_id"]),
+            str(p["offer_id"]),
+            f"{p['score']:.3f}",
+            f"{p['allocated_amount']:,.0f} {p['allocated_unit']}",
+            terms,
+        )
+    out.print(t)
+
+
+@app.command("export-iati")
+def export_iati(
+    out_file: Annotated[Path, typer.Option("--out", help="XML file to write")],
+    db: Db = None,
+    dataset: Annotated[str, typer.Option(help="real, demo or all")] = "real",
+) -> None:
+    """Write IATI 2.03 activity XML (validated against the shipped schema)."""
+    st = _store(db)
+    try:
+        xml = to_iati_xml(st.activities_full(dataset), _iso_maps()[0])
+    except IatiError as exc:
+        _fail(str(exc))
+    out_file.write_bytes(xml)
+    out.print(f"wrote {out_file} ({len(st.activities_full(dataset))} activities)")
+
+
+def _report(counts: dict[str, Any]) -> None:
+    out.print(json.dumps(counts))
+
+
+@app.command("import-iati")
+def import_iati(
+    file: Annotated[Path | None, typer.Argument(help="IATI 2.03 activity XML file")] = None,
+    db: Db = None,
+    datastore: Annotated[
+        bool, typer.Option("--datastore", help="Fetch ICT activities from the IATI Datastore")
+    ] = False,
+    key: Annotated[
+        str | None, typer.Option(envvar="IATI_DATASTORE_KEY", help="Datastore subscription key")
+    ] = None,
+    country: Annotated[
+        list[str] | None, typer.Option(help="ISO2 recipient filter (repeatable)")
+    ] = None,
+) -> None:
+    """Import activities from an IATI XML file, or from the IATI Datastore (--datastore)."""
+    st = _store(db)
+    try:
+        if datastore:
+            if not key:
+                _fail("the IATI Datastore needs a key (--key or IATI_DATASTORE_KEY)")
+            with LiveClient() as client:
+                items = fetch_iati_datastore(client, _iso_maps()[1], key=str(key),
+                                             countries=country)  # fmt: skip
+        elif file is not None:
+            items = from_iati_xml(file.read_bytes(), _iso_maps()[1], source="iati")
+        else:
+            _fail("give an XML file or --datastore")
+        _report(st.upsert_activities(SYSTEM, items))
+    except (IatiError, FetchError, ImportProblem) as exc:
+        _fail(str(exc))
+    except CoopError as exc:
+        _fail(f"{exc.message} {exc.detail or ''}")
+
+
+@app.command("import-crs")
+def import_crs(
+    db: Db = None,
+    file: Annotated[Path | None, typer.Option(help="An SDMX CSV already downloaded")] = None,
+    start: Annotated[int, typer.Option(help="First year")] = 2018,
+) -> None:
+    """Import ICT aid (CRS purpose codes 22010-22040) by donor and recipient from the OECD's
+    SDMX API (or a CSV file it produced)."""
+    st = _store(db)
+    try:
+        if file is not None:
+            items = parse_crs_csv(file.read_bytes())
+        else:
+            with LiveClient() as client:
+                items = fetch_crs(client, start_period=start)
+        _report(st.upsert_activities(SYSTEM, items))
+    except (FetchError, ImportProblem) as exc:
+        _fail(str(exc))
+    except CoopError as exc:
+        _fail(f"{exc.message} {exc.detail or ''}")
+
+
+@app.command("accountability")
+def account(
+    db: Db = None,
+    by: Annotated[str, typer.Option(help="provider, country or modality")] = "provider",
+    dataset: Annotated[str, typer.Option(help="real or demo")] = "real",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Pledged vs committed vs disbursed vs results, by provider, country or modality."""
+    st = _store(db)
+    try:
+        view = accountability(st, by=by, dataset=dataset)
+    except ValueError as exc:
+        _fail(str(exc))
+    if as_json:
+        out.print_json(json.dumps(view))
+        return
+    title = f"accountability by {by} ({dataset})"
+    if dataset == "demo":
+        title += " - FICTITIOUS demonstration data"
+    t = Table(title=title)
+    for col in (by, "pledged USD", "committed USD", "disbursed USD", "results", "met"):
+        t.add_column(col)
+    for r in view["rows"]:
+        t.add_row(
+            str(r[by]),
+            f"{r['pledged_usd']:,.0f}",
+            f"{r['committed_usd']:,.0f}",
+            f"{r['disbursed_usd']:,.0f}",
+            str(r["results"]),
+            str(r["results_meeting_target"]),
+        )
+    out.print(t)

@@ -1,0 +1,40 @@
+"""``aicap coop``: init, demo (fictitious, kept apart), match, export/import IATI, CRS file,
+accountability."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from aicap.cli.main import app
+from aicap.warehouse.cooperation.iati import validate
+
+FIX = Path(__file__).with_name("fixtures")
+
+
+def test_coop_commands_end_to_end(tmp_path: Path) -> None:
+    run = CliRunner()
+    env = {"AICAP_COOP_DB": f"sqlite:///{tmp_path / 'c.sqlite'}"}
+
+    def ok(*args: str) -> str:
+        r = run.invoke(app, ["coop", *args], env=env)
+        assert r.exit_code == 0, r.output
+        return r.output
+
+    assert "revision 0001" in ok("init")
+    assert '"proposals": 4' in ok("demo")
+    assert "already loaded" in run.invoke(app, ["coop", "demo"], env=env).output
+    demo_view = ok("accountability", "--dataset", "demo", "--json")
+    assert '"fictitious": true' in demo_view and "(fictitious)" in demo_view
+    assert '"rows": []' in ok("accountability", "--json")  # real data: untouched by the demo
+    xml = tmp_path / "demo.xml"
+    ok("export-iati", "--out", str(xml), "--dataset", "demo")
+    root = validate(xml.read_bytes())
+    assert root.find("iati-activity/{*}record").get("fictitious") == "true"  # type: ignore[union-attr]
+    assert '"created": 1' in ok("import-iati", str(xml))  # keeps its demo flag
+    assert '"created": 2' in ok("import-crs", "--file", str(FIX / "oecd_crs_ict.csv"))
+    assert "SEN" in ok("accountability", "--by", "country")
+    assert '"proposals": []' in ok("match", "--dry-run", "--json")  # no real needs yet
+    bad = run.invoke(app, ["coop", "import-iati", str(FIX / "oecd_crs_ict.csv")], env=env)
+    assert bad.exit_code == 1 and "not well-formed" in bad.output
