@@ -167,3 +167,32 @@ def test_whatif_without_javascript(browser: Any, base_url: str, shots: Path) -> 
     assert "Новые места" in page.content()
     page.screenshot(path=str(shots / "whatif-ru-nojs.png"))
     ctx.close()
+
+
+def test_monitor_concentration(browser: Any, base_url: str, shots: Path) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(base_url + "/monitor/concentration", timeout=120000)
+    assert page.locator("h1").inner_text() == "Concentration of AI resources"
+    for chart in ("c-hhi-capacity", "c-hhi-count", "c-lorenz"):
+        page.locator(f"#{chart}-cap").scroll_into_view_if_needed()
+        page.wait_for_selector(f"#{chart} svg", timeout=20000)
+        assert page.locator(f"#{chart}").get_attribute("role") == "img"
+    assert all(u.startswith(base_url) for u in requests), "no request leaves the app"
+    # the Lorenz curve is drawn: a path from (0, 0) to (1, 1) under the equality line
+    assert page.locator("#c-lorenz svg path").count() >= 2
+    assert page.locator("#t-lorenz tbody tr").count() >= 10
+    page.locator("#over-time").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "monitor-concentration.png"))
+    page.locator("#lorenz").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "monitor-lorenz.png"))
+    page.close()
+    ctx = browser.new_context(java_script_enabled=False, viewport={"width": 1000, "height": 900})
+    nojs = ctx.new_page()
+    nojs.goto(base_url + "/ar/monitor/concentration")
+    assert nojs.locator("html").get_attribute("dir") == "rtl"
+    assert nojs.locator("#t-hhi-capacity tbody tr").count() >= 10
+    assert not nojs.locator(".vl").first.is_visible()
+    nojs.screenshot(path=str(shots / "monitor-concentration-ar-nojs.png"))
+    ctx.close()

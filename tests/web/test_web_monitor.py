@@ -69,7 +69,7 @@ def test_concentration(client: TestClient, mdata: MonitorData) -> None:
     members = mdata.countries[mdata.countries["status"] == "member"]["iso3"]
     standard = mdata.clusters[mdata.clusters["standard"].fillna(False).astype(bool)]
     amounts = members.map(standard.groupby("iso3")["h100e"].sum()).fillna(0.0)
-    assert d["lorenz"]["gini"] == pytest.approx(conc.gini(pd.Series(amounts)), abs=1e-4)
+    assert d["lorenz"]["gini"] == round(conc.gini(pd.Series(amounts)), 3)
     assert d["lorenz"]["member_states"] == 193
     assert d["lorenz"]["holders"][-1]["cumulative"] == pytest.approx(100.0, abs=0.01)
     html = client.get("/monitor/concentration").text

@@ -211,12 +211,17 @@ def concentration_over_time(
         "legend": {"orient": "bottom", "columns": 3, "labelLimit": 240},
     }
     area, line, rules = spec["layer"]
-    area["encoding"]["color"] = copy.deepcopy(colour) | {"legend": None}
+    area["encoding"]["color"] = copy.deepcopy(colour)
     area["encoding"]["y"]["title"] = hhi
     line["encoding"]["color"] = colour
-    line["encoding"]["strokeDash"] = {"field": "resource", "type": "nominal", "legend": None}
+    # one legend: colour, dash and point shape of each resource merge into it
+    same = {k: colour[k] for k in ("field", "type", "title", "legend")}
+    line["encoding"]["strokeDash"] = copy.deepcopy(same) | {"scale": {"domain": order}}
+    line["encoding"]["shape"] = copy.deepcopy(same) | {"scale": {"domain": order}}
     line["mark"] = {"type": "line", "point": {"filled": True, "size": 40}}
-    line["encoding"]["shape"] = {"field": "resource", "type": "nominal", "legend": None}
+    for layer in (area, line):
+        layer["encoding"]["x"]["title"] = None
+        layer["encoding"]["x"]["axis"] = {"labelAngle": 0}
     rules["mark"] = {"type": "rule", "strokeDash": [4, 4], "color": THRESHOLD_RULE}
     return spec
 

@@ -255,7 +255,7 @@ def concentration(site: SiteData) -> dict[str, Any]:
             "quantity": "H100-equivalents in Epoch AI's standard GPU clusters",
             "member_states": len(amounts),
             "with_compute": len(held),
-            "gini": jsonable(conc.gini(amounts)),
+            "gini": round(conc.gini(amounts), 3),
             "holders": holders,
         },
     }
