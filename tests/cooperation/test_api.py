@@ -179,19 +179,30 @@ def test_each_forbidden_action_is_refused(store: CoopStore) -> None:
         (w.mwi.post("/api/coop/needs", json=NEED), 403),  # another country's need
         (w.mwi.patch(f"/api/coop/needs/{need['id']}", json={"version": 1, "priority": 1}), 403),
         (w.mwi.delete(f"/api/coop/needs/{need['id']}"), 403),
-        (w.ken.patch(f"/api/coop/needs/{need['id']}", json={"version": 1, "country_iso3": "MWI"}),
-         403),  # moving its need to another country
+        (
+            w.ken.patch(
+                f"/api/coop/needs/{need['id']}", json={"version": 1, "country_iso3": "MWI"}
+            ),
+            403,
+        ),  # moving its need to another country
         (w.acme.post("/api/coop/needs", json=NEED), 403),  # a partner records no needs
         (w.uni.post("/api/coop/offers", json=OFFER), 403),  # another organisation's offer
-        (w.uni.patch(f"/api/coop/offers/{offer['id']}", json={"version": 1, "title": "x" * 5}),
-         403),
+        (
+            w.uni.patch(f"/api/coop/offers/{offer['id']}", json={"version": 1, "title": "x" * 5}),
+            403,
+        ),
         (w.ken.post("/api/coop/offers", json=OFFER), 403),  # a focal point records no offers
         (w.ken.post("/api/coop/matches/propose", json={}), 403),
-        (w.acme.post("/api/coop/accounts", json={"username": "evil", "password": PW,
-                                                 "role": "administrator"}), 403),
+        (
+            w.acme.post(
+                "/api/coop/accounts",
+                json={"username": "evil", "password": PW, "role": "administrator"},
+            ),
+            403,
+        ),
         (w.ken.get("/api/coop/audit"), 403),
         (w.anon.post("/api/coop/import/iati", content=b"<x/>"), 403),
-    ]  # fmt: skip
+    ]
     for r, status in refused:
         assert r.status_code == status, r.text
         assert r.json()["error"]["code"] == "forbidden"
@@ -206,8 +217,13 @@ def test_match_sides_and_transition_roles(store: CoopStore) -> None:
     w = World(store)
     m = setup_match(w)
     mid = m["id"]
-    assert {t["term"] for t in m["terms"]} == {"fit", "capacity", "modality", "language",
-                                               "priority"}  # fmt: skip
+    assert {t["term"] for t in m["terms"]} == {
+        "fit",
+        "capacity",
+        "modality",
+        "language",
+        "priority",
+    }
     # neither side
     r = w.mwi.post(f"/api/coop/matches/{mid}/accept", json={"version": m["version"]})
     assert r.status_code == 403
@@ -217,8 +233,7 @@ def test_match_sides_and_transition_roles(store: CoopStore) -> None:
     r = w.ken.post(f"/api/coop/matches/{mid}/accept", json={"version": m["version"]})
     assert r.status_code == 200 and r.json()["state"] == "accepted"
     v = r.json()["version"]
-    r = w.ken.post(f"/api/coop/matches/{mid}/transition", json={"version": v,
-                                                                  "state": "committed"})  # fmt: skip
+    r = w.ken.post(f"/api/coop/matches/{mid}/transition", json={"version": v, "state": "committed"})
     assert r.status_code == 403
     # a commitment by the provider moves the match to committed
     r = w.acme.post(
@@ -240,22 +255,37 @@ def test_match_sides_and_transition_roles(store: CoopStore) -> None:
     assert r.status_code == 201, r.text
     r = w.acme.post(
         "/api/coop/deliveries",
-        json={"activity_id": act_id, "amount": 20_000, "unit": "GPU-hours",
-              "on_date": "2026-03-05"},
-    )  # fmt: skip
+        json={
+            "activity_id": act_id,
+            "amount": 20_000,
+            "unit": "GPU-hours",
+            "on_date": "2026-03-05",
+        },
+    )
     assert r.status_code == 201, r.text
     r = w.ken.post(
         "/api/coop/results",
-        json={"activity_id": act_id, "indicator": "Researchers with GPU access",
-              "baseline_year": 2025, "baseline": 10, "target": 200, "actual": 120,
-              "period_start": "2026-01-01", "period_end": "2026-12-31"},
-    )  # fmt: skip
+        json={
+            "activity_id": act_id,
+            "indicator": "Researchers with GPU access",
+            "baseline_year": 2025,
+            "baseline": 10,
+            "target": 200,
+            "actual": 120,
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+        },
+    )
     assert r.status_code == 201, r.text
     r = w.mwi.post(
         "/api/coop/results",
-        json={"activity_id": act_id, "indicator": "x" * 5, "period_start": "2026-01-01",
-              "period_end": "2026-12-31"},
-    )  # fmt: skip
+        json={
+            "activity_id": act_id,
+            "indicator": "x" * 5,
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+        },
+    )
     assert r.status_code == 403
     acc = w.anon.get("/api/coop/accountability", params={"by": "provider"}).json()
     row = next(x for x in acc["rows"] if x["provider"] == "Acme Cloud")
@@ -275,17 +305,18 @@ def test_transition_table_is_enforced(store: CoopStore) -> None:
     path = ["accepted", "committed", "in_progress", "partially_fulfilled", "fulfilled"]
     for target in path:
         for illegal in sorted(set(MatchState) - TRANSITIONS[MatchState(m["state"])]):
-            r = w.admin.post(f"/api/coop/matches/{mid}/transition",
-                             json={"version": v, "state": illegal})  # fmt: skip
+            r = w.admin.post(
+                f"/api/coop/matches/{mid}/transition", json={"version": v, "state": illegal}
+            )
             assert r.status_code == 409, (m["state"], illegal, r.text)
             assert "cannot become" in r.json()["error"]["message"]
-        r = w.admin.post(f"/api/coop/matches/{mid}/transition", json={"version": v,
-                                                                        "state": target})  # fmt: skip
+        r = w.admin.post(
+            f"/api/coop/matches/{mid}/transition", json={"version": v, "state": target}
+        )
         assert r.status_code == 200, r.text
         m, v = r.json(), r.json()["version"]
     assert m["state"] == "fulfilled"
-    r = w.admin.post(f"/api/coop/matches/{mid}/transition", json={"version": v,
-                                                                    "state": "lapsed"})  # fmt: skip
+    r = w.admin.post(f"/api/coop/matches/{mid}/transition", json={"version": v, "state": "lapsed"})
     assert r.status_code == 409  # final
     r = w.admin.patch(f"/api/coop/matches/{mid}", json={"version": v, "state": "proposed"})
     assert r.status_code == 422  # the state moves only by transitions
@@ -312,8 +343,9 @@ def test_twenty_concurrent_clients_end_consistent(store: CoopStore) -> None:
     mid = m["id"]
 
     def once(i: int) -> int:
-        r = w.admin.patch(f"/api/coop/matches/{mid}", json={"version": m["version"],
-                                                              "note": f"client {i}"})  # fmt: skip
+        r = w.admin.patch(
+            f"/api/coop/matches/{mid}", json={"version": m["version"], "note": f"client {i}"}
+        )
         return r.status_code
 
     with ThreadPoolExecutor(20) as pool:
@@ -329,8 +361,9 @@ def test_twenty_concurrent_clients_end_consistent(store: CoopStore) -> None:
             tries += 1
             cur = w.admin.get(f"/api/coop/matches/{mid}").json()
             note = cur["note"] + f"|{i}"
-            r = w.admin.patch(f"/api/coop/matches/{mid}", json={"version": cur["version"],
-                                                                  "note": note})  # fmt: skip
+            r = w.admin.patch(
+                f"/api/coop/matches/{mid}", json={"version": cur["version"], "note": note}
+            )
             if r.status_code == 200:
                 return tries
             assert r.status_code == 409, r.text
@@ -371,8 +404,9 @@ def test_session_login_needs_csrf_on_writes(store: CoopStore) -> None:
     r = c.post("/api/coop/needs", json=NEED, headers={"X-CSRF-Token": csrf})
     assert r.status_code == 201
     assert c.get("/api/coop/auth/me").json()["role"] == "focal_point"
-    bad = TestClient(w.app).post("/api/coop/auth/login", json={"username": "ken",
-                                                                "password": "wrong pass"})  # fmt: skip
+    bad = TestClient(w.app).post(
+        "/api/coop/auth/login", json={"username": "ken", "password": "wrong pass"}
+    )
     assert bad.status_code == 401
     hashed = store.engine.connect().execute(text("SELECT password_hash FROM coop_account")).all()
     assert all(h[0].startswith("$argon2id$") for h in hashed)
@@ -382,15 +416,28 @@ def test_iati_and_csv_export_import_roundtrip(store: CoopStore) -> None:
     w = World(store)
     m = setup_match(w)
     w.ken.post(f"/api/coop/matches/{m['id']}/accept", json={"version": m["version"]})
-    w.acme.post("/api/coop/commitments",
-                json={"match_id": m["id"], "amount": 900_000, "on_date": "2026-02-01"})  # fmt: skip
+    w.acme.post(
+        "/api/coop/commitments",
+        json={"match_id": m["id"], "amount": 900_000, "on_date": "2026-02-01"},
+    )
     act = store.records("activity")[0]
-    w.acme.post("/api/coop/disbursements",
-                json={"activity_id": act["id"], "amount": 300_000, "on_date": "2026-04-01"})  # fmt: skip
-    w.acme.post("/api/coop/results", json={
-        "activity_id": act["id"], "indicator": "Public servants trained", "baseline": 0,
-        "baseline_year": 2025, "target": 500, "actual": 220, "period_start": "2026-01-01",
-        "period_end": "2026-12-31"})  # fmt: skip
+    w.acme.post(
+        "/api/coop/disbursements",
+        json={"activity_id": act["id"], "amount": 300_000, "on_date": "2026-04-01"},
+    )
+    w.acme.post(
+        "/api/coop/results",
+        json={
+            "activity_id": act["id"],
+            "indicator": "Public servants trained",
+            "baseline": 0,
+            "baseline_year": 2025,
+            "target": 500,
+            "actual": 220,
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+        },
+    )
     r = w.anon.get("/api/coop/export/iati.xml")
     assert r.status_code == 200
     root = validate(r.content)  # valid IATI 2.03
@@ -402,8 +449,9 @@ def test_iati_and_csv_export_import_roundtrip(store: CoopStore) -> None:
     r = w.admin.post("/api/coop/import/iati", content=r.content)
     assert r.status_code == 200, r.text
     assert r.json() == {"created": 1, "replaced": 0, "flows": 2, "results": 1}
-    again = w.admin.post("/api/coop/import/iati", content=w.anon.get(
-        "/api/coop/export/iati.xml").content)  # fmt: skip
+    again = w.admin.post(
+        "/api/coop/import/iati", content=w.anon.get("/api/coop/export/iati.xml").content
+    )
     # the file now holds the aicap activity and its iati copy, same identifier: one record
     assert again.json()["created"] == 0 and again.json()["replaced"] == 2
     imported = [x for x in store.activities_full("real") if x["source"] == "iati"]
