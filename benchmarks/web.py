@@ -101,13 +101,16 @@ def pct(xs: list[float], q: float) -> float:
 
 def weights(base: str, country: str) -> dict[str, int]:
     out: dict[str, int] = {}
-    with httpx.Client(headers={"Accept-Encoding": "gzip"}) as c:
+    # the first profile also computes the Monitor's tables (about 15 s, once)
+    with httpx.Client(headers={"Accept-Encoding": "gzip"}, timeout=120) as c:
         for name, path in [
             ("profile HTML", f"/country/{country}"),
             ("profile HTML (ar)", f"/ar/country/{country}"),
             ("profile JSON", f"/api/country/{country}"),
             ("map page HTML", "/"),
             ("ranking HTML", "/ranking"),
+            ("monitor concentration", "/monitor/concentration"),
+            ("monitor governance", "/monitor/governance"),
             ("style.css", "/static/style.css"),
             ("app.js", "/static/app.js"),
             *[(v, f"/static/vendor/{v}") for v in VENDOR],
@@ -180,6 +183,7 @@ def main() -> None:
         for name, path in [
             ("profile JSON", f"/api/country/{a.country}"),
             ("profile HTML", f"/country/{a.country}"),
+            ("monitor JSON", "/api/monitor/concentration"),
         ]:
             if tool == "wrk":
                 n, p50, p95, errors = wrk(base + path, a.clients, a.seconds)
