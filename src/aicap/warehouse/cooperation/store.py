@@ -155,17 +155,30 @@ def _hash_token(token: str) -> str:
 class CoopStore:
     """The registry (see the module doc). ``vocab`` comes from the intervention catalogue."""
 
-    def __init__(self, engine: Engine, vocab: Vocabulary | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        vocab: Vocabulary | None = None,
+        hasher: PasswordHasher | None = None,
+    ) -> None:
         self.engine = engine
+        self.hasher = hasher or _hasher  # argon2id, the library's recommended parameters
         self.vocab = vocab or Vocabulary()
         self.sessions: sessionmaker[Session] = session_factory(engine)
 
     @classmethod
-    def open(cls, url: str, vocab: Vocabulary | None = None, *, upgrade: bool = True) -> CoopStore:
+    def open(
+        cls,
+        url: str,
+        vocab: Vocabulary | None = None,
+        *,
+        upgrade: bool = True,
+        hasher: PasswordHasher | None = None,
+    ) -> CoopStore:
         engine = make_engine(url)
         if upgrade:
             migrate(engine)
-        return cls(engine, vocab)
+        return cls(engine, vocab, hasher)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -186,7 +199,7 @@ class CoopStore:
                 raise ConflictError(f"username {acc_in.username!r} is taken")
             acc = Account(
                 username=acc_in.username,
-                password_hash=_hasher.hash(acc_in.password),
+                password_hash=self.hasher.hash(acc_in.password),
                 role=acc_in.role.value,
                 country_iso3=acc_in.country_iso3,
                 organisation=acc_in.organisation,
@@ -221,14 +234,14 @@ class CoopStore:
         with self.tx() as s:
             acc = s.scalar(select(Account).where(Account.username == username))
             if acc is None or not acc.active:
-                _hasher.hash(password)  # same work either way
+                self.hasher.hash(password)  # same work either way
                 raise UnauthorisedError("wrong username or password")
             try:
-                _hasher.verify(acc.password_hash, password)
+                self.hasher.verify(acc.password_hash, password)
             except (VerificationError, InvalidHashError):
                 raise UnauthorisedError("wrong username or password") from None
-            if _hasher.check_needs_rehash(acc.password_hash):
-                acc.password_hash = _hasher.hash(password)
+            if self.hasher.check_needs_rehash(acc.password_hash):
+                acc.password_hash = self.hasher.hash(password)
             return self._principal(acc)
 
     @staticmethod
