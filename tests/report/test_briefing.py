@@ -197,4 +197,81 @@ def test_cli_briefing_on_the_real_index(
     assert "Tuvalu" in pages[-2] and "Niger" in pages[-1]
     text = " ".join(" ".join(pages).split())
     assert "Is the AI divide widening?" in text
+    # the Monitor section from the warehouse records, and a Monitor line in each profile
+    assert "3. Concentration of AI resources and governance gaps" in text
+    assert "developing Member States host none of the three" in text
+    assert "documented AI incidents" in " ".join(pages[-1].split())
+    assert "Monitor: hosts no AI compute" in " ".join(pages[-1].split())  # Niger
+    assert (out / "data" / "monitor_signals.csv").is_file()
     assert "between 2023 and 2025" in text.lower() or "2023 and 2025" in text
+
+
+def test_briefing_with_monitor_section(tmp_path: Path, cat: Catalogue) -> None:
+    from monitor_helpers import synthetic_results
+
+    from aicap.analysis.monitor.links import load_links
+
+    links = load_links(cat)
+    data = make_data(bands=True)
+    res = synthetic_results(data.countries, links.taxonomy)
+    annex = ["L1", "H0"]
+    b = write_briefing(data, cat, tmp_path, annex=annex, n_boot=200, monitor=res, links=links)
+    assert b.pdf is not None
+    pages = _pages(b.pdf)
+    text = " ".join(" ".join(pages).split())
+    for needle in [
+        "3. Concentration of AI resources and governance gaps",
+        "3.1 Who holds AI compute and models",
+        "3.2 Dependency: Member States that host none",
+        "3.3 Governance gaps: risks without an instrument",
+        "3.4 Links to action",
+        "4. Recommendations",
+        "Merger Guidelines (2023)",
+        "not incidence rates",
+    ]:
+        assert needle in text, needle
+    # the figures come from the Monitor: H0 holds 100 of 130 H100e in 2022 (5 unattributed)
+    latest = pd.read_csv(tmp_path / "data" / "monitor_concentration_latest.csv")
+    cap = latest[(latest["resource"] == "compute") & (latest["view"] == "capacity")].iloc[0]
+    assert cap["top_actor"] == "H0" and cap["top_share"] == pytest.approx(100 * 100 / 130)
+    assert cap["hhi_low"] == pytest.approx((100 / 1.3) ** 2 + (20 / 1.3) ** 2 + (5 / 1.3) ** 2)
+    assert cap["hhi_high"] == pytest.approx(cap["hhi_low"] + (5 / 1.3) ** 2)
+    assert f"{100 * 100 / 130:.1f} %" in text
+    gaps = pd.read_csv(tmp_path / "data" / "monitor_gaps_by_group.csv").set_index("risk")
+    assert gaps.loc["misuse", "LIC_gap"] == 6 and gaps.loc["misuse", "HIC_gap"] == 0
+    assert gaps.loc["misuse", "incidents_in_gaps"] == 3
+    signals = pd.read_csv(tmp_path / "data" / "monitor_signals.csv")
+    assert set(signals.loc[signals["iso3"] == "L1", "kind"]) == {
+        "governance_gap",
+        "dependency",
+        "concentration",
+    }
+    html = b.html.read_text("utf-8")
+    assert html.count("<svg") >= 9 + 4  # the briefing's charts and four Monitor charts
+    assert "Lorenz curve of AI compute" in html
+    # footnotes: the Monitor's sources follow the briefing's own, numbered in order
+    assert "Epoch AI, Data on GPU Clusters; retrieved 2025-12-17" in text
+    assert "Global Index on Responsible AI 2026; retrieved 2026-06-14" in text
+    # the annex: one page per profile, each with its Monitor line; L1's recommendations
+    # carry its signals
+    heads = [i for i, t in enumerate(pages) if "Country profile:" in t]
+    assert len(heads) == 2 and heads == [len(pages) - 2, len(pages) - 1]
+    l1 = " ".join(pages[heads[0]].split())
+    assert "Monitor: hosts no AI compute, cloud region or model developer" in l1
+    assert "governance gaps (GIRAI 2026): misuse, disinformation" in l1
+    assert "documented AI incidents: 3" in l1
+    h0 = " ".join(pages[heads[1]].split())
+    assert "AI compute yes, cloud region yes, model developer yes" in h0
+    prof = json.loads((tmp_path / "data" / "profiles.json").read_text("utf-8"))
+    recs = prof[0]["recommendations"]
+    assert recs and all("signals" in r for r in recs)
+    # the annex lists what recommend() draws with L1's signals
+    from aicap.analysis.diagnose import diagnose
+    from aicap.analysis.monitor.links import all_signals
+    from aicap.analysis.recommend import recommend
+
+    sig = all_signals(links, res)["L1"]
+    hp = str(data.scores().loc["L1"].get("holding_pillars") or "")
+    want = recommend(diagnose(data, "L1"), cat, holding_pillars=hp, limit=5, signals=sig)
+    assert [r["id"] for r in recs] == [r.intervention.id for r in want]
+    assert [r["signals"] for r in recs] == [r.signals for r in want]
