@@ -413,7 +413,7 @@ def monitor_section(
         "n_focus": len(focus),
         "notes": [t for _, t in notes],
         "ref": ref,
-        "ref_access": ",".join(str(ref[k]) for k in dict.fromkeys(ACCESS_SOURCES.values())),
+        "ref_access": ",".join(str(n) for n in sorted({ref[k] for k in ACCESS_SOURCES.values()})),
         "ref_incidents": ",".join(str(ref[k]) for k in INCIDENT_SOURCES),
         "markets": markets,
         "signals_frame": signals_frame(signals),
