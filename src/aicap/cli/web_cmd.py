@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Annotated
@@ -47,9 +48,16 @@ def serve(
     """Serve the dashboard and its JSON API (six languages; OpenAPI at /docs)."""
     import uvicorn
 
+    from aicap.web import monitor
     from aicap.web.app import create_app
 
     site = _load(warehouse, index_dir)
+    # The Monitor's tables take a while (about 15 s on two cores): compute them in the
+    # background from the start, so the first profile or Monitor page does not pay for them
+    # (a request that needs them meanwhile waits on the same lock).
+    threading.Thread(
+        target=monitor.tables, args=(site,), name="monitor-warm-up", daemon=True
+    ).start()
     console.print(f"serving on http://{host}:{port}/ (API documentation: /docs)")
     uvicorn.run(create_app(site), host=host, port=port, log_level="warning")
 
