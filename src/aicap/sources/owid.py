@@ -25,9 +25,12 @@ from aicap.sources._common import (
     sniff_delimiter,
 )
 from aicap.sources.base import (
+    IndicatorMeta,
+    Parsed,
     SourceError,
     decode_text,
     observations,
+    require_file,
     to_numeric,
     to_year,
 )
@@ -118,3 +121,26 @@ def parse_grapher(
         ],
         notes,
     )
+
+
+def parse_chart(
+    files: Mapping[str, bytes],
+    *,
+    source: str,
+    file: str,
+    slug: str,
+    value_column: str,
+    indicator: IndicatorMeta,
+) -> Parsed:
+    """Parse one OWID chart's grapher CSV (and notes from its ``.metadata.json`` when present)
+    into ``indicator``: the whole ``parse`` of a one-chart OWID source."""
+    notes: list[str] = []
+    obs = parse_grapher(
+        require_file(files, file, source=source),
+        file=file,
+        indicator=indicator.code,
+        value_column=value_column,
+        notes=notes,
+    )
+    notes += metadata_notes(files, file=f"{slug}.metadata.json", value_column=value_column)
+    return Parsed(observations=obs, indicators=[indicator], notes=notes)

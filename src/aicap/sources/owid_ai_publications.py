@@ -18,8 +18,8 @@ from collections.abc import Mapping
 
 import httpx
 
-from aicap.sources.base import IndicatorMeta, Parsed, SourceInfo, require_file
-from aicap.sources.owid import GRAPHER_CSV, fetch_grapher, metadata_notes, parse_grapher
+from aicap.sources.base import IndicatorMeta, Parsed, SourceInfo
+from aicap.sources.owid import GRAPHER_CSV, fetch_grapher, parse_chart
 
 SLUG = "annual-scholarly-publications-on-artificial-intelligence"
 FILE = f"{SLUG}.csv"
@@ -55,16 +55,14 @@ INDICATOR = IndicatorMeta(
 
 def parse(files: Mapping[str, bytes]) -> Parsed:
     """Parse the grapher CSV into ``OWID.AI_PUBS``."""
-    notes: list[str] = []
-    obs = parse_grapher(
-        require_file(files, FILE, source=SOURCE.id),
+    return parse_chart(
+        files,
+        source=SOURCE.id,
         file=FILE,
-        indicator=INDICATOR.code,
+        slug=SLUG,
         value_column=VALUE_COLUMN,
-        notes=notes,
+        indicator=INDICATOR,
     )
-    notes += metadata_notes(files, file=f"{SLUG}.metadata.json", value_column=VALUE_COLUMN)
-    return Parsed(observations=obs, indicators=[INDICATOR], notes=notes)
 
 
 def fetch(client: httpx.Client) -> dict[str, bytes]:

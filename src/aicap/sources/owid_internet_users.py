@@ -16,8 +16,8 @@ from collections.abc import Mapping
 
 import httpx
 
-from aicap.sources.base import IndicatorMeta, Parsed, SourceInfo, require_file
-from aicap.sources.owid import GRAPHER_CSV, fetch_grapher, metadata_notes, parse_grapher
+from aicap.sources.base import IndicatorMeta, Parsed, SourceInfo
+from aicap.sources.owid import GRAPHER_CSV, fetch_grapher, parse_chart
 
 SLUG = "share-of-individuals-using-the-internet"
 FILE = f"{SLUG}.csv"
@@ -50,16 +50,14 @@ INDICATOR = IndicatorMeta(
 
 def parse(files: Mapping[str, bytes]) -> Parsed:
     """Parse the grapher CSV (``;`` or ``,``) into ``OWID.INTERNET_USERS``."""
-    notes: list[str] = []
-    obs = parse_grapher(
-        require_file(files, FILE, source=SOURCE.id),
+    return parse_chart(
+        files,
+        source=SOURCE.id,
         file=FILE,
-        indicator=INDICATOR.code,
+        slug=SLUG,
         value_column=VALUE_COLUMN,
-        notes=notes,
+        indicator=INDICATOR,
     )
-    notes += metadata_notes(files, file=f"{SLUG}.metadata.json", value_column=VALUE_COLUMN)
-    return Parsed(observations=obs, indicators=[INDICATOR], notes=notes)
 
 
 def fetch(client: httpx.Client) -> dict[str, bytes]:
