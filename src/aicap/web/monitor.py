@@ -353,23 +353,8 @@ def governance(site: SiteData) -> dict[str, Any]:
     return out
 
 
-REGISTER_COLS = [
-    "kind",
-    "area",
-    "dimension",
-    "type",
-    "category",
-    "title",
-    "link",
-    "status",
-    "approval_date",
-    "approval_year",
-    "binding",
-    "defence_and_security",
-    "source",
-    "file",
-    "row",
-]
+#: The register's columns shown on a country's page (its ISO3 is the page itself).
+REGISTER_COLS = [c for c in gov.REGISTER_COLUMNS if c != "iso3"]
 
 
 def governance_country(site: SiteData, iso3: str) -> dict[str, Any]:
