@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -39,6 +39,7 @@ from aicap.sources import (
     microsoft_ai_diffusion,
     owid_ai_publications,
     owid_internet_users,
+    unesco_uis,
     wdi,
     wgi,
 )
@@ -58,6 +59,9 @@ class LiveSource:
     endpoint: str
     #: Files copied from the bundled folder (parts the publisher serves no API for).
     carry: tuple[str, ...] = ()
+    #: Extra ``snapshot.json`` fields read from the downloaded files (e.g. the publisher's data
+    #: release); must not reuse a field the manifest already has.
+    describe: Callable[[Mapping[str, bytes]], dict[str, Any]] | None = None
 
     @property
     def id(self) -> str:
@@ -104,6 +108,13 @@ LIVE: dict[str, LiveSource] = {
             microsoft_ai_diffusion.fetch,
             "Microsoft ai-diffusion-report CSV (GitHub raw)",
         ),
+        LiveSource(
+            unesco_uis.SOURCE,
+            unesco_uis.fetch,
+            "UNESCO UIS Data API: /versions/default, then /data/indicators per indicator "
+            f"({', '.join(s.uis for s in unesco_uis.SERIES)}) pinned to that version",
+            describe=unesco_uis.describe,
+        ),
     )
 }
 
@@ -113,8 +124,6 @@ NOT_LIVE: dict[str, str] = {
     "undp_hdr": "UNDP publishes the HDR time series as a yearly CSV download with no API",
     "country_reference": "the reference is curated from several files; refresh it by hand",
     "geo": "Natural Earth geometry changes rarely; refresh it by hand",
-    "unesco_uis": "UNESCO UIS data API importer not written yet (no recorded responses to test "
-    "it against); see docs/data.md, Live update",
 }
 
 
@@ -228,6 +237,7 @@ def take_snapshot(
         licence=live.info.licence,
         files=tuple(records),
     )
+    extra = live.describe(fetched) if live.describe is not None else {}
     manifest: dict[str, Any] = {
         "source": source_id,
         "snapshot": snapshot.id,
@@ -248,6 +258,10 @@ def take_snapshot(
             for r in records
         ],
     }
+    clash = sorted(set(extra) & set(manifest))
+    if clash:
+        raise SourceError(f"snapshot description reuses manifest field(s) {clash}")
+    manifest.update(extra)
     try:
         for rel, data in contents.items():
             target = tmp / rel

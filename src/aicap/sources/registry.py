@@ -3,12 +3,17 @@
 Every folder of the data directory that has a ``SOURCE.md`` is a source. A folder whose name is a
 module of :mod:`aicap.sources` with a ``SOURCE`` and a ``parse`` has an importer; any other is
 reported as "no importer yet", never silently skipped.
+
+A few sources have no folder in the bundled snapshot at all and exist only through
+``aicap update`` (:data:`LIVE_ONLY`). :func:`discover` lists one of them only when it is asked
+to (``live_only``: the sources the warehouse holds a live snapshot of, or is about to read one
+of), so a build without their snapshot neither reads nor misses them.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -18,6 +23,12 @@ from aicap.sources.base import Parsed, SourceInfo
 
 #: Folders read by dedicated code paths rather than ``parse`` -> observations.
 REFERENCE_FOLDER = "country_reference"
+
+#: Sources with no folder in the bundled snapshot: they exist only as live snapshots taken by
+#: ``aicap update`` (source -> why there is no bundled copy).
+LIVE_ONLY: dict[str, str] = {
+    "unesco_uis": "the UIS Data API is the only copy; no offline UIS files are bundled",
+}
 
 
 class Importer(Protocol):
@@ -35,6 +46,8 @@ class SourceFolder:
     name: str
     path: Path
     module: ModuleType | None
+    #: A :data:`LIVE_ONLY` source listed without a bundled folder (``path`` does not exist).
+    live_only: bool = False
 
     @property
     def info(self) -> SourceInfo | None:
@@ -62,10 +75,15 @@ def importer_module(name: str) -> ModuleType | None:
     return module
 
 
-def discover(data_dir: Path) -> list[SourceFolder]:
+def discover(data_dir: Path, *, live_only: Iterable[str] = ()) -> list[SourceFolder]:
     """Every source folder (one with a SOURCE.md) of ``data_dir``, sorted by name, with the
-    country reference first (the others are harmonised against it)."""
+    country reference first (the others are harmonised against it); plus the :data:`LIVE_ONLY`
+    sources named in ``live_only`` that have no such folder (``live_only=True``, ``path``
+    absent). Other names in ``live_only`` are ignored."""
     folders = sorted(p for p in data_dir.iterdir() if p.is_dir() and (p / "SOURCE.md").is_file())
     found = [SourceFolder(p.name, p, importer_module(p.name)) for p in folders]
+    present = {f.name for f in found}
+    for name in sorted((set(live_only) & set(LIVE_ONLY)) - present):
+        found.append(SourceFolder(name, data_dir / name, importer_module(name), live_only=True))
     found.sort(key=lambda f: (f.name != REFERENCE_FOLDER, f.name))
     return found

@@ -503,7 +503,8 @@ def ingest(
         stored = {} if force else _stored_fingerprints(warehouse)
         explicit = dict(overrides or {})
         live_folders = {**_stored_live(warehouse), **explicit}
-        folders = discover(data_dir)
+        # live-only sources (no bundled folder) are read only when a snapshot of them is known
+        folders = discover(data_dir, live_only=live_folders)
         unknown = sorted(set(explicit) - {f.name for f in folders if f.info is not None})
         if unknown:
             raise IngestError(
@@ -526,6 +527,15 @@ def ingest(
             snapshot: Snapshot | None = None
             snap_folder = live_folders.get(info.id)
             if snap_folder is not None and info.id not in explicit and not snap_folder.is_dir():
+                if folder.live_only:
+                    report.warnings.append(
+                        f"{info.id}: live snapshot folder {snap_folder} is gone and the source "
+                        f"has no bundled folder; the stored values are kept (run aicap update "
+                        f"{info.id} to refresh them)"
+                    )
+                    report.unchanged.append(info.id)
+                    notify(info.id, "unchanged")
+                    continue
                 report.warnings.append(
                     f"{info.id}: live snapshot folder {snap_folder} is gone; "
                     "the bundled files are read again"
