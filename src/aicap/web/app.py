@@ -26,7 +26,8 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from aicap.web import cooperation, i18n, monitor, views
+from aicap.warehouse.cooperation.store import CoopStore
+from aicap.web import coop_pages, i18n, monitor, views
 from aicap.web.data import SiteData
 from aicap.web.pages import Page, page_data, render_page
 from aicap.web.render import Renderer
@@ -89,7 +90,9 @@ def _lang_of(path: str) -> str:
     return m.group(1) if m else "en"
 
 
-def create_app(site: SiteData) -> FastAPI:
+def create_app(site: SiteData, coop_store: CoopStore | None = None) -> FastAPI:
+    """The app; ``coop_store``: the cooperation registry (default: ``AICAP_COOP_DB`` or
+    ``var/cooperation.sqlite``, opened on first use)."""
     app = FastAPI(
         title="aicap: AI Capacity Observatory",
         description=(
@@ -100,9 +103,9 @@ def create_app(site: SiteData) -> FastAPI:
         version="1.0",
     )
     app.add_middleware(GZipMiddleware, minimum_size=500)
-    app.include_router(cooperation.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     renderer = Renderer(site, static=False)
+    coop_pages.mount(app, site, renderer, coop_store)  # /api/coop and /coop pages
     app.state.site = site
     cache: dict[str, tuple[bytes, bytes]] = {}
 

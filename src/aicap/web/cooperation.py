@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from aicap.analysis.cooperate.evidence import EvidenceSource, with_evidence
 from aicap.analysis.cooperate.service import (
     accountability,
     country_facts,
@@ -105,15 +106,18 @@ def _named(e: Any) -> dict[str, Any]:
     return {"loc": loc, "msg": msg, "type": e.get("type")}
 
 
-class ErrorBody(BaseModel):
+class CoopErrorBody(BaseModel):
     status: int
     code: str
     message: str
     detail: Any = None
 
 
-class ErrorResponse(BaseModel):
-    error: ErrorBody
+class CoopErrorResponse(BaseModel):
+    """The app's one error shape, as the cooperation API documents it (its own name, so that
+    OpenAPI lists it beside the app's ``ErrorResponse`` without prefixing either)."""
+
+    error: CoopErrorBody
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -124,7 +128,7 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         409: "Conflict: a stale version (reload and retry) or an illegal transition.",
         422: "Invalid input; detail names each field.",
     }
-    return {c: {"model": ErrorResponse, "description": words[c]} for c in codes}
+    return {c: {"model": CoopErrorResponse, "description": words[c]} for c in codes}
 
 
 WRITE_ERRORS = _errors(401, 403, 404, 409, 422)
@@ -180,24 +184,38 @@ COLLECTIONS: dict[str, tuple[str, type[BaseModel], str | None]] = {
 }
 
 
-def build_router(store: CoopStore | Callable[[], CoopStore] | None = None) -> APIRouter:
-    """The router; ``store`` is a store or a factory (default: ``AICAP_COOP_DB`` or
-    ``var/cooperation.sqlite``, opened and migrated on the first request)."""
-    router = APIRouter(prefix=PREFIX, tags=["cooperation"], route_class=CoopRoute)
-    lock = threading.Lock()
-    holder: dict[str, CoopStore] = {}
+class StoreHolder:
+    """The registry's store, opened on first use: a store, a factory, or (``None``) the
+    default (``AICAP_COOP_DB`` or ``var/cooperation.sqlite``, migrated on open). The API and
+    the HTML pages share one holder."""
 
-    def get_store() -> CoopStore:
-        if "store" not in holder:
-            with lock:
-                if "store" not in holder:
-                    if isinstance(store, CoopStore):
-                        holder["store"] = store
-                    elif store is not None:
-                        holder["store"] = store()
+    def __init__(self, store: CoopStore | Callable[[], CoopStore] | None = None) -> None:
+        self._source = store
+        self._lock = threading.Lock()
+        self._store: CoopStore | None = store if isinstance(store, CoopStore) else None
+
+    def __call__(self) -> CoopStore:
+        if self._store is None:
+            with self._lock:
+                if self._store is None:
+                    src = self._source
+                    if src is not None and not isinstance(src, CoopStore):
+                        self._store = src()
                     else:
-                        holder["store"] = CoopStore.open(default_url(), default_vocabulary())
-        return holder["store"]
+                        self._store = CoopStore.open(default_url(), default_vocabulary())
+        return self._store
+
+
+def build_router(
+    store: CoopStore | Callable[[], CoopStore] | None = None,
+    evidence: EvidenceSource | None = None,
+) -> APIRouter:
+    """The router; ``store`` is a store, a factory or a :class:`StoreHolder` (default:
+    ``AICAP_COOP_DB`` or ``var/cooperation.sqlite``, opened and migrated on the first request).
+    ``evidence``: where a need recorded without evidence gets its diagnosis snapshot (none:
+    needs keep the evidence they bring)."""
+    router = APIRouter(prefix=PREFIX, tags=["cooperation"], route_class=CoopRoute)
+    get_store = store if isinstance(store, StoreHolder) else StoreHolder(store)
 
     async def principal(request: Request) -> Principal:
         st = get_store()
@@ -373,7 +391,10 @@ def build_router(store: CoopStore | Callable[[], CoopStore] | None = None) -> AP
             return check_kind(st.get(entity, rid))
 
         def create_one(who: Who, st: Store, body: Annotated[schema, Body()]) -> dict[str, Any]:
-            return st.create(who, entity, fix_kind(body.model_dump(mode="json")))
+            data = fix_kind(body.model_dump(mode="json"))
+            if entity == "need" and who.can_write:
+                data = with_evidence(data, evidence)
+            return st.create(who, entity, data)
 
         router.add_api_route(
             f"/{name}",

@@ -1,0 +1,769 @@
+"""HTML pages of the cooperation registry (issue 9), in the six UN languages, each with its
+JSON twin under ``/api/coop``:
+
+* ``/coop``: needs, offers and matches with their states (``?dataset=all|real|demo``);
+* ``/coop/need/{id}`` (with its evidence snapshot and its matches), ``/coop/offer/{id}``,
+  ``/coop/match/{id}`` (every score term, accept and decline forms);
+* ``/coop/accountability?by=provider|country|modality&dataset=real|demo``: pledged vs
+  disbursed vs results;
+* ``/coop/login`` and ``/coop/logout`` (a session cookie, the same as ``POST
+  /api/coop/auth/login``), ``/coop/needs/new`` and ``/coop/offers/new`` (forms).
+
+Forms are plain HTML (no JavaScript needed). Every POST carries a CSRF token: the session's
+(the one the API checks) once signed in; before sign-in a random token in a cookie and the
+form (double submit). Writes go through :class:`CoopStore`, so the roles are the API's
+(focal point: its country's needs; partner: its organisation's offers; the public: no
+writes); a refusal is a 403 page, bad input re-renders the form with 422 and each message
+beside its field, with what the user typed kept.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from aicap.analysis.catalogue import Modality
+from aicap.analysis.cooperate.evidence import EvidenceSource, with_evidence
+from aicap.analysis.cooperate.service import accountability
+from aicap.warehouse.cooperation.schemas import (
+    BeneficiaryGroup,
+    CapacityUnit,
+    PledgeType,
+    ProviderType,
+    Role,
+)
+from aicap.warehouse.cooperation.states import TRANSITIONS, MatchState
+from aicap.warehouse.cooperation.store import (
+    PUBLIC,
+    CoopError,
+    CoopStore,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    Principal,
+    UnauthorisedError,
+)
+from aicap.web import i18n
+from aicap.web.cooperation import (
+    PREFIX,
+    SESSION_COOKIE,
+    SESSION_LIFETIME,
+    StoreHolder,
+    build_router,
+)
+from aicap.web.data import SiteData
+from aicap.web.i18n import N_
+from aicap.web.render import Renderer
+
+LOGIN_COOKIE = "aicap_coop_login_csrf"
+DATASETS = ("all", "real", "demo")
+
+#: Labels of the registry's codes, translated at render time.
+PROVIDER_TYPES = {
+    ProviderType.government: N_("Government"),
+    ProviderType.multilateral: N_("Multilateral organisation"),
+    ProviderType.development_bank: N_("Development bank"),
+    ProviderType.private_company: N_("Private company"),
+    ProviderType.academia: N_("Academia"),
+    ProviderType.civil_society: N_("Civil society"),
+}
+PLEDGE_TYPES = {
+    PledgeType.financial: N_("Financial"),
+    PledgeType.programmatic: N_("Programmatic"),
+    PledgeType.policy: N_("Policy"),
+    PledgeType.compute: N_("Compute"),
+    PledgeType.data: N_("Data"),
+    PledgeType.models: N_("Models"),
+    PledgeType.training: N_("Training"),
+}
+UNITS = {
+    CapacityUnit.USD: N_("US dollars"),
+    CapacityUnit.gpu_hours: N_("GPU-hours"),
+    CapacityUnit.training_seats: N_("training seats"),
+    CapacityUnit.person_months: N_("person-months"),
+}
+BENEFICIARIES = {
+    BeneficiaryGroup.women_and_girls: N_("Women and girls"),
+    BeneficiaryGroup.persons_with_disabilities: N_("Persons with disabilities"),
+    BeneficiaryGroup.indigenous_peoples: N_("Indigenous Peoples"),
+    BeneficiaryGroup.rural_remote: N_("Rural and remote communities"),
+    BeneficiaryGroup.youth: N_("Youth"),
+    BeneficiaryGroup.older_persons: N_("Older persons"),
+    BeneficiaryGroup.smes: N_("Small enterprises"),
+    BeneficiaryGroup.public_servants: N_("Public servants"),
+}
+MODALITIES = {
+    Modality.north_south: N_("North-South"),
+    Modality.south_south: N_("South-South"),
+    Modality.triangular: N_("Triangular"),
+    Modality.multilateral: N_("Multilateral"),
+}
+STATES = {
+    MatchState.proposed: N_("proposed"),
+    MatchState.accepted: N_("accepted"),
+    MatchState.declined: N_("declined"),
+    MatchState.committed: N_("committed"),
+    MatchState.in_progress: N_("in progress"),
+    MatchState.partially_fulfilled: N_("partially fulfilled"),
+    MatchState.fulfilled: N_("fulfilled"),
+    MatchState.lapsed: N_("lapsed"),
+}
+ROLES = {
+    Role.administrator: N_("administrator"),
+    Role.focal_point: N_("country focal point"),
+    Role.partner: N_("partner organisation"),
+    Role.public: N_("public reader"),
+}
+PRIORITIES = {1: N_("low"), 2: N_("medium"), 3: N_("high"), 4: N_("critical")}
+RECORD_STATUS = {"open": N_("open"), "closed": N_("closed")}
+TERMS = {
+    "fit": N_("fit of areas and interventions"),
+    "capacity": N_("capacity"),
+    "modality": N_("modality"),
+    "language": N_("language"),
+    "priority": N_("priority (LDC, tier 0)"),
+}
+BY = {"provider": N_("by provider"), "country": N_("by country"), "modality": N_("by modality")}
+DATASET_NAMES = {
+    "all": N_("all records"),
+    "real": N_("real records"),
+    "demo": N_("demonstration records (fictitious)"),
+}
+CONDITION_KEYS = ("licence", "lock_in", "data_localisation")
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who is looking at a page: a signed-in account with its session's CSRF token, or the
+    public."""
+
+    who: Principal
+    csrf: str = ""
+    signed_in: bool = False
+
+
+def _lang_prefix(lang: str) -> str:
+    return "" if lang == "en" else f"/{lang}"
+
+
+def coop_url(lang: str, path: str = "", **query: Any) -> str:
+    """``/fr/coop/need/3?dataset=demo`` (empty query values are left out)."""
+    q = {k: v for k, v in query.items() if v not in (None, "")}
+    return f"{_lang_prefix(lang)}/coop{path}" + (f"?{urlencode(q)}" if q else "")
+
+
+def _safe_next(target: str) -> str | None:
+    """A local path to go back to after sign-in (never another site)."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def _field_errors(exc: InvalidInputError) -> dict[str, list[str]]:
+    """Field name -> messages, from the store's 422 detail (``loc``: ``["body", field, ...]``).
+    Demand entries are ``demand:<unit>``, conditions ``conditions``."""
+    out: dict[str, list[str]] = {}
+    for d in exc.detail or []:
+        loc = [str(x) for x in d.get("loc", [])]
+        if loc and loc[0] == "body":
+            loc = loc[1:]
+        field = loc[0] if loc else "form"
+        if field == "demand" and len(loc) > 1:
+            field = f"demand:{loc[1]}"
+        msg = str(d.get("msg", "")).removeprefix("Value error, ")
+        out.setdefault(field, []).append(msg)
+    return out
+
+
+def _split(text: str) -> list[str]:
+    return [p for p in text.replace(";", ",").replace(" ", ",").split(",") if p]
+
+
+def _number(text: str) -> str | None:
+    """A number as typed (spaces and non-breaking spaces removed); ``None`` when empty. The
+    schema checks it and names the field when it is not a number."""
+    t = "".join(text.split()).replace("\u202f", "").replace("_", "")
+    return t or None
+
+
+def form_values(form: FormData) -> dict[str, Any]:
+    """What the user typed, to fill the form again (lists for repeated fields)."""
+    out: dict[str, Any] = {}
+    for key in form:
+        vals = [str(v) for v in form.getlist(key)]
+        out[key] = vals if len(vals) > 1 or key in LIST_FIELDS else vals[0]
+    return out
+
+
+LIST_FIELDS = frozenset(
+    {"interventions", "areas", "beneficiary_groups", "modalities", "eligible_tiers"}
+)
+
+
+def need_input(form: FormData) -> dict[str, Any]:
+    """The need form as the schema's input."""
+    demand: dict[str, Any] = {}
+    for unit in CapacityUnit:
+        if unit == CapacityUnit.USD:
+            continue
+        v = _number(str(form.get(f"demand:{unit.value}", "")))
+        if v is not None:
+            demand[unit.value] = v
+    data: dict[str, Any] = {
+        "country_iso3": str(form.get("country_iso3", "")).strip().upper(),
+        "title": str(form.get("title", "")),
+        "interventions": [str(v) for v in form.getlist("interventions")],
+        "areas": [str(v) for v in form.getlist("areas")],
+        "priority": str(form.get("priority", "")).strip() or 2,
+        "beneficiary_groups": [str(v) for v in form.getlist("beneficiary_groups")],
+        "budget_gap_usd": _number(str(form.get("budget_gap_usd", ""))),
+        "demand": demand,
+        "preferred_modality": str(form.get("preferred_modality", "")).strip() or None,
+        "languages": _split(str(form.get("languages", "")).lower()),
+    }
+    return data
+
+
+def offer_input(form: FormData) -> dict[str, Any]:
+    """The offer form as the schema's input."""
+    conditions = {
+        k: str(form.get(f"conditions:{k}", "")).strip()
+        for k in CONDITION_KEYS
+        if str(form.get(f"conditions:{k}", "")).strip()
+    }
+    other = str(form.get("conditions:other", "")).strip()
+    if other:
+        conditions["other"] = other
+    return {
+        "provider_org": str(form.get("provider_org", "")),
+        "provider_type": str(form.get("provider_type", "")),
+        "pledge_type": str(form.get("pledge_type", "")),
+        "title": str(form.get("title", "")),
+        "interventions": [str(v) for v in form.getlist("interventions")],
+        "areas": [str(v) for v in form.getlist("areas")],
+        "eligible_countries": _split(str(form.get("eligible_countries", "")).upper()),
+        "eligible_tiers": [str(v) for v in form.getlist("eligible_tiers")],
+        "capacity_amount": _number(str(form.get("capacity_amount", ""))),
+        "capacity_unit": str(form.get("capacity_unit", "")),
+        "modalities": [str(v) for v in form.getlist("modalities")],
+        "languages": _split(str(form.get("languages", "")).lower()),
+        "conditions": conditions,
+        "valid_from": str(form.get("valid_from", "")).strip() or None,
+        "valid_until": str(form.get("valid_until", "")).strip() or None,
+    }
+
+
+def mount(
+    app: FastAPI,
+    site: SiteData,
+    renderer: Renderer,
+    store: CoopStore | Callable[[], CoopStore] | None = None,
+    evidence: EvidenceSource | None = None,
+) -> StoreHolder:
+    """Mount the cooperation API (``/api/coop``) and its pages on ``app``; both share one
+    store and one evidence source (the site's diagnosis, cached per country)."""
+    holder = store if isinstance(store, StoreHolder) else StoreHolder(store)
+    ev = evidence if evidence is not None else EvidenceSource(site.diagnosis_data)
+    app.include_router(build_router(holder, ev))
+    app.include_router(build_pages(holder, renderer, site, ev))
+    app.state.coop_store = holder
+    app.state.coop_evidence = ev
+    return holder
+
+
+def build_pages(
+    get_store: Callable[[], CoopStore],
+    renderer: Renderer,
+    site: SiteData,
+    evidence: EvidenceSource | None = None,
+) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    catalogue = site.catalogue
+    areas = [
+        {
+            "id": a.id,
+            "name": a.name,
+            "interventions": [{"id": i.id, "title": i.title} for i in catalogue if i.area == a.id],
+        }
+        for a in catalogue.areas.values()
+    ]
+    titles = {i.id: i.title for i in catalogue}
+    area_names = {a.id: a.name for a in catalogue.areas.values()}
+
+    def country_name(iso3: str | None, lang: str) -> str:
+        if not iso3:
+            return ""
+        c = site.countries.get(iso3)
+        return c.name(lang) if c is not None else iso3
+
+    def visitor(request: Request, st: CoopStore) -> Visitor:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            try:
+                who, csrf = st.principal_for_token(cookie, kind="session")
+            except UnauthorisedError:
+                return Visitor(PUBLIC)
+            return Visitor(who, csrf, True)
+        return Visitor(PUBLIC)
+
+    def check_csrf(v: Visitor, form: FormData) -> None:
+        """A signed-in visitor's POST must carry the session's CSRF token."""
+        if not v.signed_in:
+            return
+        sent = str(form.get("csrf_token", ""))
+        if not sent or not hmac.compare_digest(sent, v.csrf):
+            raise ForbiddenError("missing or wrong CSRF token: reload the form and try again")
+
+    def render(
+        request: Request,
+        lang: str,
+        template: str,
+        v: Visitor,
+        path: str,
+        *,
+        status: int = 200,
+        api: str | None = None,
+        query: Mapping[str, Any] | None = None,
+        **extra: Any,
+    ) -> HTMLResponse:
+        q = dict(query or {})
+        _ = i18n.gettext_for(lang)
+
+        def label(table: Mapping[Any, str]) -> Callable[[Any], str]:
+            def f(code: Any) -> str:
+                msg = table.get(code)
+                return _(msg) if msg else str(code if code is not None else "")
+
+            return f
+
+        lang_links = {lg: coop_url(lg, path, **q) for lg in i18n.LANGS}
+        text = renderer.render(
+            template,
+            lang,
+            extra.pop("d", {}),
+            lang_links=lang_links,
+            api_url=api,
+            me=v.who,
+            signed_in=v.signed_in,
+            csrf=v.csrf,
+            C=lambda p="", **kw: coop_url(lang, p, **kw),
+            here=coop_url(lang, path, **q),
+            country_name=lambda iso3: country_name(iso3, lang),
+            provider_type_name=label(PROVIDER_TYPES),
+            pledge_type_name=label(PLEDGE_TYPES),
+            unit_name=label(UNITS),
+            beneficiary_name=label(BENEFICIARIES),
+            modality_name=label(MODALITIES),
+            state_name=label(STATES),
+            role_name=label(ROLES),
+            priority_name=label(PRIORITIES),
+            record_status_name=label(RECORD_STATUS),
+            term_name=label(TERMS),
+            by_name=label(BY),
+            dataset_name=label(DATASET_NAMES),
+            intervention_title=lambda iid: titles.get(iid, ""),
+            area_name=lambda aid: area_names.get(aid, aid),
+            **extra,
+        )
+        return HTMLResponse(text, status_code=status)
+
+    def error_page(request: Request, lang: str, v: Visitor, exc: CoopError) -> HTMLResponse:
+        text = renderer.render(
+            "error.html",
+            lang,
+            {},
+            status=exc.status,
+            message=exc.message,
+            lang_links={lg: coop_url(lg) for lg in i18n.LANGS},
+            api_url=None,
+        )
+        return HTMLResponse(text, status_code=exc.status)
+
+    def redirect(url: str) -> RedirectResponse:
+        return RedirectResponse(url, status_code=303)
+
+    def allowed_moves(st: CoopStore, v: Visitor, match: Mapping[str, Any]) -> list[str]:
+        """The decisions this visitor may take on ``match`` (accept, decline)."""
+        if not v.signed_in or v.who.role == Role.public:
+            return []
+        nxt = TRANSITIONS.get(MatchState(match["state"]), frozenset())
+        moves = [s for s in ("accepted", "declined") if MatchState(s) in nxt]
+        if not moves or v.who.role == Role.administrator:
+            return moves
+        need = st.get("need", match["need_id"])
+        offer = st.get("offer", match["offer_id"])
+        mine = (v.who.role == Role.focal_point and need["country_iso3"] == v.who.country_iso3) or (
+            v.who.role == Role.partner and offer["provider_org"] == v.who.organisation
+        )
+        return moves if mine else []
+
+    def form_context(lang: str) -> dict[str, Any]:
+        members = sorted(site.countries.values(), key=lambda c: c.name(lang))
+        return {
+            "countries": [(c.iso3, c.name(lang)) for c in members],
+            "areas": areas,
+            "provider_types": [p.value for p in ProviderType],
+            "pledge_types": [p.value for p in PledgeType],
+            "units": [u.value for u in CapacityUnit],
+            "beneficiaries": [b.value for b in BeneficiaryGroup],
+            "modalities": [m.value for m in Modality],
+            "priorities": [1, 2, 3, 4],
+        }
+
+    def add(lang: str) -> None:
+        pre = _lang_prefix(lang)
+
+        @router.get(pre + "/coop", response_class=HTMLResponse)
+        def registry(request: Request, dataset: str = "all") -> Response:
+            st = get_store()
+            v = visitor(request, st)
+            ds = dataset if dataset in DATASETS else "all"
+            needs = st.records("need", dataset=ds)
+            offers = st.records("offer", dataset=ds)
+            matches = st.records("match", dataset=ds)
+            need_by = {n["id"]: n for n in needs}
+            offer_by = {o["id"]: o for o in offers}
+            d = {
+                "dataset": ds,
+                "needs": needs,
+                "offers": offers,
+                "matches": matches,
+                "need_by": need_by,
+                "offer_by": offer_by,
+                "any_demo": any(r["fictitious"] for r in [*needs, *offers, *matches]),
+                "counts": st.counts(),
+            }
+            return render(
+                request,
+                lang,
+                "coop_registry.html",
+                v,
+                "",
+                d=d,
+                query={"dataset": ds if ds != "all" else ""},
+                api=f"{PREFIX}/needs?dataset={ds}",
+                apis={
+                    "needs": f"{PREFIX}/needs?dataset={ds}",
+                    "offers": f"{PREFIX}/offers?dataset={ds}",
+                    "matches": f"{PREFIX}/matches?dataset={ds}",
+                },
+            )
+
+        @router.get(pre + "/coop/need/{rid}", response_class=HTMLResponse)
+        def need_page(request: Request, rid: int) -> Response:
+            st = get_store()
+            v = visitor(request, st)
+            try:
+                need = st.get("need", rid)
+            except NotFoundError as exc:
+                return error_page(request, lang, v, exc)
+            matches = st.records("match", filters={"need_id": rid})
+            offers = {m["offer_id"]: st.get("offer", m["offer_id"]) for m in matches}
+            moves = {m["id"]: allowed_moves(st, v, m) for m in matches}
+            return render(
+                request,
+                lang,
+                "coop_need.html",
+                v,
+                f"/need/{rid}",
+                d={"need": need, "matches": matches, "offers": offers, "moves": moves},
+                api=f"{PREFIX}/needs/{rid}",
+            )
+
+        @router.get(pre + "/coop/offer/{rid}", response_class=HTMLResponse)
+        def offer_page(request: Request, rid: int) -> Response:
+            st = get_store()
+            v = visitor(request, st)
+            try:
+                offer = st.get("offer", rid)
+            except NotFoundError as exc:
+                return error_page(request, lang, v, exc)
+            matches = st.records("match", filters={"offer_id": rid})
+            needs = {m["need_id"]: st.get("need", m["need_id"]) for m in matches}
+            moves = {m["id"]: allowed_moves(st, v, m) for m in matches}
+            return render(
+                request,
+                lang,
+                "coop_offer.html",
+                v,
+                f"/offer/{rid}",
+                d={"offer": offer, "matches": matches, "needs": needs, "moves": moves},
+                api=f"{PREFIX}/offers/{rid}",
+            )
+
+        @router.get(pre + "/coop/match/{rid}", response_class=HTMLResponse)
+        def match_page(request: Request, rid: int) -> Response:
+            st = get_store()
+            v = visitor(request, st)
+            try:
+                match = st.get("match", rid)
+            except NotFoundError as exc:
+                return error_page(request, lang, v, exc)
+            d = {
+                "match": match,
+                "need": st.get("need", match["need_id"]),
+                "offer": st.get("offer", match["offer_id"]),
+                "moves": allowed_moves(st, v, match),
+            }
+            return render(
+                request,
+                lang,
+                "coop_match.html",
+                v,
+                f"/match/{rid}",
+                d=d,
+                api=f"{PREFIX}/matches/{rid}",
+            )
+
+        async def decide(request: Request, rid: int, state: str) -> Response:
+            st = get_store()
+            v = visitor(request, st)
+            form = await request.form()
+            try:
+                check_csrf(v, form)
+                version = str(form.get("version", "")).strip()
+                if not version.isdigit():
+                    raise InvalidInputError(
+                        "invalid input: version",
+                        [{"loc": ["body", "version"], "msg": "give the version you read"}],
+                    )
+                st.transition(v.who, rid, state, int(version), str(form.get("note", "")).strip())
+            except CoopError as exc:
+                return error_page(request, lang, v, exc)
+            back = _safe_next(str(form.get("next", ""))) or coop_url(lang, f"/match/{rid}")
+            return redirect(back)
+
+        @router.post(pre + "/coop/match/{rid}/accept", response_class=HTMLResponse)
+        async def accept(request: Request, rid: int) -> Response:
+            return await decide(request, rid, "accepted")
+
+        @router.post(pre + "/coop/match/{rid}/decline", response_class=HTMLResponse)
+        async def decline(request: Request, rid: int) -> Response:
+            return await decide(request, rid, "declined")
+
+        @router.get(pre + "/coop/accountability", response_class=HTMLResponse)
+        def account_page(request: Request, by: str = "provider", dataset: str = "real") -> Response:
+            st = get_store()
+            v = visitor(request, st)
+            by = by if by in BY else "provider"
+            ds = dataset if dataset in ("real", "demo") else "real"
+            d = accountability(st, by=by, dataset=ds)
+            d["demo_available"] = bool(st.counts()["offer"].get("demo"))
+            return render(
+                request,
+                lang,
+                "coop_accountability.html",
+                v,
+                "/accountability",
+                d=d,
+                query={"by": by, "dataset": ds},
+                api=f"{PREFIX}/accountability?by={by}&dataset={ds}",
+            )
+
+        # ---------------------------------------------------------------- sign in / out
+        def login_form(
+            request: Request,
+            v: Visitor,
+            *,
+            status: int = 200,
+            error: str | None = None,
+            username: str = "",
+            nxt: str = "",
+        ) -> Response:
+            token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
+            resp = render(
+                request,
+                lang,
+                "coop_login.html",
+                v,
+                "/login",
+                status=status,
+                login_csrf=token,
+                error=error,
+                username=username,
+                next=nxt,
+                api=f"{PREFIX}/auth/me",
+            )
+            resp.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", max_age=3600)
+            return resp
+
+        @router.get(pre + "/coop/login", response_class=HTMLResponse)
+        def login_page(request: Request, next: str = "") -> Response:
+            st = get_store()
+            return login_form(request, visitor(request, st), nxt=_safe_next(next) or "")
+
+        @router.post(pre + "/coop/login", response_class=HTMLResponse)
+        async def login_post(request: Request) -> Response:
+            st = get_store()
+            v = visitor(request, st)
+            form = await request.form()
+            username = str(form.get("username", "")).strip()
+            nxt = _safe_next(str(form.get("next", ""))) or ""
+            sent = str(form.get("csrf_token", ""))
+            cookie = request.cookies.get(LOGIN_COOKIE, "")
+            if not sent or not cookie or not hmac.compare_digest(sent, cookie):
+                return error_page(
+                    request,
+                    lang,
+                    v,
+                    ForbiddenError("missing or wrong CSRF token: reload the form and try again"),
+                )
+            try:
+                who = st.authenticate(username, str(form.get("password", "")))
+            except UnauthorisedError:
+                _ = i18n.gettext_for(lang)
+                return login_form(
+                    request,
+                    v,
+                    status=401,
+                    error=_("Wrong username or password."),
+                    username=username,
+                    nxt=nxt,
+                )
+            token, _csrf = st.issue_token(who, kind="session", lifetime=SESSION_LIFETIME)
+            resp = redirect(nxt or coop_url(lang))
+            resp.set_cookie(
+                SESSION_COOKIE,
+                token,
+                httponly=True,
+                samesite="strict",
+                max_age=int(SESSION_LIFETIME.total_seconds()),
+            )
+            resp.delete_cookie(LOGIN_COOKIE)
+            return resp
+
+        @router.post(pre + "/coop/logout", response_class=HTMLResponse)
+        async def logout_post(request: Request) -> Response:
+            st = get_store()
+            v = visitor(request, st)
+            form = await request.form()
+            try:
+                check_csrf(v, form)
+            except CoopError as exc:
+                return error_page(request, lang, v, exc)
+            cookie = request.cookies.get(SESSION_COOKIE)
+            if cookie:
+                st.revoke_token(cookie)
+            resp = redirect(coop_url(lang))
+            resp.delete_cookie(SESSION_COOKIE)
+            return resp
+
+        # ---------------------------------------------------------------- record forms
+        def record_form(
+            request: Request,
+            v: Visitor,
+            kind: str,
+            values: Mapping[str, Any],
+            *,
+            status: int = 200,
+            errors: Mapping[str, Sequence[str]] | None = None,
+            problem: str | None = None,
+        ) -> Response:
+            return render(
+                request,
+                lang,
+                f"coop_{kind}_form.html",
+                v,
+                f"/{kind}s/new",
+                status=status,
+                d=form_context(lang),
+                values=values,
+                errors=dict(errors or {}),
+                problem=problem,
+                api=f"{PREFIX}/{kind}s",
+            )
+
+        def may_open_form(request: Request, v: Visitor, kind: str) -> Response | None:
+            if not v.signed_in:
+                return redirect(coop_url(lang, "/login", next=coop_url(lang, f"/{kind}s/new")))
+            who = v.who
+            if who.role == Role.public or (
+                who.role != Role.administrator
+                and who.role != (Role.focal_point if kind == "need" else Role.partner)
+            ):
+                what = (
+                    "only a country focal point or an administrator records needs"
+                    if kind == "need"
+                    else "only a partner organisation or an administrator records offers"
+                )
+                return error_page(request, lang, v, ForbiddenError(what))
+            return None
+
+        def defaults(v: Visitor, kind: str) -> dict[str, Any]:
+            if kind == "need":
+                return {"country_iso3": v.who.country_iso3 or "", "priority": "2"}
+            return {"provider_org": v.who.organisation or ""}
+
+        def new_form(kind: str) -> Callable[[Request], Response]:
+            def page(request: Request) -> Response:
+                st = get_store()
+                v = visitor(request, st)
+                refused = may_open_form(request, v, kind)
+                if refused is not None:
+                    return refused
+                return record_form(request, v, kind, defaults(v, kind))
+
+            return page
+
+        def post_form(kind: str) -> Callable[[Request], Any]:
+            async def post(request: Request) -> Response:
+                st = get_store()
+                v = visitor(request, st)
+                form = await request.form()
+                values = form_values(form)
+                values.pop("csrf_token", None)
+                try:
+                    check_csrf(v, form)
+                except CoopError as exc:
+                    return error_page(request, lang, v, exc)
+                data = need_input(form) if kind == "need" else offer_input(form)
+                try:
+                    if kind == "need" and v.who.can_write:
+                        data = with_evidence(data, evidence)
+                    rec = st.create(v.who, kind, data)
+                except InvalidInputError as exc:
+                    _ = i18n.gettext_for(lang)
+                    return record_form(
+                        request,
+                        v,
+                        kind,
+                        values,
+                        status=422,
+                        errors=_field_errors(exc),
+                        problem=_("Please correct the fields marked below."),
+                    )
+                except ForbiddenError as exc:
+                    if not v.signed_in:
+                        return error_page(request, lang, v, exc)
+                    return record_form(request, v, kind, values, status=403, problem=exc.message)
+                except CoopError as exc:
+                    return error_page(request, lang, v, exc)
+                return redirect(coop_url(lang, f"/{kind}/{rec['id']}"))
+
+            return post
+
+        for kind in ("need", "offer"):
+            router.add_api_route(
+                pre + f"/coop/{kind}s/new",
+                new_form(kind),
+                methods=["GET"],
+                response_class=HTMLResponse,
+            )
+            router.add_api_route(
+                pre + f"/coop/{kind}s/new",
+                post_form(kind),
+                methods=["POST"],
+                response_class=HTMLResponse,
+            )
+
+    for lang in i18n.LANGS:
+        add(lang)
+    return router
