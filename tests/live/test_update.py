@@ -191,8 +191,8 @@ def test_unknown_and_not_live_sources_are_refused(setup: tuple[Path, Path, Path]
     data, wh, snaps = setup
     code, out = run(data, wh, snaps, "undp_hdr")
     assert code == 2 and "no live update" in out
-    code, out = run(data, wh, snaps, "unesco_uis")
-    assert code == 2 and "UNESCO" in out
+    code, out = run(data, wh, snaps, "geo")
+    assert code == 2 and "Natural Earth" in out
     code, out = run(data, wh, snaps, "nope")
     assert code == 2 and "unknown source" in out
 
