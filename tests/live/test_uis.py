@@ -5,6 +5,7 @@ indicator) leave what is stored unchanged; a build without any UIS snapshot is u
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -15,6 +16,8 @@ import httpx
 import pytest
 import respx
 from helpers import client, fixture
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from aicap.cli.main import app
@@ -204,6 +207,34 @@ def test_old_snapshots_with_other_indicators_still_parse() -> None:
     assert "UIS.EXPGDP.TOT" not in {m.code for m in parsed.indicators}
     assert any("api/CR.1.json: not an indicator" in n for n in parsed.notes)
     assert any("EXPGDP.TOT: no answer" in n for n in parsed.notes)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=12,
+)
+_FIELDS = ("indicatorId", "geoUnit", "year", "value", "magnitude", "qualifier")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    raw=st.binary(max_size=200),
+    field=st.sampled_from(_FIELDS),
+    junk=_JSON,
+    cut=st.integers(min_value=0, max_value=2000),
+)
+def test_parse_returns_parsed_or_source_error(
+    raw: bytes, field: str, junk: object, cut: int
+) -> None:
+    """Whatever the answer's bytes, ``parse`` gives a ``Parsed`` or a ``SourceError``."""
+    doc = json.loads(answer("GER.5T8"))
+    doc["records"][0][field] = junk
+    body = json.dumps(doc).encode()
+    for variant in (raw, body, body[:cut]):
+        files = snapshot_files() | {uis.data_file("GER.5T8"): variant}
+        with contextlib.suppress(SourceError):
+            uis.parse(files)
 
 
 # -- fetch -------------------------------------------------------------------------------------
