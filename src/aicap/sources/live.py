@@ -12,6 +12,11 @@ unchanged, under the file names the source's ``parse`` reads, plus ``snapshot.js
                {"path": "wgidataset.csv", "sha256": "...", "bytes": 3130000,
                 "origin": "carried", "from": "/.../raw/wgi/wgidataset.csv"}]}
 
+A source may add fields read from its download (:attr:`LiveSource.describe`): the UNESCO UIS
+snapshot records ``"data_version": {"version": "20241030-9d4d089e", "publicationDate": ...}``.
+UIS (``unesco_uis``) has no bundled folder at all: it exists only as live snapshots
+(:data:`aicap.sources.registry.LIVE_ONLY`).
+
 ``carried`` files are copied from the bundled snapshot where the publisher has no live endpoint
 for part of a source (WGI percentile ranks, Oxford Insights' GAIRI); ``parse`` takes from them
 only what the live files lack. A snapshot is written to a temporary folder and renamed into place,
