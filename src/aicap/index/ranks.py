@@ -56,20 +56,23 @@ def _rank_desc_numpy(s: Any) -> Any:
     """NumPy fast path: one unstable argsort; the tie rule runs only on rows that tie."""
     r, n = s.shape
     nan = np.isnan(s)
-    key = np.where(nan, np.inf, -s)
+    has_nan = bool(nan.any())
+    key = np.where(nan, np.inf, -s) if has_nan else np.negative(s)
     order = np.argsort(key, axis=-1)
     srt = np.take_along_axis(key, order, axis=-1)
-    rank_sorted = np.empty((r, n), dtype=np.float64)
-    rank_sorted[:] = np.arange(1, n + 1, dtype=np.float64)
     eq = srt[:, 1:] == srt[:, :-1]
     rows = np.nonzero(eq.any(axis=1))[0]
+    seq = np.arange(1, n + 1, dtype=np.float64)
+    rank_sorted: Any = np.broadcast_to(seq, (r, n))
     if rows.size:
+        rank_sorted = np.array(rank_sorted)
         new = np.concatenate([np.ones((rows.size, 1), dtype=bool), ~eq[rows]], axis=1)
         start = np.where(new, rank_sorted[rows], 0.0)
         rank_sorted[rows] = np.maximum.accumulate(start, axis=1)
-    out = np.empty_like(rank_sorted)
+    out = np.empty((r, n), dtype=np.float64)
     np.put_along_axis(out, order, rank_sorted, axis=-1)
-    out[nan] = np.nan
+    if has_nan:
+        out[nan] = np.nan
     return out
 
 
@@ -77,6 +80,8 @@ def outrank_counts(xp: Any, ranks: Any, block: int = 255) -> tuple[Any, Any]:
     """``(wins, both)``: ``wins[a, b]`` = replications in which ``a`` ranks strictly better
     than ``b``; ``both[a, b]`` = replications in which both are ranked. Sub-blocks of at most
     ``block`` replications bound memory at ``block * n * n`` bytes."""
+    if xp is np:
+        return _outrank_numpy(ranks)
     r, n = ranks.shape
     valid = xp.astype(~xp.isnan(ranks), xp.float64)
     both = xp.astype(xp.round(valid.T @ valid), xp.int64)
@@ -89,8 +94,45 @@ def outrank_counts(xp: Any, ranks: Any, block: int = 255) -> tuple[Any, Any]:
     for i in range(0, r, block):  # chunks of replications, bounded memory
         j = min(i + block, r)
         cmp = xp.expand_dims(ra[i:j, ...], axis=2) < xp.expand_dims(rb[i:j, ...], axis=1)
-        if xp is np:
-            wins += np.add.reduce(cmp.view(np.uint8), axis=0, dtype=np.uint8).astype(np.int64)
-        else:
-            wins = wins + xp.sum(xp.astype(cmp, xp.int64), axis=0)
+        wins = wins + xp.sum(xp.astype(cmp, xp.int64), axis=0)
+    return wins, both
+
+
+def _outrank_numpy(ranks: Any, block: int = 16) -> tuple[Any, Any]:
+    """NumPy path: ranks as the narrowest unsigned integers, compared in blocks of ``block``
+    replications whose ``(block, n, n)`` comparison fits in the CPU cache; block sums add up
+    in 8 bits and are flushed to 64 bits before they could overflow (every 255 replications).
+    Memory: ``block * n * n`` bytes."""
+    r, n = ranks.shape
+    nan = np.isnan(ranks)
+    has_nan = bool(nan.any())
+    if has_nan:
+        valid = (~nan).astype(np.float64)
+        both = np.rint(valid.T @ valid).astype(np.int64)
+    else:
+        both = np.full((n, n), r, dtype=np.int64)
+    dt: Any = np.uint8 if n < 255 else np.uint16 if n < 65535 else np.uint32
+    top = np.iinfo(dt).max
+    if has_nan:
+        ra = np.where(nan, top, ranks).astype(dt)  # an unranked unit beats nobody
+        rb = np.where(nan, 0, ranks).astype(dt)  # and loses to nobody
+    else:
+        ra = rb = ranks.astype(dt)
+    wins = np.zeros((n, n), dtype=np.int64)
+    acc = np.zeros((n, n), dtype=np.uint8)
+    part = np.empty((n, n), dtype=np.uint8)
+    buf = np.empty((block, n, n), dtype=bool)
+    since = 0
+    for i in range(0, r, block):  # blocks of replications (never one replication at a time)
+        j = min(i + block, r)
+        cmp = buf[: j - i]
+        np.less(ra[i:j, :, None], rb[i:j, None, :], out=cmp)
+        np.add.reduce(cmp.view(np.uint8), axis=0, out=part)
+        if since + (j - i) > 255:  # flush before the 8-bit sums could wrap
+            wins += acc
+            acc[:] = 0
+            since = 0
+        acc += part
+        since += j - i
+    wins += acc
     return wins, both

@@ -35,6 +35,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
+from aicap.index import collapse
 from aicap.index.backend import get_backend
 from aicap.index.composite import Composite, build
 from aicap.index.errors import EngineError, ValidationError
@@ -104,6 +105,9 @@ class Kernel:
     n_elements: int
     target: int
     pairwise: bool
+    #: Collapse levels sharing a mean into one contraction when a chunk's data have no gaps
+    #: (:mod:`aicap.index.collapse`); ``False`` forces the level-by-level path (tests).
+    collapse: bool = True
 
 
 @dataclass(frozen=True)
@@ -431,12 +435,17 @@ def decode(plan: Plan, u: FloatArray) -> Decoded:
         variant = variant * rad + choices[:, fi]
     agg = choices[:, plan.agg_factor] if plan.agg_factor is not None else np.zeros(r, np.int64)
     excl = choices[:, plan.excl_factor] if plan.excl_factor is not None else np.zeros(r, np.int64)
-    w = plan.W0[variant].copy()
+    w = plan.W0[variant] if plan.W0.shape[0] > 1 else np.repeat(plan.W0, r, axis=0)
     for i, f in enumerate(plan.factors):
         uu = u[:, edges[i] : edges[i + 1]]
-        pos = list(f.positions)
+        pos: Any = list(f.positions)
+        if pos and pos == list(range(pos[0], pos[-1] + 1)):
+            pos = slice(pos[0], pos[-1] + 1)  # a view, not a gather
         if f.kind == "weight_noise":
-            w[:, pos] = w[:, pos] * (1 + np.asarray(f.fractions) * (2 * uu - 1))
+            fr = np.asarray(f.fractions)
+            noise = uu * (2 * fr)
+            noise += 1 - fr
+            w[:, pos] *= noise  # w (1 + f (2u - 1))
         elif f.kind == "dirichlet":
             base = w[:, pos]
             out = np.empty_like(base)
@@ -449,8 +458,9 @@ def decode(plan: Plan, u: FloatArray) -> Decoded:
                     out[:, gi] = draw / draw.sum(axis=1, keepdims=True) * tot
             w[:, pos] = out
     k = plan.kernel.X.shape[2]
-    w[:, :k] = np.where(plan.kernel.incl[excl], w[:, :k], 0.0)
-    bad = np.asarray(~np.isfinite(w).all(axis=1), dtype=bool)
+    if not plan.kernel.incl.all():
+        w[:, :k] = np.where(plan.kernel.incl[excl], w[:, :k], 0.0)
+    bad = np.asarray(~np.isfinite(w.sum(axis=1)), dtype=bool)  # a non-finite weight in the row
     return Decoded(u, choices, variant, agg, excl, w, bad)
 
 
@@ -520,6 +530,45 @@ def _evaluate_chunk(
     X = be.asarray(x_np)
     W = be.asarray(weights)
     incl_np = kernel.incl[excl]  # (R, k)
+    segs = None
+    if (
+        kernel.collapse and not np.isnan(x_np).any()
+    ):  # gapless: levels sharing a mean collapse (index.collapse)
+        clevels = [collapse.Level(lp.positions, lp.children) for lp in kernel.levels]
+        methods = [_level_method(step, lp) for lp in kernel.levels]
+        if all(m is not None for m in methods):
+            segs = collapse.segments(clevels, methods, k, kernel.target)  # type: ignore[arg-type]
+    if segs is not None:
+        y, is_log, domain_fail = collapse.evaluate(
+            xp, X, W, be.asarray(incl_np), clevels, segs, kernel.n_elements, kernel.target
+        )
+        score = xp.exp(y) if is_log else y
+    else:
+        score, domain_fail = _levels(kernel, be, step, X, x_np, W, incl_np, r, n)
+    return _finish(kernel, be, rows, score, domain_fail, fail, reasons, weight_fail, live, n_all)
+
+
+def _level_method(step: Step, lp: LevelPlan) -> tuple[str, float] | None:
+    """The level's mean when all its aggregates use the same one (else ``None``)."""
+    ms = {_transform(step, a, lp.level) for a in lp.codes}
+    return ms.pop() if len(ms) == 1 else None
+
+
+def _levels(
+    kernel: Kernel,
+    be: Any,
+    step: Step,
+    X: Any,
+    x_np: FloatArray,
+    W: Any,
+    incl_np: npt.NDArray[np.bool_],
+    r: int,
+    n: int,
+) -> tuple[Any, Any]:
+    """The target's values level by level (any data, gaps included), and the per-replication
+    domain failures."""
+    xp = be.xp
+    k = kernel.X.shape[2]
     # element position -> (block, j): level outputs are kept as blocks (R, g, n), units last
     vals: dict[int, tuple[Any, int]] = {}
     blocks: dict[int, tuple[int, ...]] = {}  # id(block) -> positions of its rows, in order
@@ -565,7 +614,7 @@ def _evaluate_chunk(
             if ind:
                 xi = x_np[:, ind]
                 bad_col = (xi <= 0) if needs_pos else (xi == 0)
-                hit = (incl_np[:, ind] & bad_col.any(axis=0)[None, :]).any(axis=1)
+                hit = (incl_np[:, ind] & np.asarray(bad_col.any(axis=0))[None, :]).any(axis=1)
                 domain_fail = domain_fail | be.asarray(hit)
             if agg_kids:
                 yk, yk_log = gather(agg_kids, None)
@@ -654,7 +703,24 @@ def _evaluate_chunk(
                 in_log.add(id(y))
             for jj, j in enumerate(js):
                 vals[lp.positions[j]] = (y, jj)
-    score = get(kernel.target, False)
+    return get(kernel.target, False), domain_fail
+
+
+def _finish(
+    kernel: Kernel,
+    be: Any,
+    rows: IntArray,
+    score: Any,
+    domain_fail: Any,
+    fail: IntArray,
+    reasons: list[str | None],
+    weight_fail: npt.NDArray[np.bool_] | None,
+    live: npt.NDArray[np.bool_],
+    n_all: int,
+) -> ChunkOut:
+    """Failures, batched ranks and outranking counts of a chunk's target scores."""
+    xp = be.xp
+    r = score.shape[0]
     fail_np = be.to_numpy(domain_fail)
     fail[fail_np] = FAIL_DOMAIN
     for i in np.nonzero(fail_np)[0].tolist():
@@ -663,21 +729,29 @@ def _evaluate_chunk(
         fail[weight_fail] = FAIL_WEIGHTS
         for i in np.nonzero(weight_fail)[0].tolist():
             reasons[i] = "weights: a drawn weight is not finite"
-    okrow = be.asarray(fail == OK)
-    score = xp.where(okrow[:, None], score, xp.asarray(xp.nan, dtype=xp.float64))
+    if (fail != OK).any():
+        okrow = be.asarray(fail == OK)
+        score = xp.where(okrow[:, None], score, xp.asarray(xp.nan, dtype=xp.float64))
     rank = rank_desc_batched(xp, score)
-    score_full = np.full((r, n_all), np.nan)
-    rank_full = np.full((r, n_all), np.nan)
-    score_full[:, live] = be.to_numpy(score)
-    rank_full[:, live] = be.to_numpy(rank)
+    every = bool(live.all())
+    if every:  # no unit screened out of this variant
+        score_full, rank_full = be.to_numpy(score), be.to_numpy(rank)
+    else:
+        score_full = np.full((r, n_all), np.nan)
+        rank_full = np.full((r, n_all), np.nan)
+        score_full[:, live] = be.to_numpy(score)
+        rank_full[:, live] = be.to_numpy(rank)
     out = ChunkOut(rows, score_full, rank_full, fail, reasons)
     if kernel.pairwise:
         wins, both = outrank_counts(xp, rank)
-        idx = np.ix_(live, live)
-        out.wins = np.zeros((n_all, n_all), dtype=np.int64)
-        out.both = np.zeros((n_all, n_all), dtype=np.int64)
-        out.wins[idx] = be.to_numpy(wins)
-        out.both[idx] = be.to_numpy(both)
+        if every:
+            out.wins, out.both = be.to_numpy(wins), be.to_numpy(both)
+        else:
+            idx = np.ix_(live, live)
+            out.wins = np.zeros((n_all, n_all), dtype=np.int64)
+            out.both = np.zeros((n_all, n_all), dtype=np.int64)
+            out.wins[idx] = be.to_numpy(wins)
+            out.both[idx] = be.to_numpy(both)
     return out
 
 
