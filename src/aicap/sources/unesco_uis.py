@@ -147,8 +147,6 @@ SERIES: tuple[Series, ...] = (
     ),
 )
 
-BY_ID: dict[str, Series] = {s.uis: s for s in SERIES}
-
 
 def data_file(uis: str) -> str:
     """``GER.5T8`` -> ``api/GER.5T8.json``."""
