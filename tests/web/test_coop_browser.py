@@ -1,0 +1,169 @@
+"""The cooperation registry as a person uses it, in real headless Chromium (Debian's
+``chromium`` with Playwright, JavaScript off: the forms must not need it): the public registry,
+sign-in, the need form filled in and submitted, the need's page with its evidence snapshot, in
+English and Arabic (right to left). Screenshots go to ``$AICAP_SCREENSHOTS`` (default: a
+temporary folder)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from coop_web_helpers import PW, make_store
+from web_helpers import site_for
+
+from aicap.warehouse.cooperation.store import CoopStore
+from aicap.web.app import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (scripts/setup.sh)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CoopStore]:
+    st = make_store(tmp_path_factory.mktemp("coop-browser"))
+    yield st
+    st.close()
+
+
+@pytest.fixture(scope="module")
+def base_url(full_warehouse: Path, store: CoopStore) -> Iterator[str]:
+    port = _free_port()
+    app = create_app(site_for(full_warehouse), store)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not server.started:
+        assert time.time() < deadline, "server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    env = os.environ.get("AICAP_SCREENSHOTS")
+    path = Path(env) if env else tmp_path_factory.mktemp("screens")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def test_public_registry_en_and_ar(browser: Any, base_url: str, shots: Path) -> None:
+    ctx = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    page.goto(base_url + "/coop")
+    assert page.locator("h1").inner_text() == "Cooperation registry"
+    assert page.locator("#t-needs tbody tr").count() == 4
+    assert page.locator("#t-needs .fict").count() == 4  # every demo row is labelled
+    assert page.locator(".note.demo").is_visible()
+    page.screenshot(path=str(shots / "coop-registry.png"), full_page=True)
+    page.goto(base_url + "/ar/coop")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("h1").inner_text() == "سجل التعاون"
+    h1 = page.locator("h1").bounding_box()
+    assert h1 and h1["x"] + h1["width"] > 1280 / 2  # starts at the right
+    page.screenshot(path=str(shots / "coop-registry-ar.png"), full_page=True)
+    ctx.close()
+
+
+def _sign_in(page: Any, base_url: str, prefix: str = "") -> None:
+    page.goto(base_url + prefix + "/coop/needs/new")
+    assert "/coop/login" in page.url  # sent to sign in first, then back
+    page.fill("#f-username", "ken")
+    page.fill("#f-password", PW)
+    page.locator("form.record button[type=submit]").click()
+    page.wait_for_url("**/coop/needs/new")
+
+
+def test_sign_in_and_record_a_need(
+    browser: Any, base_url: str, shots: Path, store: CoopStore
+) -> None:
+    ctx = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    _sign_in(page, base_url)
+    assert page.locator("#f-country").input_value() == "KEN"
+    page.fill("#f-title", "AI skills for the civil service")
+    page.check('input[name="interventions"][value="SKILL-02"]')
+    page.select_option("#f-priority", "3")
+    page.check('input[name="beneficiary_groups"][value="women_and_girls"]')
+    page.fill("#f-budget", "a lot")  # wrong first: the error comes back beside the field
+    page.select_option("#f-modality", "south_south")
+    page.fill("#f-languages", "en, sw")
+    page.screenshot(path=str(shots / "coop-need-form.png"), full_page=True)
+    page.locator("form.record button[type=submit]").click()
+    err = page.locator("#err-budget_gap_usd")
+    assert err.is_visible()
+    assert page.locator("#f-budget").get_attribute("aria-describedby") == "err-budget_gap_usd"
+    assert page.locator("#f-title").input_value() == "AI skills for the civil service"
+    assert page.locator('input[name="interventions"][value="SKILL-02"]').is_checked()
+    # the message sits next to its field
+    fb, eb = page.locator("#f-budget").bounding_box(), err.bounding_box()
+    assert fb and eb and 0 <= eb["y"] - fb["y"] < 80
+    page.locator("#f-budget").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "coop-need-form-422.png"))
+    page.fill("#f-budget", "250000")
+    page.locator("form.record button[type=submit]").click()
+    page.wait_for_url("**/coop/need/*")
+    assert page.locator("h1").inner_text() == "AI skills for the civil service"
+    assert page.locator("#t-ev-pillars").is_visible()
+    page.screenshot(path=str(shots / "coop-need.png"), full_page=True)
+    nid = int(page.url.rsplit("/", 1)[1])
+    rec = store.get("need", nid)
+    assert rec["budget_gap_usd"] == 250000 and rec["evidence"]["available"] is True
+    ctx.close()
+
+
+def test_need_form_arabic(browser: Any, base_url: str, shots: Path) -> None:
+    ctx = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    _sign_in(page, base_url, "/ar")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("h1").inner_text() == "تسجيل احتياج"
+    label = page.locator('label[for="f-title"]').bounding_box()
+    field = page.locator("#f-title").bounding_box()
+    assert label and field and label["x"] > field["x"]  # the label sits right of its field
+    page.screenshot(path=str(shots / "coop-need-form-ar.png"), full_page=True)
+    page.fill("#f-title", "مهارات الذكاء الاصطناعي")
+    page.check('input[name="areas"][value="skills"]')
+    page.locator("form.record button[type=submit]").click()
+    page.wait_for_url("**/ar/coop/need/*")
+    assert page.locator("h1").inner_text() == "مهارات الذكاء الاصطناعي"
+    page.screenshot(path=str(shots / "coop-need-ar.png"), full_page=True)
+    ctx.close()
