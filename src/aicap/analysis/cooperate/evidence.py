@@ -175,8 +175,9 @@ class EvidenceSource:
         with self._lock:
             got = self._cache.get(iso3)
             if got is None:
-                data = self.data()
+                data: CapacityData | None = None
                 try:
+                    data = self.data()
                     got = (
                         snapshot(data, iso3)
                         if data is not None
