@@ -142,6 +142,9 @@ def test_registry_in_six_languages(anon: TestClient, lang: str) -> None:
     assert f'<html lang="{lang}" dir="{"rtl" if lang == "ar" else "ltr"}">' in r.text
     fict = i18n.translations(lang).gettext("FICTITIOUS")
     assert fict in r.text
+    # the main navigation leads here (live app only; the static export has no registry)
+    nav = r.text.split('<nav aria-label="', 1)[1].split("</nav>", 1)[0]
+    assert f'href="{pre}/coop"' in nav
     # the language switcher keeps the page
     assert 'href="/fr/coop"' in r.text and 'href="/ar/coop"' in r.text
 
