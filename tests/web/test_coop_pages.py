@@ -97,7 +97,7 @@ def post(c: TestClient, path: str, data: dict[str, Any], csrf: str | None) -> An
 def field_error(html: str, field: str) -> str:
     """The message shown beside ``field`` (the element the input's aria-describedby names)."""
     fid = field.replace(":", "-")
-    m = re.search(rf'<span class="field-error" id="err-{re.escape(fid)}">(.*?)</span></span>', html)
+    m = re.search(rf'<span class="field-error" id="err-{re.escape(fid)}">(.*?)</span>', html)
     assert m, f"no error shown beside {field}"
     assert f'aria-describedby="err-{fid}"' in html or field in ("interventions", "areas")
     return re.sub(r"<[^>]+>", "", m.group(1))
