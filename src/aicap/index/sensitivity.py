@@ -79,12 +79,15 @@ def sobol_indices(
     conf_level: float = 0.95,
     seed: int | None = None,
     xp: Any = np,
+    budget: int = 64 * 2**20,
 ) -> SobolIndices:
     """First-order (Saltelli 2010) and total-order (Jansen) indices of every output column.
 
     ``y`` is ``(N (G + 2), ...)`` in :func:`saltelli_sample` order (blocks ``A, AB_1..AB_G,
     B``). A block with a NaN in any of its runs (a failed replication) is dropped. ``xp`` runs
-    the bootstrap product on another array backend (NumPy by default)."""
+    the bootstrap product on another array backend (NumPy by default). Output columns are
+    processed in groups whose per-block terms fit in ``budget`` bytes (memory stays bounded
+    however many outputs there are, e.g. one per country)."""
     arr = np.asarray(y, dtype=np.float64)
     g = n_factors
     if arr.shape[0] % (g + 2):
@@ -93,44 +96,66 @@ def sobol_indices(
     flat = arr.reshape(arr.shape[0], -1)
     blocks = flat.reshape(-1, g + 2, flat.shape[1])
     good = ~np.isnan(blocks).any(axis=(1, 2))
-    blocks = blocks[good]
-    n = blocks.shape[0]
+    if not good.all():
+        blocks = blocks[good]
+    n, m_all = blocks.shape[0], blocks.shape[2]
     if n < 2:
         nanres = np.full((g, *trailing), np.nan)
         return SobolIndices(nanres, nanres, nanres, nanres, n)
-    mu = blocks.mean(axis=(0, 1))
-    sd = blocks.std(axis=(0, 1))
-    z = (blocks - mu) / np.where(sd > 0, sd, 1.0)
+    # bootstrap resample counts (B, n), SALib's draws: one matrix product per column group
+    draws = np.random.default_rng(seed).integers(n, size=(n, num_resamples))
+    flat_idx = (np.arange(num_resamples)[None, :] * n + draws).ravel()
+    counts = np.bincount(flat_idx, minlength=num_resamples * n).astype(np.float64)
+    c = xp.asarray(np.vstack([counts.reshape(num_resamples, n), np.ones((1, n))]))
+    zq = float(norm.ppf(0.5 + conf_level / 2))
+    res = np.full((4, g, m_all), np.nan)
+    width = max(1, budget // (8 * n * (2 + 2 * g)))
+    for c0 in range(0, m_all, width):  # groups of output columns (units), not replications
+        c1 = min(c0 + width, m_all)
+        res[:, :, c0:c1] = _indices(blocks[:, :, c0:c1], g, c, xp, zq)
+    shape = (g, *trailing)
+    return SobolIndices(
+        res[0].reshape(shape),
+        res[1].reshape(shape),
+        res[2].reshape(shape),
+        res[3].reshape(shape),
+        n,
+    )
+
+
+def _indices(blocks: FloatArray, g: int, c: Any, xp: Any, zq: float) -> FloatArray:
+    """``(4, G, m)``: S1, S1_conf, ST, ST_conf of the columns of ``blocks (n, G + 2, m)``;
+    ``c`` is ``(B + 1, n)``: the bootstrap resample counts, then a row of ones (the point
+    estimate's sums come out of the same matrix product)."""
+    n, _, m = blocks.shape
+    num_resamples = c.shape[0] - 1
+    z = np.array(blocks, dtype=np.float64)  # a contiguous copy, standardised in place
+    z -= z.mean(axis=(0, 1))
+    sd = np.sqrt(np.einsum("ijk,ijk->k", z, z) / (n * (g + 2)))
+    z /= np.where(sd > 0, sd, 1.0)
     a, ab, b = z[:, 0], z[:, 1 : g + 1], z[:, g + 1]
-    m = a.shape[1]
     # row terms: (n, 2 + 2 G, m): sum y, sum y^2 over A and B, then S1 and ST numerators
     terms = np.empty((n, 2 + 2 * g, m))
-    terms[:, 0] = a + b
-    terms[:, 1] = a * a + b * b
-    terms[:, 2 : 2 + g] = b[:, None, :] * (ab - a[:, None, :])
-    terms[:, 2 + g :] = 0.5 * (a[:, None, :] - ab) ** 2
-    point = terms.mean(axis=0)
+    np.add(a, b, out=terms[:, 0])
+    np.multiply(a, a, out=terms[:, 1])
+    terms[:, 1] += b * b
+    np.subtract(ab, a[:, None, :], out=terms[:, 2 : 2 + g])
+    terms[:, 2 : 2 + g] *= b[:, None, :]
+    d = terms[:, 2 + g :]
+    np.subtract(a[:, None, :], ab, out=d)
+    d *= d
+    d *= 0.5
+    tm = xp.asarray(terms.reshape(n, -1))
+    prod = np.from_dlpack(c @ tm) if xp is not np else c @ tm
+    sums = np.asarray(prod).reshape(num_resamples + 1, 2 + 2 * g, m) / n
+    point, boot = sums[-1], sums[:-1]
     var = point[1] / 2 - (point[0] / 2) ** 2
     s1 = _ratio(point[2 : 2 + g], var[None, :])
     st = _ratio(point[2 + g :], var[None, :])
-    # bootstrap: resample counts (B, n) times row terms (n, T m): one matrix product
-    draws = np.random.default_rng(seed).integers(n, size=(n, num_resamples))
-    counts = np.zeros((num_resamples, n))
-    np.add.at(counts, (np.broadcast_to(np.arange(num_resamples), draws.shape), draws), 1.0)
-    c = xp.asarray(counts)
-    tm = xp.asarray(terms.reshape(n, -1))
-    boot = np.from_dlpack(c @ tm) if xp is not np else c @ tm
-    boot = np.asarray(boot).reshape(num_resamples, 2 + 2 * g, m) / n
     bvar = boot[:, 1] / 2 - (boot[:, 0] / 2) ** 2
     bs1 = _ratio(boot[:, 2 : 2 + g], bvar[:, None, :])
     bst = _ratio(boot[:, 2 + g :], bvar[:, None, :])
-    zq = float(norm.ppf(0.5 + conf_level / 2))
-    s1c = zq * bs1.std(axis=0, ddof=1)
-    stc = zq * bst.std(axis=0, ddof=1)
-    shape = (g, *trailing)
-    return SobolIndices(
-        s1.reshape(shape), s1c.reshape(shape), st.reshape(shape), stc.reshape(shape), n
-    )
+    return np.stack([s1, zq * bs1.std(axis=0, ddof=1), st, zq * bst.std(axis=0, ddof=1)])
 
 
 # ---------------------------------------------------------------------- analytic test functions

@@ -24,7 +24,9 @@ aggregate left with no children) are recorded with their reason and left out of 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -108,6 +110,8 @@ class Kernel:
     #: Collapse levels sharing a mean into one contraction when a chunk's data have no gaps
     #: (:mod:`aicap.index.collapse`); ``False`` forces the level-by-level path (tests).
     collapse: bool = True
+    #: The nominal ranks (for each replication's mean absolute rank shift, computed per chunk).
+    nominal_rank: FloatArray | None = None
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,7 @@ class Plan:
         # per replication: level outputs, (R, n, c) stacks of children (values, transform,
         # masks, products), numerators/denominators, weights, ranks and sort keys
         per_rep = 8 * (n * (outs + 5 * widest + 8) + 2 * e + k)
-        pair = 255 * n * n + 16 * n * n if self.kernel.pairwise else 0
+        pair = 16 * n * n + 18 * n * n if self.kernel.pairwise else 0  # blocks, sums, counts
         return int(chunk * per_rep + pair)
 
 
@@ -355,11 +359,19 @@ def make_plan(comp: Composite, spec: UncertaintySpec, label: str = "uncertainty"
         )
         for lev in tree.levels
     )
-    kernel = Kernel(
-        X, tuple(vfail), levels, tuple(agg_steps), incl, len(tree.codes), pos[target], spec.pairwise
-    )
     nominal = comp.scores[target].reindex(pd.Index(units)).to_numpy(dtype=np.float64)
     nominal_rank = rank_desc(nominal[:, None])[:, 0]
+    kernel = Kernel(
+        X,
+        tuple(vfail),
+        levels,
+        tuple(agg_steps),
+        incl,
+        len(tree.codes),
+        pos[target],
+        spec.pairwise,
+        nominal_rank=nominal_rank,
+    )
     return Plan(
         comp,
         spec,
@@ -453,7 +465,7 @@ def decode(plan: Plan, u: FloatArray) -> Decoded:
                 gi = list(g)
                 tot = base[:, gi].sum(axis=1, keepdims=True)
                 alpha = f.concentration * base[:, gi] / tot
-                draw = special.gammaincinv(alpha, uu[:, gi])
+                draw = _gammaincinv_runs(alpha, uu[:, gi])
                 with np.errstate(invalid="ignore", divide="ignore"):
                     out[:, gi] = draw / draw.sum(axis=1, keepdims=True) * tot
             w[:, pos] = out
@@ -462,6 +474,20 @@ def decode(plan: Plan, u: FloatArray) -> Decoded:
         w[:, :k] = np.where(plan.kernel.incl[excl], w[:, :k], 0.0)
     bad = np.asarray(~np.isfinite(w.sum(axis=1)), dtype=bool)  # a non-finite weight in the row
     return Decoded(u, choices, variant, agg, excl, w, bad)
+
+
+def _gammaincinv_runs(alpha: FloatArray, u: FloatArray) -> FloatArray:
+    """``gammaincinv(alpha, u)`` row by row, computed once per run of identical rows (the
+    inverse gamma CDF is costly, and in a Saltelli design the rows ``A, AB_1 ... AB_G`` of a
+    block repeat a factor's columns except in ``AB_factor`` and ``B``)."""
+    key = np.concatenate([alpha, u], axis=1)
+    start = np.ones(key.shape[0], dtype=bool)
+    start[1:] = (key[1:] != key[:-1]).any(axis=1)
+    if start.all():
+        return np.asarray(special.gammaincinv(alpha, u), dtype=np.float64)
+    first = np.nonzero(start)[0]
+    draw = special.gammaincinv(alpha[first], u[first])
+    return np.asarray(draw[np.cumsum(start) - 1], dtype=np.float64)
 
 
 # ---------------------------------------------------------------------------- the kernel
@@ -483,6 +509,7 @@ class ChunkOut:
     reason: list[str | None] = field(default_factory=list)
     wins: IntArray | None = None
     both: IntArray | None = None
+    mars: FloatArray | None = None  # per replication: mean |rank - nominal rank|
 
 
 def evaluate_chunk(
@@ -742,6 +769,8 @@ def _finish(
         score_full[:, live] = be.to_numpy(score)
         rank_full[:, live] = be.to_numpy(rank)
     out = ChunkOut(rows, score_full, rank_full, fail, reasons)
+    if kernel.nominal_rank is not None:
+        out.mars = _mars(rank_full, kernel.nominal_rank)
     if kernel.pairwise:
         wins, both = outrank_counts(xp, rank)
         if every:
@@ -814,11 +843,26 @@ def _run_task(
     return evaluate_chunk(kernel, backend, t.variant, t.agg, dec_w, dec_e, t.rows, wf)
 
 
+#: Dask runs started from this process (a task that finds its run here shares the client's
+#: process: a cluster of threads, whose BLAS limit the client holds).
+_LOCAL_RUNS: set[str] = set()
+
+
 def _dask_task(
-    kernel: Kernel, backend: str, t: Task, dec_w: FloatArray, dec_e: IntArray, wf: Any
+    kernel: Kernel,
+    backend: str,
+    t: Task,
+    dec_w: FloatArray,
+    dec_e: IntArray,
+    wf: Any,
+    run_id: str,
 ) -> ChunkOut:
-    with _one_blas_thread():
-        return _run_task(kernel, backend, t, dec_w, dec_e, wf)
+    if run_id not in _LOCAL_RUNS:
+        # a worker process of its own: single-threaded BLAS for good (set, never restored:
+        # a restore racing another task's would leave the worker's setting undefined)
+        _one_blas_thread()
+    # in the client's own process (a cluster of threads), the client holds the limit
+    return _run_task(kernel, backend, t, dec_w, dec_e, wf)
 
 
 def _one_blas_thread() -> Any:
@@ -841,6 +885,7 @@ class Raw:
     reason: list[str | None]
     wins: IntArray | None
     both: IntArray | None
+    mars: FloatArray  # per replication: mean |rank - nominal rank| over ranked units
     chunk_size: int
     chunk_bytes: int
     n_chunks: int
@@ -862,8 +907,9 @@ def evaluate(
     chunk = chunk_size or plan.spec.chunk_size or default_chunk(plan)
     ts = tasks(plan, dec, chunk)
     r, n = dec.u.shape[0], len(plan.units)
-    score = np.full((r, n), np.nan)
-    rank = np.full((r, n), np.nan)
+    score = np.empty((r, n))  # every row is written by its chunk
+    rank = np.empty((r, n))
+    mars = np.full(r, np.nan)
     fail = np.zeros(r, dtype=np.int64)
     reason: list[str | None] = [None] * r
     wins = np.zeros((n, n), dtype=np.int64) if plan.kernel.pairwise else None
@@ -877,6 +923,7 @@ def evaluate(
     def collect(o: ChunkOut, done: int) -> None:
         score[o.rows] = o.score
         rank[o.rows] = o.rank
+        mars[o.rows] = o.mars if o.mars is not None else _mars(o.rank, plan.nominal_rank)
         fail[o.rows] = o.fail
         for i, row in enumerate(o.rows.tolist()):
             if o.reason[i] is not None:
@@ -893,9 +940,18 @@ def evaluate(
         # hash=False: a fresh key per run; with content hashing, a second run on the same
         # kernel can reuse a key the first run is releasing ("lost dependencies")
         kern = client.scatter(plan.kernel, broadcast=True, hash=False)
-        futs = [client.submit(_dask_task, kern, backend, t, *args(t), pure=False) for t in ts]
-        for i, fut in enumerate(as_completed(futs), start=1):  # type: ignore[no-untyped-call]
-            collect(fut.result(), i)
+        run_id = uuid.uuid4().hex
+        _LOCAL_RUNS.add(run_id)  # tasks that find it run in this process
+        try:
+            with _one_blas_thread():
+                futs = [
+                    client.submit(_dask_task, kern, backend, t, *args(t), run_id, pure=False)
+                    for t in ts
+                ]
+                for i, fut in enumerate(as_completed(futs), start=1):  # type: ignore[no-untyped-call]
+                    collect(fut.result(), i)
+        finally:
+            _LOCAL_RUNS.discard(run_id)
     elif workers > 1:
         with _one_blas_thread(), ThreadPoolExecutor(max_workers=workers) as ex:
             outs = ex.map(lambda t: _run_task(plan.kernel, backend, t, *args(t)), ts)
@@ -912,9 +968,12 @@ def evaluate(
             fail[rows] = FAIL_EXCLUDE
             score[rows] = np.nan
             rank[rows] = np.nan
+            mars[rows] = np.nan
             for row in rows.tolist():
                 reason[row] = msg
-    return Raw(dec, score, rank, fail, reason, wins, both, chunk, plan.chunk_bytes(chunk), len(ts))
+    return Raw(
+        dec, score, rank, fail, reason, wins, both, mars, chunk, plan.chunk_bytes(chunk), len(ts)
+    )
 
 
 # ---------------------------------------------------------------------------- results
@@ -1004,7 +1063,7 @@ class UncertaintyResult:
 
     def mean_abs_rank_shift(self) -> FloatArray:
         """Per replication: mean over units of |rank - nominal rank| (COINr's scalar)."""
-        return _mars(self.raw.rank, self.plan.nominal_rank)
+        return self.raw.mars
 
     def summary(self) -> dict[str, Any]:
         m = self.mean_abs_rank_shift()
@@ -1167,6 +1226,8 @@ def run_sobol(
     if n & (n - 1):
         raise ValueError(f"Sobol' base sample size {n} must be a power of 2")
     u = saltelli_sample(plan.dims, n, spec.seed)
+    if plan.kernel.pairwise:  # the indices do not use the pairwise matrix
+        plan = dataclasses.replace(plan, kernel=dataclasses.replace(plan.kernel, pairwise=False))
     dec = decode(plan, u)
     raw = evaluate(
         plan,
@@ -1180,7 +1241,7 @@ def run_sobol(
     g = len(plan.factors)
     y = raw.rank if spec.output == "rank" else raw.score
     valid = ~np.isnan(y).all(axis=0) & ~np.isnan(plan.nominal_rank)
-    yv = np.where(np.isnan(y) & (raw.fail == OK)[:, None], np.nan, y)
+    yv = y[:, valid] if not valid.all() else y
     kw: dict[str, Any] = {
         "num_resamples": spec.bootstrap,
         "conf_level": spec.conf_level,
@@ -1189,18 +1250,18 @@ def run_sobol(
     full = np.full((g, y.shape[1]), np.nan)
     per = SobolIndices(full, full.copy(), full.copy(), full.copy(), 0)
     if valid.any():
-        sub = sobol_indices(yv[:, valid], g, **kw)
+        sub = sobol_indices(yv, g, **kw)
         arrs = []
         for a in (sub.S1, sub.S1_conf, sub.ST, sub.ST_conf):
             b = full.copy()
             b[:, valid] = a
             arrs.append(b)
         per = SobolIndices(arrs[0], arrs[1], arrs[2], arrs[3], sub.n_valid)
-    mars = sobol_indices(_mars(raw.rank, plan.nominal_rank), g, **kw)
+    mars = sobol_indices(raw.mars, g, **kw)
     # pooled over units: variance-weighted average of the per-unit indices
-    blocks = yv[:, valid].reshape(n, g + 2, -1)
-    good = ~np.isnan(blocks).any(axis=(1, 2))
-    ab = blocks[good][:, [0, g + 1]]
+    blocks = yv.reshape(n, g + 2, -1)
+    ab = blocks[:, [0, g + 1]]
+    ab = ab[~np.isnan(ab).any(axis=(1, 2)) & ~np.isnan(blocks[:, 1 : g + 1]).any(axis=(1, 2))]
     var = ab.reshape(-1, ab.shape[-1]).var(axis=0)
     tot = var.sum()
     with np.errstate(invalid="ignore", divide="ignore"):
