@@ -81,7 +81,7 @@ def chunk_peak(plan: Plan) -> tuple[int, int]:
     t = max(ts, key=lambda t: t.rows.size)
     tracemalloc.start()
     evaluate_chunk(
-        plan.kernel, "numpy", t.variant, t.agg, dec.weights[t.rows], dec.excl[t.rows], t.rows
+        plan.kernel, "numpy", t.variant, t.agg, dec.weights[t.rows], dec.incl[t.rows], t.rows
     )
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()

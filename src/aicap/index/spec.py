@@ -11,6 +11,7 @@ inputs:
   - {name: aggregate, kind: aggregate, alternatives: [{method: a_amean}, {method: a_gmean}]}
   - {name: winmax, kind: winmax, values: [3, 5, 7]}
   - {name: exclude, kind: exclude, indicators: [Goods, Services]}  # none, or one of these
+  - {name: keep, kind: include, indicators: [CO2, Renew], p_exclude: 0.2}  # each in or out
   - {name: w1, kind: weight_noise, levels: {1: 0.25}}                  # +-25 % at level 1
   - {name: w2, kind: dirichlet, levels: [2], concentration: 50}
 ```
@@ -103,6 +104,30 @@ class ExcludeInput(BaseModel):
     include_none: bool = True
 
 
+class IncludeInput(BaseModel):
+    """Each listed indicator is left out independently with probability ``p_exclude``
+    (``2^m`` combinations). With ``separate: true`` (the default) every indicator is a factor
+    of its own in the sensitivity analysis (``<name>:<code>``): its Sobol' indices say how much
+    that one indicator's inclusion moves each country; ``separate: false`` makes the whole set
+    one factor."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    kind: Literal["include"]
+    indicators: tuple[str, ...] = Field(min_length=1)
+    p_exclude: float = Field(default=0.5, gt=0, lt=1)
+    separate: bool = True
+
+    @field_validator("indicators")
+    @classmethod
+    def _unique(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        dup = sorted({c for c in v if v.count(c) > 1})
+        if dup:
+            raise ValueError(f"indicator {dup[0]!r} is listed twice")
+        return v
+
+
 class WeightNoiseInput(BaseModel):
     """Uniform multiplicative noise on the weights: ``w (1 + f (2u - 1))`` for every element at
     each listed level (``{level: f}``, ``0 <= f < 1``)."""
@@ -135,7 +160,7 @@ class DirichletInput(BaseModel):
 
 
 Input = Annotated[
-    StepInput | WinmaxInput | ExcludeInput | WeightNoiseInput | DirichletInput,
+    StepInput | WinmaxInput | ExcludeInput | IncludeInput | WeightNoiseInput | DirichletInput,
     Field(discriminator="kind"),
 ]
 
@@ -188,7 +213,7 @@ class UncertaintySpec(BaseModel):
 
 
 def _is_tag(x: Any) -> bool:
-    kinds = ("impute", "treat", "normalise", "aggregate", "winmax", "exclude")
+    kinds = ("impute", "treat", "normalise", "aggregate", "winmax", "exclude", "include")
     return isinstance(x, str) and x in (*kinds, "weight_noise", "dirichlet")
 
 
@@ -204,6 +229,8 @@ def check_spec(spec: UncertaintySpec, label: str) -> None:
         keys: list[str] = ["treat" if inp.kind == "winmax" else str(inp.kind)]
         if isinstance(inp, WeightNoiseInput | DirichletInput):
             keys = [f"weights at level {lev}" for lev in inp.levels]
+        elif isinstance(inp, IncludeInput):
+            keys = [f"the inclusion of {c}" for c in inp.indicators]
         for key in keys:
             if key in steps:
                 raise ValidationError(

@@ -49,6 +49,7 @@ from aicap.index.sensitivity import SobolIndices, saltelli_sample, sobol_indices
 from aicap.index.spec import (
     DirichletInput,
     ExcludeInput,
+    IncludeInput,
     StepInput,
     UncertaintySpec,
     WeightNoiseInput,
@@ -78,6 +79,8 @@ class Factor:
     fractions: tuple[float, ...] = ()  # weight_noise: +- fraction per position
     concentration: float = 0.0  # dirichlet
     groups: tuple[tuple[int, ...], ...] = ()  # dirichlet: sibling groups (indices into positions)
+    input: int = 0  # index of its spec input (an ``include`` input may give several factors)
+    p_exclude: float = 0.0  # include: probability that each of its indicators is left out
 
     @property
     def discrete(self) -> bool:
@@ -127,7 +130,6 @@ class Plan:
     excl_factor: int | None
     exclusions: tuple[tuple[str, ...], ...]
     exclusion_in_data: bool
-    excl_fail: tuple[str | None, ...]
     W0: FloatArray  # (V, E)
     kernel: Kernel
     units: tuple[str, ...]
@@ -135,6 +137,11 @@ class Plan:
     nominal_score: FloatArray
     nominal_rank: FloatArray
     label: str = "uncertainty"
+    #: ``(k, n_aggregates)`` indicator-under-aggregate membership (an aggregate whose
+    #: indicators are all left out has no value: the replication fails).
+    descend: npt.NDArray[np.float32] = field(
+        default_factory=lambda: np.zeros((0, 0), dtype=np.float32)
+    )
 
     @property
     def dims(self) -> list[int]:
@@ -171,13 +178,34 @@ def _reduced(fw: Framework, drop: Sequence[str]) -> Framework:
     return Framework.from_dict(d, f"{fw.name} without {', '.join(drop)}")
 
 
-def _dead_aggregates(tree: Tree, drop: Sequence[str]) -> list[str]:
-    alive = {c for c in tree.indicators if c not in set(drop)}
-    for lev in tree.levels:
-        for a in lev.codes:
-            if any(c in alive for c in tree.children(a)):
-                alive.add(a)
-    return [a for a in tree.aggregates if a not in alive]
+def _dropped(
+    factors: Sequence[Factor],
+    choice: dict[int, int],
+    exclusions: Sequence[tuple[str, ...]],
+    excl_factor: int | None,
+    tree: Tree,
+) -> tuple[str, ...]:
+    """The indicators a data-side choice leaves out: the ``exclude`` alternative's, and those
+    whose bit is set in each ``include`` factor's mask."""
+    drop = list(exclusions[choice[excl_factor]]) if excl_factor in choice else []
+    for fi, c in choice.items():
+        f = factors[fi]
+        if f.kind == "include":
+            drop += [tree.codes[p] for j, p in enumerate(f.positions) if c >> j & 1]
+    return tuple(dict.fromkeys(drop))
+
+
+def _descendants(tree: Tree) -> npt.NDArray[np.float32]:
+    """``(k, n_aggregates)``: 1 where indicator ``i`` lies under aggregate ``a``."""
+    k = len(tree.indicators)
+    out = np.zeros((k, len(tree.aggregates)), dtype=np.float32)
+    col = {a: j for j, a in enumerate(tree.aggregates)}
+    for i, c in enumerate(tree.indicators):
+        a = tree.parent_of[c]
+        while a is not None:
+            out[i, col[a]] = 1.0
+            a = tree.parent_of[a]
+    return out
 
 
 def _factors(spec: UncertaintySpec, comp: Composite, label: str) -> list[Factor]:
@@ -193,11 +221,11 @@ def _factors(spec: UncertaintySpec, comp: Composite, label: str) -> list[Factor]
             if comp.recipe.step(inp.kind) is None:
                 raise ValidationError(label, loc, f"the recipe has no {inp.kind} step to vary")
             labels = tuple(a.name() for a in inp.alternatives)
-            out.append(Factor(inp.name, inp.kind, 1, labels))
+            out.append(Factor(inp.name, inp.kind, 1, labels, input=k))
         elif isinstance(inp, WinmaxInput):
             if comp.recipe.step("treat") is None:
                 raise ValidationError(label, loc, "the recipe has no treat step to vary")
-            out.append(Factor(inp.name, "winmax", 1, tuple(str(v) for v in inp.values)))
+            out.append(Factor(inp.name, "winmax", 1, tuple(str(v) for v in inp.values), input=k))
         elif isinstance(inp, ExcludeInput):
             for j, c in enumerate(inp.indicators):
                 if c not in tree.indicators:
@@ -205,7 +233,23 @@ def _factors(spec: UncertaintySpec, comp: Composite, label: str) -> list[Factor]
                         label, f"{loc}.indicators[{j}]", f"unknown indicator {c!r}"
                     )
             labels = (("none",) if inp.include_none else ()) + tuple(inp.indicators)
-            out.append(Factor(inp.name, "exclude", 1, labels))
+            out.append(Factor(inp.name, "exclude", 1, labels, input=k))
+        elif isinstance(inp, IncludeInput):
+            for j, c in enumerate(inp.indicators):
+                if c not in tree.indicators:
+                    raise ValidationError(
+                        label, f"{loc}.indicators[{j}]", f"unknown indicator {c!r}"
+                    )
+            pos = tuple(tree.codes.index(c) for c in inp.indicators)
+            parts = (
+                [((f"{inp.name}:{tree.codes[p]}",), (p,)) for p in pos]
+                if inp.separate
+                else [((inp.name,), pos)]
+            )
+            for (nm,), ps in parts:
+                out.append(
+                    Factor(nm, "include", len(ps), positions=ps, input=k, p_exclude=inp.p_exclude)
+                )
         else:
             top = tree.max_level
             for lev in inp.levels:
@@ -218,7 +262,9 @@ def _factors(spec: UncertaintySpec, comp: Composite, label: str) -> list[Factor]
             pos = tuple(p for lev in sorted(inp.levels) for p in levels[lev])
             if isinstance(inp, WeightNoiseInput):
                 fr = tuple(inp.levels[tree.level_of[tree.codes[p]]] for p in pos)
-                out.append(Factor(inp.name, "weight_noise", len(pos), positions=pos, fractions=fr))
+                out.append(
+                    Factor(inp.name, "weight_noise", len(pos), positions=pos, fractions=fr, input=k)
+                )
             else:
                 assert isinstance(inp, DirichletInput)
                 parents: dict[str | None, list[int]] = {}
@@ -233,6 +279,7 @@ def _factors(spec: UncertaintySpec, comp: Composite, label: str) -> list[Factor]
                         positions=pos,
                         concentration=inp.concentration,
                         groups=groups,
+                        input=k,
                     )
                 )
     return out
@@ -241,7 +288,7 @@ def _factors(spec: UncertaintySpec, comp: Composite, label: str) -> list[Factor]
 def _changes(factors: Sequence[Factor], spec: UncertaintySpec, choice: dict[int, int]) -> Any:
     changes: dict[str, Any] = {}
     for fi, c in choice.items():
-        inp = spec.inputs[fi]
+        inp = spec.inputs[factors[fi].input]
         if isinstance(inp, StepInput):
             changes[inp.kind] = inp.alternatives[c].change()
         elif isinstance(inp, WinmaxInput):
@@ -277,30 +324,29 @@ def make_plan(comp: Composite, spec: UncertaintySpec, label: str = "uncertainty"
     kinds = [f.kind for f in factors]
     agg_factor = kinds.index("aggregate") if "aggregate" in kinds else None
     excl_factor = kinds.index("exclude") if "exclude" in kinds else None
-    exclusion_in_data = excl_factor is not None and not _exclusion_separable(comp, spec)
+    include = [i for i, f in enumerate(factors) if f.kind == "include"]
+    exclusion_in_data = (excl_factor is not None or bool(include)) and not _exclusion_separable(
+        comp, spec
+    )
     data_factors = [
         i for i, f in enumerate(factors) if f.kind in ("impute", "treat", "normalise", "winmax")
     ]
-    if exclusion_in_data and excl_factor is not None:
-        data_factors.append(excl_factor)
-    radix = tuple(len(factors[i].labels) for i in data_factors)
+    if exclusion_in_data:
+        data_factors += [i for i in (excl_factor, *include) if i is not None]
+    # an include factor's choice is a bit mask of its excluded indicators
+    radix = tuple(
+        2 ** factors[i].dims if factors[i].kind == "include" else len(factors[i].labels)
+        for i in data_factors
+    )
     if int(np.prod(radix)) > 4096:
         raise ValidationError(
             label, "field inputs", f"{int(np.prod(radix))} data-side variants: at most 4096"
         )
     exclusions: list[tuple[str, ...]] = [()]
     if excl_factor is not None:
-        inp = spec.inputs[excl_factor]
+        inp = spec.inputs[factors[excl_factor].input]
         assert isinstance(inp, ExcludeInput)
         exclusions = ([()] if inp.include_none else []) + [(c,) for c in inp.indicators]
-    excl_fail: list[str | None] = []
-    for drop in exclusions:
-        dead = _dead_aggregates(tree, drop)
-        excl_fail.append(
-            f"excluding {', '.join(drop)} leaves aggregate {dead[0]!r} with no children"
-            if dead
-            else None
-        )
     k = len(tree.indicators)
     incl = np.ones((len(exclusions), k), dtype=bool)
     for j, drop in enumerate(exclusions):
@@ -309,7 +355,7 @@ def make_plan(comp: Composite, spec: UncertaintySpec, label: str = "uncertainty"
     # aggregation alternatives
     agg_steps: list[Step] = []
     if agg_factor is not None:
-        inp = spec.inputs[agg_factor]
+        inp = spec.inputs[factors[agg_factor].input]
         assert isinstance(inp, StepInput)
         for j, alt in enumerate(inp.alternatives):
             rec = comp.recipe.with_changes(
@@ -331,9 +377,7 @@ def make_plan(comp: Composite, spec: UncertaintySpec, label: str = "uncertainty"
     vfail: list[str | None] = []
     for v, combo in enumerate(itertools.product(*(range(r) for r in radix))):
         choice = dict(zip(data_factors, combo, strict=True))
-        drop = (
-            exclusions[choice[excl_factor]] if exclusion_in_data and excl_factor is not None else ()
-        )
+        drop = _dropped(factors, choice, exclusions, excl_factor, tree) if exclusion_in_data else ()
         try:
             built = _variant(comp, factors, spec, choice, drop, label)
         except EngineError as exc:
@@ -382,7 +426,6 @@ def make_plan(comp: Composite, spec: UncertaintySpec, label: str = "uncertainty"
         excl_factor,
         tuple(exclusions),
         exclusion_in_data,
-        tuple(excl_fail),
         W0,
         kernel,
         units,
@@ -390,6 +433,7 @@ def make_plan(comp: Composite, spec: UncertaintySpec, label: str = "uncertainty"
         nominal,
         nominal_rank,
         label,
+        _descendants(tree),
     )
 
 
@@ -430,6 +474,8 @@ class Decoded:
     excl: IntArray  # (R,)
     weights: FloatArray  # (R, E) final weights (zero for an excluded indicator)
     weight_fail: npt.NDArray[np.bool_]  # (R,)
+    incl: npt.NDArray[np.bool_]  # (R, k) indicators kept
+    dead: npt.NDArray[np.bool_]  # (R,) an aggregate lost all its indicators
 
 
 def decode(plan: Plan, u: FloatArray) -> Decoded:
@@ -438,10 +484,15 @@ def decode(plan: Plan, u: FloatArray) -> Decoded:
     r = u.shape[0]
     edges = np.cumsum([0, *plan.dims])
     choices = np.full((r, len(plan.factors)), -1, dtype=np.int64)
+    out_bits: list[tuple[Factor, npt.NDArray[np.bool_]]] = []
     for i, f in enumerate(plan.factors):
         if f.discrete:
             k = len(f.labels)
             choices[:, i] = np.minimum((u[:, edges[i]] * k).astype(np.int64), k - 1)
+        elif f.kind == "include":  # each indicator out with probability p: a bit mask
+            ex = u[:, edges[i] : edges[i + 1]] < f.p_exclude
+            choices[:, i] = ex.astype(np.int64) @ (1 << np.arange(f.dims, dtype=np.int64))
+            out_bits.append((f, ex))
     variant = np.zeros(r, dtype=np.int64)
     for fi, rad in zip(plan.data_factors, plan.radix, strict=True):
         variant = variant * rad + choices[:, fi]
@@ -470,10 +521,15 @@ def decode(plan: Plan, u: FloatArray) -> Decoded:
                     out[:, gi] = draw / draw.sum(axis=1, keepdims=True) * tot
             w[:, pos] = out
     k = plan.kernel.X.shape[2]
-    if not plan.kernel.incl.all():
-        w[:, :k] = np.where(plan.kernel.incl[excl], w[:, :k], 0.0)
+    incl = plan.kernel.incl[excl]  # (R, k), a copy
+    for f, ex in out_bits:
+        incl[:, list(f.positions)] &= ~ex
+    dead = np.zeros(r, dtype=bool)
+    if not incl.all():
+        w[:, :k] = np.where(incl, w[:, :k], 0.0)
+        dead = np.asarray(~((incl.astype(np.float32) @ plan.descend) > 0).all(axis=1))
     bad = np.asarray(~np.isfinite(w.sum(axis=1)), dtype=bool)  # a non-finite weight in the row
-    return Decoded(u, choices, variant, agg, excl, w, bad)
+    return Decoded(u, choices, variant, agg, excl, w, bad, incl, dead)
 
 
 def _gammaincinv_runs(alpha: FloatArray, u: FloatArray) -> FloatArray:
@@ -518,14 +574,15 @@ def evaluate_chunk(
     variant: int,
     agg: int,
     weights: FloatArray,
-    excl: IntArray,
+    incl: npt.NDArray[np.bool_],
     rows: IntArray,
     weight_fail: npt.NDArray[np.bool_] | None = None,
 ) -> ChunkOut:
     """Target scores, ranks and failure codes of ``R`` replications sharing one data variant
-    and one aggregation alternative: batched contractions per level, batched ranks."""
+    and one aggregation alternative (``weights (R, E)``, indicators kept ``incl (R, k)``):
+    batched contractions per level, batched ranks."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return _evaluate_chunk(kernel, backend, variant, agg, weights, excl, rows, weight_fail)
+        return _evaluate_chunk(kernel, backend, variant, agg, weights, incl, rows, weight_fail)
 
 
 def _evaluate_chunk(
@@ -534,7 +591,7 @@ def _evaluate_chunk(
     variant: int,
     agg: int,
     weights: FloatArray,
-    excl: IntArray,
+    incl: npt.NDArray[np.bool_],
     rows: IntArray,
     weight_fail: npt.NDArray[np.bool_] | None,
 ) -> ChunkOut:
@@ -556,7 +613,7 @@ def _evaluate_chunk(
     n = int(live.sum())
     X = be.asarray(x_np)
     W = be.asarray(weights)
-    incl_np = kernel.incl[excl]  # (R, k)
+    incl_np = incl  # (R, k)
     segs = None
     if (
         kernel.collapse and not np.isnan(x_np).any()
@@ -838,9 +895,27 @@ def default_chunk(plan: Plan, budget: int = 64 * 2**20) -> int:
 
 
 def _run_task(
-    kernel: Kernel, backend: str, t: Task, dec_w: FloatArray, dec_e: IntArray, wf: Any
+    kernel: Kernel,
+    backend: str,
+    t: Task,
+    dec_w: FloatArray,
+    dec_i: npt.NDArray[np.bool_],
+    wf: Any,
 ) -> ChunkOut:
-    return evaluate_chunk(kernel, backend, t.variant, t.agg, dec_w, dec_e, t.rows, wf)
+    return evaluate_chunk(kernel, backend, t.variant, t.agg, dec_w, dec_i, t.rows, wf)
+
+
+def _dead_reasons(plan: Plan, incl: npt.NDArray[np.bool_]) -> list[str]:
+    """Why each of these replications failed: the indicators left out and the first aggregate
+    they leave with no children (rows are failures only, never all replications)."""
+    tree = plan.comp.framework.tree
+    alive = (incl.astype(np.float32) @ plan.descend) > 0
+    out = []
+    for row, ok in zip(incl, alive, strict=True):
+        drop = [c for c, keep in zip(tree.indicators, row, strict=True) if not keep]
+        dead = tree.aggregates[int(np.argmin(ok))]
+        out.append(f"excluding {', '.join(drop)} leaves aggregate {dead!r} with no children")
+    return out
 
 
 #: Dask runs started from this process (a task that finds its run here shares the client's
@@ -853,7 +928,7 @@ def _dask_task(
     backend: str,
     t: Task,
     dec_w: FloatArray,
-    dec_e: IntArray,
+    dec_i: npt.NDArray[np.bool_],
     wf: Any,
     run_id: str,
 ) -> ChunkOut:
@@ -862,7 +937,7 @@ def _dask_task(
         # a restore racing another task's would leave the worker's setting undefined)
         _one_blas_thread()
     # in the client's own process (a cluster of threads), the client holds the limit
-    return _run_task(kernel, backend, t, dec_w, dec_e, wf)
+    return _run_task(kernel, backend, t, dec_w, dec_i, wf)
 
 
 def _one_blas_thread() -> Any:
@@ -914,11 +989,10 @@ def evaluate(
     reason: list[str | None] = [None] * r
     wins = np.zeros((n, n), dtype=np.int64) if plan.kernel.pairwise else None
     both = np.zeros((n, n), dtype=np.int64) if plan.kernel.pairwise else None
-    excl_fail = np.array([m is not None for m in plan.excl_fail])
-    pre_fail = dec.weight_fail | excl_fail[dec.excl]
+    pre_fail = dec.weight_fail | dec.dead
 
-    def args(t: Task) -> tuple[FloatArray, IntArray, Any]:
-        return dec.weights[t.rows], dec.excl[t.rows], pre_fail[t.rows]
+    def args(t: Task) -> tuple[FloatArray, npt.NDArray[np.bool_], Any]:
+        return dec.weights[t.rows], dec.incl[t.rows], pre_fail[t.rows]
 
     def collect(o: ChunkOut, done: int) -> None:
         score[o.rows] = o.score
@@ -962,15 +1036,14 @@ def evaluate(
             for i, t in enumerate(ts, start=1):  # chunks of replications
                 collect(_run_task(plan.kernel, backend, t, *args(t)), i)
     # failures decided before the kernel: exclusions that leave an aggregate empty
-    for j, msg in enumerate(plan.excl_fail):
-        if msg is not None:
-            rows = np.nonzero(dec.excl == j)[0]
-            fail[rows] = FAIL_EXCLUDE
-            score[rows] = np.nan
-            rank[rows] = np.nan
-            mars[rows] = np.nan
-            for row in rows.tolist():
-                reason[row] = msg
+    rows = np.nonzero(dec.dead)[0]
+    if rows.size:
+        fail[rows] = FAIL_EXCLUDE
+        score[rows] = np.nan
+        rank[rows] = np.nan
+        mars[rows] = np.nan
+        for row, msg in zip(rows.tolist(), _dead_reasons(plan, dec.incl[rows]), strict=True):
+            reason[row] = msg
     return Raw(
         dec, score, rank, fail, reason, wins, both, mars, chunk, plan.chunk_bytes(chunk), len(ts)
     )
@@ -983,7 +1056,16 @@ def _labels_frame(plan: Plan, dec: Decoded) -> pd.DataFrame:
     for i, f in enumerate(plan.factors):
         if f.discrete:
             cols[f.name] = np.asarray(f.labels, dtype=object)[dec.choices[:, i]]
-    perturbed = sorted({p for f in plan.factors for p in f.positions})
+        elif f.kind == "include":  # which of its indicators were left out
+            names = [tree.codes[p] for p in f.positions]
+            masks = dec.choices[:, i]
+            uniq, inv = np.unique(masks, return_inverse=True)
+            text = [
+                ", ".join(c for j, c in enumerate(names) if int(m) >> j & 1) or "none" for m in uniq
+            ]
+            cols[f"{f.name} (excluded)"] = np.asarray(text, dtype=object)[inv]
+    weighted = [f for f in plan.factors if f.kind in ("weight_noise", "dirichlet")]
+    perturbed = sorted({p for f in weighted for p in f.positions})
     for p in perturbed:
         cols[f"w:{tree.codes[p]}"] = dec.weights[:, p]
     return pd.DataFrame(cols)
@@ -1274,11 +1356,16 @@ def run_sobol(
 def replay(plan: Plan, dec: Decoded, r: int) -> Composite:
     """Replication ``r`` rebuilt the plain way: the recipe with its alternatives, a framework
     without its excluded indicator, and its weights as an explicit weight set."""
-    choice = {fi: int(dec.choices[r, fi]) for fi in plan.data_factors if fi != plan.excl_factor}
-    drop = plan.exclusions[int(dec.excl[r])]
+    choice = {
+        fi: int(dec.choices[r, fi])
+        for fi in plan.data_factors
+        if plan.factors[fi].kind not in ("exclude", "include")
+    }
+    indicators = plan.comp.framework.tree.indicators
+    drop = [c for c, keep in zip(indicators, dec.incl[r], strict=True) if not keep]
     changes = _changes(plan.factors, plan.spec, choice)
     if plan.agg_factor is not None:
-        inp = plan.spec.inputs[plan.agg_factor]
+        inp = plan.spec.inputs[plan.factors[plan.agg_factor].input]
         assert isinstance(inp, StepInput)
         changes["aggregate"] = inp.alternatives[int(dec.agg[r])].change()
     comp = plan.comp
