@@ -12,6 +12,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 
+from aicap.cli import composite_dir
 from aicap.index import REGISTRY, ComputationError, Framework, Recipe, ValidationError, build
 from aicap.index.coinr import coinr_columns, framework_from_imeta, stage_table
 from aicap.index.registry import KINDS
@@ -66,8 +67,19 @@ def build_cmd(
     idata: Annotated[Path | None, typer.Option("--idata", help="COINr iData.csv.")] = None,
     imeta: Annotated[Path | None, typer.Option("--imeta", help="COINr iMeta.csv.")] = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write audit.md.")] = True,
+    uncertainty: Annotated[
+        Path | None,
+        typer.Option(
+            "--uncertainty",
+            help="An uncertainty spec (YAML): run it on the new composite and store the rank "
+            "bands and Sobol' indices with it, under DIR/uncertainty/<spec name>/.",
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", help="Threads for --uncertainty.")] = 1,
 ) -> None:
-    """Build the index; write DIR/<stage>.csv per stage, flags, weights, results and audit.md."""
+    """Build the index; write DIR/<stage>.csv per stage, flags, weights, results, audit.md,
+    the inputs (framework.yaml, recipe.yaml, data.csv) and composite.json, which ties them
+    together (and lists the uncertainty analyses stored with the composite)."""
     try:
         if framework is not None:
             if data is None and idata is None:
@@ -100,9 +112,9 @@ def build_cmd(
     if "aggregated" in comp.stages:
         comp.results_table().to_csv(out_dir / "results.csv", index=False)
         written.append("results.csv")
-    (out_dir / "recipe.yaml").write_text(comp.recipe.to_yaml(), encoding="utf-8")
-    (out_dir / "framework.yaml").write_text(fw.to_yaml(), encoding="utf-8")
+    composite_dir.write_inputs(comp, out_dir)
     written += ["flags.csv", "flags_wide.csv", "weights.csv", "recipe.yaml", "framework.yaml"]
+    written += ["data.csv", composite_dir.MANIFEST]
     if report:
         (out_dir / "audit.md").write_text(audit_report(comp), encoding="utf-8")
         written.append("audit.md")
@@ -113,6 +125,10 @@ def build_cmd(
         f"wrote {len(written)} files to {out_dir}",
         highlight=False,
     )
+    if uncertainty is not None:
+        from aicap.cli.uncertainty_cmd import run_stored
+
+        run_stored(out_dir, comp, uncertainty, workers=workers)
 
 
 @app.command("methods")

@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from aicap.cli import composite_dir
 from aicap.index import ComputationError, Framework, ValidationError, build
 from aicap.index.backend import BACKENDS, BackendError
 from aicap.index.coinr import framework_from_imeta
@@ -214,55 +215,17 @@ def write_results(
     return written
 
 
-@app.command("run")
-def run_cmd(
-    spec: Annotated[Path, typer.Option("--spec", help="Uncertainty spec (YAML).")],
-    recipe: Annotated[Path, typer.Option("--recipe", help="Recipe (YAML or JSON).")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Output folder (created).")],
-    framework: Annotated[
-        Path | None, typer.Option("--framework", help="Framework YAML (use with --data).")
-    ] = None,
-    data: Annotated[Path | None, typer.Option("--data", help="Unit data CSV.")] = None,
-    idata: Annotated[Path | None, typer.Option("--idata", help="COINr iData.csv.")] = None,
-    imeta: Annotated[Path | None, typer.Option("--imeta", help="COINr iMeta.csv.")] = None,
-    backend: Annotated[
-        str, typer.Option("--backend", help=f"Array backend: {', '.join(BACKENDS)}.")
-    ] = "numpy",
-    dask: Annotated[
-        str | None,
-        typer.Option("--dask", help="Run chunks on a Dask cluster: ADDRESS, or 'local'."),
-    ] = None,
-    workers: Annotated[int, typer.Option("--workers", help="Threads (in process).")] = 1,
-    monte_carlo: Annotated[bool, typer.Option("--mc/--no-mc", help="Monte Carlo run.")] = True,
-    sobol: Annotated[bool, typer.Option("--sobol/--no-sobol", help="Sobol' analysis.")] = True,
-) -> None:
-    """Run the uncertainty (and sensitivity) analysis; write tables and charts to DIR."""
-    from aicap.index import Recipe
-
-    try:
-        if framework is not None:
-            data_path = data if data is not None else idata
-            if data_path is None:
-                raise typer.BadParameter("--framework needs --data (the unit data CSV)")
-            fw = Framework.from_yaml(_read_text(framework), str(framework))
-        elif idata is not None and imeta is not None:
-            fw = framework_from_imeta(_read_csv(imeta), str(imeta))
-            data_path = idata
-        else:
-            raise typer.BadParameter("give --framework F --data D, or --idata and --imeta")
-        text = _read_text(recipe)
-        rec = (
-            Recipe.from_json(text, str(recipe))
-            if recipe.suffix.lower() == ".json"
-            else Recipe.from_yaml(text, str(recipe))
-        )
-        sp = UncertaintySpec.from_yaml(_read_text(spec), str(spec))
-        comp = build(fw, _read_csv(data_path), rec, str(data_path))
-        plan = make_plan(comp, sp, str(spec))
-    except (ValidationError, ComputationError) as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(code=2) from None
-
+def execute(
+    plan: Any,
+    *,
+    backend: str = "numpy",
+    dask: str | None = None,
+    workers: int = 1,
+    monte_carlo: bool = True,
+    sobol: bool = True,
+) -> tuple[UncertaintyResult | None, SobolResult | None]:
+    """Run the Monte Carlo and Sobol' analyses of ``plan`` with a progress bar (in process,
+    or on a Dask cluster: ``'local'`` or a scheduler address)."""
     mc: UncertaintyResult | None = None
     sa: SobolResult | None = None
     with ExitStack() as stack:
@@ -312,6 +275,19 @@ def run_cmd(
         except BackendError as exc:
             err.print(f"[red]error:[/red] {exc}", highlight=False)
             raise typer.Exit(code=2) from None
+    return mc, sa
+
+
+def store(
+    out_dir: Path,
+    comp: Any,
+    plan: Any,
+    sp: UncertaintySpec,
+    mc: UncertaintyResult | None,
+    sa: SobolResult | None,
+) -> list[str]:
+    """Write the results, the spec, the recipe and the nominal results to ``out_dir``; print
+    what was run."""
     written = write_results(out_dir, mc, sa, sp.name)
     (out_dir / "spec.yaml").write_text(sp.to_yaml(), encoding="utf-8")
     (out_dir / "recipe.yaml").write_text(comp.recipe.to_yaml(), encoding="utf-8")
@@ -331,3 +307,122 @@ def run_cmd(
         f"{sp.name}: {'; '.join(parts) or 'nothing run'}; wrote {len(written)} files to {out_dir}",
         highlight=False,
     )
+    return written
+
+
+def run_stored(
+    folder: Path,
+    comp: Any,
+    spec_path: Path,
+    out_dir: Path | None = None,
+    **options: Any,
+) -> Path:
+    """Run the analysis of ``spec_path`` on the composite stored in ``folder`` and store the
+    results with it (``folder/uncertainty/<spec name>/`` unless ``out_dir``), listed in its
+    ``composite.json``."""
+    spec_text = _read_text(spec_path)
+    try:
+        sp = UncertaintySpec.from_yaml(spec_text, str(spec_path))
+        plan = make_plan(comp, sp, str(spec_path))
+    except (ValidationError, ComputationError) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(code=2) from None
+    mc, sa = execute(plan, **options)
+    target = out_dir or folder / "uncertainty" / _safe_name(sp.name)
+    written = store(target, comp, plan, sp, mc, sa)
+    summary = json.loads((target / "summary.json").read_text(encoding="utf-8"))
+    composite_dir.record_uncertainty(folder, sp.name, spec_text, target, written, summary)
+    return target
+
+
+def _safe_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip(".") or "run"
+
+
+@app.command("run")
+def run_cmd(
+    spec: Annotated[Path, typer.Option("--spec", help="Uncertainty spec (YAML).")],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Output folder (created); with --composite, default "
+            "COMPOSITE/uncertainty/<spec name>.",
+        ),
+    ] = None,
+    composite: Annotated[
+        Path | None,
+        typer.Option(
+            "--composite",
+            help="A composite folder written by `aicap index build --out`: analyse it and "
+            "store the results with it.",
+        ),
+    ] = None,
+    recipe: Annotated[Path | None, typer.Option("--recipe", help="Recipe (YAML or JSON).")] = None,
+    framework: Annotated[
+        Path | None, typer.Option("--framework", help="Framework YAML (use with --data).")
+    ] = None,
+    data: Annotated[Path | None, typer.Option("--data", help="Unit data CSV.")] = None,
+    idata: Annotated[Path | None, typer.Option("--idata", help="COINr iData.csv.")] = None,
+    imeta: Annotated[Path | None, typer.Option("--imeta", help="COINr iMeta.csv.")] = None,
+    backend: Annotated[
+        str, typer.Option("--backend", help=f"Array backend: {', '.join(BACKENDS)}.")
+    ] = "numpy",
+    dask: Annotated[
+        str | None,
+        typer.Option("--dask", help="Run chunks on a Dask cluster: ADDRESS, or 'local'."),
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", help="Threads (in process).")] = 1,
+    monte_carlo: Annotated[bool, typer.Option("--mc/--no-mc", help="Monte Carlo run.")] = True,
+    sobol: Annotated[bool, typer.Option("--sobol/--no-sobol", help="Sobol' analysis.")] = True,
+) -> None:
+    """Run the uncertainty (and sensitivity) analysis; write tables and charts to DIR."""
+    from aicap.index import Recipe
+
+    options: dict[str, Any] = {
+        "backend": backend,
+        "dask": dask,
+        "workers": workers,
+        "monte_carlo": monte_carlo,
+        "sobol": sobol,
+    }
+    if composite is not None:
+        if any(x is not None for x in (recipe, framework, data, idata, imeta)):
+            raise typer.BadParameter(
+                "--composite takes the framework, data and recipe from the folder; leave out "
+                "--recipe, --framework, --data, --idata and --imeta"
+            )
+        try:
+            comp_c = composite_dir.load(composite)
+        except (composite_dir.CompositeDirError, ValidationError, ComputationError) as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False)
+            raise typer.Exit(code=2) from None
+        run_stored(composite, comp_c, spec, out_dir, **options)
+        return
+    if recipe is None or out_dir is None:
+        raise typer.BadParameter("give --composite DIR, or --recipe and --out with the inputs")
+    try:
+        if framework is not None:
+            data_path = data if data is not None else idata
+            if data_path is None:
+                raise typer.BadParameter("--framework needs --data (the unit data CSV)")
+            fw = Framework.from_yaml(_read_text(framework), str(framework))
+        elif idata is not None and imeta is not None:
+            fw = framework_from_imeta(_read_csv(imeta), str(imeta))
+            data_path = idata
+        else:
+            raise typer.BadParameter("give --framework F --data D, or --idata and --imeta")
+        text = _read_text(recipe)
+        rec = (
+            Recipe.from_json(text, str(recipe))
+            if recipe.suffix.lower() == ".json"
+            else Recipe.from_yaml(text, str(recipe))
+        )
+        sp = UncertaintySpec.from_yaml(_read_text(spec), str(spec))
+        comp = build(fw, _read_csv(data_path), rec, str(data_path))
+        plan = make_plan(comp, sp, str(spec))
+    except (ValidationError, ComputationError) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(code=2) from None
+    mc, sa = execute(plan, **options)
+    store(out_dir, comp, plan, sp, mc, sa)
