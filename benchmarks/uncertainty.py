@@ -74,6 +74,13 @@ def timed(fn):  # type: ignore[no-untyped-def]
     return out, time.perf_counter() - t0
 
 
+def timed_cpu(fn):  # type: ignore[no-untyped-def]
+    """Wall and CPU seconds (all threads of this process)."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0, time.process_time() - c0
+
+
 def chunk_peak(plan: Plan) -> tuple[int, int]:
     """Measured peak bytes allocated while one chunk runs (tracemalloc), and its size."""
     dec = decode(plan, sample_uniform(plan))
@@ -95,14 +102,14 @@ def bench(label: str, comp, group: str, n: int, workers: int) -> None:  # type: 
     for pairwise in (True, False):
         p = plan if pairwise else make_plan(comp, spec.model_copy(update={"pairwise": False}))
         for w in sorted({1, workers}):
-            res, t_run = timed(lambda p=p, w=w: run_uncertainty(p, workers=w))
+            res, t_run, cpu = timed_cpu(lambda p=p, w=w: run_uncertainty(p, workers=w))
             _, t_sum = timed(lambda res=res: res.countries())
             rate = n / t_run
             print(
                 f"  {label}: {n:,} replications, pairwise {'on ' if pairwise else 'off'}, "
                 f"{w} thread(s): {t_run:.2f} s -> {rate:,.0f} replications/s "
                 f"({1e3 / rate:.4f} ms each; COINr {COINR_MS} ms: x{COINR_MS * rate / 1e3:,.0f})"
-                f"; + summaries {t_sum:.2f} s"
+                f"; CPU {cpu:.2f} s; + summaries {t_sum:.2f} s"
             )
     s = res.summary()
     peak, size = chunk_peak(plan)
@@ -132,7 +139,8 @@ def main() -> None:
     fw2, data2 = synthetic(193, 60, (12, 4, 1), missing=0.05, seed=0)
     rec2 = Recipe.from_yaml(recipe_text.replace("EurAsia_group", "region"))
     comps.append(("synthetic 193x60", build(fw2, data2, rec2), "region"))
-    print(f"Monte Carlo, five uncertain inputs (cores: {os.cpu_count()}):")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"Monte Carlo, five uncertain inputs (cores: {os.cpu_count()}, load {load:.2f}):")
     for label, comp, group in comps:
         bench(label, comp, group, args.n, args.workers)
     print(f"Sobol', six inputs, N = {args.sobol_n} ({args.sobol_n * 8:,} runs), per country:")
@@ -140,10 +148,10 @@ def main() -> None:
         spec = UncertaintySpec.from_yaml(SIX.format(name=label, n=1000, group=group), "bench")
         plan, t_plan = timed(lambda comp=comp, spec=spec: make_plan(comp, spec))
         for w in sorted({1, args.workers}):
-            res, t = timed(lambda plan=plan, w=w: run_sobol(plan, args.sobol_n, workers=w))
+            res, t, cpu = timed_cpu(lambda plan=plan, w=w: run_sobol(plan, args.sobol_n, workers=w))
             _, t_tab = timed(lambda res=res: res.table())
             print(
-                f"  {label}: {res.raw.fail.size:,} runs, {w} thread(s): {t:.2f} s "
+                f"  {label}: {res.raw.fail.size:,} runs, {w} thread(s): {t:.2f} s, CPU {cpu:.2f} s "
                 f"(indices + bootstrap included; table {t_tab:.2f} s; data variants "
                 f"{t_plan:.2f} s; {int((res.raw.fail != 0).sum())} failed runs)"
             )
