@@ -126,7 +126,8 @@ def normalised_weights(
     return out, full
 
 
-def _phi(xp: Any, m: str, p: float, x: Any) -> Any:
+def phi(xp: Any, m: str, p: float, x: Any) -> Any:
+    """The mean's transform: ``x``, ``log x``, ``1 / x`` or ``x^p``."""
     if m == "amean":
         return x
     if m == "gmean":
@@ -189,7 +190,7 @@ def evaluate(
                 )
                 fail = fail | xp.any(badcol[None, :] & inc, axis=1)
                 xi = xp.where(bad, xp.ones_like(xi), xi)
-            ph = xp.matrix_transpose(_phi(xp, m, p, xi)) if xp is not np else _phi(np, m, p, xi).T
+            ph = xp.matrix_transpose(phi(xp, m, p, xi)) if xp is not np else phi(np, m, p, xi).T
             if len(seg.outputs) == 1:
                 ys = [eff @ ph]
             else:
@@ -211,7 +212,7 @@ def evaluate(
                 ph = yin if prev_log else xp.log(yin)
             else:
                 plain = xp.exp(yin) if prev_log else yin
-                ph = _phi(xp, m, p, plain)
+                ph = phi(xp, m, p, plain)
             member = np.zeros((len(seg.outputs), len(seg.inputs)))
             member[seg.owner, np.arange(len(seg.inputs))] = 1.0
             mem = member if xp is np else xp.asarray(member)

@@ -39,6 +39,7 @@ from scipy import special
 
 from aicap.index import collapse
 from aicap.index.backend import get_backend
+from aicap.index.collapse import phi as transform
 from aicap.index.composite import Composite, build
 from aicap.index.errors import EngineError, ValidationError
 from aicap.index.framework import Framework, Tree
@@ -719,7 +720,7 @@ def _levels(
             wk = W[:, kid] if be.is_numpy else xp.take(W, be.asarray(kid, xp.int64), axis=1)
             xc = x_np[:, kid]
             ok = ~np.isnan(xc)
-            phi = _phi(np, m, p, np.where(ok, xc, 1.0))
+            phi = transform(np, m, p, np.where(ok, xc, 1.0))
             phi_t = be.asarray(np.ascontiguousarray(np.where(ok, phi, 0.0).T))
             okf_t = be.asarray(np.ascontiguousarray(ok.T.astype(np.float64)))
             num = wk @ phi_t  # (R, n)
@@ -766,10 +767,10 @@ def _levels(
                 if m == "gmean":  # yc holds logs already
                     phi = xp.where(ok, yc, 0.0)
                 else:
-                    phi = xp.where(ok, _phi(xp, m, p, xp.where(ok, yc, xp.ones_like(yc))), 0.0)
+                    phi = xp.where(ok, transform(xp, m, p, xp.where(ok, yc, xp.ones_like(yc))), 0.0)
                 den = wl @ okf
             else:
-                phi = yc if m == "gmean" else _phi(xp, m, p, yc)
+                phi = yc if m == "gmean" else transform(xp, m, p, yc)
                 den = xp.sum(wl, axis=2)[:, :, None]
             # (R, g, n); a geometric mean stays as logs
             y = (wl @ phi) / den if m == "gmean" else _inverse(xp, m, p, wl @ phi, den)
@@ -839,16 +840,6 @@ def _finish(
             out.wins[idx] = be.to_numpy(wins)
             out.both[idx] = be.to_numpy(both)
     return out
-
-
-def _phi(xp: Any, m: str, p: float, x: Any) -> Any:
-    if m == "amean":
-        return x
-    if m == "gmean":
-        return xp.log(x)
-    if m == "hmean":
-        return 1.0 / x
-    return x**p
 
 
 def _inverse(xp: Any, m: str, p: float, num: Any, den: Any) -> Any:
