@@ -8,13 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 
 from aicap.cli import composite_dir
-from aicap.index import REGISTRY, ComputationError, Framework, Recipe, ValidationError, build
-from aicap.index.coinr import coinr_columns, framework_from_imeta, stage_table
+from aicap.cli.inputs import framework_and_data, read_recipe
+from aicap.index import REGISTRY, ComputationError, ValidationError, build
+from aicap.index.coinr import coinr_columns, stage_table
 from aicap.index.registry import KINDS
 from aicap.index.report import audit_report
 
@@ -30,27 +30,6 @@ out = Console(soft_wrap=True)
 @app.callback()
 def _group() -> None:
     """Composite-indicator engine commands."""
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise typer.BadParameter(f"{path}: cannot read ({exc.strerror})") from None
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise typer.BadParameter(f"{path}: cannot read as CSV ({exc})") from None
-
-
-def _read_recipe(path: Path) -> Recipe:
-    text = _read_text(path)
-    if path.suffix.lower() == ".json":
-        return Recipe.from_json(text, str(path))
-    return Recipe.from_yaml(text, str(path))
 
 
 @app.command("build")
@@ -81,19 +60,9 @@ def build_cmd(
     the inputs (framework.yaml, recipe.yaml, data.csv) and composite.json, which ties them
     together (and lists the uncertainty analyses stored with the composite)."""
     try:
-        if framework is not None:
-            if data is None and idata is None:
-                raise typer.BadParameter("--framework needs --data (the unit data CSV)")
-            fw = Framework.from_yaml(_read_text(framework), str(framework))
-            data_path = data if data is not None else idata
-        elif idata is not None and imeta is not None:
-            fw = framework_from_imeta(_read_csv(imeta), str(imeta))
-            data_path = idata
-        else:
-            raise typer.BadParameter("give --framework F --data D, or --idata and --imeta")
-        assert data_path is not None
-        rec = _read_recipe(recipe)
-        comp = build(fw, _read_csv(data_path), rec, str(data_path))
+        fw, frame, data_path = framework_and_data(framework, data, idata, imeta)
+        rec = read_recipe(recipe)
+        comp = build(fw, frame, rec, str(data_path))
     except (ValidationError, ComputationError) as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
         raise typer.Exit(code=2) from None

@@ -18,9 +18,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from aicap.cli import composite_dir
-from aicap.index import ComputationError, Framework, ValidationError, build
+from aicap.cli.inputs import framework_and_data, read_recipe, read_text
+from aicap.index import ComputationError, ValidationError, build
 from aicap.index.backend import BACKENDS, BackendError
-from aicap.index.coinr import framework_from_imeta
 from aicap.index.spec import UncertaintySpec
 from aicap.index.uncertainty import (
     SobolResult,
@@ -44,20 +44,6 @@ VEGA_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 @app.callback()
 def _group() -> None:
     """Uncertainty and sensitivity commands."""
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise typer.BadParameter(f"{path}: cannot read ({exc.strerror})") from None
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise typer.BadParameter(f"{path}: cannot read as CSV ({exc})") from None
 
 
 # ---------------------------------------------------------------------------- charts
@@ -320,7 +306,7 @@ def run_stored(
     """Run the analysis of ``spec_path`` on the composite stored in ``folder`` and store the
     results with it (``folder/uncertainty/<spec name>/`` unless ``out_dir``), listed in its
     ``composite.json``."""
-    spec_text = _read_text(spec_path)
+    spec_text = read_text(spec_path)
     try:
         sp = UncertaintySpec.from_yaml(spec_text, str(spec_path))
         plan = make_plan(comp, sp, str(spec_path))
@@ -377,7 +363,6 @@ def run_cmd(
     sobol: Annotated[bool, typer.Option("--sobol/--no-sobol", help="Sobol' analysis.")] = True,
 ) -> None:
     """Run the uncertainty (and sensitivity) analysis; write tables and charts to DIR."""
-    from aicap.index import Recipe
 
     options: dict[str, Any] = {
         "backend": backend,
@@ -402,24 +387,10 @@ def run_cmd(
     if recipe is None or out_dir is None:
         raise typer.BadParameter("give --composite DIR, or --recipe and --out with the inputs")
     try:
-        if framework is not None:
-            data_path = data if data is not None else idata
-            if data_path is None:
-                raise typer.BadParameter("--framework needs --data (the unit data CSV)")
-            fw = Framework.from_yaml(_read_text(framework), str(framework))
-        elif idata is not None and imeta is not None:
-            fw = framework_from_imeta(_read_csv(imeta), str(imeta))
-            data_path = idata
-        else:
-            raise typer.BadParameter("give --framework F --data D, or --idata and --imeta")
-        text = _read_text(recipe)
-        rec = (
-            Recipe.from_json(text, str(recipe))
-            if recipe.suffix.lower() == ".json"
-            else Recipe.from_yaml(text, str(recipe))
-        )
-        sp = UncertaintySpec.from_yaml(_read_text(spec), str(spec))
-        comp = build(fw, _read_csv(data_path), rec, str(data_path))
+        fw, frame, data_path = framework_and_data(framework, data, idata, imeta)
+        rec = read_recipe(recipe)
+        sp = UncertaintySpec.from_yaml(read_text(spec), str(spec))
+        comp = build(fw, frame, rec, str(data_path))
         plan = make_plan(comp, sp, str(spec))
     except (ValidationError, ComputationError) as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
