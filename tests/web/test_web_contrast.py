@@ -79,3 +79,18 @@ def test_tier_badge_text() -> None:
         m = re.search(rf"\.t{tier}\{{background:{fill};color:(#[0-9a-fA-F]{{3,6}})\}}", css)
         assert m, tier
         assert contrast(m.group(1), fill) >= 4.5, (tier, fill)
+
+
+def test_map_outlines_make_light_tiers_visible() -> None:
+    """A tier fill too light to stand out from the map's sea (< 3:1, WCAG 1.4.11) is outlined
+    in a colour that does (>= 3:1 against the sea and against that fill)."""
+    css = CSS.read_text()
+    sea = re.search(r"\.map svg\{[^}]*background:(#[0-9a-fA-F]{3,6})", css)
+    m = re.search(r"\.map path,\.map circle\{stroke:(#[0-9a-fA-F]{3,6})", css)
+    assert sea and m
+    stroke = m.group(1)
+    assert contrast(stroke, sea.group(1)) >= 3.0
+    light = [f for f in TIER_COLOURS if contrast(f, sea.group(1)) < 3.0]
+    assert light  # viridis' light end
+    for fill in light:
+        assert contrast(stroke, fill) >= 3.0, fill
