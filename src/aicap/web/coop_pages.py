@@ -7,7 +7,15 @@ JSON twin under ``/api/coop``:
 * ``/coop/accountability?by=provider|country|modality&dataset=real|demo``: pledged vs
   disbursed vs results;
 * ``/coop/login`` and ``/coop/logout`` (a session cookie, the same as ``POST
-  /api/coop/auth/login``), ``/coop/needs/new`` and ``/coop/offers/new`` (forms).
+  /api/coop/auth/login``; 5 failed sign-ins of an account or a client in 15 minutes: 429),
+  ``/coop/needs/new`` and ``/coop/offers/new`` (forms);
+* ``/coop/need/{id}/edit``, ``/coop/offer/{id}/edit`` and ``.../status`` (edit, close,
+  withdraw, reopen; each form carries the record's ``version``: a stale one gets 409);
+* on ``/coop/match/{id}``: accept / decline, the other moves of the match's life
+  (``/transition``), and commitments, disbursements, deliveries (``/flow``) and results
+  (``/result``) recorded against it, shown there with their totals;
+* ``/coop/matching`` (administrators): run matchmaking (or a dry run) and see every proposal
+  with every score term.
 
 Forms are plain HTML (no JavaScript needed). Every POST carries a CSRF token: the session's
 (the one the API checks) once signed in; before sign-in a random token in a cookie and the
@@ -23,41 +31,51 @@ import hmac
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from aicap.analysis.catalogue import Modality
 from aicap.analysis.cooperate.evidence import EvidenceSource, with_evidence
-from aicap.analysis.cooperate.service import accountability
+from aicap.analysis.cooperate.match import WEIGHTS
+from aicap.analysis.cooperate.service import accountability, country_facts, run_matchmaking
 from aicap.warehouse.cooperation.schemas import (
     BeneficiaryGroup,
     CapacityUnit,
+    FlowKind,
     PledgeType,
     ProviderType,
     Role,
 )
-from aicap.warehouse.cooperation.states import TRANSITIONS, MatchState
+from aicap.warehouse.cooperation.states import MatchState
 from aicap.warehouse.cooperation.store import (
     PUBLIC,
+    ConflictError,
     CoopError,
     CoopStore,
     ForbiddenError,
     InvalidInputError,
     NotFoundError,
     Principal,
+    TooManyRequestsError,
     UnauthorisedError,
+    _validation_detail,
 )
 from aicap.web import i18n
 from aicap.web.cooperation import (
     PREFIX,
     SESSION_COOKIE,
     SESSION_LIFETIME,
+    LoginThrottle,
+    ProposeIn,
     StoreHolder,
     build_router,
+    client_of,
 )
 from aicap.web.data import SiteData
 from aicap.web.i18n import N_
@@ -123,7 +141,24 @@ ROLES = {
     Role.public: N_("public reader"),
 }
 PRIORITIES = {1: N_("low"), 2: N_("medium"), 3: N_("high"), 4: N_("critical")}
-RECORD_STATUS = {"open": N_("open"), "closed": N_("closed")}
+RECORD_STATUS = {"open": N_("open"), "closed": N_("closed"), "withdrawn": N_("withdrawn")}
+FLOW_KINDS = {
+    FlowKind.commitment: N_("Commitment"),
+    FlowKind.disbursement: N_("Disbursement"),
+    FlowKind.delivery: N_("Delivery in kind"),
+}
+#: IATI ResultType and IndicatorMeasure codes
+RESULT_TYPES = {"1": N_("Output"), "2": N_("Outcome"), "3": N_("Impact"), "9": N_("Other")}
+MEASURES = {
+    "1": N_("Unit"),
+    "2": N_("Percentage"),
+    "3": N_("Nominal"),
+    "4": N_("Ordinal"),
+    "5": N_("Qualitative"),
+}
+#: States in which commitments, disbursements, deliveries and results are recorded.
+RECORDABLE = frozenset({"accepted", "committed", "in_progress", "partially_fulfilled", "fulfilled"})
+DECISIONS = ("accepted", "declined")
 TERMS = {
     "fit": N_("fit of areas and interventions"),
     "capacity": N_("capacity"),
@@ -261,6 +296,105 @@ def offer_input(form: FormData) -> dict[str, Any]:
     }
 
 
+def flow_input(form: FormData, match_id: int) -> dict[str, Any]:
+    """The flow form (commitment, disbursement, delivery) as the API's ``FlowIn``."""
+    return {
+        "match_id": match_id,
+        "kind": str(form.get("kind", "")).strip(),
+        "amount": _number(str(form.get("amount", ""))),
+        "unit": str(form.get("unit", "")).strip() or "USD",
+        "on_date": str(form.get("on_date", "")).strip() or None,
+        "description": str(form.get("description", "")).strip(),
+    }
+
+
+def result_input(form: FormData, match_id: int) -> dict[str, Any]:
+    """The result form as the API's ``ResultIn`` (IATI-aligned)."""
+    out: dict[str, Any] = {
+        "match_id": match_id,
+        "result_type": str(form.get("result_type", "")).strip() or "1",
+        "indicator": str(form.get("indicator", "")),
+        "measure": str(form.get("measure", "")).strip() or "1",
+        "period_start": str(form.get("period_start", "")).strip() or None,
+        "period_end": str(form.get("period_end", "")).strip() or None,
+    }
+    for key in ("baseline_year", "baseline", "target", "actual"):
+        out[key] = _number(str(form.get(key, "")))
+    return out
+
+
+def _plain(x: Any) -> str:
+    """A stored number as a form shows it (no exponent, no ``.0``)."""
+    if x is None:
+        return ""
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return str(x)
+
+
+def record_values(kind: str, rec: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored need or offer as the values of its form (to edit it)."""
+    if kind == "need":
+        out: dict[str, Any] = {
+            "country_iso3": rec["country_iso3"],
+            "title": rec["title"],
+            "interventions": list(rec["interventions"]),
+            "areas": list(rec["areas"]),
+            "priority": str(rec["priority"]),
+            "beneficiary_groups": list(rec["beneficiary_groups"]),
+            "budget_gap_usd": _plain(rec["budget_gap_usd"]),
+            "preferred_modality": rec["preferred_modality"] or "",
+            "languages": ", ".join(rec["languages"]),
+        }
+        for unit, amount in (rec.get("demand") or {}).items():
+            out[f"demand:{unit}"] = _plain(amount)
+    else:
+        out = {
+            "provider_org": rec["provider_org"],
+            "provider_type": rec["provider_type"],
+            "pledge_type": rec["pledge_type"],
+            "title": rec["title"],
+            "interventions": list(rec["interventions"]),
+            "areas": list(rec["areas"]),
+            "eligible_countries": ", ".join(rec["eligible_countries"]),
+            "eligible_tiers": [str(t) for t in rec["eligible_tiers"]],
+            "capacity_amount": _plain(rec["capacity_amount"]),
+            "capacity_unit": rec["capacity_unit"],
+            "modalities": list(rec["modalities"]),
+            "languages": ", ".join(rec["languages"]),
+            "valid_from": rec["valid_from"] or "",
+            "valid_until": rec["valid_until"] or "",
+        }
+        for k, v in (rec.get("conditions") or {}).items():
+            if k in (*CONDITION_KEYS, "other"):
+                out[f"conditions:{k}"] = str(v)
+    out["status"] = rec["status"]
+    out["version"] = str(rec["version"])
+    return out
+
+
+def _version(form: FormData) -> int:
+    """The ``version`` a form carries (422 naming it when it is not a number)."""
+    v = str(form.get("version", "")).strip()
+    if not v.isdigit() or int(v) < 1:
+        raise InvalidInputError(
+            "invalid input: version",
+            [{"loc": ["body", "version"], "msg": "give the version you read (reload the form)"}],
+        )
+    return int(v)
+
+
+def _sum_flows(activity: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Committed and disbursed USD, delivered amounts by unit, results with an actual."""
+    out: dict[str, Any] = {"commitment": 0.0, "disbursement": 0.0, "delivery": {}}
+    for f in (activity or {}).get("flows", []):
+        if f["kind"] == "delivery":
+            out["delivery"][f["unit"]] = out["delivery"].get(f["unit"], 0.0) + f["amount"]
+        else:
+            out[f["kind"]] += f["amount"]
+    return out
+
+
 def mount(
     app: FastAPI,
     site: SiteData,
@@ -273,7 +407,7 @@ def mount(
     holder = store if isinstance(store, StoreHolder) else StoreHolder(store)
     ev = evidence if evidence is not None else EvidenceSource(site.diagnosis_data)
     app.include_router(build_router(holder, ev))
-    app.include_router(build_pages(holder, renderer, site, ev))
+    app.include_router(build_pages(holder, renderer, site, ev, holder.throttle))
     app.state.coop_store = holder
     app.state.coop_evidence = ev
     return holder
@@ -284,8 +418,10 @@ def build_pages(
     renderer: Renderer,
     site: SiteData,
     evidence: EvidenceSource | None = None,
+    throttle: LoginThrottle | None = None,
 ) -> APIRouter:
     router = APIRouter(include_in_schema=False)
+    brake = throttle or getattr(get_store, "throttle", None) or LoginThrottle()
     catalogue = site.catalogue
     areas = [
         {
@@ -369,6 +505,9 @@ def build_pages(
             term_name=label(TERMS),
             by_name=label(BY),
             dataset_name=label(DATASET_NAMES),
+            flow_kind_name=label(FLOW_KINDS),
+            result_type_name=label(RESULT_TYPES),
+            measure_name=label(MEASURES),
             intervention_title=lambda iid: titles.get(iid, ""),
             area_name=lambda aid: area_names.get(aid, aid),
             **extra,
@@ -376,16 +515,23 @@ def build_pages(
         return HTMLResponse(text, status_code=status)
 
     def error_page(request: Request, lang: str, v: Visitor, exc: CoopError) -> HTMLResponse:
+        message = exc.message
+        if isinstance(exc, InvalidInputError):
+            fields = _field_errors(exc)
+            message = "; ".join(f"{k}: {', '.join(m)}" for k, m in fields.items()) or message
         text = renderer.render(
             "error.html",
             lang,
             {},
             status=exc.status,
-            message=exc.message,
+            message=message,
             lang_links={lg: coop_url(lg) for lg in i18n.LANGS},
             api_url=None,
         )
-        return HTMLResponse(text, status_code=exc.status)
+        resp = HTMLResponse(text, status_code=exc.status)
+        if isinstance(exc, TooManyRequestsError):
+            resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
 
     def redirect(url: str) -> RedirectResponse:
         return RedirectResponse(url, status_code=303)
@@ -394,16 +540,7 @@ def build_pages(
         """The decisions this visitor may take on ``match`` (accept, decline)."""
         if not v.signed_in or v.who.role == Role.public:
             return []
-        nxt = TRANSITIONS.get(MatchState(match["state"]), frozenset())
-        moves = [s for s in ("accepted", "declined") if MatchState(s) in nxt]
-        if not moves or v.who.role == Role.administrator:
-            return moves
-        need = st.get("need", match["need_id"])
-        offer = st.get("offer", match["offer_id"])
-        mine = (v.who.role == Role.focal_point and need["country_iso3"] == v.who.country_iso3) or (
-            v.who.role == Role.partner and offer["provider_org"] == v.who.organisation
-        )
-        return moves if mine else []
+        return [t for t in st.allowed_targets(v.who, match["id"]) if t in DECISIONS]
 
     def form_context(lang: str) -> dict[str, Any]:
         members = sorted(site.countries.values(), key=lambda c: c.name(lang))
@@ -474,7 +611,13 @@ def build_pages(
                 "coop_need.html",
                 v,
                 f"/need/{rid}",
-                d={"need": need, "matches": matches, "offers": offers, "moves": moves},
+                d={
+                    "need": need,
+                    "matches": matches,
+                    "offers": offers,
+                    "moves": moves,
+                    "can_edit": v.signed_in and st.may_edit(v.who, "need", rid),
+                },
                 api=f"{PREFIX}/needs/{rid}",
             )
 
@@ -495,23 +638,51 @@ def build_pages(
                 "coop_offer.html",
                 v,
                 f"/offer/{rid}",
-                d={"offer": offer, "matches": matches, "needs": needs, "moves": moves},
+                d={
+                    "offer": offer,
+                    "matches": matches,
+                    "needs": needs,
+                    "moves": moves,
+                    "can_edit": v.signed_in and st.may_edit(v.who, "offer", rid),
+                },
                 api=f"{PREFIX}/offers/{rid}",
             )
 
-        @router.get(pre + "/coop/match/{rid}", response_class=HTMLResponse)
-        def match_page(request: Request, rid: int) -> Response:
-            st = get_store()
-            v = visitor(request, st)
+        def match_view(
+            request: Request,
+            st: CoopStore,
+            v: Visitor,
+            rid: int,
+            *,
+            status: int = 200,
+            which: str = "",
+            values: Mapping[str, Any] | None = None,
+            errors: Mapping[str, Sequence[str]] | None = None,
+            problem: str | None = None,
+        ) -> Response:
             try:
                 match = st.get("match", rid)
             except NotFoundError as exc:
                 return error_page(request, lang, v, exc)
+            targets = st.allowed_targets(v.who, rid) if v.signed_in else []
+            sides = st.match_sides(v.who, rid) if v.signed_in else frozenset()
+            activity = st.activity_of_match(rid)
+            recordable = match["state"] in RECORDABLE
             d = {
                 "match": match,
                 "need": st.get("need", match["need_id"]),
                 "offer": st.get("offer", match["offer_id"]),
-                "moves": allowed_moves(st, v, match),
+                "moves": [t for t in targets if t in DECISIONS],
+                "transitions": [t for t in targets if t not in DECISIONS],
+                "activity": activity,
+                "sums": _sum_flows(activity),
+                "can_flow": recordable and bool(sides & {"admin", "offer_side"}),
+                "can_result": recordable and bool(sides),
+                "flow_kinds": [k.value for k in FlowKind],
+                "units": [u.value for u in CapacityUnit],
+                "result_types": list(RESULT_TYPES),
+                "measures": list(MEASURES),
+                "today": date.today().isoformat(),
             }
             return render(
                 request,
@@ -519,23 +690,91 @@ def build_pages(
                 "coop_match.html",
                 v,
                 f"/match/{rid}",
+                status=status,
                 d=d,
+                which=which,
+                values=dict(values or {}),
+                errors=dict(errors or {}),
+                problem=problem,
                 api=f"{PREFIX}/matches/{rid}",
             )
 
-        async def decide(request: Request, rid: int, state: str) -> Response:
+        @router.get(pre + "/coop/match/{rid}", response_class=HTMLResponse)
+        def match_page(request: Request, rid: int) -> Response:
+            st = get_store()
+            return match_view(request, st, visitor(request, st), rid)
+
+        def record_on_match(kind: str) -> Callable[[Request, int], Any]:
+            """POST a flow or a result against a match; the form carries the match's version
+            (a match changed since the page was read gets 409)."""
+
+            async def post(request: Request, rid: int) -> Response:
+                st = get_store()
+                v = visitor(request, st)
+                form = await request.form()
+                values = form_values(form)
+                values.pop("csrf_token", None)
+                try:
+                    check_csrf(v, form)
+                except CoopError as exc:
+                    return error_page(request, lang, v, exc)
+                if not v.signed_in:
+                    return error_page(
+                        request, lang, v, ForbiddenError("the public reads but cannot write")
+                    )
+                _ = i18n.gettext_for(lang)
+                try:
+                    version = _version(form)
+                    data = flow_input(form, rid) if kind == "flow" else result_input(form, rid)
+                    st.create(v.who, kind, data, match_version=version)
+                except InvalidInputError as exc:
+                    return match_view(
+                        request, st, v, rid, status=422, which=kind, values=values,
+                        errors=_field_errors(exc),
+                        problem=_("Please correct the fields marked below."),
+                    )  # fmt: skip
+                except (ForbiddenError, ConflictError) as exc:
+                    msg = exc.message
+                    if isinstance(exc, ConflictError):
+                        msg = _("This match was changed since you loaded the page.") + " " + msg
+                    return match_view(
+                        request, st, v, rid, status=exc.status, which=kind, values=values,
+                        problem=msg,
+                    )  # fmt: skip
+                except CoopError as exc:
+                    return error_page(request, lang, v, exc)
+                return redirect(coop_url(lang, f"/match/{rid}") + f"#{kind}s")
+
+            return post
+
+        for kind in ("flow", "result"):
+            router.add_api_route(
+                pre + f"/coop/match/{{rid}}/{kind}",
+                record_on_match(kind),
+                methods=["POST"],
+                response_class=HTMLResponse,
+            )
+
+        @router.post(pre + "/coop/match/{rid}/transition", response_class=HTMLResponse)
+        async def move(request: Request, rid: int) -> Response:
+            form = await request.form()
+            return await decide(request, rid, str(form.get("state", "")).strip(), form)
+
+        async def decide(
+            request: Request, rid: int, state: str, form: FormData | None = None
+        ) -> Response:
             st = get_store()
             v = visitor(request, st)
-            form = await request.form()
+            form = form if form is not None else await request.form()
             try:
                 check_csrf(v, form)
-                version = str(form.get("version", "")).strip()
-                if not version.isdigit():
+                version = _version(form)
+                if not state:
                     raise InvalidInputError(
-                        "invalid input: version",
-                        [{"loc": ["body", "version"], "msg": "give the version you read"}],
+                        "invalid input: state",
+                        [{"loc": ["body", "state"], "msg": "choose the state to move to"}],
                     )
-                st.transition(v.who, rid, state, int(version), str(form.get("note", "")).strip())
+                st.transition(v.who, rid, state, version, str(form.get("note", "")).strip())
             except CoopError as exc:
                 return error_page(request, lang, v, exc)
             back = _safe_next(str(form.get("next", ""))) or coop_url(lang, f"/match/{rid}")
@@ -567,6 +806,131 @@ def build_pages(
                 query={"by": by, "dataset": ds},
                 api=f"{PREFIX}/accountability?by={by}&dataset={ds}",
             )
+
+        # ---------------------------------------------------------------- matchmaking
+        def matching_view(
+            request: Request,
+            st: CoopStore,
+            v: Visitor,
+            *,
+            status: int = 200,
+            values: Mapping[str, Any] | None = None,
+            errors: Mapping[str, Sequence[str]] | None = None,
+            problem: str | None = None,
+            run: Mapping[str, Any] | None = None,
+        ) -> Response:
+            open_counts = {
+                ds: {
+                    kind: sum(1 for r in st.records(kind, dataset=ds) if r["status"] == "open")
+                    for kind in ("need", "offer")
+                }
+                for ds in ("real", "demo")
+            }
+            d = {
+                "last_run": {ds: st.last_run(ds) or "" for ds in ("real", "demo")},
+                "open": open_counts,
+                "weights": WEIGHTS,
+                "terms": list(WEIGHTS),
+                "run": run,
+            }
+            return render(
+                request,
+                lang,
+                "coop_matching.html",
+                v,
+                "/matching",
+                status=status,
+                d=d,
+                values=dict(values or {"dataset": "real", "save": "1"}),
+                errors=dict(errors or {}),
+                problem=problem,
+                api=f"{PREFIX}/matches/propose",
+            )
+
+        @router.get(pre + "/coop/matching", response_class=HTMLResponse)
+        def matching_page(request: Request) -> Response:
+            st = get_store()
+            v = visitor(request, st)
+            if not v.signed_in:
+                return redirect(coop_url(lang, "/login", next=coop_url(lang, "/matching")))
+            if v.who.role != Role.administrator:
+                return error_page(
+                    request, lang, v, ForbiddenError("only an administrator may run matchmaking")
+                )
+            return matching_view(request, st, v)
+
+        @router.post(pre + "/coop/matching", response_class=HTMLResponse)
+        async def matching_post(request: Request) -> Response:
+            st = get_store()
+            v = visitor(request, st)
+            form = await request.form()
+            values = form_values(form)
+            values.pop("csrf_token", None)
+            _ = i18n.gettext_for(lang)
+            try:
+                check_csrf(v, form)
+                st.require_admin(v.who, "run matchmaking")
+            except CoopError as exc:
+                return error_page(request, lang, v, exc)
+            try:
+                body = ProposeIn.model_validate(
+                    {
+                        "dataset": str(form.get("dataset", "")).strip(),
+                        "on": str(form.get("on", "")).strip() or None,
+                        "save": bool(form.get("save")),
+                    }
+                )
+            except ValidationError as exc:
+                return matching_view(
+                    request, st, v, status=422, values=values,
+                    errors=_field_errors(InvalidInputError("", _validation_detail(exc))),
+                    problem=_("Please correct the fields marked below."),
+                )  # fmt: skip
+            seen = str(form.get(f"after_run:{body.dataset}", ""))
+            try:
+                result, saved = run_matchmaking(
+                    st,
+                    v.who,
+                    dataset=body.dataset,
+                    on=body.on,
+                    save=body.save,
+                    facts=country_facts(),
+                    after_run=seen if body.save else None,
+                )
+            except ConflictError as exc:
+                problem = _("Matchmaking was run by someone else since you loaded this page.")
+                return matching_view(
+                    request, st, v, status=409, values=values, problem=f"{problem} {exc.message}"
+                )
+            except CoopError as exc:
+                return error_page(request, lang, v, exc)
+            ids = {(m["need_id"], m["offer_id"]): m["id"] for m in saved}
+            needs = {n["id"]: n for n in st.records("need", dataset=body.dataset)}
+            offers = {o["id"]: o for o in st.records("offer", dataset=body.dataset)}
+            proposals = [
+                {
+                    **c.as_proposal(),
+                    "match_id": ids.get((c.need_id, c.offer_id)),
+                    "need": needs.get(c.need_id),
+                    "offer": offers.get(c.offer_id),
+                }
+                for c in result.chosen
+            ]
+            run = {
+                "dataset": body.dataset,
+                "on": (body.on or date.today()).isoformat(),
+                "saved": body.save,
+                "run_id": saved[0]["run_id"] if saved else None,
+                "method": result.method,
+                "objective": result.objective,
+                "candidates": len(result.candidates),
+                "proposals": proposals,
+                "excluded": [
+                    {**e, "need": needs.get(e["need_id"]), "offer": offers.get(e["offer_id"])}
+                    for e in result.excluded
+                ],
+            }
+            return matching_view(request, st, v, values=values, run=run)
 
         # ---------------------------------------------------------------- sign in / out
         def login_form(
@@ -616,10 +980,12 @@ def build_pages(
                     v,
                     ForbiddenError("missing or wrong CSRF token: reload the form and try again"),
                 )
+            _ = i18n.gettext_for(lang)
             try:
-                who = st.authenticate(username, str(form.get("password", "")))
+                who = brake.authenticate(
+                    st, username, str(form.get("password", "")), client_of(request)
+                )
             except UnauthorisedError:
-                _ = i18n.gettext_for(lang)
                 return login_form(
                     request,
                     v,
@@ -628,6 +994,19 @@ def build_pages(
                     username=username,
                     nxt=nxt,
                 )
+            except TooManyRequestsError as exc:
+                minutes = max(1, -(-exc.retry_after // 60))
+                resp = login_form(
+                    request,
+                    v,
+                    status=429,
+                    error=_("Too many failed sign-ins. Try again in %(minutes)d minutes.")
+                    % {"minutes": minutes},
+                    username=username,
+                    nxt=nxt,
+                )
+                resp.headers["Retry-After"] = str(exc.retry_after)
+                return resp
             token, _csrf = st.issue_token(who, kind="session", lifetime=SESSION_LIFETIME)
             resp = redirect(nxt or coop_url(lang))
             resp.set_cookie(
@@ -666,19 +1045,24 @@ def build_pages(
             status: int = 200,
             errors: Mapping[str, Sequence[str]] | None = None,
             problem: str | None = None,
+            record: Mapping[str, Any] | None = None,
         ) -> Response:
+            path = f"/{kind}/{record['id']}/edit" if record else f"/{kind}s/new"
             return render(
                 request,
                 lang,
                 f"coop_{kind}_form.html",
                 v,
-                f"/{kind}s/new",
+                path,
                 status=status,
                 d=form_context(lang),
                 values=values,
                 errors=dict(errors or {}),
                 problem=problem,
-                api=f"{PREFIX}/{kind}s",
+                record=record,
+                form_action=coop_url(lang, path),
+                statuses=list(RECORD_STATUS),
+                api=f"{PREFIX}/{kind}s/{record['id']}" if record else f"{PREFIX}/{kind}s",
             )
 
         def may_open_form(request: Request, v: Visitor, kind: str) -> Response | None:
@@ -750,7 +1134,122 @@ def build_pages(
 
             return post
 
+        # ---------------------------------------------------------------- edit, close
+        def edit_form(kind: str) -> Callable[[Request, int], Response]:
+            def page(request: Request, rid: int) -> Response:
+                st = get_store()
+                v = visitor(request, st)
+                if not v.signed_in:
+                    here = coop_url(lang, f"/{kind}/{rid}/edit")
+                    return redirect(coop_url(lang, "/login", next=here))
+                try:
+                    rec = st.get(kind, rid)
+                except NotFoundError as exc:
+                    return error_page(request, lang, v, exc)
+                if not st.may_edit(v.who, kind, rid):
+                    what = (
+                        "only the country's focal point or an administrator edits this need"
+                        if kind == "need"
+                        else "only the offer's partner organisation or an administrator edits it"
+                    )
+                    return error_page(request, lang, v, ForbiddenError(what))
+                return record_form(request, v, kind, record_values(kind, rec), record=rec)
+
+            return page
+
+        def edit_post(kind: str) -> Callable[[Request, int], Any]:
+            async def post(request: Request, rid: int) -> Response:
+                st = get_store()
+                v = visitor(request, st)
+                form = await request.form()
+                values = form_values(form)
+                values.pop("csrf_token", None)
+                try:
+                    check_csrf(v, form)
+                    rec = st.get(kind, rid)
+                except CoopError as exc:
+                    return error_page(request, lang, v, exc)
+                if not v.signed_in:
+                    return error_page(
+                        request, lang, v, ForbiddenError("the public reads but cannot write")
+                    )
+                _ = i18n.gettext_for(lang)
+                data = need_input(form) if kind == "need" else offer_input(form)
+                data["status"] = str(form.get("status", "")).strip() or rec["status"]
+                if kind == "offer":  # conditions the form does not show are kept
+                    kept = {
+                        k: c
+                        for k, c in (rec.get("conditions") or {}).items()
+                        if k not in (*CONDITION_KEYS, "other")
+                    }
+                    data["conditions"] = {**kept, **data["conditions"]}
+                try:
+                    version = _version(form)
+                    st.update(v.who, kind, rid, data, version)
+                except InvalidInputError as exc:
+                    return record_form(
+                        request, v, kind, values, status=422, errors=_field_errors(exc),
+                        problem=_("Please correct the fields marked below."), record=rec,
+                    )  # fmt: skip
+                except ForbiddenError as exc:
+                    return record_form(
+                        request, v, kind, values, status=403, problem=exc.message, record=rec
+                    )
+                except ConflictError as exc:
+                    problem = (
+                        _(
+                            "Someone else changed this record since you opened the form: "
+                            "nothing was saved. Reload the form to see their version."
+                        )
+                        + " "
+                        + exc.message
+                    )
+                    return record_form(
+                        request, v, kind, values, status=409, problem=problem, record=rec
+                    )
+                except CoopError as exc:
+                    return error_page(request, lang, v, exc)
+                return redirect(coop_url(lang, f"/{kind}/{rid}"))
+
+            return post
+
+        def status_post(kind: str) -> Callable[[Request, int], Any]:
+            """Close, withdraw or reopen a need or an offer (the form carries its version)."""
+
+            async def post(request: Request, rid: int) -> Response:
+                st = get_store()
+                v = visitor(request, st)
+                form = await request.form()
+                try:
+                    check_csrf(v, form)
+                    version = _version(form)
+                    status = str(form.get("status", "")).strip()
+                    st.update(v.who, kind, rid, {"status": status}, version)
+                except CoopError as exc:
+                    return error_page(request, lang, v, exc)
+                return redirect(coop_url(lang, f"/{kind}/{rid}"))
+
+            return post
+
         for kind in ("need", "offer"):
+            router.add_api_route(
+                pre + f"/coop/{kind}/{{rid}}/edit",
+                edit_form(kind),
+                methods=["GET"],
+                response_class=HTMLResponse,
+            )
+            router.add_api_route(
+                pre + f"/coop/{kind}/{{rid}}/edit",
+                edit_post(kind),
+                methods=["POST"],
+                response_class=HTMLResponse,
+            )
+            router.add_api_route(
+                pre + f"/coop/{kind}/{{rid}}/status",
+                status_post(kind),
+                methods=["POST"],
+                response_class=HTMLResponse,
+            )
             router.add_api_route(
                 pre + f"/coop/{kind}s/new",
                 new_form(kind),

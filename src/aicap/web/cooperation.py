@@ -13,7 +13,10 @@ token in ``X-CSRF-Token`` or a ``csrf_token`` form field), or nobody: the public
 """
 
 import hmac
+import math
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Coroutine
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -50,6 +53,7 @@ from aicap.warehouse.cooperation.store import (
     ForbiddenError,
     InvalidInputError,
     Principal,
+    TooManyRequestsError,
     UnauthorisedError,
 )
 
@@ -58,7 +62,8 @@ SESSION_COOKIE = "aicap_coop_session"
 SESSION_LIFETIME = timedelta(hours=12)
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 ERROR_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
-               422: "invalid_request", 400: "bad_request", 500: "internal_error"}  # fmt: skip
+               422: "invalid_request", 400: "bad_request", 429: "too_many_requests",
+               500: "internal_error"}  # fmt: skip
 
 
 def error_response(status: int, message: str, detail: Any = None, code: str | None = None) -> Any:
@@ -85,6 +90,8 @@ class CoopRoute(APIRoute):
                 return await original(request)
             except CoopError as exc:
                 resp: Response = error_response(exc.status, exc.message, exc.detail, exc.code)
+                if isinstance(exc, TooManyRequestsError):
+                    resp.headers["Retry-After"] = str(exc.retry_after)
                 return resp
             except RequestValidationError as exc:
                 detail = [_named(e) for e in exc.errors()]
@@ -127,6 +134,7 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         404: "No such record.",
         409: "Conflict: a stale version (reload and retry) or an illegal transition.",
         422: "Invalid input; detail names each field.",
+        429: "Too many failed sign-ins; retry after the Retry-After header's seconds.",
     }
     return {c: {"model": CoopErrorResponse, "description": words[c]} for c in codes}
 
@@ -184,6 +192,85 @@ COLLECTIONS: dict[str, tuple[str, type[BaseModel], str | None]] = {
 }
 
 
+class LoginThrottle:
+    """Failed sign-ins per account and per client address: after ``limit`` failures of
+    either within ``window``, sign-in is refused with 429 (and ``Retry-After``: the seconds
+    until the oldest of those failures leaves the window) without checking the password.
+    A successful sign-in clears its account's count (not the client's). Kept in memory, per
+    process: a simple brake on password guessing, not a distributed rate limiter."""
+
+    def __init__(
+        self,
+        limit: int = 5,
+        window: timedelta = timedelta(minutes=15),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit = limit
+        self.window = window.total_seconds()
+        self.clock = clock
+        self._fails: dict[tuple[str, str], deque[float]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _keys(username: str, client: str) -> list[tuple[str, str]]:
+        keys = [("client", client or "unknown")]
+        if username.strip():
+            keys.append(("account", username.strip().lower()))
+        return keys
+
+    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
+        q = self._fails.get(key)
+        if q is None:
+            return deque()
+        while q and q[0] <= now - self.window:
+            q.popleft()
+        if not q:
+            del self._fails[key]
+        return q
+
+    def check(self, username: str, client: str) -> None:
+        """Raise :class:`TooManyRequestsError` when the account or the client is blocked."""
+        now = self.clock()
+        with self._lock:
+            wait = 0.0
+            for key in self._keys(username, client):
+                q = self._recent(key, now)
+                if len(q) >= self.limit:
+                    wait = max(wait, q[-self.limit] + self.window - now)
+        if wait > 0:
+            raise TooManyRequestsError(
+                f"too many failed sign-ins; try again in {math.ceil(wait / 60)} minute(s)",
+                max(1, math.ceil(wait)),
+            )
+
+    def failed(self, username: str, client: str) -> None:
+        now = self.clock()
+        with self._lock:
+            for key in self._keys(username, client):
+                self._recent(key, now)
+                self._fails.setdefault(key, deque()).append(now)
+
+    def succeeded(self, username: str) -> None:
+        with self._lock:
+            self._fails.pop(("account", username.strip().lower()), None)
+
+    def authenticate(self, st: CoopStore, username: str, password: str, client: str) -> Principal:
+        """``st.authenticate`` behind the throttle."""
+        self.check(username, client)
+        try:
+            who = st.authenticate(username, password)
+        except UnauthorisedError:
+            self.failed(username, client)
+            raise
+        self.succeeded(username)
+        return who
+
+
+def client_of(request: Request) -> str:
+    """The client's address as the server saw it (no forwarded headers are trusted)."""
+    return request.client.host if request.client else "unknown"
+
+
 class StoreHolder:
     """The registry's store, opened on first use: a store, a factory, or (``None``) the
     default (``AICAP_COOP_DB`` or ``var/cooperation.sqlite``, migrated on open). The API and
@@ -192,6 +279,7 @@ class StoreHolder:
     def __init__(self, store: CoopStore | Callable[[], CoopStore] | None = None) -> None:
         self._source = store
         self._lock = threading.Lock()
+        self.throttle = LoginThrottle()
         self._store: CoopStore | None = store if isinstance(store, CoopStore) else None
 
     def __call__(self) -> CoopStore:
@@ -248,9 +336,13 @@ def build_router(
     ]
 
     # ------------------------------------------------------------ auth
-    @router.post("/auth/login", summary="Sign in: a session cookie and its CSRF token")
-    def login(body: LoginIn, response: Response, st: Store) -> dict[str, Any]:
-        who = st.authenticate(body.username, body.password)
+    @router.post(
+        "/auth/login",
+        responses=_errors(401, 429),
+        summary="Sign in: a session cookie and its CSRF token (5 failures in 15 min: 429)",
+    )
+    def login(body: LoginIn, request: Request, response: Response, st: Store) -> dict[str, Any]:
+        who = get_store.throttle.authenticate(st, body.username, body.password, client_of(request))
         token, csrf = st.issue_token(who, kind="session", lifetime=SESSION_LIFETIME)
         response.set_cookie(
             SESSION_COOKIE,

@@ -117,9 +117,12 @@ def run_matchmaking(
     on: date | None = None,
     save: bool = True,
     facts: Mapping[str, Mapping[str, Any]] | None = None,
+    after_run: str | None = None,
 ) -> tuple[MatchResult, list[dict[str, Any]]]:
     """Match the open needs and offers of one dataset (demonstration and real records never
-    mix), respecting capacity already taken by accepted matches; store the proposals."""
+    mix), respecting capacity already taken by accepted matches; store the proposals.
+    ``after_run``: the latest run the caller saw (see :meth:`CoopStore.save_proposals`)."""
+    store.require_admin(actor, "run matchmaking")
     facts = country_facts() if facts is None else facts
     needs = [
         need_spec(r, facts)
@@ -135,7 +138,11 @@ def run_matchmaking(
     if save:
         run_id = f"run-{uuid.uuid4().hex[:12]}"
         saved = store.save_proposals(
-            actor, [c.as_proposal() for c in result.chosen], run_id=run_id, dataset=dataset
+            actor,
+            [c.as_proposal() for c in result.chosen],
+            run_id=run_id,
+            dataset=dataset,
+            after_run=after_run,
         )
     return result, saved
 
@@ -176,7 +183,7 @@ def accountability(
     needs = {n["id"]: n for n in store.records("need", dataset=dataset)}
     if by == "provider":
         for o in offers.values():
-            if o["capacity_unit"] == "USD":
+            if o["capacity_unit"] == "USD" and o.get("status") != "withdrawn":
                 g(o["provider_org"])["pledged_usd"] += float(o["capacity_amount"])
     else:
         for m in store.records("match", dataset=dataset):
@@ -235,8 +242,8 @@ def accountability(
         "rows": rows,
         "totals": totals,
         "notes": [
-            "pledged_usd by provider is the USD capacity of its offers; by country or modality "
-            "it is the USD allocated by accepted or later matches",
+            "pledged_usd by provider is the USD capacity of its offers (withdrawn offers left "
+            "out); by country or modality it is the USD allocated by accepted or later matches",
             "committed and disbursed come from the activities' IATI transactions (types 2 and "
             "3), including activities imported from IATI and the OECD CRS",
             "in-kind deliveries (GPU-hours, training seats, person-months) are listed by unit",

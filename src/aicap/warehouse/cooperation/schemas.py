@@ -111,7 +111,9 @@ class NeedIn(Strict):
     tier: int | None = Field(None, ge=0, le=4, description="aicap tier (from the diagnosis)")
     ldc: bool | None = Field(None, description="Least developed country (from the reference)")
     evidence: dict[str, Any] = Field(default_factory=dict, description="Diagnosis snapshot")
-    status: str = Field("open", pattern=r"^(open|closed)$")
+    status: str = Field(
+        "open", pattern=r"^(open|closed|withdrawn)$", description="open, closed or withdrawn"
+    )
     dataset: Dataset = Dataset.real
 
     @model_validator(mode="after")
@@ -141,7 +143,9 @@ class OfferIn(Strict):
     )
     valid_from: date | None = None
     valid_until: date | None = None
-    status: str = Field("open", pattern=r"^(open|closed)$")
+    status: str = Field(
+        "open", pattern=r"^(open|closed|withdrawn)$", description="open, closed or withdrawn"
+    )
     dataset: Dataset = Dataset.real
 
     @model_validator(mode="after")

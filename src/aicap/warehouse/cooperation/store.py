@@ -50,7 +50,7 @@ from aicap.warehouse.cooperation.schemas import (
     Role,
     Vocabulary,
 )
-from aicap.warehouse.cooperation.states import MatchState, check_transition
+from aicap.warehouse.cooperation.states import TRANSITIONS, MatchState, check_transition
 
 _hasher = PasswordHasher()
 
@@ -94,6 +94,17 @@ class UnauthorisedError(CoopError):
 class ConflictError(CoopError):
     status = 409
     code = "conflict"
+
+
+class TooManyRequestsError(CoopError):
+    """Too many failed sign-ins; ``retry_after`` seconds until the next try is heard."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, {"retry_after": retry_after})
+        self.retry_after = retry_after
 
 
 class InvalidInputError(CoopError):
@@ -306,6 +317,10 @@ class CoopStore:
         if actor.role != Role.administrator:
             raise ForbiddenError(f"only an administrator may {what}")
 
+    def require_admin(self, actor: Principal, what: str) -> None:
+        """Refuse (403) unless ``actor`` is an administrator (e.g. a matchmaking dry run)."""
+        self._require_admin(actor, what)
+
     def authorise(
         self, s: Session, actor: Principal, entity: str, data: Mapping[str, Any], verb: str
     ) -> None:
@@ -499,13 +514,31 @@ class CoopStore:
         self._audit(s, actor, "create", "activity", act.id, None, as_dict(act))
         return act
 
-    def create(self, actor: Principal, entity: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    def create(
+        self,
+        actor: Principal,
+        entity: str,
+        data: Mapping[str, Any],
+        *,
+        match_version: int | None = None,
+    ) -> dict[str, Any]:
+        """Create a record. ``match_version``: for a flow or result named by its match, the
+        match's version the caller read (a form); a match changed since gets 409."""
         model: Any = self._model(entity)
         if not actor.can_write:
             raise ForbiddenError("the public reads but cannot write; sign in")
         clean = self._clean(entity, data)
         with self.tx() as s:
             if entity in ("flow", "result"):
+                if match_version is not None and clean.get("match_id") is not None:
+                    m = self._get(s, "match", int(clean["match_id"]))
+                    if m.version != match_version:
+                        raise ConflictError(
+                            f"match {m.id} was changed by someone else: you read version "
+                            f"{match_version}, it is now at version {m.version}; "
+                            "reload and retry",
+                            {"current_version": m.version, "your_version": match_version},
+                        )
                 self._resolve_activity(s, actor, clean)
                 parent = self._get(s, "activity", clean["activity_id"])
                 clean["dataset"] = parent.dataset
@@ -720,12 +753,24 @@ class CoopStore:
         *,
         run_id: str,
         dataset: str,
+        after_run: str | None = None,
     ) -> list[dict[str, Any]]:
         """Store matchmaking's proposals in one transaction; earlier still-proposed matches of
-        the same dataset lapse (they are superseded), accepted and later ones stay."""
+        the same dataset lapse (they are superseded), accepted and later ones stay.
+        ``after_run``: the latest run the caller saw ('' for none); if another run was stored
+        since, nothing is stored (409), so two administrators do not lapse each other's
+        proposals unknowingly."""
         self._require_admin(actor, "run matchmaking")
         out = []
         with self.tx() as s:
+            if after_run is not None:
+                latest = self._last_run(s, dataset) or ""
+                if latest != after_run:
+                    raise ConflictError(
+                        f"matchmaking was run again since you loaded the page (run {latest}); "
+                        "reload and retry",
+                        {"current_run": latest, "your_run": after_run},
+                    )
             old = s.scalars(
                 select(Match).where(
                     Match.state == MatchState.proposed.value, Match.dataset == dataset
@@ -748,6 +793,86 @@ class CoopStore:
                 self._audit(s, actor, "create", "match", obj.id, None, after)
                 out.append(after)
         return out
+
+    @staticmethod
+    def _last_run(s: Session, dataset: str) -> str | None:
+        return s.scalar(
+            select(Match.run_id)
+            .where(Match.dataset == dataset, Match.run_id.is_not(None))
+            .order_by(Match.id.desc())
+            .limit(1)
+        )
+
+    def last_run(self, dataset: str) -> str | None:
+        """The id of the latest stored matchmaking run of ``dataset`` (None: never run)."""
+        with self.tx() as s:
+            return self._last_run(s, dataset)
+
+    def match_sides(self, actor: Principal, match_id: int) -> frozenset[str]:
+        """Which sides of a match ``actor`` stands on: ``need_side`` (the need's focal point),
+        ``offer_side`` (the offer's partner), ``admin``; empty for anyone else."""
+        if actor.role == Role.administrator:
+            return frozenset({"admin"})
+        with self.tx() as s:
+            match = self._get(s, "match", match_id)
+            assert isinstance(match, Match)
+            need = s.get(Need, match.need_id)
+            offer = s.get(Offer, match.offer_id)
+            sides = set()
+            if need and actor.role == Role.focal_point and need.country_iso3 == actor.country_iso3:
+                sides.add("need_side")
+            if offer and actor.role == Role.partner and offer.provider_org == actor.organisation:
+                sides.add("offer_side")
+            return frozenset(sides)
+
+    def allowed_targets(self, actor: Principal, match_id: int) -> list[str]:
+        """The states ``actor`` may move a match to now (the transition table and
+        :data:`TRANSITION_ROLES`); what :meth:`transition` would accept."""
+        sides = self.match_sides(actor, match_id)
+        if not sides:
+            return []
+        state = MatchState(self.get("match", match_id)["state"])
+        nxt = TRANSITIONS.get(state, frozenset())
+        return [
+            t.value
+            for t in MatchState
+            if t in nxt and ("admin" in sides or sides & TRANSITION_ROLES[t])
+        ]
+
+    def may_edit(self, actor: Principal, entity: str, rid: int) -> bool:
+        """Whether ``actor`` may edit the record (the same rule as :meth:`update`)."""
+        if not actor.can_write:
+            return False
+        with self.tx() as s:
+            before = as_dict(self._get(s, entity, rid))
+            try:
+                self.authorise(s, actor, entity, before, "edit")
+            except (ForbiddenError, NotFoundError):
+                return False
+            return True
+
+    def activity_of_match(self, match_id: int) -> dict[str, Any] | None:
+        """The match's activity with its flows and results (None before the first record)."""
+        with self.tx() as s:
+            act = s.scalar(
+                select(Activity).where(Activity.match_id == match_id).order_by(Activity.id)
+            )
+            if act is None:
+                return None
+            d = as_dict(act)
+            d["flows"] = [
+                as_dict(f)
+                for f in s.scalars(
+                    select(Flow).where(Flow.activity_id == act.id).order_by(Flow.on_date, Flow.id)
+                )
+            ]
+            d["results"] = [
+                as_dict(r)
+                for r in s.scalars(
+                    select(Result).where(Result.activity_id == act.id).order_by(Result.id)
+                )
+            ]
+            return d
 
     def active_commitments(self, dataset: str) -> dict[tuple[int, int], str]:
         """(need id, offer id) -> state, for matches past proposal and not ended."""
