@@ -5,6 +5,7 @@ one-page PDF and the briefing annex render."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ import pandas as pd
 from aicap.analysis.capacity_data import CapacityData, nan_to_none
 from aicap.analysis.catalogue import Catalogue
 from aicap.analysis.diagnose import GROUP_LABELS, Diagnosis, ExpectedCapacity, diagnose
-from aicap.analysis.recommend import recommend
+from aicap.analysis.recommend import GapSignal, recommend
 
 NOT_AVAILABLE = "not available"
 #: A value this many years older than the profile year is listed as a data gap ("old").
@@ -72,8 +73,12 @@ def build_profile(
     expected: ExpectedCapacity | None = None,
     n_recommendations: int = 12,
     diag: Diagnosis | None = None,
+    signals: Sequence[GapSignal] = (),
 ) -> dict[str, Any]:
-    """The profile of ``iso3`` (JSON-ready); ``diag``: its diagnosis if already computed."""
+    """The profile of ``iso3`` (JSON-ready); ``diag``: its diagnosis if already computed;
+    ``signals``: the country's Monitor signals (:func:`aicap.analysis.monitor.links.all_signals`),
+    passed to the recommender as the briefing does (none: recommendations from the index
+    alone)."""
     iso3 = iso3.upper()
     diag = diag if diag is not None else diagnose(data, iso3, expected=expected)
     info = data.country(iso3)
@@ -82,7 +87,9 @@ def build_profile(
         {str(k): v for k, v in sc.loc[iso3].to_dict().items()} if iso3 in sc.index else {}
     )
     holding = str(row.get("holding_pillars") or "")
-    recs = recommend(diag, catalogue, holding_pillars=holding, limit=n_recommendations)
+    recs = recommend(
+        diag, catalogue, holding_pillars=holding, limit=n_recommendations, signals=signals
+    )
     bands_known = data.has_bands and nan_to_none(row.get("score_p05")) is not None
     pillars = diag.pillars
     peer_cols = [c for c in pillars.columns if c.startswith("median:")]

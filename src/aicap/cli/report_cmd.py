@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,9 +14,15 @@ from rich.console import Console
 from aicap.analysis.capacity_data import CapacityData, has_outputs, load_capacity_data
 from aicap.analysis.catalogue import Catalogue, CatalogueError, load_catalogue
 from aicap.analysis.mandates import MandateError, MandateLibrary
-from aicap.analysis.monitor.links import Links, MonitorResults
+from aicap.analysis.monitor.links import Links, Signal
 from aicap.analysis.profile import build_profile, profile_json
 from aicap.warehouse.read import Warehouse, WarehouseError
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+    from aicap.report.cache import Cache
+    from aicap.report.monitor_source import Computed, MonitorJob
 
 app = typer.Typer(help="Reports: the Secretary-General briefing.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -46,6 +52,19 @@ CatalogueOpt = Annotated[
     Path | None,
     typer.Option("--catalogue", help="Intervention catalogue YAML (default: the shipped one)."),
 ]
+CacheDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache",
+        envvar="AICAP_CACHE_DIR",
+        help="Cache folder for the Monitor's results and rendered annex pages "
+        "(default: cache/ next to the warehouse).",
+        show_default=False,
+    ),
+]
+UseCacheOpt = Annotated[
+    bool, typer.Option("--cache-results/--no-cache", help="Reuse results cached per warehouse.")
+]
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -73,26 +92,40 @@ def _load(warehouse: Path, index: Path) -> CapacityData:
     return data
 
 
-def _monitor(warehouse: Path, cat: Catalogue) -> tuple[MonitorResults | None, Links | None]:
-    """The Monitor's results and links for the briefing's section on concentration and
-    governance gaps (None, None with a warning when the warehouse has no Monitor records)."""
-    from aicap.analysis.monitor.data import load as load_monitor
-    from aicap.analysis.monitor.links import LinksError, compute_results, load_links
+def _links(cat: Catalogue) -> Links:
+    from aicap.analysis.monitor.links import LinksError, load_links
     from aicap.analysis.monitor.risks import TaxonomyError
 
     try:
-        links = load_links(cat)
+        return load_links(cat)
     except (LinksError, TaxonomyError) as exc:
         raise _fail(str(exc), 2) from None
+
+
+def _cache(warehouse: Path, cache_dir: Path | None, use_cache: bool) -> Cache:
+    from aicap.report.cache import Cache, default_cache_dir
+
+    if not use_cache:
+        return Cache(None)
+    return Cache(cache_dir if cache_dir is not None else default_cache_dir(warehouse))
+
+
+def _monitor(
+    warehouse: Path, cat: Catalogue, cache: Cache, extra: list[Path]
+) -> tuple[Links, Computed | MonitorJob] | None:
+    """The Monitor's results and signals (cached per warehouse), or the job that computes them;
+    None with a warning when the warehouse has no Monitor records."""
+    from aicap.report import monitor_source
+
+    links = _links(cat)
     try:
-        frames = load_monitor(Warehouse(warehouse))
+        return links, monitor_source.load(warehouse, links, cache, extra)
     except WarehouseError as exc:
         console.print(
             f"[yellow]warning:[/] no Monitor section (concentration, governance gaps): {exc}",
             highlight=False,
         )
-        return None, None
-    return compute_results(frames, links.taxonomy), links
+        return None
 
 
 def _catalogue(catalogue: Path | None, mandates: Path | None, data: CapacityData) -> Catalogue:
@@ -118,11 +151,23 @@ def briefing(
     ] = "focus",
     pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write the PDF.")] = True,
     boot: Annotated[int, typer.Option("--boot", help="Bootstrap resamples.", min=100)] = 1000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", min=1, help="Processes (default: one per CPU; 1: all in process)."
+        ),
+    ] = None,
     mandates: MandatesOpt = None,
     catalogue: CatalogueOpt = None,
+    cache_dir: CacheDirOpt = None,
+    use_cache: UseCacheOpt = True,
 ) -> None:
     """Write the Secretary-General briefing (HTML and PDF) with its data files."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from aicap.report.briefing import annex_countries, write_briefing
+    from aicap.report.monitor_source import MonitorJob
+    from aicap.report.workers import default_workers
 
     data = _load(warehouse, index)
     cat = _catalogue(catalogue, mandates, data)
@@ -130,16 +175,51 @@ def briefing(
         countries = annex_countries(data, annex)
     except KeyError as exc:
         raise _fail(str(exc.args[0]), 2) from None
-    monitor, links = _monitor(warehouse, cat)
-    result = write_briefing(
-        data, cat, out, annex=countries, pdf=pdf, n_boot=boot, monitor=monitor, links=links
+    cache = _cache(warehouse, cache_dir, use_cache)
+    got = _monitor(warehouse, cat, cache, [catalogue] if catalogue else [])
+    kw: dict[str, object] = {}
+    if got is not None:
+        links, mon = got
+        kw["links"] = links
+        if isinstance(mon, MonitorJob):
+            kw["monitor_job"] = mon
+        else:
+            kw["monitor"], kw["signals"] = mon
+    columns = (
+        TextColumn("{task.description:<9}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
     )
+    with Progress(*columns, console=console, transient=False) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        result = write_briefing(
+            data,
+            cat,
+            out,
+            annex=countries,
+            pdf=pdf,
+            n_boot=boot,
+            workers=workers or default_workers(),
+            cache=cache,
+            progress=progress,
+            **kw,  # type: ignore[arg-type]
+        )
     pages = f", {result.pages} pages" if result.pages else ""
+    secs = result.seconds
     print(
         f"wrote {result.html}"
         + (f" and {result.pdf}{pages}" if result.pdf else "")
         + f", {len(result.data_files)} data files in {out / 'data'}; annex: "
-        f"{len(countries)} country profiles; {result.seconds['total']:.1f} s"
+        f"{len(countries)} country profiles; {secs['total']:.1f} s (diagnoses "
+        f"{secs['diagnose']:.1f} s, HTML {secs['context'] - secs['diagnose'] + secs['html']:.1f}"
+        f" s, PDF {secs['pdf']:.1f} s)"
     )
 
 
@@ -153,15 +233,40 @@ def profile(
     index: IndexOpt = Path("var/out"),
     mandates: MandatesOpt = None,
     catalogue: CatalogueOpt = None,
+    monitor: Annotated[
+        bool,
+        typer.Option(
+            "--monitor/--no-monitor",
+            help="Draw the recommendations with the country's Monitor signals (governance "
+            "gaps, dependencies, concentration), as the briefing does.",
+        ),
+    ] = True,
+    cache_dir: CacheDirOpt = None,
+    use_cache: UseCacheOpt = True,
 ) -> None:
     """A country profile: tier, scores with uncertainty bands, peers, bottlenecks,
-    recommendations with citations, data gaps."""
+    recommendations with citations (drawn with its Monitor signals), data gaps."""
+    from aicap.report.monitor_source import MonitorJob
+
+    extra = [catalogue] if catalogue else []
     data = _load(warehouse, index)
     code = iso3.upper()
     if code not in set(data.countries["iso3"]):
         raise _fail(f"{iso3!r} is not a UN Member State (ISO3 code expected)", 2)
     cat = _catalogue(catalogue, mandates, data)
-    prof = build_profile(data, code, cat)
+    signals: list[Signal] = []
+    if monitor:
+        from aicap.report.monitor_source import compute
+
+        got = _monitor(warehouse, cat, _cache(warehouse, cache_dir, use_cache), extra)
+        if got is not None:
+            links, mon = got
+            results_signals = compute(mon.frames, links) if isinstance(mon, MonitorJob) else mon
+            if isinstance(mon, MonitorJob) and mon.store is not None:
+                mon.store(*results_signals)
+            signals = results_signals[1].get(code, [])
+    # as the briefing's annex draws them: with the country's Monitor signals
+    prof = build_profile(data, code, cat, signals=signals)
     if pdf_file is not None:
         from aicap.report.briefing import write_profile_pdf
 

@@ -34,11 +34,17 @@ from aicap.analysis.divide import (
     group_means,
     is_divide_widening,
 )
+from aicap.analysis.monitor.data import MonitorData
 from aicap.analysis.monitor.links import Links, MonitorResults, Signal, all_signals
 from aicap.analysis.profile import build_profile
 from aicap.analysis.recommend import recommend
 from aicap.report import charts
+from aicap.report.cache import Cache
 from aicap.report.monitor_section import incident_totals, monitor_section, profile_monitor
+from aicap.report.monitor_source import MonitorJob, Signals
+from aicap.report.monitor_source import compute as compute_monitor
+from aicap.report.pdf import render_pdf
+from aicap.report.workers import STATE, Progress, Workers, chunk_size, collect
 
 #: The groups whose unique challenges the briefing reports (A/RES/78/311 PP11, OP15).
 FOCUS_GROUPS = ("LDC", "LLDC", "SIDS", "LIC")
@@ -438,6 +444,60 @@ def _footnotes(data: CapacityData) -> list[str]:
     return notes
 
 
+# ------------------------------------------------------------------------------ per country
+# These run in the worker processes (aicap.report.workers) on what the parent loaded.
+def worker_state(data: CapacityData, catalogue: Catalogue) -> dict[str, Any]:
+    """What :class:`~aicap.report.workers.Workers` for a briefing start with."""
+    return {"data": data, "catalogue": catalogue, "expected": expected_for(data)}
+
+
+def _diagnose_chunk(codes: Sequence[str]) -> list[Diagnosis]:
+    data: CapacityData = STATE["data"]
+    return [diagnose(data, iso, expected=STATE["expected"]) for iso in codes]
+
+
+def _monitor_chunk(frames: MonitorData, links: Links) -> tuple[MonitorResults, Signals]:
+    return compute_monitor(frames, links)
+
+
+def _holding_pillars(sc: pd.DataFrame, iso: str) -> str:
+    if iso not in sc.index or "holding_pillars" not in sc.columns:
+        return ""
+    return str(sc.loc[iso, "holding_pillars"])
+
+
+def _country_chunk(
+    items: Sequence[tuple[str, Diagnosis, list[Signal], bool]],
+) -> list[tuple[list[str], dict[str, Any] | None]]:
+    """Per country: its first ``TOP_N`` recommendations (ids), drawn with its Monitor signals,
+    and for the annex its profile (whose recommendations are these)."""
+    data: CapacityData = STATE["data"]
+    cat: Catalogue = STATE["catalogue"]
+    sc = data.scores()
+    out: list[tuple[list[str], dict[str, Any] | None]] = []
+    for iso, d, sig, in_annex in items:
+        if in_annex:
+            p = build_profile(
+                data,
+                iso,
+                cat,
+                expected=STATE["expected"],
+                diag=d,
+                n_recommendations=TOP_N,
+                signals=sig,
+            )
+            out.append(([str(r["id"]) for r in p["recommendations"]], p))
+        else:
+            hp = _holding_pillars(sc, iso)
+            recs = recommend(d, cat, holding_pillars=hp, limit=TOP_N, signals=sig)
+            out.append(([r.intervention.id for r in recs], None))
+    return out
+
+
+def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
 # ------------------------------------------------------------------------------ assemble
 def briefing_context(
     data: CapacityData,
@@ -447,63 +507,78 @@ def briefing_context(
     n_boot: int = 1000,
     monitor: MonitorResults | None = None,
     links: Links | None = None,
+    signals: Signals | None = None,
+    monitor_job: MonitorJob | None = None,
+    workers: Workers | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Everything the templates need (and the frames written to ``data/``). With ``monitor``
-    and ``links`` the briefing gains the section on concentration and governance gaps, and each
-    country's recommendations include the interventions its Monitor signals point to."""
+    and ``links`` (or a ``monitor_job`` that computes them) the briefing gains the section on
+    concentration and governance gaps, and each country's recommendations include the
+    interventions its Monitor signals point to (``signals``: precomputed, else drawn from
+    ``monitor``). ``workers``: processes started with :func:`worker_state` of this ``data`` and
+    ``catalogue`` for the diagnoses, the profiles and the Monitor (default: in process)."""
     t0 = time.perf_counter()
-    signals: dict[str, list[Signal]] = (
-        all_signals(links, monitor) if monitor is not None and links is not None else {}
-    )
+    pool = workers if workers is not None else Workers(1, worker_state(data, catalogue))
+    if pool.state.get("data") is not data or pool.state.get("catalogue") is not catalogue:
+        raise ValueError("the workers were started on other data or another catalogue")
     c = data.countries
     focus_mask = c["ldc"] | c["lldc"] | c["sids"] | (c["income_group"] == "LIC")
     focus = sorted(c.loc[focus_mask, "iso3"])
-    ec = expected_for(data)
-    diags: dict[str, Diagnosis] = {}
-    recs: dict[str, list[str]] = {}
-    sc = data.scores()
-    for iso in sorted(set(focus) | set(annex)):
-        d = diagnose(data, iso, expected=ec)
-        diags[iso] = d
-        hp = (
-            str(sc.loc[iso, "holding_pillars"])
-            if iso in sc.index and "holding_pillars" in sc.columns
-            else ""
-        )
-        recs[iso] = [
-            r.intervention.id
-            for r in recommend(
-                d, catalogue, holding_pillars=hp, limit=TOP_N, signals=signals.get(iso, [])
-            )
-        ]
-    t_diag = time.perf_counter() - t0
+    codes = sorted(set(focus) | set(annex))
+    # the Monitor in one worker, the diagnoses in the others, the divide here
+    mon_future = None
+    if monitor_job is not None:
+        links = monitor_job.links
+        mon_future = pool.submit(_monitor_chunk, monitor_job.frames, monitor_job.links)
+    parts = _chunks(codes, chunk_size(len(codes), pool.n))
+    diag_futures = [pool.submit(_diagnose_chunk, p) for p in parts]
     divide = _divide_section(data, n_boot)
-    groups = [_group_section(data, g, diags, recs, n_boot) for g in FOCUS_GROUPS]
     expected = _expected_section(data, set(focus))
+    diag_list = collect(diag_futures, [len(p) for p in parts], "diagnose", progress)
+    diags: dict[str, Diagnosis] = dict(zip(codes, diag_list, strict=True))
+    if mon_future is not None and monitor_job is not None:
+        if progress is not None:
+            progress("monitor", 0, 1)
+        monitor, signals = mon_future.result()
+        if monitor_job.store is not None:
+            monitor_job.store(monitor, signals)
+        if progress is not None:
+            progress("monitor", 1, 1)
+    t_diag = time.perf_counter() - t0
+    with_monitor = monitor is not None and links is not None
+    if signals is None:
+        signals = all_signals(links, monitor) if links is not None and monitor is not None else {}
+    in_annex = set(annex)
+    items = [(iso, diags[iso], signals.get(iso, []), iso in in_annex) for iso in codes]
+    per_country = pool.map_chunks(
+        _country_chunk, items, chunk_size(len(items), pool.n), "profiles", progress
+    )
+    recs: dict[str, list[str]] = {}
+    built: dict[str, dict[str, Any]] = {}
+    for iso, (ids, prof) in zip(codes, per_country, strict=True):
+        recs[iso] = ids
+        if prof is not None:
+            built[iso] = prof
+    groups = [_group_section(data, g, diags, recs, n_boot) for g in FOCUS_GROUPS]
     audiences = _audience_section(catalogue, recs, focus)
     footnotes = _footnotes(data)
     section = None
     totals: dict[str, int] = {}
-    if monitor is not None and links is not None:
+    if with_monitor:
+        assert monitor is not None and links is not None
         section = monitor_section(monitor, links, c, signals, len(footnotes) + 1)
         footnotes = footnotes + section["notes"]
         totals = incident_totals(monitor)
     profiles = []
     for iso in annex:
-        p = build_profile(data, iso, catalogue, expected=ec, diag=diags[iso], n_recommendations=5)
-        if monitor is not None and section is not None:
-            # as build_profile draws them, with the country's Monitor signals
-            row = sc.loc[iso].to_dict() if iso in sc.index else {}
-            hp = str(row.get("holding_pillars") or "")
-            p["recommendations"] = [
-                r.as_dict()
-                for r in recommend(
-                    diags[iso], catalogue, holding_pillars=hp, limit=5, signals=signals.get(iso, [])
-                )
-            ]
+        p = dict(built[iso])
+        if section is not None:
+            assert monitor is not None
             p["monitor"] = profile_monitor(monitor, signals.get(iso, []), iso, totals)
         p["figure"] = profile_figure(p)
         profiles.append(p)
+    sc = data.scores()
     tiers = pd.to_numeric(sc["tier"], errors="coerce") if "tier" in sc.columns else pd.Series()
     tier_counts = {
         int(str(k)): int(v)
@@ -610,12 +685,8 @@ def render_html(ctx: dict[str, Any], template: str = "briefing.html.j2") -> str:
 
 
 def html_to_pdf(html: str, path: Path, base_url: str | None = None) -> int:
-    """Render ``html`` to ``path`` with WeasyPrint; returns the number of pages."""
-    from weasyprint import HTML  # type: ignore[import-untyped]
-
-    doc = HTML(string=html, base_url=base_url).render()
-    doc.write_pdf(str(path))
-    return len(doc.pages)
+    """Render ``html`` to ``path`` with WeasyPrint in one piece; returns the number of pages."""
+    return render_pdf(html, path, base_url=base_url)
 
 
 def write_briefing(
@@ -628,30 +699,62 @@ def write_briefing(
     n_boot: int = 1000,
     monitor: MonitorResults | None = None,
     links: Links | None = None,
+    signals: Signals | None = None,
+    monitor_job: MonitorJob | None = None,
+    workers: int = 1,
+    cache: Cache | None = None,
+    progress: Progress | None = None,
 ) -> Briefing:
+    """Write ``briefing.html``, ``briefing.pdf`` and ``data/`` to ``out``. ``workers``:
+    processes for the diagnoses, profiles, the Monitor (``monitor_job``) and the annex's PDF
+    pages (1: all in process; the result is the same); ``cache``: rendered annex pages are
+    kept there and reused while their HTML is unchanged; ``progress``: called with
+    ``(stage, done, total)``."""
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    ctx = briefing_context(
-        data, catalogue, annex=annex, n_boot=n_boot, monitor=monitor, links=links
-    )
-    t1 = time.perf_counter()
-    html = render_html(ctx)
-    html_path = out / "briefing.html"
-    html_path.write_text(html, "utf-8")
-    files = _data_files(ctx, out)
-    t2 = time.perf_counter()
-    pdf_path = None
-    pages = None
-    if pdf:
-        pdf_path = out / "briefing.pdf"
-        pages = html_to_pdf(html, pdf_path, base_url=str(out))
-    t3 = time.perf_counter()
+    with Workers(workers, worker_state(data, catalogue)) as pool:
+        ctx = briefing_context(
+            data,
+            catalogue,
+            annex=annex,
+            n_boot=n_boot,
+            monitor=monitor,
+            links=links,
+            signals=signals,
+            monitor_job=monitor_job,
+            workers=pool,
+            progress=progress,
+        )
+        t1 = time.perf_counter()
+        if progress is not None:
+            progress("html", 0, 1)
+        html = render_html(ctx)
+        html_path = out / "briefing.html"
+        html_path.write_text(html, "utf-8")
+        files = _data_files(ctx, out)
+        if progress is not None:
+            progress("html", 1, 1)
+        t2 = time.perf_counter()
+        pdf_path = None
+        pages = None
+        if pdf:
+            pdf_path = out / "briefing.pdf"
+            pages = render_pdf(
+                html, pdf_path, workers=pool, base_url=str(out), cache=cache, progress=progress
+            )
+        t3 = time.perf_counter()
     return Briefing(
         html_path,
         pdf_path,
         files,
         list(annex),
-        {"context": t1 - t0, "html": t2 - t1, "pdf": t3 - t2, "total": t3 - t0},
+        {
+            "diagnose": float(ctx["timing"]["diagnoses_s"]),
+            "context": t1 - t0,
+            "html": t2 - t1,
+            "pdf": t3 - t2,
+            "total": t3 - t0,
+        },
         pages,
     )
 
