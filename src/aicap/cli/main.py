@@ -8,17 +8,16 @@ current directory upwards) and ``AICAP_WAREHOUSE`` (default ``var/aicap.duckdb``
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from aicap.cli import index_cmd, monitor_cmd, report_cmd, uncertainty_cmd, update_cmd, web_cmd
 from aicap.cli.coop_cmd import app as coop_app
+from aicap.cli.progress import bar as progress_bar
 from aicap.sources.registry import discover
 from aicap.warehouse.ingest import IngestError, IngestReport, ingest
 from aicap.warehouse.read import Warehouse, WarehouseError
@@ -86,15 +85,7 @@ def _run_ingest(data_dir: Path | None, warehouse: Path, force: bool) -> IngestRe
     if not data.is_dir():
         raise _fail(f"data directory not found: {data} (set --data-dir or AICAP_DATA_DIR)")
     folders = discover(data)
-    with Progress(
-        TextColumn("[bold]ingest[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=not sys.stderr.isatty(),
-    ) as progress:
+    with progress_bar("ingest", console) as progress:
         task = progress.add_task("", total=len(folders) + 1)
         done: set[str] = set()
 

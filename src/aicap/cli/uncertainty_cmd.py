@@ -7,7 +7,6 @@ writes tables (CSV and Parquet) and Vega-Lite chart specs (``.vl.json``, data in
 from __future__ import annotations
 
 import json
-import sys
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,10 +14,10 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from aicap.cli import composite_dir
 from aicap.cli.inputs import framework_and_data, read_recipe, read_text
+from aicap.cli.progress import bar as progress_bar
 from aicap.index import ComputationError, ValidationError, build
 from aicap.index.backend import BACKENDS, BackendError
 from aicap.index.spec import UncertaintySpec
@@ -229,19 +228,11 @@ def execute(
             else:
                 client = stack.enter_context(Client(dask))  # type: ignore[no-untyped-call]
         progress = stack.enter_context(
-            Progress(
-                TextColumn("[bold]{task.fields[what]}[/]"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("chunks"),
-                TimeElapsedColumn(),
-                console=err,
-                transient=not sys.stderr.isatty(),
-            )
+            progress_bar("uncertainty", err, what="{task.description} chunks")
         )
         try:
             if monte_carlo:
-                task = progress.add_task("", total=None, what="monte carlo")
+                task = progress.add_task("monte carlo", total=None)
                 mc = run_uncertainty(
                     plan,
                     backend=backend,
@@ -250,7 +241,7 @@ def execute(
                     progress=lambda d, t: progress.update(task, completed=d, total=t),
                 )
             if sobol:
-                task = progress.add_task("", total=None, what="sobol")
+                task = progress.add_task("sobol", total=None)
                 sa = run_sobol(
                     plan,
                     backend=backend,

@@ -10,15 +10,14 @@ whole could not be written (it is then unchanged).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from aicap.cli.progress import bar as progress_bar
 from aicap.sources.http import LiveClient
 from aicap.sources.live import LIVE
 from aicap.warehouse.ingest import IngestError
@@ -130,15 +129,7 @@ def update(
             highlight=False,
         )
         raise typer.Exit(2)
-    with Progress(
-        TextColumn("[bold]update[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}", markup=False),
-        TimeElapsedColumn(),
-        console=console,
-        transient=not sys.stderr.isatty(),
-    ) as progress:
+    with progress_bar("update", console) as progress:
         task = progress.add_task("", total=len(requested) + 1)
         fetched: set[str] = set()
 
