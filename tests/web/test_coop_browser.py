@@ -167,3 +167,99 @@ def test_need_form_arabic(browser: Any, base_url: str, shots: Path) -> None:
     assert page.locator("h1").inner_text() == "مهارات الذكاء الاصطناعي"
     page.screenshot(path=str(shots / "coop-need-ar.png"), full_page=True)
     ctx.close()
+
+
+def _login(page: Any, base_url: str, user: str, target: str) -> None:
+    """Sign in as ``user`` from the sign-in page; land back on ``target``."""
+    page.goto(base_url + "/coop/login?next=" + target)
+    page.fill("#f-username", user)
+    page.fill("#f-password", PW)
+    page.locator("form.record button[type=submit]").click()
+    page.wait_for_url("**" + target)
+
+
+def test_admin_runs_matching_and_partner_records_a_disbursement(
+    browser: Any, base_url: str, shots: Path, store: CoopStore
+) -> None:
+    ken, acme = store.authenticate("ken", PW), store.authenticate("acme", PW)
+    need = store.create(
+        ken,
+        "need",
+        {"country_iso3": "KEN", "title": "Data scientists for the health ministry",
+         "interventions": ["SKILL-02"], "budget_gap_usd": 200_000, "priority": 3,
+         "preferred_modality": "south_south", "languages": ["en"], "evidence": {"n": 1}},
+    )  # fmt: skip
+    offer = store.create(
+        acme,
+        "offer",
+        {"provider_org": "Acme Cloud", "provider_type": "private_company",
+         "pledge_type": "training", "title": "Applied AI fellowships",
+         "interventions": ["SKILL-02"], "capacity_amount": 600_000, "capacity_unit": "USD",
+         "modalities": ["south_south"], "languages": ["en"]},
+    )  # fmt: skip
+    # the administrator runs matchmaking from its page
+    ctx = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    _login(page, base_url, "admin", "/coop/matching")
+    assert page.locator("#f-dataset").input_value() == "real"
+    assert page.locator('input[name="save"]').is_checked()
+    page.locator("#matching-form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("#t-proposals").is_visible()
+    row = page.locator("#t-proposals tr.proposal", has_text=need["title"])
+    assert row.count() == 1
+    assert row.locator("td.term").count() == 5  # every score term, value x weight
+    page.screenshot(path=str(shots / "coop-matching.png"), full_page=True)
+    match = next(
+        m
+        for m in store.records("match", dataset="real")
+        if m["need_id"] == need["id"] and m["state"] == "proposed"
+    )
+    assert match["offer_id"] == offer["id"]
+    # the same page in Arabic, a dry run
+    page.goto(base_url + "/ar/coop/matching")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    page.locator('input[name="save"]').uncheck()
+    page.locator("#matching-form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("#t-proposals").is_visible()
+    assert store.get("match", match["id"])["state"] == "proposed", "a dry run stores nothing"
+    page.screenshot(path=str(shots / "coop-matching-ar.png"), full_page=True)
+    ctx.close()
+
+    # the partner accepts, commits and records a disbursement on the match page
+    ctx = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    target = f"/coop/match/{match['id']}"
+    _login(page, base_url, "acme", target)
+    page.locator("form.decide button.ok").click()
+    page.wait_for_url("**" + target)
+    assert store.get("match", match["id"])["state"] == "accepted"
+    assert page.locator("#f-kind").input_value() == "commitment"
+    page.fill("#f-amount", "200000")
+    page.fill("#f-on-date", "2026-01-10")
+    page.fill("#f-description", "Grant agreement signed")
+    page.locator("#flow-form button[type=submit]").click()
+    page.wait_for_url("**" + target + "#flows")
+    assert store.get("match", match["id"])["state"] == "committed"
+    page.select_option("#f-kind", "disbursement")
+    page.fill("#f-amount", "80 000")  # a space between thousands is accepted
+    page.fill("#f-on-date", "2026-03-15")
+    page.fill("#f-description", "First tranche")
+    page.locator("#flow-form button[type=submit]").click()
+    page.wait_for_url("**#flows")
+    flows = page.locator("#t-flows tbody tr")
+    assert flows.count() == 2
+    assert "First tranche" in flows.nth(1).inner_text()  # by date
+    act = store.activity_of_match(match["id"])
+    assert act is not None
+    assert [(f["kind"], f["amount"]) for f in act["flows"]] == [
+        ("commitment", 200_000),
+        ("disbursement", 80_000),
+    ]
+    page.screenshot(path=str(shots / "coop-match-flows.png"), full_page=True)
+    page.goto(base_url + "/ar" + target)
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("#t-flows tbody tr").count() == 2
+    page.screenshot(path=str(shots / "coop-match-flows-ar.png"), full_page=True)
+    ctx.close()
