@@ -14,7 +14,7 @@ from rich.console import Console
 from aicap.analysis.capacity_data import CapacityData, has_outputs, load_capacity_data
 from aicap.analysis.catalogue import Catalogue, CatalogueError, load_catalogue
 from aicap.analysis.mandates import MandateError, MandateLibrary
-from aicap.analysis.monitor.links import Links, Signal
+from aicap.analysis.monitor.links import Links, MonitorResults, Signal
 from aicap.analysis.profile import build_profile, profile_json
 from aicap.warehouse.read import Warehouse, WarehouseError
 
@@ -255,6 +255,7 @@ def profile(
         raise _fail(f"{iso3!r} is not a UN Member State (ISO3 code expected)", 2)
     cat = _catalogue(catalogue, mandates, data)
     signals: list[Signal] = []
+    results: MonitorResults | None = None
     if monitor:
         from aicap.report.monitor_source import compute
 
@@ -264,9 +265,14 @@ def profile(
             results_signals = compute(mon.frames, links) if isinstance(mon, MonitorJob) else mon
             if isinstance(mon, MonitorJob) and mon.store is not None:
                 mon.store(*results_signals)
-            signals = results_signals[1].get(code, [])
+            results, by_country = results_signals
+            signals = by_country.get(code, [])
     # as the briefing's annex draws them: with the country's Monitor signals
     prof = build_profile(data, code, cat, signals=signals)
+    if results is not None:
+        from aicap.report.monitor_section import incident_totals, profile_monitor
+
+        prof["monitor"] = profile_monitor(results, signals, code, incident_totals(results))
     if pdf_file is not None:
         from aicap.report.briefing import write_profile_pdf
 
