@@ -252,3 +252,36 @@ def test_cache_keys_and_entries(tmp_path: Path) -> None:
     f.write_text("a: 2\n")
     assert tree_digest([tmp_path]) != d1 and len(file_digest(f)) == 64
     assert len(code_digest()) == 64
+
+
+def test_profile_columns_stay_above_the_pillar_table(small_html: str) -> None:
+    """The two floated columns (facts, chart) are cleared: the content after them starts
+    below both, as with the flex layout they replace (text extraction alone would not tell)."""
+    from weasyprint import HTML
+
+    parts = pdfmod.split(small_html)
+    assert parts is not None
+    doc = HTML(string=parts.head + parts.profiles[0] + parts.tail).render()
+    cols: list[Any] = []
+    heads: list[Any] = []
+
+    def walk(box: Any) -> None:
+        el = getattr(box, "element", None)
+        tag = getattr(box, "element_tag", "")
+        block = type(box).__name__ == "BlockBox"
+        if block and el is not None and el.get("class") == "col" and tag == "div":
+            if all(c.element is not el for c in cols):  # the outermost box of each
+                cols.append(box)
+        elif block and tag == "h3":
+            heads.append(box)
+        for child in getattr(box, "children", []):
+            walk(child)
+
+    walk(doc.pages[0]._page_box)
+    head = {str(h.element.text).split(" ")[0]: h for h in heads}
+    assert len(cols) == 4  # facts and chart; bottlenecks and strengths
+    for pair, after in ((cols[:2], "Pillars"), (cols[2:], "Recommendations")):
+        bottom = max(c.position_y + c.margin_height() for c in pair)
+        assert head[after].position_y >= bottom, after
+        assert pair[1].position_x >= pair[0].position_x + pair[0].margin_width()  # side by side
+        assert pair[0].position_y == pair[1].position_y
