@@ -986,13 +986,13 @@ def evaluate(
         return dec.weights[t.rows], dec.incl[t.rows], pre_fail[t.rows]
 
     def collect(o: ChunkOut, done: int) -> None:
-        score[o.rows] = o.score
-        rank[o.rows] = o.rank
-        mars[o.rows] = o.mars if o.mars is not None else _mars(o.rank, plan.nominal_rank)
-        fail[o.rows] = o.fail
-        for i, row in enumerate(o.rows.tolist()):
-            if o.reason[i] is not None:
-                reason[row] = o.reason[i]
+        rows = o.rows
+        score[rows] = o.score
+        rank[rows] = o.rank
+        mars[rows] = o.mars if o.mars is not None else _mars(o.rank, plan.nominal_rank)
+        fail[rows] = o.fail
+        for i in np.nonzero(o.fail != OK)[0].tolist():  # failures only
+            reason[int(rows[i])] = o.reason[i]
         if wins is not None and both is not None and o.wins is not None and o.both is not None:
             wins[...] += o.wins
             both[...] += o.both
