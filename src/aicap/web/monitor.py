@@ -17,6 +17,7 @@ from aicap.analysis.monitor import governance as gov
 from aicap.analysis.monitor import incidents as inc
 from aicap.analysis.monitor import risks as rk
 from aicap.analysis.monitor.data import MonitorData, load
+from aicap.analysis.monitor.links import Links, Signal, country_signals, latest_markets, load_links
 from aicap.warehouse.read import Warehouse, WarehouseError
 from aicap.web.data import SiteData, jsonable
 
@@ -119,6 +120,24 @@ def tables(site: SiteData) -> MonitorTables | None:
         got = compute_tables(data)
         site.cache["monitor"] = got
         return got
+
+
+def signals(site: SiteData, iso3: str) -> list[Signal]:
+    """The Monitor's signals for ``iso3`` (governance gaps, incidents, dependencies,
+    concentration: :func:`aicap.analysis.monitor.links.country_signals`), which point the
+    recommender to interventions; none when the warehouse holds no Monitor records."""
+    t = tables(site)
+    if t is None:
+        return []
+    links = site.cache.get("monitor_links")
+    if not isinstance(links, Links):
+        links = load_links(site.catalogue)
+        site.cache["monitor_links"] = links
+    markets = site.cache.get("monitor_markets")
+    if not isinstance(markets, pd.DataFrame):
+        markets = latest_markets(t.concentration)
+        site.cache["monitor_markets"] = markets
+    return country_signals(links, iso3, t.matrix, t.access, markets)
 
 
 class MonitorUnavailableError(LookupError):

@@ -234,10 +234,16 @@ def _member(site: SiteData, iso3: str) -> dict[str, Any]:
 
 def _profile(site: SiteData, iso3: str) -> tuple[dict[str, Any], list[PeerGroup]]:
     """The analysis profile of ``iso3`` (aicap.analysis.profile, which runs diagnose and
-    recommend) and its peer groups."""
+    recommend, here with the country's Monitor signals, as ``aicap profile`` and the briefing
+    draw them) and its peer groups."""
     diag = diagnose(site.diagnosis_data, iso3, expected=site.expected)
     prof = build_profile(
-        site.diagnosis_data, iso3, site.catalogue, expected=site.expected, diag=diag
+        site.diagnosis_data,
+        iso3,
+        site.catalogue,
+        expected=site.expected,
+        diag=diag,
+        signals=monitor.signals(site, iso3),
     )
     return prof, diag.peers
 
