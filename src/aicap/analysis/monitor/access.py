@@ -70,38 +70,70 @@ def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
+class _Neighbours:
+    """The country reference read once for :func:`nearest_hosts`: per country its UN
+    sub-region, region and coordinates; per sub-region and region its countries, in the
+    reference's order."""
+
+    def __init__(self, countries: pd.DataFrame) -> None:
+        self.codes: list[object] = countries["iso3"].tolist()
+        self.pos: dict[object, int] = {}
+        for i, code in enumerate(self.codes):
+            self.pos.setdefault(code, i)
+        self.lat: list[object] = countries["latitude"].tolist()
+        self.lon: list[object] = countries["longitude"].tolist()
+        self.areas: dict[str, list[object]] = {}
+        self.members: dict[str, dict[object, list[int]]] = {}
+        for column in ("un_subregion", "un_region"):
+            values = countries[column].tolist()
+            self.areas[column] = values
+            groups: dict[object, list[int]] = {}
+            for i, v in enumerate(values):
+                if not pd.isna(v):
+                    groups.setdefault(v, []).append(i)
+            self.members[column] = groups
+
+    def nearest(
+        self, host_codes: set[str], iso3: str, n: int = 3
+    ) -> tuple[list[tuple[str, float]], str]:
+        me = self.pos.get(iso3)
+        if me is None:
+            return [], "none"
+        for scope, column in (("subregion", "un_subregion"), ("region", "un_region")):
+            area = self.areas[column][me]
+            if _actor(area) is None:
+                continue
+            same = [
+                i
+                for i in self.members[column].get(area, [])
+                if self.codes[i] in host_codes and self.codes[i] != iso3
+            ]
+            if not same:
+                continue
+            found: list[tuple[str, float]] = []
+            for i in same:
+                if any(_actor(v) is None for v in (self.lat[me], self.lat[i])):
+                    dist = float("nan")
+                else:
+                    dist = _distance_km(
+                        _num(self.lat[me]),
+                        _num(self.lon[me]),
+                        _num(self.lat[i]),
+                        _num(self.lon[i]),
+                    )
+                found.append((str(self.codes[i]), dist))
+            found.sort(key=lambda x: (math.isnan(x[1]), x[1]))
+            return found[:n], scope
+        return [], "none"
+
+
 def nearest_hosts(
     countries: pd.DataFrame, host_codes: set[str], iso3: str, n: int = 3
 ) -> tuple[list[tuple[str, float]], str]:
     """Up to ``n`` hosts nearest to ``iso3`` (great-circle distance between the reference's
     country coordinates) in its UN sub-region, else its UN region; returns the hosts with their
     distance in km and the scope searched (``subregion``, ``region`` or ``none``)."""
-    ref = countries.set_index("iso3")
-    if iso3 not in ref.index:
-        return [], "none"
-    me = ref.loc[iso3]
-    for scope, column in (("subregion", "un_subregion"), ("region", "un_region")):
-        area = me[column]
-        if _actor(area) is None:
-            continue
-        same = ref[(ref[column] == area) & ref.index.isin(list(host_codes)) & (ref.index != iso3)]
-        if same.empty:
-            continue
-        found: list[tuple[str, float]] = []
-        for code, row in same.iterrows():
-            if any(_actor(v) is None for v in (me["latitude"], row["latitude"])):
-                dist = float("nan")
-            else:
-                dist = _distance_km(
-                    _num(me["latitude"]),
-                    _num(me["longitude"]),
-                    _num(row["latitude"]),
-                    _num(row["longitude"]),
-                )
-            found.append((str(code), dist))
-        found.sort(key=lambda x: (math.isnan(x[1]), x[1]))
-        return found[:n], scope
-    return [], "none"
+    return _Neighbours(countries).nearest(host_codes, iso3, n)
 
 
 def access_table(
@@ -118,6 +150,7 @@ def access_table(
     held = hosts(clusters, regions, model_countries)
     out = members[["iso3", "name", "un_region", "un_subregion", "income_group", "ldc"]].copy()
     out["developing"] = out["income_group"].map(lambda g: _actor(g) != "HIC")
+    neighbours = _Neighbours(countries)
     for resource in RESOURCES:
         amount = held[resource]
         out[f"{resource}_amount"] = out["iso3"].map(amount).fillna(0.0).astype("float64")
@@ -130,7 +163,7 @@ def access_table(
                 nearest.append("")
                 scopes.append("")
                 continue
-            found, scope = nearest_hosts(countries, codes, str(iso3))
+            found, scope = neighbours.nearest(codes, str(iso3))
             nearest.append("; ".join(f"{c} ({d:,.0f} km)" if d == d else c for c, d in found))
             scopes.append(scope)
         out[f"nearest_{resource}"] = nearest

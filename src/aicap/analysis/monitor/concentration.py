@@ -24,7 +24,7 @@ horizontal merger guidelines bands; both sources are named in every result row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -93,11 +93,29 @@ def market_stats(
     (%), ``top_actor`` and ``top_share`` (%), and the classifications of both ends.
     """
     series = pd.Series(quantities, dtype="float64")
-    if bool((series < 0).any()) or unattributed < 0:
+    return _stats(series.index.tolist(), series.to_numpy(), unattributed, ks)
+
+
+def _descending(values: np.ndarray) -> np.ndarray:
+    """The order of ``pandas.Series.sort_values(ascending=False)`` on values without NaN
+    (pandas' ``nargsort``: quicksort on the reversed values, reversed back), so that ties come
+    out as they did when the table was built from Series."""
+    idx = np.arange(len(values))[::-1]
+    return idx[values[::-1].argsort(kind="quicksort")][::-1]
+
+
+def _stats(
+    actors: list[object], values: np.ndarray, unattributed: float, ks: Iterable[int]
+) -> dict[str, object]:
+    """:func:`market_stats` on plain arrays: ``actors`` and their quantities ``values``."""
+    if bool((values < 0).any()) or unattributed < 0:
         raise ValueError("quantities must be non-negative")
-    series = series[series > 0].sort_values(ascending=False)
-    total = float(series.sum()) + float(unattributed)
-    out: dict[str, object] = {"total": total, "n_actors": len(series)}
+    keep = np.flatnonzero(values > 0)
+    kept = values[keep]
+    order = _descending(kept)
+    sorted_values = kept[order]
+    total = float(sorted_values.sum()) + float(unattributed)
+    out: dict[str, object] = {"total": total, "n_actors": len(sorted_values)}
     ks = list(ks)
     if total <= 0:
         out.update({"unattributed_share": float("nan"), "hhi_low": float("nan")})
@@ -109,7 +127,7 @@ def market_stats(
             | {"class_ec_low": "no data", "class_ec_high": "no data"}
         )
         return out
-    shares = 100.0 * series.to_numpy() / total
+    shares = 100.0 * sorted_values / total
     residual = 100.0 * float(unattributed) / total
     hhi_low = float(np.sum(shares**2))
     hhi_high = hhi_low + residual**2
@@ -120,7 +138,7 @@ def market_stats(
     for k in ks:
         out[f"cr{k}_low"] = float(shares[:k].sum())
         out[f"cr{k}_high"] = float(with_residual[:k].sum())
-    out["top_actor"] = str(series.index[0]) if len(series) else None
+    out["top_actor"] = str(actors[int(keep[order[0]])]) if len(sorted_values) else None
     out["top_share"] = float(shares[0]) if len(shares) else 0.0
     out["class_low"] = classify(hhi_low)
     out["class_high"] = classify(hhi_high)
@@ -224,7 +242,10 @@ def model_holdings(
     rows: list[dict[str, object]] = []
     links = model_countries.copy()
     links["key"] = links["tier"].astype(str) + "\x00" + links["model"].astype(str)
-    by_model = {k: g for k, g in links.groupby("key", sort=False)}
+    by_model: dict[str, list[object]] = {}  # key -> its iso3 cells, in row order
+    for k, iso3 in zip(links["key"].tolist(), links["iso3"].tolist(), strict=True):
+        if not pd.isna(k):
+            by_model.setdefault(str(k), []).append(iso3)
     for rec in models[models["tier"].astype(str).isin(wanted) & models["year"].notna()].itertuples(
         index=False
     ):
@@ -233,9 +254,7 @@ def model_holdings(
         flop = _num(rec.training_compute_flop)
         flop = 0.0 if flop != flop else flop
         group = by_model.get(f"{rec.tier}\x00{rec.model}")
-        isos: list[str | None] = (
-            [_actor(v) for v in group["iso3"].tolist()] if group is not None else [None]
-        )
+        isos: list[str | None] = [_actor(v) for v in group] if group is not None else [None]
         orgs: list[str | None] = list(_split_orgs(rec.organization)) or [None]
         for dimension, actors in (("country", isos), ("organisation", orgs)):
             distinct = list(dict.fromkeys(actors))
@@ -292,6 +311,28 @@ def cloud_holdings(regions: pd.DataFrame, year: int = 2022) -> pd.DataFrame:
 _KEYS = ["resource", "view", "dimension", "variant", "year"]
 
 
+def _same_sums(
+    attributed: pd.DataFrame,
+    codes: np.ndarray,
+    values: np.ndarray,
+    spans: Mapping[Hashable, tuple[int, int]],
+) -> None:
+    """Make the per-market actor sums in ``values`` (from one groupby over all markets) the
+    floats a groupby over each market alone gives, to the last bit: pandas sums a group with
+    ``numpy.add.reduceat`` when the rows come sorted by group (and hold no NaN), and with
+    compensated (Kahan) summation otherwise; both orders are kept as they were when the table
+    was computed market by market. ``codes``: each attributed row's (market, actor) group
+    number, increasing with the actor within a market."""
+    quantity = attributed["quantity"].to_numpy(dtype="float64")
+    for key, rows in attributed.groupby(_KEYS, sort=False).indices.items():
+        c = codes[rows]
+        q = quantity[rows]
+        if len(c) > 1 and bool((np.diff(c) >= 0).all()) and not bool(np.isnan(q).any()):
+            a, b = spans[key]
+            starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+            values[a:b] = np.add.reduceat(q, starts)
+
+
 def concentration_table(holdings: pd.DataFrame, ks: Iterable[int] = (1, 3, 5)) -> pd.DataFrame:
     """One row per resource, view, dimension, variant and year: :func:`market_stats` plus the
     threshold sources."""
@@ -299,10 +340,31 @@ def concentration_table(holdings: pd.DataFrame, ks: Iterable[int] = (1, 3, 5)) -
     out: list[dict[str, object]] = []
     if holdings.empty:
         return pd.DataFrame(columns=[*_KEYS, "hhi_low", "hhi_high"])
-    for key, group in holdings.groupby(_KEYS, sort=True):
-        known = group[group["actor"].notna()].groupby("actor")["quantity"].sum()
-        residual = float(group.loc[group["actor"].isna(), "quantity"].sum())
-        stats = market_stats(known, residual, ks)
+    # Every market at once: the attributed quantities summed per market and actor (one
+    # groupby, actors sorted within a market as a per-market groupby sorts them), the
+    # unattributed rows' positions per market; then market_stats' arithmetic on arrays.
+    markets = holdings.groupby(_KEYS, sort=True).size().index.tolist()
+    unknown = holdings["actor"].isna().to_numpy(dtype=bool)
+    attributed = holdings[~unknown]
+    by_actor = attributed.groupby([*_KEYS, "actor"], sort=True)
+    known = by_actor["quantity"].sum()
+    levels = [known.index.get_level_values(i).tolist() for i in range(len(_KEYS))]
+    actors = known.index.get_level_values(len(_KEYS)).tolist()
+    values = known.to_numpy(dtype="float64", copy=True)
+    spans: dict[Hashable, tuple[int, int]] = {}
+    for i, k in enumerate(zip(*levels, strict=True)):
+        start = spans[k][0] if k in spans else i
+        spans[k] = (start, i + 1)
+    _same_sums(attributed, by_actor.ngroup().to_numpy(), values, spans)
+    residual_rows = holdings[unknown]
+    quantity = residual_rows["quantity"].to_numpy(dtype="float64")
+    quantity = np.where(np.isnan(quantity), 0.0, quantity)  # as Series.sum skips NaN
+    residuals = residual_rows.groupby(_KEYS, sort=False).indices if len(residual_rows) else {}
+    for key in markets:
+        a, b = spans.get(key, (0, 0))
+        rows = residuals.get(key)
+        residual = float(quantity[rows].sum()) if rows is not None else 0.0
+        stats = _stats(actors[a:b], values[a:b], residual, ks)
         out.append(dict(zip(_KEYS, key, strict=True)) | stats)
     table = pd.DataFrame(out)
     table["threshold_source"] = DOJ_FTC_2023

@@ -114,8 +114,19 @@ def _countries(links: pd.DataFrame, key: str) -> dict[str, tuple[list[str], list
         lambda m: min((v for k, v in _METHOD_ORDER.items() if m.startswith(k)), default=9)
     )
     sel = sel.sort_values("_o", kind="stable").drop_duplicates([key, "iso3"])
-    for ident, group in sel.groupby(sel[key].astype(str), sort=False):
-        out[str(ident)] = (list(group["iso3"].astype(str)), list(group["_m"]))
+    # grouped by incident in order of first appearance, rows in order (a groupby with
+    # sort=False, without building a frame per incident)
+    for ident, iso3, method in zip(
+        sel[key].astype(str).tolist(),
+        sel["iso3"].astype(str).tolist(),
+        sel["_m"].tolist(),
+        strict=True,
+    ):
+        if pd.isna(ident):
+            continue
+        isos, methods = out.setdefault(str(ident), ([], []))
+        isos.append(iso3)
+        methods.append(method)
     return out
 
 
@@ -129,15 +140,22 @@ def events(
     """Both databases' incidents in one frame (:data:`EVENT_COLUMNS`), not yet de-duplicated;
     ``countries``/``country_methods``/``risks`` are lists."""
     rows: list[dict[str, object]] = []
+    memo: dict[tuple[str, tuple[str, ...]], set[str]] = {}
+
+    def tag(field: str, values: list[str]) -> set[str]:
+        """``taxonomy.tag``, once per distinct field and tokens (many incidents share them)."""
+        k = (field, tuple(values))
+        if k not in memo:
+            memo[k] = taxonomy.tag(field, values)
+        return memo[k]
+
+    ids = taxonomy.ids()
     aiid_c = _countries(aiid_countries, "incident_id")
     for rec in _records(aiid):
         ident = str(rec["incident_id"])
         isos, methods = aiid_c.get(ident, ([], []))
-        risks = [
-            r
-            for r in taxonomy.ids()
-            if r in taxonomy.tag("mit_subdomain", [str(rec["mit_subdomain"] or "")])
-        ]
+        tagged = tag("mit_subdomain", [str(rec["mit_subdomain"] or "")])
+        risks = [r for r in ids if r in tagged]
         rows.append(
             {
                 "source": "aiid_incidents",
@@ -162,11 +180,9 @@ def events(
             return [t.strip() for t in re.split(r"[;,]", str(_actor(value) or "")) if t.strip()]
 
         found = set()
-        found |= taxonomy.tag("aiaaic_ethical", toks(rec["ethical_issues"]))
-        found |= taxonomy.tag(
-            "aiaaic_harm", toks(rec["harm_individual"]) + toks(rec["harm_societal"])
-        )
-        found |= taxonomy.tag("aiaaic_sector", toks(rec["sector"]))
+        found |= tag("aiaaic_ethical", toks(rec["ethical_issues"]))
+        found |= tag("aiaaic_harm", toks(rec["harm_individual"]) + toks(rec["harm_societal"]))
+        found |= tag("aiaaic_sector", toks(rec["sector"]))
         rows.append(
             {
                 "source": "aiaaic_incidents",
@@ -178,7 +194,7 @@ def events(
                 "developer": str(rec["developer"] or ""),
                 "countries": isos,
                 "country_methods": methods,
-                "risks": [r for r in taxonomy.ids() if r in found],
+                "risks": [r for r in ids if r in found],
                 "url": str(rec["url"] or ""),
             }
         )

@@ -166,6 +166,11 @@ def _matches_filter(frame: pd.DataFrame, flt: dict[str, str]) -> pd.Series:
     return ok
 
 
+#: per risk: its assessed areas; per country, the areas and titles of adopted frameworks
+#: there (register order) and whether there are drafts
+_RiskRows = tuple[list[str], dict[object, set[str]], dict[object, list[str]], set[object]]
+
+
 def gap_matrix(
     taxonomy: Taxonomy,
     register: pd.DataFrame,
@@ -179,39 +184,68 @@ def gap_matrix(
     ``iso3, risk, incidents``; 0 when none)."""
     covered = set(coverage["iso3"].dropna().astype(str))
     assessed_areas = set(coverage["area"].dropna().astype(str))
-    fw = register[register["kind"] == "framework"]
+    codes = list(countries)
     counts: dict[tuple[str, str], int] = {}
     if incident_counts is not None and len(incident_counts):
-        for rec in incident_counts.itertuples(index=False):
-            counts[(str(rec.iso3), str(rec.risk))] = int(str(rec.incidents))
+        for iso, risk_id, n in zip(
+            incident_counts["iso3"].tolist(),
+            incident_counts["risk"].tolist(),
+            incident_counts["incidents"].tolist(),
+            strict=True,
+        ):
+            counts[(str(iso), str(risk_id))] = int(str(n))
+    # The register's frameworks of these countries, as plain Python lists, read once; per
+    # risk, the rows in its assessed areas (meeting its filter) are grouped by country, in
+    # register order (titles keep that order).
+    fw = register[register["kind"] == "framework"]
+    fw = fw[fw["iso3"].isin(codes)]
+    fw_iso = fw["iso3"].tolist()
+    fw_area = fw["area"].tolist()
+    fw_status = [v if isinstance(v, str) else "" for v in fw["status"].tolist()]
+    fw_title = fw["title"].tolist()
+    per_risk: dict[str, _RiskRows] = {}
+    for risk in taxonomy.risks:
+        areas = [a for a in risk.instrument_areas if a in assessed_areas]
+        keep = fw["area"].isin(areas).to_numpy(dtype=bool, copy=True)
+        if risk.instrument_filter:
+            sel = fw[keep]
+            keep[keep] = _matches_filter(sel, risk.instrument_filter).to_numpy(dtype=bool)
+        adopted_areas: dict[object, set[str]] = {}
+        adopted_titles: dict[object, list[str]] = {}
+        drafts: set[object] = set()
+        for i in keep.nonzero()[0].tolist():
+            iso = fw_iso[i]
+            if fw_status[i] == "Adopted":
+                adopted_areas.setdefault(iso, set()).add(str(fw_area[i]))
+                titles = adopted_titles.setdefault(iso, [])
+                if not pd.isna(fw_title[i]):
+                    titles.append(str(fw_title[i]))
+            elif fw_status[i] == "Draft":
+                drafts.add(iso)
+        per_risk[risk.id] = (areas, adopted_areas, adopted_titles, drafts)
     rows: list[dict[str, object]] = []
-    for iso3 in countries:
-        mine = fw[fw["iso3"] == iso3]
+    for iso3 in codes:
         for risk in taxonomy.risks:
-            areas = [a for a in risk.instrument_areas if a in assessed_areas]
-            rel = mine[mine["area"].isin(areas)]
-            if risk.instrument_filter:
-                rel = rel[_matches_filter(rel, risk.instrument_filter)]
-            adopted = rel[rel["status"] == "Adopted"]
-            drafts = rel[rel["status"] == "Draft"]
+            areas, adopted_areas, adopted_titles, drafts = per_risk[risk.id]
+            adopted = adopted_areas.get(iso3, set())
             if not areas:
                 status = "not assessed"
             elif iso3 not in covered:
                 status = "not covered"
-            elif len(adopted):
+            elif adopted:
                 status = "addressed"
-            elif len(drafts):
+            elif iso3 in drafts:
                 status = "draft only"
             else:
                 status = "gap"
-            titles = list(dict.fromkeys(adopted["title"].dropna().astype(str)))
+            titles = list(dict.fromkeys(adopted_titles.get(iso3, [])))
             rows.append(
                 {
                     "iso3": iso3,
                     "risk": risk.id,
                     "risk_name": risk.name,
                     "status": status,
-                    "addressed_by": "; ".join(sorted(set(adopted["area"].astype(str)))),
+                    "addressed_by": "; ".join(sorted(adopted)),
                     "instruments": "; ".join(titles[:3]) + (" ..." if len(titles) > 3 else ""),
                     "incidents": counts.get((iso3, risk.id), 0),
                 }
