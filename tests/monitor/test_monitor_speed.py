@@ -136,3 +136,18 @@ def test_gap_matrix_matches_the_former_code(frames: MonitorData) -> None:
         ref.gap_matrix(tax, register, coverage, chosen, counts),
         check_exact=True,
     )
+
+
+@pytest.mark.slow
+def test_web_tables_are_the_analysis_results(frames: MonitorData) -> None:
+    """One computation, one place: the web's Monitor tables are compute_results' tables."""
+    from aicap.web.monitor import compute_tables
+
+    web = compute_tables(frames)
+    results = compute_results(frames)
+    for name in ("concentration", "shares", "access", "open_weights", "incidents", "register"):
+        pd.testing.assert_frame_equal(getattr(web, name), getattr(results, name))
+    pd.testing.assert_frame_equal(web.matrix, results.matrix)
+    assert web.access_summary == results.access_summary
+    assert web.matches == results.matches > 0
+    assert web.members == sorted(web.access["iso3"])

@@ -17,7 +17,14 @@ from aicap.analysis.monitor import governance as gov
 from aicap.analysis.monitor import incidents as inc
 from aicap.analysis.monitor import risks as rk
 from aicap.analysis.monitor.data import MonitorData, load
-from aicap.analysis.monitor.links import Links, Signal, country_signals, latest_markets, load_links
+from aicap.analysis.monitor.links import (
+    Links,
+    Signal,
+    compute_results,
+    country_signals,
+    latest_markets,
+    load_links,
+)
 from aicap.warehouse.read import Warehouse, WarehouseError
 from aicap.web.data import SiteData, jsonable
 
@@ -55,46 +62,35 @@ class MonitorTables:
 
 
 def compute_tables(data: MonitorData) -> MonitorTables:
+    """The pages' tables: :func:`aicap.analysis.monitor.links.compute_results` (the one
+    computation the briefing, the profiles and the CLI use too) with what only the pages show
+    (compute per Member State, the register's summary, incidents per year, attribution)."""
     countries = data.countries
     members = sorted(countries.loc[countries["status"] == "member", "iso3"].astype(str))
-    holdings = pd.concat(
-        [
-            conc.compute_holdings(data.clusters),
-            conc.model_holdings(data.models, data.model_countries),
-            conc.cloud_holdings(data.regions),
-        ],
-        ignore_index=True,
-    )
+    taxonomy = rk.load_taxonomy()
+    results = compute_results(data, taxonomy)
     standard = data.clusters[data.clusters["standard"].fillna(False).astype(bool)]
     h100e = standard.groupby("iso3")["h100e"].sum()
     compute = pd.Series(members, index=members).map(h100e).fillna(0.0).astype(float)
-    table = acc.access_table(countries, data.clusters, data.regions, data.model_countries)
-    register = gov.from_girai(data.girai_frameworks, data.girai_initiatives)
-    coverage = gov.coverage_from_girai(data.girai_areas)
-    taxonomy = rk.load_taxonomy()
-    events = inc.events(
-        data.aiid, data.aiid_countries, data.aiaaic, data.aiaaic_countries, taxonomy
-    )
-    matches = inc.match_events(events)
-    deduped = inc.deduplicate(events, matches)
-    matrix = rk.gap_matrix(
-        taxonomy, register, coverage, members, inc.counts_by_country_risk(deduped)
-    )
+    matrix = results.matrix  # Member States in the reference's order (sorted by ISO3)
+    if not matrix["iso3"].is_monotonic_increasing:
+        matrix = matrix.sort_values("iso3", kind="stable").reset_index(drop=True)
+    deduped = results.incidents
     return MonitorTables(
         members=members,
-        concentration=conc.concentration_table(holdings),
-        shares=conc.shares_table(holdings),
+        concentration=results.concentration,
+        shares=results.shares,
         compute_by_country=compute,
-        access=table,
-        access_summary=acc.access_summary(table),
-        open_weights=acc.open_weight_share(data.models),
-        register=register,
-        register_summary=gov.register_summary(register),
-        covered=set(coverage["iso3"].dropna().astype(str)),
+        access=results.access,
+        access_summary=results.access_summary,
+        open_weights=results.open_weights,
+        register=results.register,
+        register_summary=gov.register_summary(results.register),
+        covered=set(results.coverage["iso3"].dropna().astype(str)),
         matrix=matrix,
         risks=[{"id": r.id, "name": r.name, "description": r.description} for r in taxonomy.risks],
         incidents=deduped,
-        matches=len(matches),
+        matches=results.matches,
         counts_year=inc.counts_by_country_year(deduped),
         attribution=inc.attribution_summary(deduped),
     )

@@ -253,6 +253,12 @@ class MonitorResults:
     incidents: pd.DataFrame  # de-duplicated events
     sources: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    #: the governance register (:func:`governance.from_girai`) and its coverage
+    #: (:func:`governance.coverage_from_girai`) behind ``matrix``
+    register: pd.DataFrame = field(default_factory=pd.DataFrame)
+    coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: AIID-AIAAIC pairs merged into one event when ``incidents`` was de-duplicated
+    matches: int = 0
 
 
 def compute_results(data: MonitorData, taxonomy: rk.Taxonomy | None = None) -> MonitorResults:
@@ -270,7 +276,8 @@ def compute_results(data: MonitorData, taxonomy: rk.Taxonomy | None = None) -> M
     register = gov.from_girai(data.girai_frameworks, data.girai_initiatives)
     coverage = gov.coverage_from_girai(data.girai_areas)
     events = inc.events(data.aiid, data.aiid_countries, data.aiaaic, data.aiaaic_countries, tax)
-    deduped = inc.deduplicate(events, inc.match_events(events))
+    matches = inc.match_events(events)
+    deduped = inc.deduplicate(events, matches)
     members = list(data.countries.loc[data.countries["status"] == "member", "iso3"])
     matrix = rk.gap_matrix(tax, register, coverage, members, inc.counts_by_country_risk(deduped))
     return MonitorResults(
@@ -285,6 +292,9 @@ def compute_results(data: MonitorData, taxonomy: rk.Taxonomy | None = None) -> M
         incidents=deduped,
         sources=data.sources,
         warnings=rk.check_areas(tax, coverage["area"].unique()),
+        register=register,
+        coverage=coverage,
+        matches=len(matches),
     )
 
 
