@@ -1,6 +1,6 @@
 """The Monitor's pages (issue 11): concentration of AI resources, access per Member State,
 governance instruments and rule gaps, documented AI incidents. The tables come from
-``aicap.analysis.monitor`` and are computed once, on first use (about 15 s on two cores), then
+``aicap.analysis.monitor`` and are computed once, on first use (about 1.5 s on two cores), then
 every page and JSON twin is a look-up. Each view returns a JSON-ready dict: the API returns it
 as it is and the HTML page renders it."""
 
