@@ -3,15 +3,18 @@
     .venv/bin/python benchmarks/briefing.py [--repeat 3] [--modes cold,warm,serial]
         [--annex focus] [--warehouse var/aicap.duckdb] [--index var/out]
 
-Modes: ``cold`` (nothing cached: the Monitor's results computed, every annex page rendered;
-one worker per CPU), ``warm`` (the cache of a previous run: Monitor results and rendered annex
+Modes: ``cold`` (nothing cached: the Monitor's results computed, every annex page rendered; one
+worker per CPU), ``warm`` (the cache of a previous run: Monitor results and rendered annex
 chunks reused while the warehouse and the HTML are unchanged), ``serial`` (``--workers 1
---no-cache``: everything in one process, as before the parallel briefing). Stages: start (imports,
-reading the index outputs and the warehouse, the Monitor's cache lookup), diagnose (the
-diagnoses, and the Monitor's results on a cache miss, side by side), HTML (profiles,
-sections, the HTML and data files), PDF (WeasyPrint and the merge), and the process's wall
-time. The machine's load average is printed with the results: timings on shared machines are
-noisy, and CPU seconds (user + system, this process's children) say how much work was done.
+--no-cache``: everything in one process, as before the parallel briefing), ``build`` (``aicap
+build`` on a copy of the warehouse with an empty cache, which it warms, then the first briefing
+after it; the build's own time is printed below the table; ``--modes build`` alone for that).
+Stages: start (imports, reading the index outputs and the warehouse, the Monitor's cache
+lookup), diagnose (the diagnoses, and the Monitor's results on a cache miss, side by side),
+HTML (profiles, sections, the HTML and data files), PDF (WeasyPrint and the merge), and the
+process's wall time. The machine's load average is printed with the results: timings on shared
+machines are noisy, and CPU seconds (user + system, this process's children) say how much work
+was done.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import argparse
 import os
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -35,7 +39,13 @@ LINE = re.compile(
 STAGES = ["start", "diagnose", "html", "pdf", "wall", "cpu"]
 
 
-def run_once(args: argparse.Namespace, out: Path, extra: list[str]) -> dict[str, float]:
+def run_once(
+    args: argparse.Namespace,
+    out: Path,
+    extra: list[str],
+    warehouse: Path | None = None,
+    index: Path | None = None,
+) -> dict[str, float]:
     cmd = [
         str(REPO / ".venv" / "bin" / "aicap"),
         "report",
@@ -43,9 +53,9 @@ def run_once(args: argparse.Namespace, out: Path, extra: list[str]) -> dict[str,
         "--out",
         str(out),
         "--warehouse",
-        args.warehouse,
+        str(warehouse or args.warehouse),
         "--index",
-        args.index,
+        str(index or args.index),
         "--annex",
         args.annex,
         *extra,
@@ -70,6 +80,18 @@ def run_once(args: argparse.Namespace, out: Path, extra: list[str]) -> dict[str,
         "wall": wall,
         "cpu": cpu,
     }
+
+
+def build_once(warehouse: Path, index: Path, cache: Path) -> float:
+    """Wall time of ``aicap build`` (which ends by warming the briefing's cache in ``cache``)."""
+    cmd = [str(REPO / ".venv" / "bin" / "aicap"), "build", "--warehouse", str(warehouse)]
+    cmd += ["--out", str(index)]
+    t0 = time.perf_counter()
+    env = {**os.environ, "AICAP_CACHE_DIR": str(cache)}
+    res = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=REPO, env=env)
+    if res.returncode != 0:
+        sys.exit(f"failed ({res.returncode}): {' '.join(cmd)}\n{res.stderr[-2000:]}")
+    return time.perf_counter() - t0
 
 
 def main() -> None:
@@ -97,6 +119,17 @@ def main() -> None:
                 run_once(args, root / "warm-up", extra)  # fills the cache
             elif mode == "serial":
                 extra = ["--workers", "1", "--no-cache"]
+            elif mode == "build":
+                runs, builds = [], []
+                for k in range(args.repeat):
+                    wh, idx, ck = root / f"b{k}.duckdb", root / f"b{k}-index", root / f"b{k}-cache"
+                    shutil.copyfile(args.warehouse, wh)
+                    builds.append(build_once(wh, idx, ck))
+                    runs.append(run_once(args, root / f"b{k}", ["--cache", str(ck)], wh, idx))
+                med = {s: statistics.median(r[s] for r in runs) for s in STAGES}
+                print(f"{mode:<8}" + "".join(f"{med[s]:>10.1f}" for s in STAGES))
+                print(f"aicap build, warming the cache: {statistics.median(builds):.1f} s (median)")
+                continue
             else:
                 sys.exit(f"unknown mode {mode!r}")
             runs = [run_once(args, root / f"{mode}{k}", extra) for k in range(args.repeat)]
