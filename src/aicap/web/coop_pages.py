@@ -594,59 +594,42 @@ def build_pages(
                 },
             )
 
-        @router.get(pre + "/coop/need/{rid}", response_class=HTMLResponse)
-        def need_page(request: Request, rid: int) -> Response:
+        def record_page(request: Request, kind: str, rid: int) -> Response:
+            """A need's or an offer's page: the record, its matches and their counterparts
+            (offers for a need, needs for an offer), the moves the visitor may make."""
+            other = "offer" if kind == "need" else "need"
             st = get_store()
             v = visitor(request, st)
             try:
-                need = st.get("need", rid)
+                rec = st.get(kind, rid)
             except NotFoundError as exc:
                 return error_page(request, lang, v, exc)
-            matches = st.records("match", filters={"need_id": rid})
-            offers = {m["offer_id"]: st.get("offer", m["offer_id"]) for m in matches}
-            moves = {m["id"]: allowed_moves(st, v, m) for m in matches}
+            matches = st.records("match", filters={f"{kind}_id": rid})
             return render(
                 request,
                 lang,
-                "coop_need.html",
+                f"coop_{kind}.html",
                 v,
-                f"/need/{rid}",
+                f"/{kind}/{rid}",
                 d={
-                    "need": need,
+                    kind: rec,
                     "matches": matches,
-                    "offers": offers,
-                    "moves": moves,
-                    "can_edit": v.signed_in and st.may_edit(v.who, "need", rid),
+                    f"{other}s": {
+                        m[f"{other}_id"]: st.get(other, m[f"{other}_id"]) for m in matches
+                    },
+                    "moves": {m["id"]: allowed_moves(st, v, m) for m in matches},
+                    "can_edit": v.signed_in and st.may_edit(v.who, kind, rid),
                 },
-                api=f"{PREFIX}/needs/{rid}",
+                api=f"{PREFIX}/{kind}s/{rid}",
             )
+
+        @router.get(pre + "/coop/need/{rid}", response_class=HTMLResponse)
+        def need_page(request: Request, rid: int) -> Response:
+            return record_page(request, "need", rid)
 
         @router.get(pre + "/coop/offer/{rid}", response_class=HTMLResponse)
         def offer_page(request: Request, rid: int) -> Response:
-            st = get_store()
-            v = visitor(request, st)
-            try:
-                offer = st.get("offer", rid)
-            except NotFoundError as exc:
-                return error_page(request, lang, v, exc)
-            matches = st.records("match", filters={"offer_id": rid})
-            needs = {m["need_id"]: st.get("need", m["need_id"]) for m in matches}
-            moves = {m["id"]: allowed_moves(st, v, m) for m in matches}
-            return render(
-                request,
-                lang,
-                "coop_offer.html",
-                v,
-                f"/offer/{rid}",
-                d={
-                    "offer": offer,
-                    "matches": matches,
-                    "needs": needs,
-                    "moves": moves,
-                    "can_edit": v.signed_in and st.may_edit(v.who, "offer", rid),
-                },
-                api=f"{PREFIX}/offers/{rid}",
-            )
+            return record_page(request, "offer", rid)
 
         def match_view(
             request: Request,
