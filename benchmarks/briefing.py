@@ -1,14 +1,17 @@
 """Time ``aicap report briefing`` per stage: the median of several runs, each a fresh process.
 
-    .venv/bin/python benchmarks/briefing.py [--repeat 3] [--modes cold,warm,serial]
+    .venv/bin/python benchmarks/briefing.py [--repeat 3] [--modes cold,warm,partial,serial]
         [--annex focus] [--warehouse var/aicap.duckdb] [--index var/out]
 
 Modes: ``cold`` (nothing cached: the Monitor's results computed, every annex page rendered; one
-worker per CPU), ``warm`` (the cache of a previous run: Monitor results and rendered annex
-chunks reused while the warehouse and the HTML are unchanged), ``serial`` (``--workers 1
---no-cache``: everything in one process, as before the parallel briefing), ``build`` (``aicap
-build`` on a copy of the warehouse with an empty cache, which it warms, then the first briefing
-after it; the build's own time is printed below the table; ``--modes build`` alone for that).
+worker per CPU), ``warm`` (the cache of a previous run: no input changed, so the whole briefing
+is reused, aicap.report.reuse), ``partial`` (the cache of a previous run without its whole
+briefings, as after a change of an option such as --boot: the Monitor's results and the
+rendered annex chunks reused while the warehouse and the HTML are unchanged, everything else
+computed), ``serial`` (``--workers 1 --no-cache``: everything in one process, as before the
+parallel briefing), ``build`` (``aicap build`` on a copy of the warehouse with an empty cache,
+which it warms, then the first briefing after it; the build's own time is printed below the
+table; ``--modes build`` alone for that).
 Stages: start (imports, reading the index outputs and the warehouse, the Monitor's cache
 lookup), diagnose (the diagnoses, and the Monitor's results on a cache miss, side by side),
 HTML (profiles, sections, the HTML and data files), PDF (WeasyPrint and the merge), and the
@@ -97,7 +100,7 @@ def build_once(warehouse: Path, index: Path, cache: Path) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--modes", default="cold,warm,serial")
+    ap.add_argument("--modes", default="cold,warm,partial,serial")
     ap.add_argument("--annex", default="focus")
     ap.add_argument("--warehouse", default=os.environ.get("AICAP_WAREHOUSE", "var/aicap.duckdb"))
     ap.add_argument("--index", default=os.environ.get("AICAP_OUT", "var/out"))
@@ -117,6 +120,9 @@ def main() -> None:
             elif mode == "warm":
                 extra = ["--cache", str(cache)]
                 run_once(args, root / "warm-up", extra)  # fills the cache
+            elif mode == "partial":
+                extra = ["--cache", str(cache)]
+                run_once(args, root / "partial-up", extra)  # fills the cache
             elif mode == "serial":
                 extra = ["--workers", "1", "--no-cache"]
             elif mode == "build":
@@ -132,7 +138,11 @@ def main() -> None:
                 continue
             else:
                 sys.exit(f"unknown mode {mode!r}")
-            runs = [run_once(args, root / f"{mode}{k}", extra) for k in range(args.repeat)]
+            runs = []
+            for k in range(args.repeat):
+                if mode == "partial":  # the whole briefings go, the parts stay
+                    shutil.rmtree(cache / "briefing", ignore_errors=True)
+                runs.append(run_once(args, root / f"{mode}{k}", extra))
             med = {s: statistics.median(r[s] for r in runs) for s in STAGES}
             print(f"{mode:<8}" + "".join(f"{med[s]:>10.1f}" for s in STAGES))
     load = os.getloadavg()

@@ -361,38 +361,14 @@ def build_cmd(
 def _warm_briefing_cache(warehouse: Path, index_dir: Path, annex: str = "focus") -> Path | None:
     """Write the default briefing (``annex``: focus) to a temporary folder, with the briefing's
     default cache and workers, so that the first ``aicap report briefing`` after a build finds
-    the Monitor's results and the annex's rendered pages cached (its own output is thrown
-    away). Returns the cache folder; None, with a warning, when it could not be done (the
-    build itself has succeeded)."""
+    it cached (the whole briefing, the Monitor's results and the annex's rendered pages; its
+    own output is thrown away). Returns the cache folder; None, with a warning, when it could
+    not be done (the build itself has succeeded)."""
     import tempfile
 
-    from aicap.report.briefing import annex_countries, write_briefing
-    from aicap.report.monitor_source import MonitorJob
-    from aicap.report.workers import default_workers
-
     try:
-        data = report_cmd._load(warehouse, index_dir)
-        cat = report_cmd._catalogue(None, None, data)
-        cache = report_cmd._cache(warehouse, None, True)
-        got = report_cmd._monitor(warehouse, cat, cache, [])
-        kw: dict[str, Any] = {}
-        if got is not None:
-            links, mon = got
-            kw["links"] = links
-            if isinstance(mon, MonitorJob):
-                kw["monitor_job"] = mon
-            else:
-                kw["monitor"], kw["signals"] = mon
         with tempfile.TemporaryDirectory(prefix="aicap-briefing-") as tmp:
-            write_briefing(
-                data,
-                cat,
-                Path(tmp),
-                annex=annex_countries(data, annex),
-                workers=default_workers(),
-                cache=cache,
-                **kw,
-            )
+            report_cmd.run_briefing(Path(tmp), warehouse=warehouse, index=index_dir, annex=annex)
     except (typer.Exit, OSError, WarehouseError) as exc:
         console.print(
             f"[yellow]warning:[/] the briefing's cache was not warmed ({exc!r}); "
@@ -400,7 +376,7 @@ def _warm_briefing_cache(warehouse: Path, index_dir: Path, annex: str = "focus")
             highlight=False,
         )
         return None
-    return cache.folder
+    return report_cmd._cache(warehouse, None, True).folder
 
 
 def main() -> None:  # pragma: no cover - console entry point

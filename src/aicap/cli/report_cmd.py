@@ -5,24 +5,25 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from aicap.analysis.capacity_data import CapacityData, has_outputs, load_capacity_data
-from aicap.analysis.catalogue import Catalogue, CatalogueError, load_catalogue
-from aicap.analysis.mandates import MandateError, MandateLibrary
-from aicap.analysis.monitor.links import Links, MonitorResults, Signal
-from aicap.analysis.profile import build_profile, profile_json
-from aicap.warehouse.read import Warehouse, WarehouseError
-
+# Everything else is imported where it is used: a briefing or a profile found in the cache
+# (aicap.report.reuse) is written without importing pandas, the index engine or WeasyPrint.
 if TYPE_CHECKING:
     from rich.progress import TaskID
 
+    from aicap.analysis.capacity_data import CapacityData
+    from aicap.analysis.catalogue import Catalogue
+    from aicap.analysis.monitor.links import Links
     from aicap.report.cache import Cache
     from aicap.report.monitor_source import Computed, MonitorJob
+    from aicap.report.result import Briefing
+    from aicap.report.workers import Progress
 
 app = typer.Typer(help="Reports: the Secretary-General briefing.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -72,7 +73,18 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _load(warehouse: Path, index: Path) -> CapacityData:
+def _warn(message: str, notes: list[str] | None = None) -> None:
+    """Print a warning (and keep it in ``notes``, to be printed again when the result is
+    reused from the cache)."""
+    console.print(f"[yellow]warning:[/] {message}", highlight=False)
+    if notes is not None:
+        notes.append(message)
+
+
+def _load(warehouse: Path, index: Path, notes: list[str] | None = None) -> CapacityData:
+    from aicap.analysis.capacity_data import has_outputs, load_capacity_data
+    from aicap.warehouse.read import Warehouse, WarehouseError
+
     try:
         wh = Warehouse(warehouse)
     except WarehouseError as exc:
@@ -88,7 +100,7 @@ def _load(warehouse: Path, index: Path) -> CapacityData:
     except WarehouseError as exc:
         raise _fail(str(exc)) from None
     for w in data.warnings:
-        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+        _warn(w, notes)
     return data
 
 
@@ -111,29 +123,139 @@ def _cache(warehouse: Path, cache_dir: Path | None, use_cache: bool) -> Cache:
 
 
 def _monitor(
-    warehouse: Path, cat: Catalogue, cache: Cache, extra: list[Path]
+    warehouse: Path,
+    cat: Catalogue,
+    cache: Cache,
+    extra: list[Path],
+    notes: list[str] | None = None,
 ) -> tuple[Links, Computed | MonitorJob] | None:
     """The Monitor's results and signals (cached per warehouse), or the job that computes them;
     None with a warning when the warehouse has no Monitor records."""
     from aicap.report import monitor_source
+    from aicap.warehouse.read import WarehouseError
 
     links = _links(cat)
     try:
         return links, monitor_source.load(warehouse, links, cache, extra)
     except WarehouseError as exc:
-        console.print(
-            f"[yellow]warning:[/] no Monitor section (concentration, governance gaps): {exc}",
-            highlight=False,
-        )
+        _warn(f"no Monitor section (concentration, governance gaps): {exc}", notes)
         return None
 
 
 def _catalogue(catalogue: Path | None, mandates: Path | None, data: CapacityData) -> Catalogue:
+    from aicap.analysis.catalogue import CatalogueError, load_catalogue
+    from aicap.analysis.mandates import MandateError, MandateLibrary
+
     try:
         lib = MandateLibrary.load(mandates)
         return load_catalogue(catalogue, lib, None)
     except (MandateError, CatalogueError, OSError) as exc:
         raise _fail(str(exc), 2) from None
+
+
+def run_briefing(
+    out: Path,
+    *,
+    warehouse: Path = Path("var/aicap.duckdb"),
+    index: Path = Path("var/out"),
+    annex: str = "focus",
+    pdf: bool = True,
+    boot: int = 1000,
+    workers: int | None = None,
+    mandates: Path | None = None,
+    catalogue: Path | None = None,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+) -> Briefing:
+    """Write the briefing to ``out``: copied from the cache when no input changed since a
+    briefing was stored there (:mod:`aicap.report.reuse`), else computed (with the cached
+    Monitor results and annex pages where they still apply) and stored. ``aicap report
+    briefing`` and the end of ``aicap build`` (which warms the cache) run this."""
+    from aicap.report.workers import default_workers, effective_workers
+
+    t0 = time.perf_counter()
+    n_workers = effective_workers(workers or default_workers())
+    cache = _cache(warehouse, cache_dir, use_cache)
+    k = ""
+    if cache.folder is not None:
+        from aicap.report import reuse
+
+        k = reuse.briefing_key(
+            warehouse,
+            index,
+            annex=annex,
+            pdf=pdf,
+            boot=boot,
+            workers=n_workers,
+            catalogue=catalogue,
+            mandates=mandates,
+        )
+        got = reuse.get(cache, reuse.KIND_BRIEFING, k)
+        if isinstance(got, reuse.Stored):
+            return _write_stored(got, out, t0)
+    from aicap.report.briefing import annex_countries, write_briefing
+    from aicap.report.monitor_source import MonitorJob
+
+    notes: list[str] = []
+    data = _load(warehouse, index, notes)
+    cat = _catalogue(catalogue, mandates, data)
+    try:
+        countries = annex_countries(data, annex)
+    except KeyError as exc:
+        raise _fail(str(exc.args[0]), 2) from None
+    got_monitor = _monitor(warehouse, cat, cache, [catalogue] if catalogue else [], notes)
+    kw: dict[str, Any] = {}
+    if got_monitor is not None:
+        links, mon = got_monitor
+        kw["links"] = links
+        if isinstance(mon, MonitorJob):
+            kw["monitor_job"] = mon
+        else:
+            kw["monitor"], kw["signals"] = mon
+    result = write_briefing(
+        data,
+        cat,
+        out,
+        annex=countries,
+        pdf=pdf,
+        n_boot=boot,
+        workers=n_workers,
+        cache=cache,
+        progress=progress,
+        **kw,
+    )
+    if k:
+        from aicap.report import reuse
+
+        stored = reuse.capture(
+            out,
+            result.html,
+            result.data_files,
+            result.pdf,
+            result.pages,
+            result.annex,
+            result.generated,
+            notes,
+        )
+        reuse.put(cache, reuse.KIND_BRIEFING, k, stored)
+    return result
+
+
+def _write_stored(stored: Any, out: Path, t0: float) -> Briefing:
+    """A briefing found in the cache, written to ``out`` (its warnings printed again)."""
+    from aicap.report import reuse
+    from aicap.report.result import Briefing
+
+    for w in stored.warnings:
+        _warn(w)
+    t1 = time.perf_counter()
+    html, files, pdf = reuse.write(stored, out)
+    t2 = time.perf_counter()
+    seconds = {"diagnose": 0.0, "context": 0.0, "html": t2 - t1, "pdf": 0.0, "total": t2 - t0}
+    return Briefing(
+        html, pdf, files, stored.annex, seconds, stored.pages, stored.generated, reused=True
+    )
 
 
 @app.command("briefing")
@@ -165,26 +287,6 @@ def briefing(
     """Write the Secretary-General briefing (HTML and PDF) with its data files."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from aicap.report.briefing import annex_countries, write_briefing
-    from aicap.report.monitor_source import MonitorJob
-    from aicap.report.workers import default_workers
-
-    data = _load(warehouse, index)
-    cat = _catalogue(catalogue, mandates, data)
-    try:
-        countries = annex_countries(data, annex)
-    except KeyError as exc:
-        raise _fail(str(exc.args[0]), 2) from None
-    cache = _cache(warehouse, cache_dir, use_cache)
-    got = _monitor(warehouse, cat, cache, [catalogue] if catalogue else [])
-    kw: dict[str, object] = {}
-    if got is not None:
-        links, mon = got
-        kw["links"] = links
-        if isinstance(mon, MonitorJob):
-            kw["monitor_job"] = mon
-        else:
-            kw["monitor"], kw["signals"] = mon
     columns = (
         TextColumn("{task.description:<9}"),
         BarColumn(),
@@ -199,27 +301,34 @@ def briefing(
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        result = write_briefing(
-            data,
-            cat,
+        result = run_briefing(
             out,
-            annex=countries,
+            warehouse=warehouse,
+            index=index,
+            annex=annex,
             pdf=pdf,
-            n_boot=boot,
-            workers=workers or default_workers(),
-            cache=cache,
+            boot=boot,
+            workers=workers,
+            mandates=mandates,
+            catalogue=catalogue,
+            cache_dir=cache_dir,
+            use_cache=use_cache,
             progress=progress,
-            **kw,  # type: ignore[arg-type]
         )
     pages = f", {result.pages} pages" if result.pages else ""
     secs = result.seconds
+    reused = (
+        f"; no input changed: the briefing generated {result.generated} reused from the cache"
+        if result.reused
+        else ""
+    )
     print(
         f"wrote {result.html}"
         + (f" and {result.pdf}{pages}" if result.pdf else "")
         + f", {len(result.data_files)} data files in {out / 'data'}; annex: "
-        f"{len(countries)} country profiles; {secs['total']:.1f} s (diagnoses "
+        f"{len(result.annex)} country profiles; {secs['total']:.1f} s (diagnoses "
         f"{secs['diagnose']:.1f} s, HTML {secs['context'] - secs['diagnose'] + secs['html']:.1f}"
-        f" s, PDF {secs['pdf']:.1f} s)"
+        f" s, PDF {secs['pdf']:.1f} s){reused}"
     )
 
 
@@ -246,11 +355,58 @@ def profile(
 ) -> None:
     """A country profile: tier, scores with uncertainty bands, peers, bottlenecks,
     recommendations with citations (drawn with its Monitor signals), data gaps."""
+    code = iso3.upper()
+    cache = _cache(warehouse, cache_dir, use_cache)
+    k = ""
+    prof: dict[str, Any] | None = None
+    if cache.folder is not None:
+        from aicap.report import reuse
+
+        k = reuse.profile_key(
+            warehouse, index, code, monitor=monitor, catalogue=catalogue, mandates=mandates
+        )
+        got = reuse.get(cache, reuse.KIND_PROFILE, k)
+        if isinstance(got, dict):
+            for w in got["notes"]:
+                _warn(w)
+            prof = got["profile"]
+    if prof is None:
+        prof, notes = _compute_profile(
+            code, iso3, warehouse, index, mandates, catalogue, monitor, cache
+        )
+        if k:
+            from aicap.report import reuse
+
+            reuse.put(cache, reuse.KIND_PROFILE, k, {"profile": prof, "notes": notes})
+    if pdf_file is not None:
+        pages = _profile_pdf(prof, pdf_file, cache, k)
+        console.print(f"wrote {pdf_file} ({pages} page{'s' if pages != 1 else ''})")
+    if as_json:
+        from aicap.analysis.profile import profile_json
+
+        sys.stdout.write(profile_json(prof) + "\n")
+        return
+    if pdf_file is None:
+        _print_summary(prof)
+
+
+def _compute_profile(
+    code: str,
+    iso3: str,
+    warehouse: Path,
+    index: Path,
+    mandates: Path | None,
+    catalogue: Path | None,
+    monitor: bool,
+    cache: Cache,
+) -> tuple[dict[str, Any], list[str]]:
+    from aicap.analysis.monitor.links import MonitorResults, Signal
+    from aicap.analysis.profile import build_profile
     from aicap.report.monitor_source import MonitorJob
 
+    notes: list[str] = []
     extra = [catalogue] if catalogue else []
-    data = _load(warehouse, index)
-    code = iso3.upper()
+    data = _load(warehouse, index, notes)
     if code not in set(data.countries["iso3"]):
         raise _fail(f"{iso3!r} is not a UN Member State (ISO3 code expected)", 2)
     cat = _catalogue(catalogue, mandates, data)
@@ -259,7 +415,7 @@ def profile(
     if monitor:
         from aicap.report.monitor_source import compute
 
-        got = _monitor(warehouse, cat, _cache(warehouse, cache_dir, use_cache), extra)
+        got = _monitor(warehouse, cat, cache, extra, notes)
         if got is not None:
             links, mon = got
             results_signals = compute(mon.frames, links) if isinstance(mon, MonitorJob) else mon
@@ -273,16 +429,27 @@ def profile(
         from aicap.report.monitor_section import incident_totals, profile_monitor
 
         prof["monitor"] = profile_monitor(results, signals, code, incident_totals(results))
-    if pdf_file is not None:
-        from aicap.report.briefing import write_profile_pdf
+    return prof, notes
 
-        pages = write_profile_pdf(prof, pdf_file)
-        console.print(f"wrote {pdf_file} ({pages} page{'s' if pages != 1 else ''})")
-    if as_json:
-        sys.stdout.write(profile_json(prof) + "\n")
-        return
-    if pdf_file is None:
-        _print_summary(prof)
+
+def _profile_pdf(prof: dict[str, Any], path: Path, cache: Cache, k: str) -> int:
+    """The one-page PDF of ``prof`` (cached with the profile: same inputs, same PDF)."""
+    from aicap.report import reuse
+    from aicap.report.cache import key
+
+    pk = key("profile-pdf", k) if k else ""
+    got = reuse.get(cache, reuse.KIND_PROFILE, pk) if pk else None
+    if isinstance(got, tuple):
+        data, pages = got
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return int(pages)
+    from aicap.report.briefing import write_profile_pdf
+
+    pages = write_profile_pdf(prof, path)
+    if pk:
+        reuse.put(cache, reuse.KIND_PROFILE, pk, (path.read_bytes(), pages))
+    return pages
 
 
 def _print_summary(p: dict[str, object]) -> None:
@@ -300,3 +467,16 @@ def _print_summary(p: dict[str, object]) -> None:
         cites = ", ".join(m["citation"] for m in r["mandates"][:2])
         out.print(f"  {r['rank']:>2}. {r['id']:<9} {r['title']} [{cites}]", highlight=False)
     out.print(json.dumps(p["data_gaps"], ensure_ascii=False)[:300], highlight=False)
+
+
+def standalone() -> typer.Typer:
+    """``aicap report ...`` and ``aicap profile ...`` alone (:mod:`aicap.cli.entry` runs this
+    for those commands, so they do not import every other command's modules first)."""
+    top = typer.Typer(
+        help="aicap: the AI Capacity Observatory (open data, composite index, diagnostics).",
+        no_args_is_help=True,
+        add_completion=False,
+    )
+    top.add_typer(app, name="report")
+    top.command("profile")(profile)
+    return top

@@ -15,7 +15,6 @@ import json
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,23 +43,12 @@ from aicap.report.monitor_section import incident_totals, monitor_section, profi
 from aicap.report.monitor_source import MonitorJob, Signals
 from aicap.report.monitor_source import compute as compute_monitor
 from aicap.report.pdf import render_pdf
+from aicap.report.result import Briefing
 from aicap.report.workers import STATE, Progress, Workers, chunk_size, collect
 
 #: The groups whose unique challenges the briefing reports (A/RES/78/311 PP11, OP15).
 FOCUS_GROUPS = ("LDC", "LLDC", "SIDS", "LIC")
 TOP_N = 5  # recommendations counted per country for the aggregate
-
-
-@dataclass
-class Briefing:
-    """What ``write_briefing`` produced."""
-
-    html: Path
-    pdf: Path | None
-    data_files: list[Path]
-    annex: list[str]
-    seconds: dict[str, float] = field(default_factory=dict)
-    pages: int | None = None
 
 
 def _env() -> Environment:
@@ -756,6 +744,7 @@ def write_briefing(
             "total": t3 - t0,
         },
         pages,
+        str(ctx["generated"]),
     )
 
 

@@ -33,6 +33,11 @@ def default_workers() -> int:
     return max(1, min(n, 8))
 
 
+def effective_workers(n: int) -> int:
+    """The processes :class:`Workers` starts for ``n`` (1 where ``fork`` is not available)."""
+    return n if n > 1 and "fork" in mp.get_all_start_methods() else 1
+
+
 class _Serial(Executor):
     """Runs each submitted call at once, in process (``workers=1``)."""
 
@@ -53,7 +58,7 @@ class Workers:
         STATE.clear()
         STATE.update(state)
         self.state = dict(state)
-        self.n = n if n > 1 and "fork" in mp.get_all_start_methods() else 1
+        self.n = effective_workers(n)
         self.executor: Executor = (
             ProcessPoolExecutor(self.n, mp_context=mp.get_context("fork"))
             if self.n > 1

@@ -1,0 +1,25 @@
+"""The ``aicap`` console entry point.
+
+``aicap report ...`` and ``aicap profile ...`` are dispatched to :mod:`aicap.cli.report_cmd`
+alone: :mod:`aicap.cli.main` imports every command's modules (the index engine with SciPy, the
+cooperation registry with SQLAlchemy, the web app...), about 3 s with bytecode caches and 7 s
+without, which a briefing reused from the cache does not need. Every other command goes to
+:data:`aicap.cli.main.app`, which also has ``report`` and ``profile`` (the same functions).
+"""
+
+from __future__ import annotations
+
+import sys
+
+LIGHT = ("report", "profile")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    if sys.argv[1:2] and sys.argv[1] in LIGHT:
+        from aicap.cli.report_cmd import standalone
+
+        standalone()()
+    else:
+        from aicap.cli.main import app
+
+        app()
