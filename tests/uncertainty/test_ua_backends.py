@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 
 import numpy as np
@@ -12,14 +13,20 @@ from aicap.index.backend import BackendError, get_backend
 from aicap.index.uncertainty import run_sobol, run_uncertainty
 
 
-def test_array_api_strict_path_equals_numpy() -> None:
+@pytest.mark.parametrize("collapsed", [True, False])
+def test_array_api_strict_path_equals_numpy(collapsed: bool) -> None:
+    """The strict backend puts its arrays on a device other than the default one, so an array
+    made without ``device=`` (which would sit on the CPU beside a GPU's) fails here too."""
     plan = synth_plan()
+    if not collapsed:  # the level-by-level path (gaps, mixed means)
+        plan = dataclasses.replace(plan, kernel=dataclasses.replace(plan.kernel, collapse=False))
     ref = run_uncertainty(plan)
     strict = run_uncertainty(plan, backend="array_api_strict")
     np.testing.assert_array_equal(ref.raw.fail, strict.raw.fail)
     np.testing.assert_allclose(strict.raw.score, ref.raw.score, rtol=0, atol=1e-6)
     np.testing.assert_array_equal(strict.raw.rank, ref.raw.rank)
     np.testing.assert_array_equal(strict.raw.wins, ref.raw.wins)
+    np.testing.assert_allclose(strict.raw.mars, ref.raw.mars, rtol=0, atol=1e-12)
     np.testing.assert_allclose(
         strict.countries().drop(columns="uCode").to_numpy(),
         ref.countries().drop(columns="uCode").to_numpy(),
@@ -35,6 +42,13 @@ def test_missing_gpu_library_is_a_clear_error(name: str) -> None:
         get_backend(name)
     with pytest.raises(BackendError):
         run_uncertainty(synth_plan(), backend=name)
+
+
+def test_strict_backend_is_not_on_the_default_device() -> None:
+    be = get_backend("array_api_strict")
+    x = be.asarray(np.ones(3))
+    with pytest.raises(ValueError, match="different devices"):
+        x + be.xp.asarray(np.ones(3))
 
 
 def test_unknown_backend() -> None:

@@ -59,6 +59,22 @@ class Backend:
         return np.from_dlpack(x)
 
 
+def device_of(x: Any) -> Any:
+    """The device an array lives on (``None`` for NumPy)."""
+    if isinstance(x, np.ndarray):
+        return None
+    from array_api_compat import device
+
+    return device(x)
+
+
+def like(xp: Any, ref: Any, x: Any, dtype: Any = None) -> Any:
+    """``x`` as an array on the device of ``ref`` (NumPy: a NumPy array)."""
+    if xp is np:
+        return np.asarray(x, dtype=dtype)
+    return xp.asarray(x, dtype=dtype, device=device_of(ref))
+
+
 def get_backend(name: str = "numpy") -> Backend:
     """The backend called ``name``: ``numpy`` (default), ``cupy``, ``torch`` (on CUDA when
     available) or ``array_api_strict`` (CPU, for testing). A missing library is a clear error."""
@@ -73,7 +89,9 @@ def get_backend(name: str = "numpy") -> Backend:
             f"backend {name!r} needs the {name} package, which is not installed: {_INSTALL[name]}"
         ) from None
     if name == "array_api_strict":
-        return Backend(name, lib)
+        # a device other than the default: an array created without ``device=`` lands on the
+        # default one, and combining the two is an error, as it is with CPU and GPU arrays
+        return Backend(name, lib, lib.Device("device1"))
     from array_api_compat import array_namespace
 
     if name == "torch":

@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from aicap.index.backend import device_of, like
+
 MERGEABLE = frozenset({"amean", "gmean"})
 
 
@@ -117,10 +119,10 @@ def normalised_weights(
     for lv in levels:
         for kids in lv.children:
             idx = list(kids)
-            w = W[:, idx] if xp is np else xp.take(W, xp.asarray(idx), axis=1)
+            w = W[:, idx] if xp is np else xp.take(W, like(xp, W, idx), axis=1)
             cols.append(w / xp.sum(w, axis=1, keepdims=True))
             order += idx
-    out = xp.concat(cols, axis=1) if cols else xp.zeros((r, 0), dtype=W.dtype)
+    out = xp.concat(cols, axis=1) if cols else xp.zeros((r, 0), dtype=W.dtype, device=device_of(W))
     full = np.full(n_elements, -1, dtype=np.int64)
     full[order] = np.arange(len(order))
     return out, full
@@ -164,7 +166,7 @@ def evaluate(
     r = W.shape[0]
     top = next(i for i, lv in enumerate(levels) if target in lv.positions)
     wn, col = normalised_weights(xp, W, levels[: top + 1], n_elements)
-    fail = xp.zeros(r, dtype=xp.bool)
+    fail = xp.zeros(r, dtype=xp.bool, device=device_of(W))
     prev: Any = None  # previous segment's outputs (R, g, n)
     prev_log = False
     prev_pos: dict[int, int] = {}
@@ -173,12 +175,12 @@ def evaluate(
         eff = None
         for path in seg.paths:
             idx = col[list(path)]
-            w = wn[:, idx] if xp is np else xp.take(wn, xp.asarray(idx), axis=1)
+            w = wn[:, idx] if xp is np else xp.take(wn, like(xp, wn, idx), axis=1)
             eff = w if eff is None else eff * w
         assert eff is not None
         needs_pos = m == "gmean" or (m == "genmean" and p < 0)
         if prev is None:  # inputs are indicators, shared by the chunk
-            xi = X[:, list(seg.inputs)] if xp is np else xp.take(X, xp.asarray(seg.inputs), axis=1)
+            xi = X[:, list(seg.inputs)] if xp is np else xp.take(X, like(xp, X, seg.inputs), axis=1)
             if needs_pos or m == "hmean":
                 bad = (xi <= 0) if needs_pos else (xi == 0)
                 badcol = xp.any(bad, axis=0)
@@ -186,7 +188,7 @@ def evaluate(
                 inc = (
                     incl[:, list(seg.inputs)]
                     if xp is np
-                    else xp.take(incl, xp.asarray(seg.inputs), axis=1)
+                    else xp.take(incl, like(xp, incl, seg.inputs), axis=1)
                 )
                 fail = fail | xp.any(badcol[None, :] & inc, axis=1)
                 xi = xp.where(bad, xp.ones_like(xi), xi)
@@ -201,7 +203,7 @@ def evaluate(
             yin = (
                 prev
                 if pick == list(range(prev.shape[1]))
-                else xp.take(prev, xp.asarray(pick), axis=1)
+                else xp.take(prev, like(xp, prev, pick), axis=1)
             )
             if needs_pos or m == "hmean":
                 # exp of a log is > 0 unless it underflows to 0 (a log of -inf)
@@ -215,7 +217,7 @@ def evaluate(
                 ph = phi(xp, m, p, plain)
             member = np.zeros((len(seg.outputs), len(seg.inputs)))
             member[seg.owner, np.arange(len(seg.inputs))] = 1.0
-            mem = member if xp is np else xp.asarray(member)
+            mem = like(xp, eff, member)
             y = (eff[:, None, :] * mem[None, :, :]) @ ph  # (R, g, n)
         y = _inverse(xp, m, p, y)
         prev, prev_log = y, m == "gmean"

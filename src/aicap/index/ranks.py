@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from array_api_compat import is_torch_namespace
+
+from aicap.index.backend import device_of, like
 
 
 def _cummax(xp: Any, a: Any) -> Any:
@@ -18,7 +21,7 @@ def _cummax(xp: Any, a: Any) -> Any:
     n = a.shape[-1]
     shift = 1
     while shift < n:
-        pad = xp.zeros((*a.shape[:-1], shift), dtype=a.dtype)
+        pad = xp.zeros((*a.shape[:-1], shift), dtype=a.dtype, device=device_of(a))
         prev = xp.concat([pad, a[..., : n - shift]], axis=-1)
         a = xp.maximum(a, prev)
         shift *= 2
@@ -29,7 +32,7 @@ def _take_along(xp: Any, a: Any, idx: Any) -> Any:
     if hasattr(xp, "take_along_axis"):
         return xp.take_along_axis(a, idx, axis=-1)
     r, n = a.shape
-    off = xp.reshape(xp.arange(r, dtype=idx.dtype) * n, (r, 1))
+    off = xp.reshape(xp.arange(r, dtype=idx.dtype, device=device_of(idx)) * n, (r, 1))
     flat = xp.take(xp.reshape(a, (-1,)), xp.reshape(idx + off, (-1,)))
     return xp.reshape(flat, (r, n))
 
@@ -38,18 +41,20 @@ def rank_desc_batched(xp: Any, s: Any) -> Any:
     """Ranks of ``s`` ``(R, n)`` along the last axis: 1 = highest, ties "min", NaN kept."""
     if xp is np:
         return _rank_desc_numpy(s)
+    if is_torch_namespace(xp):
+        return _rank_desc_torch(s)
     nan = xp.isnan(s)
-    key = xp.where(nan, xp.asarray(xp.inf, dtype=s.dtype), -s)
+    key = xp.where(nan, like(xp, s, xp.inf, s.dtype), -s)
     order = xp.argsort(key, axis=-1, stable=False)
     srt = _take_along(xp, key, order)
     r, n = s.shape
-    first = xp.ones((r, 1), dtype=xp.bool)
+    first = xp.ones((r, 1), dtype=xp.bool, device=device_of(s))
     new = xp.concat([first, srt[:, 1:] != srt[:, :-1]], axis=-1)
-    pos = xp.reshape(xp.arange(n, dtype=order.dtype), (1, n))
+    pos = xp.reshape(xp.arange(n, dtype=order.dtype, device=device_of(s)), (1, n))
     start = _cummax(xp, xp.where(new, pos, xp.zeros_like(pos)))
     rank_sorted = xp.astype(start + 1, s.dtype)
     out = _take_along(xp, rank_sorted, xp.argsort(order, axis=-1, stable=False))
-    return xp.where(nan, xp.asarray(xp.nan, dtype=s.dtype), out)
+    return xp.where(nan, like(xp, s, xp.nan, s.dtype), out)
 
 
 def _rank_desc_numpy(s: Any) -> Any:
@@ -82,13 +87,15 @@ def outrank_counts(xp: Any, ranks: Any, block: int = 255) -> tuple[Any, Any]:
     ``block`` replications bound memory at ``block * n * n`` bytes."""
     if xp is np:
         return _outrank_numpy(ranks)
+    if is_torch_namespace(xp):
+        return _outrank_torch(ranks)
     r, n = ranks.shape
     valid = xp.astype(~xp.isnan(ranks), xp.float64)
     both = xp.astype(xp.round(valid.T @ valid), xp.int64)
-    wins = xp.zeros((n, n), dtype=xp.int64)
+    wins = xp.zeros((n, n), dtype=xp.int64, device=device_of(ranks))
     nan = xp.isnan(ranks)
-    big = xp.asarray(np.iinfo(np.int32).max, dtype=xp.float64)
-    low = xp.asarray(-1.0, dtype=xp.float64)
+    big = like(xp, ranks, np.iinfo(np.int32).max, xp.float64)
+    low = like(xp, ranks, -1.0, xp.float64)
     ra = xp.astype(xp.where(nan, big, ranks), xp.int32)  # an unranked unit beats nobody
     rb = xp.astype(xp.where(nan, low, ranks), xp.int32)  # and loses to nobody
     for i in range(0, r, block):  # chunks of replications, bounded memory
@@ -135,4 +142,62 @@ def _outrank_numpy(ranks: Any, block: int = 16) -> tuple[Any, Any]:
         acc += part
         since += j - i
     wins += acc
+    return wins, both
+
+
+# ---------------------------------------------------------------------------- PyTorch (GPU)
+def _rank_desc_torch(s: Any) -> Any:
+    """PyTorch path: one sort per row; ties take the first position of their run (a running
+    maximum), scattered back to the units' places."""
+    import torch
+
+    kernels = _triton(s)
+    if kernels is not None:
+        return kernels.ranks(s)
+    r, n = s.shape
+    nan = torch.isnan(s)
+    key = torch.where(nan, torch.inf, -s)
+    srt, order = torch.sort(key, dim=-1)
+    new = torch.ones_like(srt, dtype=torch.bool)
+    new[:, 1:] = srt[:, 1:] != srt[:, :-1]
+    pos = torch.arange(n, device=s.device, dtype=torch.int64).expand(r, n)
+    start = torch.cummax(torch.where(new, pos, 0), dim=-1).values
+    out = torch.empty_like(s)
+    out.scatter_(1, order, (start + 1).to(s.dtype))
+    return out.masked_fill_(nan, torch.nan)
+
+
+def _triton(x: Any) -> Any:
+    """The Triton kernels (:mod:`aicap.index.triton_kernels`) when ``x`` is on a CUDA device
+    and Triton is installed, else ``None``."""
+    if not getattr(x, "is_cuda", False):
+        return None
+    try:
+        from aicap.index import triton_kernels
+    except ImportError:
+        return None
+    return triton_kernels
+
+
+def _outrank_torch(ranks: Any, block: int = 255) -> tuple[Any, Any]:
+    """PyTorch path: on a CUDA device with Triton, one kernel that never materialises the
+    comparisons; else ``(block, n, n)`` comparisons summed in 8 bits (no cast of the whole
+    block to a wider type) and flushed to 64 bits every ``block`` (<= 255) replications."""
+    import torch
+
+    r, n = ranks.shape
+    nan = torch.isnan(ranks)
+    valid = (~nan).to(torch.float64)
+    both = torch.round(valid.T @ valid).to(torch.int64)
+    kernels = _triton(ranks)
+    if kernels is not None:  # NaN compares false: an unranked unit neither wins nor loses
+        # ranks are whole numbers: exact in float32, whose comparisons run twice as fast
+        x = ranks.to(torch.float32) if n < 2**24 else ranks
+        return kernels.pair_less(x), both
+    ra = torch.where(nan, torch.inf, ranks)  # an unranked unit beats nobody
+    rb = torch.where(nan, -1.0, ranks)  # and loses to nobody
+    wins = torch.zeros((n, n), dtype=torch.int64, device=ranks.device)
+    for i in range(0, r, block):  # blocks of replications, bounded memory
+        cmp = (ra[i : i + block, :, None] < rb[i : i + block, None, :]).view(torch.uint8)
+        wins += torch.sum(cmp, dim=0, dtype=torch.uint8)
     return wins, both

@@ -38,7 +38,7 @@ import pandas as pd
 from scipy import special
 
 from aicap.index import collapse
-from aicap.index.backend import get_backend
+from aicap.index.backend import device_of, get_backend, like
 from aicap.index.collapse import phi as transform
 from aicap.index.composite import Composite, build
 from aicap.index.errors import EngineError, ValidationError
@@ -597,7 +597,6 @@ def _evaluate_chunk(
     weight_fail: npt.NDArray[np.bool_] | None,
 ) -> ChunkOut:
     be = get_backend(backend)
-    xp = be.xp
     r = weights.shape[0]
     n = kernel.X.shape[1]
     fail = np.zeros(r, dtype=np.int64)
@@ -606,14 +605,29 @@ def _evaluate_chunk(
         fail[:] = FAIL_VARIANT
         nanr = np.full((r, n), np.nan)
         return ChunkOut(rows, nanr, nanr.copy(), fail, [kernel.variant_fail[variant]] * r)
+    score, domain_fail, live = _device_scores(kernel, be, variant, agg, weights, incl)
+    return _finish(kernel, be, rows, score, domain_fail, fail, reasons, weight_fail, live, n)
+
+
+def _device_scores(
+    kernel: Kernel,
+    be: Any,
+    variant: int,
+    agg: int,
+    weights: Any,
+    incl: npt.NDArray[np.bool_],
+) -> tuple[Any, Any, npt.NDArray[np.bool_]]:
+    """Target scores ``(R, n_live)`` of a chunk on the backend's device, the per-replication
+    domain failures, and which units this variant keeps (``live``)."""
+    xp = be.xp
+    r = weights.shape[0]
     step = kernel.agg_steps[agg]
     k = kernel.X.shape[2]
-    n_all = n
     live = ~np.isnan(kernel.X[variant]).all(axis=1)  # units screened out of this variant
     x_np = kernel.X[variant][live]
     n = int(live.sum())
     X = be.asarray(x_np)
-    W = be.asarray(weights)
+    W = weights if not isinstance(weights, np.ndarray) else be.asarray(weights)
     incl_np = incl  # (R, k)
     segs = None
     if (
@@ -627,10 +641,26 @@ def _evaluate_chunk(
         y, is_log, domain_fail = collapse.evaluate(
             xp, X, W, be.asarray(incl_np), clevels, segs, kernel.n_elements, kernel.target
         )
-        score = xp.exp(y) if is_log else y
-    else:
-        score, domain_fail = _levels(kernel, be, step, X, x_np, W, incl_np, r, n)
-    return _finish(kernel, be, rows, score, domain_fail, fail, reasons, weight_fail, live, n_all)
+        return (xp.exp(y) if is_log else y), domain_fail, live
+    score, domain_fail = _levels(kernel, be, step, X, x_np, W, incl_np, r, n)
+    return score, domain_fail, live
+
+
+def evaluate_chunk_device(
+    kernel: Kernel,
+    be: Any,
+    variant: int,
+    agg: int,
+    weights: Any,
+    incl: npt.NDArray[np.bool_],
+) -> tuple[Any, Any, Any]:
+    """The chunk kernel with its outputs left on the device (for benchmarks of a GPU
+    backend): target scores, batched ranks and, when the plan keeps it, the outranking counts
+    ``wins`` (else ``None``). No failure bookkeeping and no copy back to the host."""
+    score, _, _ = _device_scores(kernel, be, variant, agg, weights, incl)
+    rank = rank_desc_batched(be.xp, score)
+    wins = outrank_counts(be.xp, rank)[0] if kernel.pairwise else None
+    return score, rank, wins
 
 
 def _level_method(step: Step, lp: LevelPlan) -> tuple[str, float] | None:
@@ -657,7 +687,7 @@ def _levels(
     # element position -> (block, j): level outputs are kept as blocks (R, g, n), units last
     vals: dict[int, tuple[Any, int]] = {}
     blocks: dict[int, tuple[int, ...]] = {}  # id(block) -> positions of its rows, in order
-    nan = xp.asarray(xp.nan, dtype=xp.float64)
+    nan = like(xp, X, xp.nan, xp.float64)
 
     # A geometric-mean level keeps its output as logs (``in_log``): the next geometric level
     # uses them as they are, so the exp/log round trip between geometric levels is skipped.
@@ -687,7 +717,7 @@ def _levels(
         want = bool(log)
         return xp.stack([get(c, want) for c in kids], axis=1), want
 
-    domain_fail = xp.zeros(r, dtype=xp.bool)
+    domain_fail = xp.zeros(r, dtype=xp.bool, device=device_of(X))
     for lp in kernel.levels:
         methods = {a: _transform(step, a, lp.level) for a in lp.codes}
         kinds = {m for m, _ in methods.values()}
@@ -816,19 +846,26 @@ def _finish(
             reasons[i] = "weights: a drawn weight is not finite"
     if (fail != OK).any():
         okrow = be.asarray(fail == OK)
-        score = xp.where(okrow[:, None], score, xp.asarray(xp.nan, dtype=xp.float64))
+        score = xp.where(okrow[:, None], score, like(xp, score, xp.nan, xp.float64))
     rank = rank_desc_batched(xp, score)
     every = bool(live.all())
+    rank_host = _ranks_to_host(be, rank)
     if every:  # no unit screened out of this variant
-        score_full, rank_full = be.to_numpy(score), be.to_numpy(rank)
+        score_full, rank_full = be.to_numpy(score), rank_host
     else:
         score_full = np.full((r, n_all), np.nan)
         rank_full = np.full((r, n_all), np.nan)
         score_full[:, live] = be.to_numpy(score)
-        rank_full[:, live] = be.to_numpy(rank)
+        rank_full[:, live] = rank_host
     out = ChunkOut(rows, score_full, rank_full, fail, reasons)
     if kernel.nominal_rank is not None:
-        out.mars = _mars(rank_full, kernel.nominal_rank)
+        if be.is_numpy:
+            out.mars = _mars(rank_full, kernel.nominal_rank)
+        else:  # on the device: (R,) comes back instead of a pass over (R, n) on the host
+            d = xp.abs(rank - like(xp, rank, kernel.nominal_rank[live]))
+            ok = ~xp.isnan(d)
+            tot = xp.sum(xp.where(ok, d, xp.zeros_like(d)), axis=1)
+            out.mars = be.to_numpy(tot / xp.sum(xp.astype(ok, xp.float64), axis=1))
     if kernel.pairwise:
         wins, both = outrank_counts(xp, rank)
         if every:
@@ -839,6 +876,22 @@ def _finish(
             out.both = np.zeros((n_all, n_all), dtype=np.int64)
             out.wins[idx] = be.to_numpy(wins)
             out.both[idx] = be.to_numpy(both)
+    return out
+
+
+def _ranks_to_host(be: Any, rank: Any) -> FloatArray:
+    """Ranks back to the host as float64. From a device, they travel as 16-bit integers (0 for
+    NaN) when they fit: a quarter of the bytes over the bus."""
+    if be.is_numpy:
+        return np.asarray(rank, dtype=np.float64)
+    xp = be.xp
+    n = rank.shape[1]
+    if n >= 2**15 - 1:
+        return np.asarray(be.to_numpy(rank), dtype=np.float64)
+    nan = xp.isnan(rank)
+    small = be.to_numpy(xp.astype(xp.where(nan, xp.zeros_like(rank), rank), xp.int16))
+    out: FloatArray = small.astype(np.float64)
+    out[small == 0] = np.nan
     return out
 
 
@@ -880,9 +933,15 @@ def tasks(plan: Plan, dec: Decoded, chunk_size: int) -> list[Task]:
     return out
 
 
-def default_chunk(plan: Plan, budget: int = 64 * 2**20) -> int:
+def default_chunk(plan: Plan, budget: int = 64 * 2**20, cap: int = 16384) -> int:
+    """Replications per chunk whose arrays fit ``budget`` bytes (at least 64, at most ``cap``)."""
     per = max(plan.chunk_bytes(2) - plan.chunk_bytes(1), 1)
-    return int(max(64, min(16384, (budget - plan.chunk_bytes(0)) // per)))
+    return int(max(64, min(cap, (budget - plan.chunk_bytes(0)) // per)))
+
+
+#: A GPU backend's chunks: up to 1 GiB of device memory and 2^18 replications (per-chunk
+#: launch costs amortised; on the CPU, 64 MiB chunks stay in cache and run side by side)
+GPU_CHUNK_BUDGET, GPU_CHUNK_CAP = 2**30, 2**18
 
 
 def _run_task(
@@ -970,7 +1029,10 @@ def evaluate(
     """Run every replication of ``dec``: in process (``workers`` threads), or as Dask tasks
     on ``client`` (a ``distributed.Client`` the caller made). Same results either way."""
     get_backend(backend)  # fail early on a missing library
-    chunk = chunk_size or plan.spec.chunk_size or default_chunk(plan)
+    chunk = chunk_size or plan.spec.chunk_size
+    if not chunk:
+        gpu = backend in ("cupy", "torch")
+        chunk = default_chunk(plan, GPU_CHUNK_BUDGET, GPU_CHUNK_CAP) if gpu else default_chunk(plan)
     ts = tasks(plan, dec, chunk)
     r, n = dec.u.shape[0], len(plan.units)
     score = np.empty((r, n))  # every row is written by its chunk
