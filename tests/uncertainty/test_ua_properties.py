@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from aicap.index import Recipe, build
+from aicap.index import Recipe, build, cpu_kernels, ranks
 from aicap.index.ranks import outrank_counts, rank_desc_batched
 from aicap.index.spec import UncertaintySpec
 from aicap.index.stats import rank_desc
@@ -100,3 +101,33 @@ def test_outrank_counts_match_a_direct_count(s: np.ndarray) -> None:
     direct = ((s[:, :, None] > s[:, None, :]) & ok[:, :, None] & ok[:, None, :]).sum(axis=0)
     np.testing.assert_array_equal(wins, direct)
     np.testing.assert_array_equal(both, (ok[:, :, None] & ok[:, None, :]).sum(axis=0))
+
+
+@pytest.mark.parametrize(("r", "n"), [(700, 9), (300, 260)])
+def test_outrank_counts_past_the_8_bit_flush(r: int, n: int) -> None:
+    """More than 255 (and 510) replications: the compiled kernel's 8-bit counters are flushed
+    before they wrap; with 260 units the ranks are 16-bit integers."""
+    rng = np.random.default_rng(r)
+    s = np.round(rng.normal(size=(r, n)), 1)  # ties
+    s[rng.random((r, n)) < 0.05] = np.nan
+    rk = rank_desc_batched(np, s)
+    np.testing.assert_array_equal(rk, rank_desc(s.T).T)
+    wins, both = outrank_counts(np, rk)
+    ok = ~np.isnan(s)
+    direct = ((s[:, :, None] > s[:, None, :]) & ok[:, :, None] & ok[:, None, :]).sum(axis=0)
+    np.testing.assert_array_equal(wins, direct)
+    np.testing.assert_array_equal(both, (ok[:, :, None] & ok[:, None, :]).sum(axis=0))
+
+
+def test_ranks_by_sorting_equal_ranks_by_counting() -> None:
+    """Above ``RANK_BY_COUNT_MAX_UNITS`` units the NumPy path sorts; both give the same."""
+    rng = np.random.default_rng(5)
+    s = np.round(rng.normal(size=(40, 600)), 1)
+    s[:, 7] = np.nan
+    s[::3, 11] = np.nan
+    assert s.shape[1] > ranks.RANK_BY_COUNT_MAX_UNITS
+    by_sort = rank_desc_batched(np, s)
+    by_count = np.empty_like(s)
+    cpu_kernels.ranks_by_count(s, by_count)
+    np.testing.assert_array_equal(by_sort, by_count)
+    np.testing.assert_array_equal(by_sort, rank_desc(s.T).T)

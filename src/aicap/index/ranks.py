@@ -57,8 +57,27 @@ def rank_desc_batched(xp: Any, s: Any) -> Any:
     return xp.where(nan, like(xp, s, xp.nan, s.dtype), out)
 
 
+#: Up to this many units, the NumPy path ranks by counting (``O(n^2)`` compiled comparisons per
+#: row) rather than sorting; above it, by one argsort per row.
+RANK_BY_COUNT_MAX_UNITS = 512
+
+
 def _rank_desc_numpy(s: Any) -> Any:
-    """NumPy fast path: one unstable argsort; the tie rule runs only on rows that tie."""
+    """NumPy path: for a few hundred units, a compiled count of the higher scores of each unit
+    (:func:`aicap.index.cpu_kernels.ranks_by_count`); else one unstable argsort, the tie rule
+    running only on rows that tie."""
+    r, n = s.shape
+    if n <= RANK_BY_COUNT_MAX_UNITS:
+        from aicap.index import cpu_kernels  # Numba: imported when first needed
+
+        out = np.empty((r, n), dtype=np.float64)
+        cpu_kernels.ranks_by_count(np.ascontiguousarray(s, dtype=np.float64), out)
+        return out
+    return _rank_desc_sorted(s)
+
+
+def _rank_desc_sorted(s: Any) -> Any:
+    """Ranks by one unstable argsort per row; the tie rule runs only on rows that tie."""
     r, n = s.shape
     nan = np.isnan(s)
     has_nan = bool(nan.any())
@@ -84,7 +103,7 @@ def _rank_desc_numpy(s: Any) -> Any:
 def outrank_counts(xp: Any, ranks: Any, block: int = 255) -> tuple[Any, Any]:
     """``(wins, both)``: ``wins[a, b]`` = replications in which ``a`` ranks strictly better
     than ``b``; ``both[a, b]`` = replications in which both are ranked. Sub-blocks of at most
-    ``block`` replications bound memory at ``block * n * n`` bytes."""
+    ``block`` replications bound the array-API path's memory at ``block * n * n`` bytes."""
     if xp is np:
         return _outrank_numpy(ranks)
     if is_torch_namespace(xp):
@@ -105,11 +124,10 @@ def outrank_counts(xp: Any, ranks: Any, block: int = 255) -> tuple[Any, Any]:
     return wins, both
 
 
-def _outrank_numpy(ranks: Any, block: int = 16) -> tuple[Any, Any]:
-    """NumPy path: ranks as the narrowest unsigned integers, compared in blocks of ``block``
-    replications whose ``(block, n, n)`` comparison fits in the CPU cache; block sums add up
-    in 8 bits and are flushed to 64 bits before they could overflow (every 255 replications).
-    Memory: ``block * n * n`` bytes."""
+def _outrank_numpy(ranks: Any) -> tuple[Any, Any]:
+    """NumPy path: ranks as the narrowest unsigned integers, compared by a compiled kernel
+    (:func:`aicap.index.cpu_kernels.count_less`) whose 8-bit counters stay in the CPU cache.
+    Memory: ``n * n`` bytes besides the result."""
     r, n = ranks.shape
     nan = np.isnan(ranks)
     has_nan = bool(nan.any())
@@ -126,22 +144,9 @@ def _outrank_numpy(ranks: Any, block: int = 16) -> tuple[Any, Any]:
     else:
         ra = rb = ranks.astype(dt)
     wins = np.zeros((n, n), dtype=np.int64)
-    acc = np.zeros((n, n), dtype=np.uint8)
-    part = np.empty((n, n), dtype=np.uint8)
-    buf = np.empty((block, n, n), dtype=bool)
-    since = 0
-    for i in range(0, r, block):  # blocks of replications (never one replication at a time)
-        j = min(i + block, r)
-        cmp = buf[: j - i]
-        np.less(ra[i:j, :, None], rb[i:j, None, :], out=cmp)
-        np.add.reduce(cmp.view(np.uint8), axis=0, out=part)
-        if since + (j - i) > 255:  # flush before the 8-bit sums could wrap
-            wins += acc
-            acc[:] = 0
-            since = 0
-        acc += part
-        since += j - i
-    wins += acc
+    from aicap.index import cpu_kernels  # Numba: imported when first needed
+
+    cpu_kernels.count_less(ra, rb, wins)
     return wins, both
 
 

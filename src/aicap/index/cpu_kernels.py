@@ -1,0 +1,62 @@
+"""Compiled CPU kernels (Numba) for the batched ranks and outranking counts of the NumPy path.
+
+A chunk of ``R`` replications of ``n`` units needs ``R`` rankings and ``R * n * n`` pairwise
+comparisons. In NumPy these are an argsort per row plus passes over ``(block, n, n)``
+temporaries; here each is one pass in compiled loops that release the GIL (the engine's
+worker threads run them side by side):
+
+* :func:`ranks_by_count`: ``rank[a] = 1 + #{b: s[b] > s[a]}``, the "min" rule for ties
+  (NaN compares false: an unscored unit is not counted and keeps NaN). ``O(n^2)`` per row,
+  faster than sorting for the few hundred units of a country index;
+* :func:`count_less`: ``wins[a, b] += #{r: ra[r, a] < rb[r, b]}``, summed in 8-bit
+  counters that stay in the L1 cache and are flushed to ``wins`` every 255 rows.
+
+Both are tested against plain NumPy references (``tests/uncertainty/test_ua_properties.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def ranks_by_count(s: Any, out: Any) -> None:
+    """Ranks of each row of ``s (R, n)`` into ``out`` (float64): 1 = highest, ties "min"."""
+    r, n = s.shape
+    for i in range(r):
+        row = s[i]
+        for a in range(n):
+            x = row[a]
+            c = 0
+            for b in range(n):
+                c += row[b] > x
+            out[i, a] = c + 1.0 if x == x else np.nan
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def count_less(ra: Any, rb: Any, wins: Any) -> None:
+    """``wins[a, b] += #{r: ra[r, a] < rb[r, b]}`` over the rows of ``ra`` and ``rb``
+    (``(R, n)``, any integer type); ``wins`` is ``(n, n)`` int64."""
+    r, n = ra.shape
+    acc = np.zeros((n, n), np.uint8)
+    since = 0
+    for i in range(r):
+        if since == 255:  # flush before an 8-bit counter could wrap
+            for a in range(n):
+                for b in range(n):
+                    wins[a, b] += acc[a, b]
+                    acc[a, b] = 0
+            since = 0
+        rowb = rb[i]
+        for a in range(n):
+            x = ra[i, a]
+            acc_a = acc[a]
+            for b in range(n):
+                acc_a[b] += x < rowb[b]
+        since += 1
+    for a in range(n):
+        for b in range(n):
+            wins[a, b] += acc[a, b]
