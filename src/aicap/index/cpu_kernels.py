@@ -60,3 +60,20 @@ def count_less(ra: Any, rb: Any, wins: Any) -> None:
     for a in range(n):
         for b in range(n):
             wins[a, b] += acc[a, b]
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def mean_abs_shift(rank: Any, nominal: Any, out: Any) -> None:
+    """Per row of ``rank (R, n)``: the mean of ``|rank - nominal|`` over the units where both
+    are ranked (NaN elsewhere), into ``out (R,)``. Ranks are whole numbers, so the sums are
+    exact and equal NumPy's in any order."""
+    r, n = rank.shape
+    for i in range(r):
+        tot = 0.0
+        cnt = 0
+        for a in range(n):
+            d = abs(rank[i, a] - nominal[a])
+            if d == d:
+                tot += d
+                cnt += 1
+        out[i] = tot / cnt if cnt else np.nan
