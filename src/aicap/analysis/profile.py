@@ -28,11 +28,16 @@ def _r(v: Any, nd: int = 2) -> Any:
     return round(v, nd) if isinstance(v, float) else v
 
 
+def _rows(frame: pd.DataFrame, cols: list[str]) -> list[dict[str, Any]]:
+    """``frame[cols].to_dict(orient="records")`` with the values as ``Series.tolist`` gives them
+    (Python scalars; much faster than ``to_dict`` on string columns stored by Arrow)."""
+    values = [frame[c].tolist() for c in cols]
+    keys = [str(c) for c in cols]
+    return [dict(zip(keys, row, strict=True)) for row in zip(*values, strict=True)]
+
+
 def _records(frame: pd.DataFrame, cols: list[str], nd: int = 3) -> list[dict[str, Any]]:
-    out = []
-    for rec in frame[cols].to_dict(orient="records"):
-        out.append({str(k): _r(v, nd) for k, v in rec.items()})
-    return out
+    return [{k: _r(v, nd) for k, v in rec.items()} for rec in _rows(frame, cols)]
 
 
 def _short(key: str) -> str:
@@ -48,8 +53,13 @@ def data_gaps(diag: Diagnosis, missing_pillars: str = "") -> dict[str, Any]:
     return {
         "missing_pillars": [p for p in missing_pillars.split(",") if p],
         "missing_indicators": [
-            {"indicator": r.indicator, "name": r.name, "pillar": r.pillar, "flags": r.flags}
-            for r in missing.itertuples()
+            {
+                "indicator": r["indicator"],
+                "name": r["name"],
+                "pillar": r["pillar"],
+                "flags": r["flags"],
+            }
+            for r in _rows(missing, ["indicator", "name", "pillar", "flags"])
         ],
         "old_values": [
             {
@@ -58,7 +68,7 @@ def data_gaps(diag: Diagnosis, missing_pillars: str = "") -> dict[str, Any]:
                 "year": int(r["vy"]),
                 "age": int(diag.year - int(r["vy"])),
             }
-            for r in old.to_dict(orient="records")
+            for r in _rows(old, ["indicator", "name", "vy"])
         ],
         "n_indicators": len(ind),
         "n_with_data": int(ind["value"].notna().sum()),
@@ -90,11 +100,13 @@ def build_profile(
     recs = recommend(
         diag, catalogue, holding_pillars=holding, limit=n_recommendations, signals=signals
     )
-    bands_known = data.has_bands and nan_to_none(row.get("score_p05")) is not None
+    # data.has_bands, on the latest year's rows already at hand
+    has_bands = "score_p05" in sc.columns and bool(sc["score_p05"].notna().any())
+    bands_known = has_bands and nan_to_none(row.get("score_p05")) is not None
     pillars = diag.pillars
     peer_cols = [c for c in pillars.columns if c.startswith("median:")]
     pillar_list = []
-    for r in pillars.to_dict(orient="records"):
+    for r in _rows(pillars, list(pillars.columns)):
         pillar_list.append(
             {
                 "pillar": r["pillar"],

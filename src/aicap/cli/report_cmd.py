@@ -4,8 +4,10 @@ profiles (JSON, one-page PDF), read from the index outputs that ``aicap build`` 
 from __future__ import annotations
 
 import json
+import pickle
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -358,7 +360,7 @@ def profile(
     code = iso3.upper()
     cache = _cache(warehouse, cache_dir, use_cache)
     k = ""
-    prof: dict[str, Any] | None = None
+    got: object = None
     if cache.folder is not None:
         from aicap.report import reuse
 
@@ -366,28 +368,39 @@ def profile(
             warehouse, index, code, monitor=monitor, catalogue=catalogue, mandates=mandates
         )
         got = reuse.get(cache, reuse.KIND_PROFILE, k)
-        if isinstance(got, dict):
-            for w in got["notes"]:
-                _warn(w)
-            prof = got["profile"]
-    if prof is None:
+    if isinstance(got, dict):  # stored: its JSON, and the profile itself pickled for the PDF
+        for w in got["notes"]:
+            _warn(w)
+        text = str(got["json"])
+        stored = bytes(got["pickle"])
+
+        def full() -> dict[str, Any]:
+            value: dict[str, Any] = pickle.loads(stored)
+            return value
+    else:
+        from aicap.analysis.profile import profile_json
+
         prof, notes = _compute_profile(
             code, iso3, warehouse, index, mandates, catalogue, monitor, cache
         )
+        text = profile_json(prof)
         if k:
             from aicap.report import reuse
 
-            reuse.put(cache, reuse.KIND_PROFILE, k, {"profile": prof, "notes": notes})
+            entry = {"json": text, "pickle": pickle.dumps(prof), "notes": notes}
+            reuse.put(cache, reuse.KIND_PROFILE, k, entry)
+
+        def full() -> dict[str, Any]:
+            return prof
+
     if pdf_file is not None:
-        pages = _profile_pdf(prof, pdf_file, cache, k)
+        pages = _profile_pdf(full, pdf_file, cache, k)
         console.print(f"wrote {pdf_file} ({pages} page{'s' if pages != 1 else ''})")
     if as_json:
-        from aicap.analysis.profile import profile_json
-
-        sys.stdout.write(profile_json(prof) + "\n")
+        sys.stdout.write(text + "\n")
         return
     if pdf_file is None:
-        _print_summary(prof)
+        _print_summary(json.loads(text))
 
 
 def _compute_profile(
@@ -432,8 +445,9 @@ def _compute_profile(
     return prof, notes
 
 
-def _profile_pdf(prof: dict[str, Any], path: Path, cache: Cache, k: str) -> int:
-    """The one-page PDF of ``prof`` (cached with the profile: same inputs, same PDF)."""
+def _profile_pdf(prof: Callable[[], dict[str, Any]], path: Path, cache: Cache, k: str) -> int:
+    """The one-page PDF of the profile ``prof()`` (cached with the profile: same inputs, same
+    PDF)."""
     from aicap.report import reuse
     from aicap.report.cache import key
 
@@ -446,7 +460,7 @@ def _profile_pdf(prof: dict[str, Any], path: Path, cache: Cache, k: str) -> int:
         return int(pages)
     from aicap.report.briefing import write_profile_pdf
 
-    pages = write_profile_pdf(prof, path)
+    pages = write_profile_pdf(prof(), path)
     if pk:
         reuse.put(cache, reuse.KIND_PROFILE, pk, (path.read_bytes(), pages))
     return pages
