@@ -77,3 +77,11 @@ def mean_abs_shift(rank: Any, nominal: Any, out: Any) -> None:
                 tot += d
                 cnt += 1
         out[i] = tot / cnt if cnt else np.nan
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def put_rows(dst: Any, rows: Any, src: Any) -> None:
+    """``dst[rows[i]] = src[i]`` for each ``i``: a chunk's rows into the run's arrays, in the
+    worker thread that computed them (NumPy's fancy assignment holds the GIL)."""
+    for i in range(rows.shape[0]):
+        dst[rows[i], :] = src[i, :]

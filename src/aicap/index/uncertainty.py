@@ -955,6 +955,14 @@ def _run_task(
     return evaluate_chunk(kernel, backend, t.variant, t.agg, dec_w, dec_i, t.rows, wf)
 
 
+def _put_rows(dst: FloatArray, rows: IntArray, src: FloatArray) -> None:
+    from aicap.index import cpu_kernels  # Numba: imported when first needed
+
+    cpu_kernels.put_rows(
+        dst, np.ascontiguousarray(rows, dtype=np.int64), np.ascontiguousarray(src, np.float64)
+    )
+
+
 def _dead_reasons(plan: Plan, incl: npt.NDArray[np.bool_]) -> list[str]:
     """Why each of these replications failed: the indicators left out and the first aggregate
     they leave with no children (rows are failures only, never all replications)."""
@@ -1047,10 +1055,19 @@ def evaluate(
     def args(t: Task) -> tuple[FloatArray, npt.NDArray[np.bool_], Any]:
         return dec.weights[t.rows], dec.incl[t.rows], pre_fail[t.rows]
 
-    def collect(o: ChunkOut, done: int) -> None:
+    def here(t: Task) -> ChunkOut:
+        """One chunk in this process; its scores and ranks go into place in the thread that
+        computed them (the collecting thread is the one all chunks wait on)."""
+        o = _run_task(plan.kernel, backend, t, *args(t))
+        _put_rows(score, o.rows, o.score)
+        _put_rows(rank, o.rows, o.rank)
+        return o
+
+    def collect(o: ChunkOut, done: int, stored: bool = False) -> None:
         rows = o.rows
-        score[rows] = o.score
-        rank[rows] = o.rank
+        if not stored:
+            score[rows] = o.score
+            rank[rows] = o.rank
         mars[rows] = o.mars if o.mars is not None else _mars(o.rank, plan.nominal_rank)
         fail[rows] = o.fail
         for i in np.nonzero(o.fail != OK)[0].tolist():  # failures only
@@ -1081,13 +1098,12 @@ def evaluate(
             _LOCAL_RUNS.discard(run_id)
     elif workers > 1:
         with _one_blas_thread(), ThreadPoolExecutor(max_workers=workers) as ex:
-            outs = ex.map(lambda t: _run_task(plan.kernel, backend, t, *args(t)), ts)
-            for i, o in enumerate(outs, start=1):
-                collect(o, i)
+            for i, o in enumerate(ex.map(here, ts), start=1):
+                collect(o, i, stored=True)
     else:
         with _one_blas_thread():
             for i, t in enumerate(ts, start=1):  # chunks of replications
-                collect(_run_task(plan.kernel, backend, t, *args(t)), i)
+                collect(here(t), i, stored=True)
     # failures decided before the kernel: exclusions that leave an aggregate empty
     rows = np.nonzero(dec.dead)[0]
     if rows.size:
