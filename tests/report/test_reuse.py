@@ -239,6 +239,20 @@ def test_a_changed_input_gives_a_new_briefing_and_profile(
         a, b = (_without_time(f1[name]), _without_time(f2[name]))
         assert a == b, name
 
+    # another option: a new briefing, on the diagnoses stored by the first (same inputs)
+    (stored,) = (cache / "derived").glob("*.pickle")
+    written = stored.stat().st_mtime_ns
+    other = briefing(tmp_path / "boot300", "--boot", "300")
+    assert "reused from the cache" not in other
+    assert stored.stat().st_mtime_ns == written  # read, not computed and written again
+    fresh300 = briefing(tmp_path / "fresh300", "--boot", "300", "--no-cache")
+    assert "reused" not in fresh300
+    f1, f2 = _files(tmp_path / "boot300"), _files(tmp_path / "fresh300")
+    assert f1.keys() == f2.keys() and f1 != _files(tmp_path / "b1")
+    for name in f1:
+        assert _without_time(f1[name]) == _without_time(f2[name]), name
+    f1 = _files(tmp_path / "b1")
+
     p1, prof1 = profile()
     p2, _ = profile()
     assert p1 == p2 and list((cache / "profile").glob("*.pickle"))

@@ -179,10 +179,11 @@ def run_briefing(
     t0 = time.perf_counter()
     n_workers = effective_workers(workers or default_workers())
     cache = _cache(warehouse, cache_dir, use_cache)
-    k = ""
+    k = digest = ""
     if cache.folder is not None:
         from aicap.report import reuse
 
+        digest = reuse.inputs_digest(warehouse, index, catalogue=catalogue, mandates=mandates)
         k = reuse.briefing_key(
             warehouse,
             index,
@@ -192,6 +193,7 @@ def run_briefing(
             workers=n_workers,
             catalogue=catalogue,
             mandates=mandates,
+            digest=digest,
         )
         got = reuse.get(cache, reuse.KIND_BRIEFING, k)
         if isinstance(got, reuse.Stored):
@@ -225,6 +227,7 @@ def run_briefing(
         workers=n_workers,
         cache=cache,
         progress=progress,
+        derived=digest,
         **kw,
     )
     if k:

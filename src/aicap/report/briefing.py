@@ -38,7 +38,7 @@ from aicap.analysis.monitor.links import Links, MonitorResults, Signal, all_sign
 from aicap.analysis.profile import build_profile
 from aicap.analysis.recommend import recommend
 from aicap.report import charts
-from aicap.report.cache import Cache
+from aicap.report.cache import Cache, key
 from aicap.report.monitor_section import incident_totals, monitor_section, profile_monitor
 from aicap.report.monitor_source import MonitorJob, Signals
 from aicap.report.monitor_source import compute as compute_monitor
@@ -499,13 +499,17 @@ def briefing_context(
     monitor_job: MonitorJob | None = None,
     workers: Workers | None = None,
     progress: Progress | None = None,
+    cache: Cache | None = None,
+    derived: str = "",
 ) -> dict[str, Any]:
     """Everything the templates need (and the frames written to ``data/``). With ``monitor``
     and ``links`` (or a ``monitor_job`` that computes them) the briefing gains the section on
     concentration and governance gaps, and each country's recommendations include the
     interventions its Monitor signals point to (``signals``: precomputed, else drawn from
     ``monitor``). ``workers``: processes started with :func:`worker_state` of this ``data`` and
-    ``catalogue`` for the diagnoses, the profiles and the Monitor (default: in process)."""
+    ``catalogue`` for the diagnoses, the profiles and the Monitor (default: in process).
+    ``cache`` and ``derived`` (a digest of every input the data came from): the diagnoses are
+    kept there under it and reused."""
     t0 = time.perf_counter()
     pool = workers if workers is not None else Workers(1, worker_state(data, catalogue))
     if pool.state.get("data") is not data or pool.state.get("catalogue") is not catalogue:
@@ -519,12 +523,23 @@ def briefing_context(
     if monitor_job is not None:
         links = monitor_job.links
         mon_future = pool.submit(_monitor_chunk, monitor_job.frames, monitor_job.links)
+    # diagnoses depend on the data alone: reused when ``derived`` (a digest of every input,
+    # aicap.report.reuse.inputs_digest) is unchanged
+    diag_key = key("diagnoses", derived, *codes) if cache is not None and derived else ""
+    stored = cache.get("derived", diag_key) if cache is not None and diag_key else None
     parts = _chunks(codes, chunk_size(len(codes), pool.n))
-    diag_futures = [pool.submit(_diagnose_chunk, p) for p in parts]
+    diag_futures = [] if stored is not None else [pool.submit(_diagnose_chunk, p) for p in parts]
     divide = _divide_section(data, n_boot)
     expected = _expected_section(data, set(focus))
-    diag_list = collect(diag_futures, [len(p) for p in parts], "diagnose", progress)
-    diags: dict[str, Diagnosis] = dict(zip(codes, diag_list, strict=True))
+    if stored is not None:
+        diags: dict[str, Diagnosis] = stored
+    else:
+        diag_list = collect(diag_futures, [len(p) for p in parts], "diagnose", progress)
+        diags = dict(zip(codes, diag_list, strict=True))
+        if cache is not None and diag_key:
+            from aicap.report.reuse import put
+
+            put(cache, "derived", diag_key, diags)
     if mon_future is not None and monitor_job is not None:
         if progress is not None:
             progress("monitor", 0, 1)
@@ -692,12 +707,14 @@ def write_briefing(
     workers: int = 1,
     cache: Cache | None = None,
     progress: Progress | None = None,
+    derived: str = "",
 ) -> Briefing:
     """Write ``briefing.html``, ``briefing.pdf`` and ``data/`` to ``out``. ``workers``:
     processes for the diagnoses, profiles, the Monitor (``monitor_job``) and the annex's PDF
     pages (1: all in process; the result is the same); ``cache``: rendered annex pages are
-    kept there and reused while their HTML is unchanged; ``progress``: called with
-    ``(stage, done, total)``."""
+    kept there and reused while their HTML is unchanged, and with ``derived`` (a digest of
+    every input, :func:`aicap.report.reuse.inputs_digest`) the diagnoses; ``progress``: called
+    with ``(stage, done, total)``."""
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     with Workers(workers, worker_state(data, catalogue)) as pool:
@@ -712,6 +729,8 @@ def write_briefing(
             monitor_job=monitor_job,
             workers=pool,
             progress=progress,
+            cache=cache,
+            derived=derived,
         )
         t1 = time.perf_counter()
         if progress is not None:

@@ -34,7 +34,7 @@ from aicap.report.cache import Cache, file_digest, key, tree_digest
 KIND_BRIEFING = "briefing"
 KIND_PROFILE = "profile"
 #: Entries of each kind kept (the newest; older ones are deleted when one is stored).
-KEEP = {KIND_BRIEFING: 4, KIND_PROFILE: 400}
+KEEP = {KIND_BRIEFING: 4, KIND_PROFILE: 400, "derived": 8}
 #: Index outputs a briefing reads (as in :mod:`aicap.analysis.capacity_data`).
 OUTPUT_FILES = ("series.parquet", "results.parquet", "series_cells.parquet")
 #: Libraries whose versions can change a figure or the rendering.
@@ -174,10 +174,12 @@ def briefing_key(
     workers: int,
     catalogue: Path | None = None,
     mandates: Path | None = None,
+    digest: str = "",
 ) -> str:
-    """The key of a whole briefing: :func:`inputs_digest` and the options. ``workers``: the
-    processes the PDF is rendered with (they decide its chunks, hence its bytes)."""
-    digest = inputs_digest(warehouse, index, catalogue=catalogue, mandates=mandates)
+    """The key of a whole briefing: :func:`inputs_digest` (``digest`` if already computed)
+    and the options. ``workers``: the processes the PDF is rendered with (they decide its
+    chunks, hence its bytes)."""
+    digest = digest or inputs_digest(warehouse, index, catalogue=catalogue, mandates=mandates)
     spec = annex.strip()
     spec = spec.lower() if spec.lower() in ("all", "none", "focus", "") else spec.upper()
     return key(KIND_BRIEFING, digest, spec, f"pdf={pdf}", f"boot={boot}", f"workers={workers}")
