@@ -78,6 +78,7 @@ def test_the_key_changes_with_every_input(inputs: dict[str, Path]) -> None:
     seen = {first}
     changes: list[Callable[[], None]] = [
         lambda: _append(inputs["warehouse"], b"x"),
+        lambda: inputs["warehouse"].with_name("wh.duckdb.wal").write_bytes(b"not checkpointed"),
         lambda: _append(inputs["index"] / "series_cells.parquet", b"x"),
         lambda: _append(inputs["index"] / "results.parquet", b"x"),
         lambda: _append(inputs["catalogue"]),
@@ -106,6 +107,11 @@ def test_the_key_changes_with_the_code(
     monkeypatch.undo()
     monkeypatch.setattr(reuse, "library_versions", lambda: "other weasyprint")
     assert _key(inputs) != first
+    monkeypatch.undo()
+    monkeypatch.setattr(reuse, "system_fingerprint", lambda: "another pango, new fonts")
+    assert _key(inputs) != first
+    monkeypatch.undo()
+    assert "libpango" in reuse.system_fingerprint() or not Path("/usr/lib").is_dir()
 
 
 def test_default_paths_are_the_loaders_defaults(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,7 +4,8 @@ A briefing is a pure function of files and options: the warehouse (its bytes), t
 outputs that ``aicap build`` wrote (their bytes, and the folder and time named in the
 briefing's sources note), the index framework, the intervention catalogue, the Monitor's links
 and risk taxonomy, the mandate library, the aicap code and templates, the versions of the
-libraries that compute and render it, and the options (annex, bootstrap resamples, PDF or not,
+libraries that compute and render it (and the system's text-layout libraries and font
+folders, by size and time), and the options (annex, bootstrap resamples, PDF or not,
 worker processes, which decide how the PDF is cut into chunks). :func:`briefing_key` hashes
 all of them (SHA-256 of every file's bytes: about 0.1 s, no heavy import), so a stored
 briefing is reused only when every input is byte for byte the same; a change to any of them is
@@ -22,6 +23,7 @@ import contextlib
 import datetime as _dt
 import hashlib
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -88,6 +90,47 @@ def library_versions() -> str:
     return ";".join(versions)
 
 
+#: System libraries WeasyPrint lays text out with, and font folders: their files' sizes and
+#: times (library upgrades, fonts installed or removed) are part of the key.
+SYSTEM_LIBRARIES = ("libpango-1.0.so", "libpangoft2-1.0.so", "libharfbuzz.so", "libfontconfig.so")
+FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts")
+
+
+@cache
+def system_fingerprint() -> str:
+    """Sizes and modification times of the text-layout libraries (as ``ldconfig`` resolves
+    them) and of the font folders (a font installed, removed or upgraded changes its folder's
+    time)."""
+    import subprocess
+
+    parts: list[str] = []
+    ldconfig = shutil.which("ldconfig") or "/sbin/ldconfig"
+    try:
+        listing = subprocess.run(
+            [ldconfig, "-p"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        listing = ""
+    for line in sorted(listing.splitlines()):
+        name, _, target = line.strip().partition(" => ")
+        if target and name.startswith(SYSTEM_LIBRARIES):
+            parts.append(_stat(Path(target).resolve()))
+    for folder in FONT_DIRS:
+        root = Path(folder).expanduser()
+        if root.is_dir():
+            for here, _dirs, _files in sorted(os.walk(root)):
+                parts.append(_stat(Path(here)))
+    return ";".join(parts)
+
+
+def _stat(path: Path) -> str:
+    try:
+        st = path.stat()
+    except OSError:
+        return f"{path} absent"
+    return f"{path} {st.st_size} {st.st_mtime_ns}"
+
+
 def framework_path() -> Path:
     """:func:`aicap.analysis.spec.default_framework_path` without importing the index engine
     (a test checks that they agree)."""
@@ -140,6 +183,7 @@ def inputs_digest(
         "warehouse",
         str(warehouse),
         _digest(warehouse),
+        _digest(warehouse.with_name(warehouse.name + ".wal")),  # changes not yet checkpointed
         "index",
         str(index),
     ]
@@ -160,7 +204,7 @@ def inputs_digest(
     parts += [_folder_digest(cats[0].parent, (".yaml",))]
     lib = mandates if mandates is not None else default_mandates_dir()
     parts += ["mandates", str(lib), _folder_digest(lib, (".yaml",))]
-    parts += ["code", package_digest(), library_versions()]
+    parts += ["code", package_digest(), library_versions(), system_fingerprint()]
     return key("inputs", *parts)
 
 
