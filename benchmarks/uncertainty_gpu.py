@@ -44,6 +44,7 @@ from aicap.index.uncertainty import (
     decode,
     evaluate,
     make_plan,
+    run_uncertainty,
     sample_uniform,
     tasks,
 )
@@ -96,14 +97,24 @@ def agreement(comp: Any, spec: UncertaintySpec, backend: str) -> dict[str, float
     return {"max_score_diff": float(d), "equal_ranks": float(same), "max_wins_diff": dw}
 
 
-def rate_evaluate(plan: Plan, dec: Any, backend: str, chunk: int) -> float:
+def rate_evaluate(plan: Plan, dec: Any, backend: str, chunk: int, workers: int = 1) -> float:
     """``chunk`` 0: the backend's default chunk size."""
-    evaluate(plan, dec, backend=backend, chunk_size=chunk or None)  # warm-up (kernels, allocator)
+    kw = {"backend": backend, "chunk_size": chunk or None, "workers": workers}
+    evaluate(plan, dec, **kw)  # type: ignore[arg-type]  # warm-up (kernels, allocator)
     sync(backend)
     t0 = time.perf_counter()
-    evaluate(plan, dec, backend=backend, chunk_size=chunk or None)
+    evaluate(plan, dec, **kw)  # type: ignore[arg-type]
     sync(backend)
     return dec.u.shape[0] / (time.perf_counter() - t0)
+
+
+def rate_run(plan: Plan, backend: str, workers: int) -> float:
+    """``run_uncertainty`` end to end (sampling, decoding, every chunk, results on the host):
+    the measure ``benchmarks/uncertainty.py`` reports for the CPU."""
+    t0 = time.perf_counter()
+    run_uncertainty(plan, backend=backend, workers=workers)
+    sync(backend)
+    return plan.spec.n / (time.perf_counter() - t0)
 
 
 def rate_kernel(plan: Plan, dec: Any, backend: str, chunk: int, reps: int = 10) -> float:
@@ -230,6 +241,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--chunks", type=int, nargs="+", default=[16384, 65536])
     ap.add_argument("--eval-chunks", type=int, nargs="+", default=[0], help="0: default size")
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 4], help="host threads")
     ap.add_argument("--micro", action="store_true", help="ranks and counts alone, first")
     ap.add_argument("--profile", action="store_true", help="torch profiler table of one chunk")
     args = ap.parse_args()
@@ -275,12 +287,16 @@ def main() -> None:
                     profile(plan, dec, args.chunks[-1])
                     profile_evaluate(plan, dec, backend, args.chunks[-1])
                 for chunk in sorted({*args.chunks, *args.eval_chunks}):
+                    extra: dict[str, float] = {}
                     ev = (
                         rate_evaluate(plan, dec, backend, chunk)
                         if chunk in args.eval_chunks
                         else float("nan")
                     )
                     kr = rate_kernel(plan, dec, backend, chunk) if chunk else float("nan")
+                    if chunk == min(args.eval_chunks):
+                        for w in args.workers:
+                            extra[f"run /s, {w} thr"] = rate_run(plan, backend, w)
                     row = {
                         "backend": backend,
                         "framework": label,
@@ -290,6 +306,7 @@ def main() -> None:
                         "evaluate /s": ev,
                         "kernel /s": kr,
                         "x COINr (evaluate)": COINR_MS * ev / 1e3,
+                        **extra,
                     }
                     print("  ", row, flush=True)
                     rows.append(row)
