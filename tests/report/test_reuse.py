@@ -293,3 +293,32 @@ def test_a_changed_input_gives_a_new_briefing_and_profile(
     assert "Renamed" not in (tmp_path / "b3" / "data" / "profiles.json").read_text("utf-8")
     _, prof4 = profile("--catalogue", str(cat))
     assert str(prof4["recommendations"][0]["title"]).startswith("Renamed")  # type: ignore[index]
+
+
+# ------------------------------------------------------------------------------ the entry point
+def test_report_and_profile_start_without_the_other_commands() -> None:
+    """`aicap report ...` and `aicap profile ...` import neither cli.main (every command) nor
+    pandas before they know that they must compute; their help is the full command line's."""
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "sys.argv = ['aicap', 'report', 'briefing', '--help']\n"
+        "from aicap.cli import entry\n"
+        "try:\n"
+        "    entry.main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('IMPORTED', 'aicap.cli.main' in sys.modules, 'pandas' in sys.modules)\n"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert "IMPORTED False False" in res.stdout
+    from aicap.cli.main import app
+
+    runner = CliRunner()
+    for args in (["report", "briefing", "--help"], ["profile", "--help"], ["report"]):
+        full = runner.invoke(app, args)
+        light = runner.invoke(report_cmd.standalone(), args)
+        assert light.exit_code == full.exit_code and light.output == full.output
