@@ -298,14 +298,18 @@ def briefing(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, transient=False) as bar:
-        tasks: dict[str, TaskID] = {}
+    # the bars are shown once there is work to show (none when the briefing is reused)
+    bar = Progress(*columns, console=console, transient=False)
+    tasks: dict[str, TaskID] = {}
 
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
+    def progress(stage: str, done: int, total: int) -> None:
+        if not tasks:
+            bar.start()
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
 
+    try:
         result = run_briefing(
             out,
             warehouse=warehouse,
@@ -320,6 +324,9 @@ def briefing(
             use_cache=use_cache,
             progress=progress,
         )
+    finally:
+        if tasks:
+            bar.stop()
     pages = f", {result.pages} pages" if result.pages else ""
     secs = result.seconds
     reused = (
