@@ -10,8 +10,7 @@ import pytest
 from ua_helpers import synth_plan
 
 from aicap.index.backend import BackendError, get_backend
-from aicap.index.sensitivity import saltelli_sample
-from aicap.index.uncertainty import decode, run_sobol, run_uncertainty, sample_uniform
+from aicap.index.uncertainty import run_sobol, run_uncertainty
 
 
 @pytest.mark.parametrize("collapsed", [True, False])
@@ -80,17 +79,3 @@ def test_threads_give_the_serial_result() -> None:
     b = run_uncertainty(plan, chunk_size=40, workers=2)
     np.testing.assert_array_equal(a.raw.score, b.raw.score)
     np.testing.assert_array_equal(a.raw.wins, b.raw.wins)
-
-
-@pytest.mark.parametrize("design", ["monte carlo", "saltelli"])
-def test_decoding_on_threads_equals_decoding_in_one(design: str) -> None:
-    """Rows decode independently (a Saltelli block's repeated rows too, even when a slice
-    boundary cuts a run of them), so slices on threads give the one-thread result."""
-    plan = synth_plan()
-    saltelli = design == "saltelli"  # 1,024 blocks of G + 2 rows: threads are used
-    u = saltelli_sample(plan.dims, 1024, 7) if saltelli else sample_uniform(plan, 20_000)
-    one = decode(plan, u)
-    for workers in (2, 3):
-        many = decode(plan, u, workers=workers)
-        for f in dataclasses.fields(one):
-            np.testing.assert_array_equal(getattr(many, f.name), getattr(one, f.name))

@@ -479,27 +479,9 @@ class Decoded:
     dead: npt.NDArray[np.bool_]  # (R,) an aggregate lost all its indicators
 
 
-def decode(plan: Plan, u: FloatArray, workers: int = 1) -> Decoded:
-    """Map uniforms ``(R, D)`` to replications' parameters (vectorised over ``R``; with
-    ``workers`` > 1, slices of rows on that many threads: rows decode independently, so the
-    result is the same)."""
+def decode(plan: Plan, u: FloatArray) -> Decoded:
+    """Map uniforms ``(R, D)`` to replications' parameters (vectorised over ``R``)."""
     u = np.asarray(u, dtype=np.float64)
-    if workers > 1 and u.shape[0] >= 2 * 4096:
-        cuts = np.linspace(0, u.shape[0], workers + 1).astype(int)
-        with ThreadPoolExecutor(max_workers=workers) as ex:
-            spans = itertools.pairwise(cuts.tolist())
-            parts = list(ex.map(lambda ab: _decode(plan, u[ab[0] : ab[1]]), spans))
-        return Decoded(
-            u,
-            *(
-                np.concatenate([getattr(p, f.name) for p in parts])
-                for f in dataclasses.fields(Decoded)[1:]
-            ),
-        )
-    return _decode(plan, u)
-
-
-def _decode(plan: Plan, u: FloatArray) -> Decoded:
     r = u.shape[0]
     edges = np.cumsum([0, *plan.dims])
     choices = np.full((r, len(plan.factors)), -1, dtype=np.int64)
@@ -1301,7 +1283,7 @@ def run_uncertainty(
     progress: Progress | None = None,
 ) -> UncertaintyResult:
     """Monte Carlo uncertainty analysis: ``spec.n`` replications."""
-    dec = decode(plan, sample_uniform(plan), workers if client is None else 1)
+    dec = decode(plan, sample_uniform(plan))
     raw = evaluate(
         plan,
         dec,
@@ -1404,7 +1386,7 @@ def run_sobol(
     u = saltelli_sample(plan.dims, n, spec.seed)
     if plan.kernel.pairwise:  # the indices do not use the pairwise matrix
         plan = dataclasses.replace(plan, kernel=dataclasses.replace(plan.kernel, pairwise=False))
-    dec = decode(plan, u, workers if client is None else 1)
+    dec = decode(plan, u)
     raw = evaluate(
         plan,
         dec,
