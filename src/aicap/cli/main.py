@@ -353,7 +353,7 @@ def build_cmd(
         if where is not None:
             out.print(
                 f"briefing cache warmed in {where} in {time.perf_counter() - t1:.1f} s "
-                "(`aicap report briefing` now reuses the Monitor's results and annex pages)",
+                "(`aicap report briefing` reuses this briefing while no input changes)",
                 highlight=False,
             )
 
