@@ -23,6 +23,16 @@ TREND_COLUMNS = ["kind", "code", "name", "unit", "n_years", "first", "last", "sl
 TREND_COLUMNS += ["gap_slope", "gap_slope_low", "gap_slope_high", "relative"]
 
 
+def _json_col(v: Any) -> Any:
+    """A JSON text column of the index outputs back to data (None when absent or invalid)."""
+    if not isinstance(v, str) or not v:
+        return None
+    try:
+        return json.loads(v)
+    except json.JSONDecodeError:
+        return None
+
+
 def _r(v: Any, nd: int = 2) -> Any:
     v = nan_to_none(v)
     return round(v, nd) if isinstance(v, float) else v
@@ -174,6 +184,11 @@ def build_profile(
         "tier_evidence": nan_to_none(row.get("evidence")) or NOT_AVAILABLE,
         "next_tier": nan_to_none(row.get("next_tier")),
         "gaps_to_next_tier": gaps_to_next,
+        "tier_range": nan_to_none(row.get("tier_range")),
+        "tier_probability": _json_col(row.get("tier_probability")) or {},
+        "tier_near_boundary": bool(nan_to_none(row.get("near_boundary")) or False),
+        "tier_conditions": _json_col(row.get("tier_conditions")) or [],
+        "tier_next_needs": _json_col(row.get("next_needs")) or [],
         "score": _r(row.get("score")),
         "rank": nan_to_none(row.get("rank")),
         "n_scored": nan_to_none(row.get("n_scored")),

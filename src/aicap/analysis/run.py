@@ -30,6 +30,7 @@ from aicap.analysis.capacity_index import (
 from aicap.analysis.series import Change, classify_changes
 from aicap.analysis.spec import IndexSpec, default_framework_path
 from aicap.analysis.tier_build import McSettings, latest_tiers, with_tiers
+from aicap.analysis.tier_validity import tier_validity, tier_validity_markdown
 from aicap.analysis.validity import Correlation, correlate
 from aicap.index import Composite, audit, build
 from aicap.index.report import audit_report, markdown_table
@@ -38,6 +39,16 @@ from aicap.index.uncertainty import UncertaintyResult, make_plan, run_uncertaint
 from aicap.warehouse.read import Warehouse
 
 RESULT_COLUMNS = ["iso3", "year", "status", "score", "rank", "rank_p05", "rank_p95", "tier"]
+#: Tier columns of the latest results copied onto the series' latest year.
+TIER_EXTRA_COLUMNS = (
+    "next_needs",
+    "evidence",
+    "tier_conditions",
+    "tier_probability",
+    "tier_probability_high",
+    "p_tier",
+    "near_boundary",
+)
 
 
 @dataclass
@@ -128,6 +139,15 @@ def run_index(
     results, assets, conds = latest_tiers(
         spec, index.latest.results, asset_inputs, index.latest.cells, mc
     )
+    # the latest year of the series carries the same tier evidence (with natural units and
+    # probabilities) as the results, so profiles and briefings read one truth
+    latest = series["year"] == index.end
+    by_iso = results.set_index("iso3")
+    for col in TIER_EXTRA_COLUMNS:
+        if col in by_iso.columns:
+            series.loc[latest, col] = series.loc[latest, "iso3"].map(by_iso[col]).to_numpy()
+    if "near_boundary" in series.columns:
+        series["near_boundary"] = series["near_boundary"].astype("boolean")
     timings["tier_probabilities"] = time.perf_counter() - t
     results["rank_p05"] = np.nan
     results["rank_p95"] = np.nan
@@ -305,6 +325,27 @@ def _write(frame: pd.DataFrame, out: Path, name: str, written: list[str]) -> Non
     written += [f"{name}.parquet", f"{name}.csv"]
 
 
+def write_tier_outputs(run: IndexRun, out: Path) -> list[str]:
+    """The tier evidence and its validity report: ``assets``, ``tier_conditions``,
+    ``tier_crosstab_income``, ``tier_crosstab_groups``, ``tier_income_outliers``,
+    ``tier_holding``, ``tier_validity.md`` and ``tier_validity.json``."""
+    written: list[str] = []
+    if run.assets is None or run.tier_conditions is None:
+        return written
+    _write(run.assets, out, "assets", written)
+    _write(run.tier_conditions, out, "tier_conditions", written)
+    v = tier_validity(run.results, run.spec.tiers)
+    _write(v.by_income.reset_index(), out, "tier_crosstab_income", written)
+    _write(v.by_group.reset_index(names="tier_range"), out, "tier_crosstab_groups", written)
+    _write(v.income_outliers, out, "tier_income_outliers", written)
+    _write(v.holding, out, "tier_holding", written)
+    (out / "tier_validity.md").write_text(tier_validity_markdown(v), encoding="utf-8")
+    (out / "tier_validity.json").write_text(
+        json.dumps(v.as_dict(), ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+    )
+    return [*written, "tier_validity.md", "tier_validity.json"]
+
+
 def write_outputs(run: IndexRun, out: Path) -> list[str]:
     """Write every output under ``out``; returns the file names."""
     out.mkdir(parents=True, exist_ok=True)
@@ -349,6 +390,7 @@ def write_outputs(run: IndexRun, out: Path) -> list[str]:
     )
     (out / "audit.md").write_text(md, encoding="utf-8")
     written.append("audit.md")
+    written += write_tier_outputs(run, out)
     if run.uncertainty is not None:
         _write(run.uncertainty.countries(), out, "uncertainty_countries", written)
         _write(run.uncertainty.samples(), out, "uncertainty_samples", written)

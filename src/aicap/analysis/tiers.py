@@ -71,7 +71,9 @@ def _measure(
         shown = f"{_fmt(value)}{unit} (needs {bound}{unit})" + (f": {shown}" if shown else "")
         return _ev(MET if ok else NOT_MET, value, a.get("year"), shown, a.get("source", ""))
     state = MET if a["state"] == "yes" else NOT_MET
-    return _ev(state, value, a.get("year"), shown or a["state"], a.get("source", ""))
+    if not shown:
+        shown = f"{m.asset.replace('_', ' ')}: {'yes' if state == MET else 'none'}"
+    return _ev(state, value, a.get("year"), shown, a.get("source", ""))
 
 
 def _ev(state: str, value: Any, year: Any, detail: str, source: str) -> dict[str, Any]:
