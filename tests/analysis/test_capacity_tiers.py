@@ -120,7 +120,8 @@ def test_known_tiers_and_ranges(world: tuple[pd.DataFrame, pd.DataFrame]) -> Non
         assert (int(t.at[iso3, "tier"]), int(t.at[iso3, "tier_high"])) == (low, high), iso3
     assert t.at["UNK", "tier_range"] == "0-4"
     assert t.at["UNK", "unknown_conditions"] == "strategy"
-    assert "not assessed" in t.at["UNK", "evidence"]
+    assert "did not assess" in t.at["UNK", "evidence"]
+    assert t.at["UNK", "evidence"].startswith("Tier 0-4")
 
 
 def test_unknown_is_never_not_met(world: tuple[pd.DataFrame, pd.DataFrame]) -> None:

@@ -264,6 +264,16 @@ def summary(run: IndexRun) -> dict[str, Any]:
         "scored": counts["scored"],
         "insufficient_data": counts["insufficient"],
         "tiers": tiers,
+        "tier_ranges": (
+            {str(k): int(v) for k, v in res["tier_range"].value_counts().sort_index().items()}
+            if "tier_range" in res.columns
+            else {}
+        ),
+        "tier_near_boundary": (
+            int(res["near_boundary"].fillna(False).astype(bool).sum())
+            if "near_boundary" in res.columns
+            else None
+        ),
         "uncertainty": (
             {"spec": run.uncertainty_spec.name, **run.uncertainty.summary()}
             if run.uncertainty is not None and run.uncertainty_spec is not None
@@ -295,7 +305,14 @@ def summary_markdown(run: IndexRun, s: dict[str, Any]) -> str:
         + ", ".join(f"{k}: {'/'.join(v)}" for k, v in s["insufficient_data"].items())
         + ")",
         f"- Series {s['series'][0]}-{s['series'][1]}, fixed goalposts; tiers: "
-        + ", ".join(f"tier {k}: {v}" for k, v in s["tiers"].items()),
+        + ", ".join(f"tier {k}: {v}" for k, v in s["tiers"].items())
+        + (
+            " (proven by the known evidence; with ranges where a condition was not assessed: "
+            + ", ".join(f"{k}: {v}" for k, v in s["tier_ranges"].items())
+            + f"; near a tier boundary: {s['tier_near_boundary']})"
+            if s.get("tier_ranges")
+            else ""
+        ),
         f"- Change {s['change']['start']}-{s['change']['end']} (like for like): noise "
         f"{s['change']['noise']} points, threshold {s['change']['threshold']}; improved "
         f"{s['change']['improved']}, declined {s['change']['declined']}, fell behind the "
@@ -313,7 +330,17 @@ def summary_markdown(run: IndexRun, s: dict[str, Any]) -> str:
             f"failed, mean absolute rank shift {u['mean_abs_rank_shift']:.2f}"
         )
     lines.append(f"- Build time: {s['timings_s']['total']:.1f} s ({s['timings_s']})")
-    cols = ["rank", "iso3", "name", "score", "rank_p05", "rank_p95", "tier", *run.spec.pillar_codes]
+    tier_col = "tier_range" if "tier_range" in top.columns else "tier"
+    cols = [
+        "rank",
+        "iso3",
+        "name",
+        "score",
+        "rank_p05",
+        "rank_p95",
+        tier_col,
+        *run.spec.pillar_codes,
+    ]
     lines += ["", "## Top 10", "", markdown_table(top[cols], 1)]
     return "\n".join(lines) + "\n"
 

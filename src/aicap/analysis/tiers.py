@@ -265,22 +265,30 @@ def _need(c: TierCondition, r: dict[str, Any], natural: dict[str, Any]) -> dict[
         hint = natural.get(f"{c.measure.pillar}:{c.measure.min:g}")
         if hint:
             out["needs"] += f", e.g. {hint}"
+        elif natural:
+            out["needs"] += ": no single indicator can close the gap alone"
     elif r["state"] == UNKNOWN:
         out["needs"] = f"evidence: {c.needs} (not assessed)"
     return out
+
+
+def _lower_first(text: str) -> str:
+    return text if text[:2].isupper() else text[:1].lower() + text[1:]
 
 
 def _sentence(
     rule: TierRule, low: int, high: int, holding: list[dict[str, Any]], unknown: list[str]
 ) -> str:
     spec = rule.tiers[low]
-    s = spec.label
     if high > low:
-        s += (
-            f"; could be tier {high} ({tier_range_label(low, high)}): it depends on "
-            + ", ".join(rule.condition(u).name.lower() for u in unknown)
-            + " (not assessed)"
+        s = (
+            f"Tier {tier_range_label(low, high)} (from \u201c{spec.label}\u201d to "
+            f"\u201c{rule.tiers[high].label}\u201d): it depends on "
+            + ", ".join(_lower_first(rule.condition(u).name) for u in unknown)
+            + f", which the sources did not assess; the known evidence proves tier {low}"
         )
+    else:
+        s = spec.label
     if low >= 4:
         return s + "; meets every condition of the top tier"
     missing = [h["needs"] for h in holding if h["state"] == NOT_MET]
@@ -351,7 +359,8 @@ def _to_natural(spec: IndexSpec, code: str, now: float, target_norm: float) -> s
     chk = apply_transform(np.array([v]), ind.transform)
     if not np.isfinite(chk).all():
         return None
-    return f"{ind.name.lower()} from {_fmt(now)} to {_fmt(v)} {ind.unit}"
+    name = ind.name if ind.name[:2].isupper() else ind.name[0].lower() + ind.name[1:]
+    return f"{name} from {_fmt(now)} to {_fmt(v)} {ind.unit}"
 
 
 # --------------------------------------------------------------------------- probabilities
