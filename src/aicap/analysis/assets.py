@@ -72,7 +72,10 @@ ASSETS: Final[dict[str, dict[str, str]]] = {
         "kind": "presence",
         "question": "A public-cloud region in the country (AWS, Azure, GCP, Oracle, Vultr, Linode)",
         "source": "Public-cloud region lists of six providers (2022)",
-        "absence": "the six providers' region lists are complete: none listed is no",
+        "absence": (
+            "the list covers every region the six providers listed in 2022: none listed is "
+            "no (national or regional clouds are not in it)"
+        ),
     },
     "nearest_cloud_region": {
         "kind": "measure",
