@@ -30,7 +30,7 @@ from aicap.analysis.capacity_index import (
 from aicap.analysis.series import Change, classify_changes
 from aicap.analysis.spec import IndexSpec, default_framework_path
 from aicap.analysis.tier_build import McSettings, latest_tiers, with_tiers
-from aicap.analysis.tier_validity import tier_validity, tier_validity_markdown
+from aicap.analysis.tier_validity import held_by_zero_fill, tier_validity, tier_validity_markdown
 from aicap.analysis.validity import Correlation, correlate
 from aicap.index import Composite, audit, build
 from aicap.index.report import audit_report, markdown_table
@@ -112,7 +112,10 @@ def run_index(
     asset_inputs: AssetInputs = load_asset_inputs(wh)
     timings["assets"] = time.perf_counter() - t
     series = pd.concat(
-        [with_tiers(spec, index.years[y].results, asset_inputs) for y in sorted(index.years)],
+        [
+            with_tiers(spec, index.years[y].results, asset_inputs, cells=index.years[y].cells)
+            for y in sorted(index.years)
+        ],
         ignore_index=True,
     )
     change = classify_changes(
@@ -361,7 +364,10 @@ def write_tier_outputs(run: IndexRun, out: Path) -> list[str]:
         return written
     _write(run.assets, out, "assets", written)
     _write(run.tier_conditions, out, "tier_conditions", written)
-    v = tier_validity(run.results, run.spec.tiers)
+    weights = {i.code: i.weight for i in run.spec.indicators}
+    zf = held_by_zero_fill(run.results, run.cells, run.spec.tiers, weights)
+    _write(zf, out, "tier_held_by_zero_fill", written)
+    v = tier_validity(run.results, run.spec.tiers, zf)
     _write(v.by_income.reset_index(), out, "tier_crosstab_income", written)
     _write(v.by_group.reset_index(names="tier_range"), out, "tier_crosstab_groups", written)
     _write(v.income_outliers, out, "tier_income_outliers", written)

@@ -48,9 +48,61 @@ def _label(r: pd.Series) -> str:
     return str(r["tier_range"]) if r["tier_range"] == r["tier_range"] else "none"
 
 
-def tier_validity(results: pd.DataFrame, rule: TierRule) -> TierValidity:
+def held_by_zero_fill(
+    results: pd.DataFrame, cells: pd.DataFrame, rule: TierRule, weights: dict[str, float]
+) -> pd.DataFrame:
+    """Countries held below their next tier by a pillar condition that they would meet if the
+    pillar's zero-filled cells (flag ``zero:not_listed``: no record in a global list) were left
+    out: ``iso3, condition, pillar, score, without_zero_fill, zero_filled``. Arithmetic pillar
+    means (the nominal recipe); ``weights``: indicator code -> weight."""
+    cols = ["iso3", "condition", "pillar", "score", "without_zero_fill", "zero_filled"]
+    flags = cells["flags"].astype(str)
+    rows: list[dict[str, Any]] = []
+    by_iso = {str(k): g for k, g in cells.assign(_zf=flags.str.contains("zero:")).groupby("iso3")}
+    for _, r in results.iterrows():
+        if r["next_needs"] != r["next_needs"] or not r["next_needs"]:
+            continue
+        g = by_iso.get(str(r["iso3"]))
+        if g is None:
+            continue
+        for need in json.loads(str(r["next_needs"])):
+            c = rule.condition(str(need["condition"]))
+            m = c.measure
+            if m.pillar is None or m.min is None or need["state"] != "not_met":
+                continue
+            sub = g[
+                (g["pillar"] == m.pillar)
+                & g["normalised"].notna()
+                & ~g["indicator"].isin(list(m.exclude))
+            ]
+            zf = sub[sub["_zf"]]
+            if zf.empty:
+                continue
+            keep = sub[~sub["_zf"]]
+            if keep.empty:
+                continue
+            w = keep["indicator"].map(weights).fillna(1.0)
+            without = float((keep["normalised"] * w).sum() / w.sum())
+            if without >= m.min:
+                rows.append(
+                    {
+                        "iso3": r["iso3"],
+                        "condition": c.code,
+                        "pillar": m.key,
+                        "score": round(float(m.min) - float(need.get("gap_points", 0.0)), 2),
+                        "without_zero_fill": round(without, 2),
+                        "zero_filled": ",".join(sorted(zf["indicator"])),
+                    }
+                )
+    return pd.DataFrame(rows, columns=cols)
+
+
+def tier_validity(
+    results: pd.DataFrame, rule: TierRule, zero_fill: pd.DataFrame | None = None
+) -> TierValidity:
     """``results``: one row per Member State with ``iso3, name, income_group, ldc, lldc, sids,
-    score, tier, tier_high, tier_range, tier_conditions, next_needs, near_boundary``."""
+    score, tier, tier_high, tier_range, tier_conditions, next_needs, near_boundary``;
+    ``zero_fill``: :func:`held_by_zero_fill`'s table, reported in the checks."""
     res = results.copy()
     res["range"] = res.apply(_label, axis=1)
     order = sorted(res["range"].unique(), key=lambda s: (s == "none", s))
@@ -133,7 +185,16 @@ def tier_validity(results: pd.DataFrame, rule: TierRule) -> TierValidity:
             if c.required
         ]
     )
-    return TierValidity(by_income, by_group, outliers, holding, _checks(res, rule))
+    checks = _checks(res, rule)
+    if zero_fill is not None:
+        checks["held_by_zero_filled_values"] = {
+            "countries": sorted(set(zero_fill["iso3"])),
+            "by_indicator": zero_fill["zero_filled"].value_counts().to_dict(),
+            "tier_0": sorted(
+                set(zero_fill["iso3"]) & set(res.loc[res["tier"] == 0, "iso3"].astype(str))
+            ),
+        }
+    return TierValidity(by_income, by_group, outliers, holding, checks)
 
 
 def _state(conds: list[dict[str, Any]], code: str) -> str:
@@ -220,6 +281,19 @@ def tier_validity_markdown(v: TierValidity) -> str:
         f"tier 4 outside high income: {', '.join(c['tier_4_not_high_income']) or 'none'}.",
         f"- Spearman correlation of the (proven) tier with the index score: "
         f"{c['spearman_tier_vs_score']}.",
+        *(
+            [
+                f"- A pillar condition of the next tier failed only because of zero-filled values "
+                f"(met without its `zero:not_listed` cells): "
+                f"{len(c['held_by_zero_filled_values']['countries'])} countries "
+                f"({', '.join(c['held_by_zero_filled_values']['countries']) or 'none'}); "
+                f"by indicator {json.dumps(c['held_by_zero_filled_values']['by_indicator'])}; "
+                f"of them in tier 0: "
+                f"{', '.join(c['held_by_zero_filled_values']['tier_0']) or 'none'}."
+            ]
+            if "held_by_zero_filled_values" in c
+            else []
+        ),
         "",
         "## Which condition holds countries below the next tier",
         "",
