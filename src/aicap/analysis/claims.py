@@ -287,3 +287,16 @@ class ClaimSet:
         for d in json.loads(path.read_text(encoding="utf-8")):
             out.add(Claim.from_dict(d))
         return out
+
+
+def catalogue_markdown(cat: ClaimCatalogue | None = None) -> str:
+    """The claim kinds as Markdown (docs/claims.md embeds it: a test keeps them equal)."""
+    cat = cat or load_claim_catalogue()
+    lines: list[str] = []
+    for name, k in cat.kinds.items():
+        lines += [f"### `{name}`", "", f"- **Quantity**: {k.quantity}", f"- **Test**: {k.test}"]
+        lines += [f"- **Verdict rule**: `{k.verdict}`", "- **Wording (English)**:", ""]
+        for v, text in k.wording.items():
+            lines.append(f"  - `{v}`: {' '.join(text.split())}")
+        lines.append("")
+    return "\n".join(lines)

@@ -124,6 +124,7 @@ def change_count_claim(
     end: int,
     data: Sequence[str] = (),
     sample: str = "",
+    z: float = 1.96,
 ) -> Claim:
     """How many countries improved, declined, or show no clear change (``changes`` has a
     ``direction`` column: improved / declined / stable / not_comparable)."""
@@ -145,6 +146,9 @@ def change_count_claim(
             "declined": int((d == "declined").sum()),
             "stable": int((d == "stable").sum()),
             "threshold": float(threshold),
+            # a country that did not change crosses a z-sigma threshold with this chance
+            "expected_by_chance": float(n * 2 * stats.norm.sf(z)),
+            "z": float(z),
         },
         recompute=f"aicap claim show {i} --recompute",
     )

@@ -146,7 +146,7 @@ def standard_claims(
     spec_z = getattr(getattr(data.spec, "series", None), "change_noise_z", None)
     zz = float(z if z is not None else (spec_z if spec_z is not None else DEFAULT_Z))
     changes, noise, threshold = change_table(comp, zz)
-    cc = change_count_claim(changes, threshold, comp.start, comp.end, used, sample)
+    cc = change_count_claim(changes, threshold, comp.start, comp.end, used, sample, zz)
     cs.add(cc)
     ids["change_count"] = cc.id
     outliers = pd.DataFrame()
