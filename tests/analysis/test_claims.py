@@ -253,7 +253,7 @@ def test_five_percent_outside_a_95_band_is_not_a_finding() -> None:
 
 def test_real_outliers_are_a_finding() -> None:
     rng = np.random.default_rng(3)
-    claim, table = outlier_claim(_band_table(180, rng, shift=8.0), 0.95, 2025)
+    claim, _ = outlier_claim(_band_table(180, rng, shift=8.0), 0.95, 2025)
     assert claim.verdict == "beyond_chance"
     assert "more than the" in claim.text
     # naming a country is a separate, stricter test (Holm over all countries): a few extreme
