@@ -57,7 +57,8 @@ def _data_of(data: CapacityData, comp: Composition) -> tuple[str, ...]:
     out = []
     for code in comp.eligible:
         if code in meta.index:
-            out.append(f"{code} ({meta.loc[code, 'series']}, {meta.loc[code, 'publisher']})")
+            series, publisher = str(meta.loc[code, "series"]), str(meta.loc[code, "publisher"])
+            out.append(f"{code} ({series}, {publisher})")
     return tuple(out)
 
 
