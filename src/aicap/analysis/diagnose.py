@@ -405,7 +405,8 @@ def _constant_pillars(data: CapacityData, start: int, end: int) -> pd.DataFrame:
     """``(year, iso3) x pillar`` constant-composition scores over ``start..end``."""
     comp = data.composition(start, end)
     cols = [c for c in data.pillars if c in comp.scores.columns]
-    return comp.scores.set_index(["year", "iso3"])[cols].sort_index()
+    out: pd.DataFrame = comp.scores.set_index(["year", "iso3"])[cols].sort_index()
+    return out
 
 
 def _own(wide: pd.DataFrame, iso3: str) -> pd.DataFrame:
