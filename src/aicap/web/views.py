@@ -312,6 +312,21 @@ def _data_table(site: SiteData, iso3: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda x: order.get(x["indicator"], 99))
 
 
+def _trend_comparable(site: SiteData, iso3: str) -> list[dict[str, Any]]:
+    """Constant-composition index and pillar scores per year (the only series a trend may be
+    read from: the same indicators in every year)."""
+    comp = site.diagnosis_data.composition()
+    s = comp.scores[comp.scores["iso3"] == iso3].sort_values("year")
+    return [
+        {
+            "year": int(r["year"]),
+            "score": _f(r["score"]),
+            **{p: _f(r.get(p)) for p in site.pillar_codes},
+        }
+        for r in s.to_dict(orient="records")
+    ]
+
+
 def _trend(site: SiteData, iso3: str) -> list[dict[str, Any]]:
     s = site.series[site.series["iso3"] == iso3].sort_values("year")
     return [
@@ -370,6 +385,12 @@ def country(site: SiteData, iso3: str) -> dict[str, Any]:
         "change": change,
         "data_age": site.diagnosis_data.data_age_of(iso3),
         "trend": _trend(site, iso3),
+        "trend_comparable": _trend_comparable(site, iso3),
+        "breaks": [
+            {"year": b["end"], "text": b["text"]}
+            for b in site.divide.get("breaks", [])
+            if b.get("end") is not None
+        ],
         "diagnosis": diag,
         "recommendations": {
             "method": RECOMMEND_METHOD,
