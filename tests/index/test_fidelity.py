@@ -1,0 +1,152 @@
+"""Engine fidelity (issue 22): overrides merge, infinities stay in their branch, signed zeros,
+per-aggregate checks, directions in the audit, logs, goalposts and zeros in geometric means."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aicap.index import Framework, Recipe, build
+from aicap.index.recipe import Step, accepted_params
+from aicap.index.registry import REGISTRY
+
+TREE = """
+name: two-branch
+indicators:
+  - {code: a, parent: P}
+  - {code: b, parent: P}
+  - {code: c, parent: Q}
+  - {code: d, parent: Q}
+aggregates:
+  - {code: P, parent: I}
+  - {code: Q, parent: I}
+  - {code: I}
+groups: [region]
+"""
+
+
+def two_branch(a: float, b: float, c: float, d: float) -> tuple[Framework, pd.DataFrame]:
+    fw = Framework.from_yaml(TREE, "tree.yaml")
+    data = pd.DataFrame(
+        {
+            "uCode": ["U1", "U2"],
+            "region": ["N", "N"],
+            "a": [a, 2.0],
+            "b": [b, 2.0],
+            "c": [c, 2.0],
+            "d": [d, 2.0],
+        }
+    )
+    return fw, data
+
+
+def agg_recipe(body: str) -> Recipe:
+    return Recipe.from_yaml(f"steps:\n  - {{step: aggregate, method: a_amean, {body}}}\n", "r")
+
+
+# ------------------------------------------------------------------ 1. overrides merge
+def test_level_override_keeps_the_steps_dat_thresh() -> None:
+    """Issue 22's example: COINr gives NA for I (Q has no data, dat_thresh 1 applies to I)."""
+    fw, data = two_branch(1.0, 3.0, np.nan, np.nan)
+    rec = agg_recipe("params: {dat_thresh: 1}, levels: {3: {method: a_gmean}}")
+    s = build(fw, data, rec).scores
+    assert np.isnan(s.loc["U1", "I"]) and np.isnan(s.loc["U1", "Q"])
+    assert s.loc["U1", "P"] == pytest.approx(2.0)
+    assert s.loc["U2", "I"] == pytest.approx(2.0)
+
+
+def test_element_override_keeps_the_steps_dat_thresh() -> None:
+    fw, data = two_branch(1.0, 3.0, np.nan, np.nan)
+    rec = agg_recipe("params: {dat_thresh: 1}, overrides: {I: {method: a_hmean}}")
+    assert np.isnan(build(fw, data, rec).scores.loc["U1", "I"])
+
+
+def test_changing_the_imputation_method_keeps_the_group() -> None:
+    fw, data = two_branch(1.0, 3.0, np.nan, 4.0)
+    data = pd.concat([data, data.assign(uCode=["U3", "U4"], region="S", c=[7.0, 9.0])])
+    rec = Recipe.from_yaml(
+        "steps:\n  - {step: impute, method: i_mean_grp, params: {group: region}}\n"
+        "  - {step: aggregate, method: a_amean}\n",
+        "r",
+    )
+    comp = build(fw, data, rec)
+    med = comp.rebuild({"impute": {"method": "i_median_grp"}})
+    assert med.recipe.steps[0].params == {"group": "region"}
+    assert med.stages["imputed"].loc["U1", "c"] == 2.0  # the N group's median, not S's
+    over = Recipe.from_yaml(
+        "steps:\n  - {step: impute, method: i_mean_grp, params: {group: region},"
+        " overrides: {c: {method: i_median_grp}}}\n",
+        "r",
+    )
+    assert over.steps[0].spec_for("c") == ("i_median_grp", {"group": "region"})
+
+
+def test_a_change_of_method_drops_only_what_the_new_method_cannot_take() -> None:
+    rec = Recipe.from_yaml(
+        "steps:\n  - {step: normalise, method: n_minmax, params: {l_u: [1, 100]},"
+        " overrides: {a: {method: n_dist2targ, params: {cap_max: true}}}}\n",
+        "r",
+    )
+    assert rec.steps[0].spec_for("a") == ("n_dist2targ", {"cap_max": True})
+    assert rec.with_changes({"normalise": {"method": "n_prank"}}).steps[0].params == {}
+    z = rec.with_changes({"normalise": {"method": "n_scaled", "params": {"npara": [0, 1]}}})
+    assert z.steps[0].params == {"npara": [0, 1]}
+
+
+AGG = [m.name for m in REGISTRY.methods("aggregate")]
+VALUES = {"dat_thresh": st.floats(0, 1), "p": st.floats(0.5, 3)}
+
+
+@st.composite
+def steps(draw: st.DrawFn) -> Step:
+    def params() -> dict[str, float]:
+        keys = draw(st.sets(st.sampled_from(sorted(VALUES))))
+        return {k: draw(VALUES[k]) for k in sorted(keys)}
+
+    def override() -> dict[str, object]:
+        ov: dict[str, object] = {"params": params()}
+        if draw(st.booleans()):
+            ov["method"] = draw(st.sampled_from(AGG))
+        return ov
+
+    method = draw(st.sampled_from(AGG))
+    base = {k: v for k, v in params().items() if k == "dat_thresh" or method == "genmean"}
+    levels = {lev: override() for lev in draw(st.sets(st.integers(2, 4), max_size=2))}
+    over = {c: override() for c in draw(st.sets(st.sampled_from(["P", "Q", "I"]), max_size=2))}
+    for ov in (*levels.values(), *over.values()):
+        m = ov.get("method", method)
+        ov["params"] = {
+            k: v for k, v in ov["params"].items() if k == "dat_thresh" or m == "genmean"
+        }
+    return Step.model_validate(
+        {"step": "aggregate", "method": method, "params": base, "levels": levels, "overrides": over}
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(steps(), st.sampled_from(["P", "Q", "I"]), st.integers(2, 4))
+def test_overrides_never_lose_parameters(step: Step, code: str, level: int) -> None:
+    """Every parameter of the step, then of the level override, then of the element override
+    reaches the resolved spec (the most specific value wins), unless the resolved method
+    cannot take it."""
+    method, params = step.spec_for(code, level)
+    accepted = accepted_params(REGISTRY.get("aggregate", method))
+    assert accepted is not None
+    expected: dict[str, object] = {}
+    for ov in (step.levels.get(level), step.overrides.get(code)):
+        if ov is not None and ov.method is not None:
+            assert method == ov.method or step.overrides.get(code) is not ov
+    for src in (
+        step.params,
+        *(o.params for o in (step.levels.get(level), step.overrides.get(code)) if o),
+    ):
+        expected.update({k: v for k, v in src.items() if k in accepted})
+    assert {k: v for k, v in params.items() if k in accepted} == expected
+    assert set(params) <= accepted
+    if "dat_thresh" in step.params or any(
+        "dat_thresh" in o.params for o in (step.levels.get(level), step.overrides.get(code)) if o
+    ):
+        assert "dat_thresh" in params
