@@ -145,8 +145,52 @@ def test_overrides_never_lose_parameters(step: Step, code: str, level: int) -> N
     ):
         expected.update({k: v for k, v in src.items() if k in accepted})
     assert {k: v for k, v in params.items() if k in accepted} == expected
-    assert set(params) <= accepted
+    named = {k for o in (step.levels.get(level), step.overrides.get(code)) if o for k in o.params}
+    assert set(params) - accepted <= named  # only what an override itself names (then an error)
     if "dat_thresh" in step.params or any(
         "dat_thresh" in o.params for o in (step.levels.get(level), step.overrides.get(code)) if o
     ):
         assert "dat_thresh" in params
+
+
+# ------------------------------------------------------------------ 2. infinities per branch
+def test_an_infinity_stays_in_its_branch() -> None:
+    from aicap.index.aggregate import a_amean
+
+    w = np.array([[1.0, 0], [0, 1], [0, 1]])
+    np.testing.assert_array_equal(a_amean(np.array([[np.inf, 1, 2]]), w), [[np.inf, 1.5]])
+    both = a_amean(np.array([[np.inf, -np.inf, 2]]), np.array([[1.0], [1], [1]]))
+    assert np.isnan(both).all()  # Inf + -Inf, as in R
+
+
+special = st.sampled_from([np.inf, -np.inf, np.nan])
+cell = st.one_of(st.floats(0.01, 100), special)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(cell, min_size=5, max_size=5), min_size=1, max_size=4),
+    st.lists(st.integers(0, 2), min_size=5, max_size=5),
+    st.lists(st.floats(0.1, 5), min_size=5, max_size=5),
+    st.sampled_from(["amean", "gmean", "hmean", "genmean"]),
+)
+def test_aggregation_of_a_unit_never_depends_on_another_branchs_infinities(
+    rows: list[list[float]], parent: list[int], wv: list[float], name: str
+) -> None:
+    """Each aggregate of a level computed at once equals it computed from its own children."""
+    x = np.array(rows, dtype=np.float64)
+    if name in ("gmean", "hmean"):
+        x = np.abs(x)  # these need positive values; -inf becomes +inf
+    w = np.zeros((5, 3))
+    w[np.arange(5), parent] = wv
+    f = REGISTRY.get("aggregate", name).func
+    kw = {"p": 2.0} if name == "genmean" else {}
+    with np.errstate(all="ignore"):
+        whole = f(x, w, **kw)
+        for j in range(3):
+            kids = np.array(parent) == j
+            if not kids.any():
+                continue
+            alone = f(x[:, kids], w[kids][:, [j]], **kw)
+            np.testing.assert_array_equal(np.isnan(whole[:, [j]]), np.isnan(alone))
+            np.testing.assert_allclose(whole[:, [j]], alone, rtol=1e-12, equal_nan=True)

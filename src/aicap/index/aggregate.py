@@ -27,12 +27,30 @@ def _den(ok: FloatArray, w: FloatArray) -> FloatArray:
     return np.asarray(ok @ w, dtype=np.float64)
 
 
+def _wsum(v: FloatArray, w: FloatArray) -> FloatArray:
+    """``v @ w`` where an infinite ``v[i]`` counts only for the aggregates it belongs to.
+
+    In a plain matrix product ``inf * 0`` is NaN, so one child's infinity would make every
+    other aggregate of the level NaN for that unit. As in COINr (``sum(x * w, na.rm = TRUE)``
+    over one aggregate's children), an aggregate with a ``+inf`` child is ``+inf``, with a
+    ``-inf`` child ``-inf``, with both NaN; a child of weight 0 does not count.
+    """
+    fin = np.isfinite(v)
+    if fin.all():
+        return np.asarray(v @ w, dtype=np.float64)
+    s = np.asarray(np.where(fin, v, 0.0) @ w, dtype=np.float64)
+    nz = (w != 0).astype(np.float64)
+    pos = ((v == np.inf).astype(np.float64) @ nz) > 0
+    neg = ((v == -np.inf).astype(np.float64) @ nz) > 0
+    return np.where(pos & neg, np.nan, np.where(pos, np.inf, np.where(neg, -np.inf, s)))
+
+
 @register("aggregate", "amean", aliases=("a_amean", "arithmetic_mean", "mean"))
 def a_amean(x: FloatArray, w: FloatArray) -> FloatArray:
     """Weighted arithmetic mean."""
     xz, ok = _masked(x)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray((xz @ w) / _den(ok, w), dtype=np.float64)
+        return np.asarray(_wsum(xz, w) / _den(ok, w), dtype=np.float64)
 
 
 @register("aggregate", "gmean", aliases=("a_gmean", "geometric_mean"))
@@ -45,7 +63,7 @@ def a_gmean(x: FloatArray, w: FloatArray) -> FloatArray:
         )
     xz, ok = _masked(x, 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(np.exp((np.log(xz) @ w) / _den(ok, w)), dtype=np.float64)
+        return np.asarray(np.exp(_wsum(np.log(xz), w) / _den(ok, w)), dtype=np.float64)
 
 
 @register("aggregate", "hmean", aliases=("a_hmean", "harmonic_mean"))
@@ -55,7 +73,7 @@ def a_hmean(x: FloatArray, w: FloatArray) -> FloatArray:
         raise ComputationError("harmonic mean of a zero value: use another aggregator")
     xz, ok = _masked(x, np.inf)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(_den(ok, w) / ((1.0 / xz) @ w), dtype=np.float64)
+        return np.asarray(_den(ok, w) / _wsum(1.0 / xz, w), dtype=np.float64)
 
 
 @register("aggregate", "genmean", aliases=("a_genmean", "generalised_mean", "power_mean"))
@@ -67,7 +85,7 @@ def a_genmean(x: FloatArray, w: FloatArray, *, p: float = 1.0) -> FloatArray:
         raise ComputationError("generalised mean with p < 0 of a zero or negative value")
     xz, ok = _masked(x)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(((xz**p) @ w / _den(ok, w)) ** (1.0 / p), dtype=np.float64)
+        return np.asarray((_wsum(xz**p, w) / _den(ok, w)) ** (1.0 / p), dtype=np.float64)
 
 
 def outrank_matrix(x: FloatArray, w: FloatArray) -> FloatArray:
