@@ -194,3 +194,16 @@ def test_aggregation_of_a_unit_never_depends_on_another_branchs_infinities(
             alone = f(x[:, kids], w[kids][:, [j]], **kw)
             np.testing.assert_array_equal(np.isnan(whole[:, [j]]), np.isnan(alone))
             np.testing.assert_allclose(whole[:, [j]], alone, rtol=1e-12, equal_nan=True)
+
+
+# ------------------------------------------------------------------ 3. signed zeros
+def test_extremes_keep_the_sign_of_zero() -> None:
+    from aicap.index.normalise import n_fracmax
+    from aicap.index.stats import nanmax, nanmin
+
+    y = n_fracmax(np.array([[-0.0], [-5.0]]))
+    assert np.isnan(y[0, 0]) and y[1, 0] == np.inf  # COINr: NaN, Inf
+    assert np.signbit(nanmax(np.array([[-0.0], [-5.0], [np.nan]])))[0]
+    assert np.signbit(nanmin(np.array([[-0.0], [5.0]])))[0]
+    assert not np.signbit(nanmax(np.array([[0.0], [-5.0]])))[0]
+    assert np.isnan(nanmax(np.array([[np.nan], [np.nan]])))[0]
