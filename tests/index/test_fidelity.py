@@ -207,3 +207,17 @@ def test_extremes_keep_the_sign_of_zero() -> None:
     assert np.signbit(nanmin(np.array([[-0.0], [5.0]])))[0]
     assert not np.signbit(nanmax(np.array([[0.0], [-5.0]])))[0]
     assert np.isnan(nanmax(np.array([[np.nan], [np.nan]])))[0]
+
+
+# ------------------------------------------------------------------ 4. per-aggregate checks
+@pytest.mark.parametrize("method", ["a_gmean", "a_hmean"])
+def test_a_mean_override_is_checked_against_its_own_children_only(method: str) -> None:
+    fw, data = two_branch(1.0, 3.0, 0.0, 2.0)
+    s = build(fw, data, agg_recipe(f"overrides: {{P: {{method: {method}}}}}")).scores
+    expected = np.sqrt(3.0) if method == "a_gmean" else 1.5
+    assert s.loc["U1", "P"] == pytest.approx(expected)  # COINr: 1.732 for the gmean
+    assert s.loc["U1", "Q"] == pytest.approx(1.0)
+    from aicap.index import ComputationError
+
+    with pytest.raises(ComputationError, match=r"aggregate, method '.mean' on Q.*unit row 0"):
+        build(fw, data, agg_recipe(f"overrides: {{Q: {{method: {method}}}}}"))

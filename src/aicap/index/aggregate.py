@@ -45,6 +45,20 @@ def _wsum(v: FloatArray, w: FloatArray) -> FloatArray:
     return np.where(pos & neg, np.nan, np.where(pos, np.inf, np.where(neg, -np.inf, s)))
 
 
+def _hits(bad: npt.NDArray[np.bool_], w: FloatArray) -> npt.NDArray[np.bool_]:
+    """``(..., n, g)``: unit ``i`` has a ``bad`` child in aggregate ``j`` (weight non-zero).
+    A domain check looks at each aggregate's own children, never at the whole level."""
+    return np.asarray((bad.astype(np.float64) @ (w != 0).astype(np.float64)) > 0)
+
+
+def _domain_error(hit: npt.NDArray[np.bool_], what: str, advice: str) -> ComputationError:
+    units, aggs = np.nonzero(hit.reshape(-1, *hit.shape[-2:]).any(axis=0))
+    pairs = zip(units[:3], aggs[:3], strict=True)
+    where = ", ".join(f"unit row {u} in aggregate column {a}" for u, a in pairs)
+    more = f" and {len(units) - 3} more" if len(units) > 3 else ""
+    return ComputationError(f"{what} ({where}{more}): {advice}")
+
+
 @register("aggregate", "amean", aliases=("a_amean", "arithmetic_mean", "mean"))
 def a_amean(x: FloatArray, w: FloatArray) -> FloatArray:
     """Weighted arithmetic mean."""
@@ -56,10 +70,14 @@ def a_amean(x: FloatArray, w: FloatArray) -> FloatArray:
 @register("aggregate", "gmean", aliases=("a_gmean", "geometric_mean"))
 def a_gmean(x: FloatArray, w: FloatArray) -> FloatArray:
     """Weighted geometric mean (values must be > 0)."""
-    if np.any(x <= 0):
-        raise ComputationError(
-            "geometric mean of a zero or negative value: normalise to positive values first "
-            "(e.g. minmax with l_u [1, 100]) or use another aggregator"
+    with np.errstate(invalid="ignore"):
+        hit = _hits(x <= 0, w)
+    if hit.any():
+        raise _domain_error(
+            hit,
+            "geometric mean of a zero or negative value",
+            "normalise to positive values first (e.g. minmax with l_u [1, 100]) or use "
+            "another aggregator",
         )
     xz, ok = _masked(x, 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -69,8 +87,9 @@ def a_gmean(x: FloatArray, w: FloatArray) -> FloatArray:
 @register("aggregate", "hmean", aliases=("a_hmean", "harmonic_mean"))
 def a_hmean(x: FloatArray, w: FloatArray) -> FloatArray:
     """Weighted harmonic mean (values must be non-zero)."""
-    if np.any(x == 0):
-        raise ComputationError("harmonic mean of a zero value: use another aggregator")
+    hit = _hits(x == 0, w)
+    if hit.any():
+        raise _domain_error(hit, "harmonic mean of a zero value", "use another aggregator")
     xz, ok = _masked(x, np.inf)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.asarray(_den(ok, w) / _wsum(1.0 / xz, w), dtype=np.float64)
@@ -81,8 +100,13 @@ def a_genmean(x: FloatArray, w: FloatArray, *, p: float = 1.0) -> FloatArray:
     """Weighted generalised (power) mean with exponent ``p`` (``p = 0``: geometric mean)."""
     if p == 0:
         return a_gmean(x, w)
-    if p < 0 and np.any(x <= 0):
-        raise ComputationError("generalised mean with p < 0 of a zero or negative value")
+    if p < 0:
+        with np.errstate(invalid="ignore"):
+            hit = _hits(x <= 0, w)
+        if hit.any():
+            raise _domain_error(
+                hit, "generalised mean with p < 0 of a zero or negative value", "use p > 0"
+            )
     xz, ok = _masked(x)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.asarray((_wsum(xz**p, w) / _den(ok, w)) ** (1.0 / p), dtype=np.float64)
