@@ -218,31 +218,63 @@ def remove_elements(
     return change, summary.reset_index(drop=True)
 
 
+PRE_NORMALISE = ("raw", "denominated", "imputed", "screened", "treated")
+
+
 def strengths_weaknesses(
-    comp: Composite, stage: str = "normalised", top_n: int = 5
+    comp: Composite,
+    stage: str = "normalised",
+    top_n: int = 5,
+    bottom_n: int | None = None,
+    adjust_direction: bool | None = None,
+    min_discard: bool = True,
+    unq_discard: float | None = None,
 ) -> pd.DataFrame:
-    """Each unit's ``top_n`` best- and worst-ranked indicators (directions applied; indicators
-    where the unit shares the bottom rank with many others are skipped as uninformative)."""
+    """Each unit's ``top_n`` best- and ``bottom_n`` worst-ranked indicators (COINr's
+    ``get_str_weak``, for every unit at once).
+
+    Ranks are COINr's (highest = 1, ties share the minimum rank). ``adjust_direction``: multiply
+    by the framework's directions before ranking, so that a low value of a "lower is better"
+    indicator is a strength; by default ``True`` on the stages before normalisation (``raw``
+    ... ``treated``) and ``False`` after (normalised data already carry the directions; COINr
+    defaults to ``True`` for ``"Raw"`` only). ``min_discard`` skips indicators where the unit
+    has the worst rank (shared with the others at the bottom, uninformative); ``unq_discard``
+    keeps only indicators whose share of unique values (NA counts as one, as COINr) exceeds it.
+    ``Value`` is the stage's value, not direction-adjusted. Weaknesses are listed worst first.
+    """
     data = comp.stage(stage)
-    inds = [c for c in comp.framework.tree.indicators if c in data.columns]
+    tree = comp.framework.tree
+    inds = [c for c in tree.indicators if c in data.columns]
+    if unq_discard is not None:
+        frc = data[inds].nunique(dropna=False) / len(data)
+        inds = [c for c in inds if frc[c] > unq_discard]
     x = data[inds].to_numpy(dtype=np.float64)
-    r = rank_desc(x)
-    worst = np.nanmax(r, axis=0)
-    usable = ~np.isnan(r) & (r != worst[None, :])
+    if adjust_direction is None:
+        adjust_direction = stage in PRE_NORMALISE
+    dirs = dict(zip(tree.indicators, tree.directions().tolist(), strict=True))
+    d = np.array([dirs[c] for c in inds], dtype=np.float64) if adjust_direction else 1.0
+    r = rank_desc(x * d)
+    usable = ~np.isnan(r)
+    if min_discard:
+        worst = np.nanmax(np.where(usable, r, -np.inf), axis=0)
+        usable &= r != worst[None, :]
     key = np.where(usable, r, np.inf)
     order = np.argsort(key, axis=1, kind="stable")
     n_ok = usable.sum(axis=1)
+    bottom = top_n if bottom_n is None else bottom_n
     recs = []
     codes = np.array(inds, dtype=object)
-    for kind, idx in (("strength", order[:, :top_n]), ("weakness", None)):
-        if idx is None:
-            # last usable positions, worst first
-            cols = np.arange(top_n)[None, :]
-            take = np.clip(n_ok[:, None] - 1 - cols, 0, None)
-            idx = np.take_along_axis(order, take, axis=1)
-        for pos in range(idx.shape[1]):
-            j = idx[:, pos]
+    rows = np.arange(len(data))
+    for kind, count in (("strength", top_n), ("weakness", bottom)):
+        for pos in range(count):
+            if kind == "strength":
+                j = order[:, min(pos, order.shape[1] - 1)] if order.shape[1] else None
+            else:  # last usable positions, worst first
+                take = np.clip(n_ok - 1 - pos, 0, None)
+                j = order[rows, take] if order.shape[1] else None
             valid = pos < n_ok
+            if j is None or not valid.any():
+                continue
             recs.append(
                 pd.DataFrame(
                     {
@@ -250,10 +282,12 @@ def strengths_weaknesses(
                         "Type": kind,
                         "Position": pos + 1,
                         "iCode": codes[j[valid]],
-                        "Rank": r[np.arange(len(j))[valid], j[valid]],
-                        "Value": x[np.arange(len(j))[valid], j[valid]],
+                        "Rank": r[rows[valid], j[valid]],
+                        "Value": x[rows[valid], j[valid]],
                     }
                 )
             )
+    if not recs:
+        return pd.DataFrame(columns=["uCode", "Type", "Position", "iCode", "Rank", "Value"])
     out = pd.concat(recs, ignore_index=True)
     return out.sort_values(["uCode", "Type", "Position"], kind="stable").reset_index(drop=True)
