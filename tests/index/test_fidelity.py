@@ -221,3 +221,121 @@ def test_a_mean_override_is_checked_against_its_own_children_only(method: str) -
 
     with pytest.raises(ComputationError, match=r"aggregate, method '.mean' on Q.*unit row 0"):
         build(fw, data, agg_recipe(f"overrides: {{Q: {{method: {method}}}}}"))
+
+
+# ------------------------------------------------------------------ 6. ln, goalposts, zeros
+INCOME = """
+name: income
+indicators:
+  - {code: gni, parent: Inc, goalposts: [100, 75000], target: 75000}
+  - {code: le, parent: Hea, goalposts: [20, 85], target: 85}
+aggregates:
+  - {code: Inc, parent: Top}
+  - {code: Hea, parent: Top}
+  - {code: Top}
+"""
+
+
+def income(
+    treat: str, norm: str = "n_goalposts", extra: str = "", top: str = "a_amean"
+) -> tuple[Recipe, Framework]:
+    fw = Framework.from_yaml(INCOME, "income.yaml")
+    rec = Recipe.from_yaml(
+        "steps:\n"
+        f"  - {{step: treat, method: none, overrides: {{gni: {{method: {treat}}}}}}}\n"
+        f"  - {{step: normalise, method: {norm}{extra}}}\n"
+        f"  - {{step: aggregate, method: a_amean, levels: {{3: {{method: {top}}}}}}}\n",
+        "r",
+    )
+    return rec, fw
+
+
+GNI = pd.DataFrame(
+    {"uCode": ["A", "B", "C", "D"], "gni": [50.0, 1000, 20000, 90000], "le": [70.0, 60, 19, 90]}
+)
+
+
+def test_ln_is_a_plain_natural_log_and_goalposts_follow_it() -> None:
+    rec, fw = income("ln", extra=", params: {trunc2posts: false}")
+    comp = build(fw, GNI, rec)
+    np.testing.assert_array_equal(comp.stages["treated"]["gni"], np.log(GNI["gni"]))
+    expected = (np.log(GNI["gni"]) - np.log(100)) / (np.log(75000) - np.log(100))
+    np.testing.assert_allclose(comp.stages["normalised"]["gni"], expected, rtol=1e-15)
+    np.testing.assert_allclose(comp.stages["normalised"]["le"], (GNI["le"] - 20) / 65)
+    assert comp.details("treat")["maps"]["gni"] == ("ln",)
+    by_hand = comp.rebuild(
+        {
+            "normalise": {
+                "params": {"transform_posts": False},
+                "overrides": {
+                    "gni": {"params": {"goalposts": [float(np.log(100)), float(np.log(75000))]}}
+                },
+            }
+        }
+    )
+    np.testing.assert_allclose(by_hand.stages["normalised"]["gni"], expected, rtol=1e-15)
+    from aicap.index import ComputationError
+
+    with pytest.raises(ComputationError, match="natural log of a zero or negative"):
+        build(fw, GNI.assign(gni=[0.0, 1, 2, 3]), rec)
+
+
+def test_targets_are_mapped_and_an_unmappable_treatment_is_an_error() -> None:
+    rec, fw = income("log_CT", norm="n_dist2targ")
+    comp = build(fw, GNI, rec)
+    lo, hi = 50.0, 90000.0
+    t = np.log(75000 - lo + 0.01 * (hi - lo))
+    x = comp.stages["treated"]["gni"]
+    np.testing.assert_allclose(comp.stages["normalised"]["gni"], (x - x.min()) / (t - x.min()))
+    rec2, _ = income("boxcox_mle")
+    with pytest.raises(Exception, match="no fixed function of the value"):
+        build(fw, GNI, rec2)
+    rec3 = rec2.with_changes({"normalise": {"params": {"transform_posts": False}}})
+    assert not np.isnan(build(fw, GNI, rec3).scores["gni"]).all()
+
+
+def test_a_zero_in_a_geometric_mean_errors_or_is_missing_or_floored() -> None:
+    from aicap.index import ComputationError
+
+    rec, fw = income("ln", extra=", params: {trunc2posts: true}", top="a_gmean")
+    with pytest.raises(ComputationError, match=r"geometric mean of a zero.*nonpositive: na"):
+        build(fw, GNI, rec)  # C: le 19 < 20 -> index 0 (COINr)
+    na = build(
+        fw,
+        GNI,
+        rec.with_changes(
+            {"aggregate": {"levels": {3: {"method": "a_gmean", "params": {"nonpositive": "na"}}}}}
+        ),
+    )
+    s = na.scores
+    assert np.isnan(s.loc["C", "Top"]) and np.isnan(s.loc["A", "Top"])  # A: gni < 100 -> 0
+    assert s.loc["B", "Top"] == pytest.approx(np.sqrt(s.loc["B", "Inc"] * s.loc["B", "Hea"]))
+    f = na.flags
+    assert set(f.loc[f["flag"] == "nonpositive:gmean", "uCode"]) == {"A", "C"}
+    fl = build(
+        fw,
+        GNI,
+        rec.with_changes(
+            {
+                "aggregate": {
+                    "levels": {
+                        3: {"method": "a_gmean", "params": {"nonpositive": "floor", "floor": 0.01}}
+                    }
+                }
+            }
+        ),
+    )
+    assert fl.scores.loc["C", "Top"] == pytest.approx(np.sqrt(0.01 * fl.scores.loc["C", "Inc"]))
+    assert set(fl.flags.loc[fl.flags["flag"] == "floored:gmean", "uCode"]) == {"A", "C"}
+    with pytest.raises(ComputationError, match="floor > 0"):
+        build(
+            fw,
+            GNI,
+            rec.with_changes(
+                {
+                    "aggregate": {
+                        "levels": {3: {"method": "a_gmean", "params": {"nonpositive": "floor"}}}
+                    }
+                }
+            ),
+        )

@@ -67,21 +67,48 @@ def a_amean(x: FloatArray, w: FloatArray) -> FloatArray:
         return np.asarray(_wsum(xz, w) / _den(ok, w), dtype=np.float64)
 
 
-@register("aggregate", "gmean", aliases=("a_gmean", "geometric_mean"))
-def a_gmean(x: FloatArray, w: FloatArray) -> FloatArray:
-    """Weighted geometric mean (values must be > 0)."""
+NONPOSITIVE = ("error", "na", "floor")
+
+
+def gmean_nonpositive(x: FloatArray, w: FloatArray) -> npt.NDArray[np.bool_]:
+    """``(..., n, g)``: the aggregates a geometric mean cannot take (a child <= 0)."""
     with np.errstate(invalid="ignore"):
-        hit = _hits(x <= 0, w)
-    if hit.any():
+        return _hits(x <= 0, w)
+
+
+@register("aggregate", "gmean", aliases=("a_gmean", "geometric_mean"))
+def a_gmean(
+    x: FloatArray, w: FloatArray, *, nonpositive: str = "error", floor: float | None = None
+) -> FloatArray:
+    """Weighted geometric mean; values must be > 0.
+
+    ``nonpositive`` says what a zero or negative child does: ``"error"`` (COINr: the build
+    stops), ``"na"`` (that unit's aggregate is NaN, flagged ``nonpositive:gmean``; its other
+    aggregates and the other units are computed; the UNDP leaves such an HDI unpublished), or
+    ``"floor"`` (values below ``floor`` > 0 count as ``floor``, flagged ``floored:gmean``).
+    """
+    if nonpositive not in NONPOSITIVE:
+        raise ComputationError(
+            f"nonpositive must be one of {', '.join(NONPOSITIVE)}; got {nonpositive!r}"
+        )
+    if nonpositive == "floor":
+        if floor is None or not floor > 0:
+            raise ComputationError(f"nonpositive 'floor' needs a floor > 0; got {floor!r}")
+        with np.errstate(invalid="ignore"):
+            x = np.where(x < floor, floor, x)
+    hit = gmean_nonpositive(x, w)
+    if hit.any() and nonpositive == "error":
         raise _domain_error(
             hit,
             "geometric mean of a zero or negative value",
-            "normalise to positive values first (e.g. minmax with l_u [1, 100]) or use "
-            "another aggregator",
+            "normalise to positive values first (e.g. minmax with l_u [1, 100]), use "
+            "another aggregator, or set nonpositive: na (that unit's aggregate is missing) "
+            "or nonpositive: floor with a floor",
         )
     xz, ok = _masked(x, 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(np.exp(_wsum(np.log(xz), w) / _den(ok, w)), dtype=np.float64)
+        y = np.exp(_wsum(np.log(np.where(xz > 0, xz, 1.0)), w) / _den(ok, w))
+    return np.asarray(np.where(hit, np.nan, y), dtype=np.float64)
 
 
 @register("aggregate", "hmean", aliases=("a_hmean", "harmonic_mean"))

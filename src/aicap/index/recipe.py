@@ -38,7 +38,7 @@ FRAME_PARAMS: dict[str, frozenset[str]] = {
     "impute": frozenset({"group", "time_col"}),
     "screen": frozenset({"force"}),
     "treat": frozenset(),
-    "normalise": frozenset({"ref", "goalposts", "target"}),
+    "normalise": frozenset({"ref", "goalposts", "target", "transform_posts"}),
     "weight": frozenset(),
     "aggregate": frozenset({"dat_thresh"}),
 }

@@ -551,6 +551,13 @@ def _gammaincinv_runs(alpha: FloatArray, u: FloatArray) -> FloatArray:
 def _transform(step: Step, code: str, level: int) -> tuple[str, float]:
     name, params = step.spec_for(code, level)
     m = REGISTRY.get("aggregate", name).name
+    if params.get("nonpositive", "error") != "error":
+        raise ValidationError(
+            "uncertainty",
+            f"aggregate {code!r}",
+            "the uncertainty kernels do not implement a geometric mean's nonpositive option "
+            f"({params['nonpositive']!r}); run the analysis with nonpositive: error",
+        )
     p = float(params.get("p", 1.0))
     if m == "genmean" and p == 0:
         return "gmean", 0.0
