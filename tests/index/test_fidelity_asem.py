@@ -59,3 +59,72 @@ def test_directions_are_applied_before_normalisation(asem: Composite) -> None:
     off = audit.strengths_weaknesses(asem, stage="raw", adjust_direction=False)
     gbr_off = set(off[(off["uCode"] == "GBR") & (off["Type"] == "weakness")]["iCode"])
     assert gbr_off != set(w_ref)
+
+
+# ------------------------------------------------------------------ 7. audit
+def test_cronbach_alpha_over_any_groups_elements_at_any_level(asem: Composite) -> None:
+    from aicap.index.stats import nanstd
+
+    def alpha(x: np.ndarray) -> float:
+        k = x.shape[1]
+        return float(k / (k - 1) * (1 - (nanstd(x) ** 2).sum() / x.sum(axis=1).var(ddof=1)))
+
+    norm = asem.stages["normalised"]
+    every = audit.cronbach_alpha(asem).set_index("Group")
+    assert every.loc["Index", "k"] == 49  # all indicators under the index, not direct children
+    assert every.loc["Index", "Alpha"] == pytest.approx(alpha(norm.to_numpy()))
+    sust = asem.framework.tree.descendants("Sust")
+    one = audit.cronbach_alpha(asem, group="Sust").set_index("Group")
+    assert list(one.index) == ["Sust"] and one.loc["Sust", "k"] == len(sust)
+    assert one.loc["Sust", "Alpha"] == pytest.approx(alpha(norm[sust].to_numpy()))
+    agg = asem.stages["aggregated"]
+    pillars = audit.cronbach_alpha(asem, stage="aggregated", level=2, group="Conn")
+    kids = asem.framework.tree.children("Conn")
+    assert pillars["Alpha"].iloc[0] == pytest.approx(alpha(agg[kids].to_numpy()))
+
+
+def test_a_stage_without_the_level_is_an_error(asem: Composite) -> None:
+    from aicap.index import ValidationError
+
+    with pytest.raises(ValidationError, match=r"stage 'normalised', level 2: .*no elements"):
+        audit.cronbach_alpha(asem, stage="normalised", level=2)
+    with pytest.raises(ValidationError, match="no elements at level 3"):
+        audit.correlations(asem, stage="treated", level_a=1, level_b=3)
+    with pytest.raises(ValidationError, match="no elements at level 2"):
+        audit.pca(asem, stage="normalised", level=2)
+
+
+def test_correlations_blank_insignificant_pairs_on_request(asem: Composite) -> None:
+    from scipy import stats as sps
+
+    full = audit.correlations(asem, stage="normalised")
+    masked = audit.correlations(asem, stage="normalised", pval=0.05)
+    x = asem.stages["normalised"]
+    n_blank = 0
+    for a in ["Goods", "Gas", "LPI", "Renew"]:
+        for b in full.columns:
+            r, p = sps.pearsonr(x[a], x[b]) if a != b else (1.0, 0.0)
+            assert full.loc[a, b] == pytest.approx(r)
+            if p > 0.05:
+                assert np.isnan(masked.loc[a, b])
+                n_blank += 1
+            else:
+                assert masked.loc[a, b] == pytest.approx(r)
+    assert n_blank > 0 and not full.isna().any().any()
+    sp = audit.correlations(asem, stage="normalised", method="kendall", pval=0.05)
+    assert sp.isna().any().any()
+
+
+def test_treatment_details(asem: Composite) -> None:
+    from aicap.index.stats import kurt, skew
+
+    t = audit.treatment(asem).set_index("iCode")
+    assert len(t) == 49 and t.loc["Gas", "Winsorised"] == 3 and not t.loc["Gas", "Pass.0"]
+    after = asem.stages["treated"]["Gas"].to_numpy()[:, None]
+    assert t.loc["Gas", "Skew.1"] == pytest.approx(skew(after)[0])
+    assert t.loc["Gas", "Kurt.1"] == pytest.approx(kurt(after)[0])
+    one = audit.treatment(asem.rebuild({"treat": {"params": {"winmax": 1}}})).set_index("iCode")
+    fell = one[one["Fallback"] != ""]
+    assert len(fell) > 0 and set(fell["Fallback"]) == {"log_CT"}
+    assert (fell["WinsorisedBeforeFallback"] == 1).all() and (fell["Winsorised"] == 0).all()
+    assert (one.loc[one["Fallback"] == "", "WinsorisedBeforeFallback"] == 0).all()

@@ -19,7 +19,7 @@ from aicap.index.errors import ComputationError, ValidationError
 from aicap.index.framework import Framework, Indicator, Tree
 from aicap.index.recipe import FRAME_PARAMS, Step
 from aicap.index.registry import REGISTRY, Method
-from aicap.index.treat import ValueMap, map_values, value_map
+from aicap.index.treat import ValueMap, map_values, treatment_table, value_map
 from aicap.index.weights import WeightContext, level_matrix, resolve
 
 FloatArray = npt.NDArray[np.float64]
@@ -286,6 +286,7 @@ def run_treat(step: Step, st: State, ctx: Context) -> StepResult:
     flags: list[pd.DataFrame] = []
     treated: dict[str, str] = {}
     maps: dict[str, ValueMap] = {}
+    tables: list[pd.DataFrame] = []
     for name, params, cols in step.groups(codes):
         m = _method(ctx, step, name, cols[0])
         f2 = params.get("f2")
@@ -297,6 +298,7 @@ def run_treat(step: Step, st: State, ctx: Context) -> StepResult:
         arr[:, idx] = np.asarray(y, dtype=np.float64)
         fl = np.asarray(fl, dtype=object)
         maps.update(zip(cols, value_map(m.name, params, before, fl), strict=True))
+        tables.append(treatment_table(m.name, params, cols, before, arr[:, idx], fl))
         flags.append(flags_from_mask(fl != "", data.index, cols, "treat", fl))
         for j, c in enumerate(cols):
             kinds = sorted({str(v).split("(")[0] for v in fl[:, j] if v != ""})
@@ -307,7 +309,14 @@ def run_treat(step: Step, st: State, ctx: Context) -> StepResult:
         step,
         replace(st, data=data, transforms=maps),
         _concat(flags),
-        {"treated": treated, "maps": maps},
+        {
+            "treated": treated,
+            "maps": maps,
+            "table": pd.concat(tables, ignore_index=True)
+            .set_index("iCode")
+            .reindex(codes)
+            .reset_index(),
+        },
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from scipy import stats as sps
 
 from aicap.index.errors import ComputationError
@@ -280,3 +281,53 @@ def map_values(vmap: ValueMap, v: FloatArray) -> FloatArray:
             z = v if np.isnan(shift) else v - shift + 1.0
             return np.asarray(np.log(z) if lmda == 0 else (z**lmda - 1.0) / lmda)
     raise ValueError(f"treatment {vmap[1]!r} has no fixed map of values")
+
+
+def treatment_table(
+    method: str,
+    params: dict[str, Any],
+    cols: list[str],
+    before: FloatArray,
+    after: FloatArray,
+    flags: StrArray,
+) -> pd.DataFrame:
+    """Per indicator: skew, kurtosis and COINr's pass test before (``.0``) and after (``.1``)
+    treatment, points winsorised, the fallback transform applied (if any) and, for an
+    indicator that fell back, how many points winsorisation had taken before giving up."""
+    st, kt = float(params.get("skew_thresh", 2.0)), float(params.get("kurt_thresh", 3.5))
+    pass0, sk0, kt0 = skew_kurt_pass(before, st, kt)
+    pass1, sk1, kt1 = skew_kurt_pass(after, st, kt)
+    cells = np.asarray(flags, dtype=object)
+    parts = [
+        [p for v in cells[:, j] if v != "" for p in str(v).split("+")] for j in range(len(cols))
+    ]
+    n_win = np.array([sum(p.startswith("win") for p in ps) for ps in parts], dtype=np.int64)
+    fallback = [
+        "+".join(sorted({p.split("(")[0] for p in ps if not p.startswith("win")})) for ps in parts
+    ]
+    tried = np.zeros(len(cols), dtype=np.int64)
+    fell = np.array([f != "" for f in fallback])
+    if method == "default" and fell.any():
+        _, _, _, nwin = winsorise_columns(
+            before[:, fell],
+            winmax=params.get("winmax", 5),
+            skew_thresh=st,
+            kurt_thresh=kt,
+            force_win=bool(params.get("force_win", False)),
+        )
+        tried[fell] = nwin
+    return pd.DataFrame(
+        {
+            "iCode": cols,
+            "Method": method,
+            "Skew.0": sk0,
+            "Kurt.0": kt0,
+            "Pass.0": pass0,
+            "Winsorised": n_win,
+            "Fallback": fallback,
+            "WinsorisedBeforeFallback": np.where(fell, tried, 0),
+            "Skew.1": sk1,
+            "Kurt.1": kt1,
+            "Pass.1": pass1,
+        }
+    )
