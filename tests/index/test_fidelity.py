@@ -339,3 +339,15 @@ def test_a_zero_in_a_geometric_mean_errors_or_is_missing_or_floored() -> None:
                 }
             ),
         )
+
+
+# ------------------------------------------------------------------ 8. exact Copeland ties
+def test_copeland_keeps_an_exact_tie_at_one_half() -> None:
+    """Two wins, two losses, two ties out of six equal weights is exactly 0.5 (COINr: a
+    Copeland vote of 0), whatever the summation order."""
+    from aicap.index.aggregate import a_copeland, outrank_matrix
+
+    x = np.array([[39.4, 84.9, 88.5, 1.0, 29.6, 73.9], [73.2, 82.6, 54.6, 1.0, 29.6, 91.3]])
+    p = outrank_matrix(x, np.ones(6))
+    assert p[0, 1] == 0.5 and p[1, 0] == 0.5
+    np.testing.assert_array_equal(a_copeland(x, np.ones((6, 1))), [[0.0], [0.0]])

@@ -141,13 +141,25 @@ def a_genmean(x: FloatArray, w: FloatArray, *, p: float = 1.0) -> FloatArray:
 
 def outrank_matrix(x: FloatArray, w: FloatArray) -> FloatArray:
     """COINr's outranking matrix: ``P[i, j]`` = weight share of indicators where unit ``i``
-    beats ``j`` (ties count half); ``x`` is ``(..., n, m)``, ``w`` is ``(..., m)``. As in COINr,
-    the lower triangle is ``1 - P.T`` of the upper one and the diagonal is 0."""
-    wn = w / np.nansum(w, axis=-1, keepdims=True)
+    beats ``j`` (ties count half; a pair with a missing value counts for neither); ``x`` is
+    ``(..., n, m)``, ``w`` is ``(..., m)``. As in COINr, the lower triangle is ``1 - P.T`` of
+    the upper one and the diagonal is 0.
+
+    Computed as ``0.5 + (W_beats - W_beaten - W_missing) / (2 W)``, which equals COINr's
+    ``(W_beats + W_ties / 2) / W`` but keeps an exact tie at exactly 0.5: summed in another
+    order, ``2/6 + (2/6) / 2`` can come out as 0.49999999999999994, which flips a Copeland vote
+    (COINr sums in R's extended precision). Differences within 1e-12 of the total weight count
+    as ties.
+    """
+    total = np.nansum(w, axis=-1)[..., None, None]
     a = x[..., :, None, :]
     b = x[..., None, :, :]
-    score = (a > b) + 0.5 * (a == b)
-    p = np.einsum("...ijm,...m->...ij", score, wn)
+    beats = np.einsum("...ijm,...m->...ij", (a > b).astype(np.float64), w)
+    beaten = np.einsum("...ijm,...m->...ij", (a < b).astype(np.float64), w)
+    both = np.einsum("...ijm,...m->...ij", (~np.isnan(a) & ~np.isnan(b)).astype(np.float64), w)
+    d = beats - beaten - (total - both)
+    d = np.where(np.abs(d) <= 1e-12 * np.abs(total), 0.0, d)
+    p = 0.5 + d / (2 * total)
     n = x.shape[-2]
     upper = np.triu(np.ones((n, n), dtype=bool), 1)
     return np.where(upper, p, np.where(upper.T, 1 - np.swapaxes(p, -1, -2), 0.0))
