@@ -351,3 +351,58 @@ def test_copeland_keeps_an_exact_tie_at_one_half() -> None:
     p = outrank_matrix(x, np.ones(6))
     assert p[0, 1] == 0.5 and p[1, 0] == 0.5
     np.testing.assert_array_equal(a_copeland(x, np.ones((6, 1))), [[0.0], [0.0]])
+
+
+# ------------------------------------------------------------------ the uncertainty kernels
+DEEP = """
+name: deep
+indicators:
+  - {code: a, parent: P}
+  - {code: b, parent: P}
+  - {code: c, parent: Q}
+  - {code: d, parent: Q}
+  - {code: e, parent: R}
+  - {code: f, parent: R}
+aggregates:
+  - {code: P, parent: S1}
+  - {code: Q, parent: S1}
+  - {code: R, parent: S2}
+  - {code: S1, parent: I}
+  - {code: S2, parent: I}
+  - {code: I}
+"""
+
+
+@pytest.mark.parametrize(
+    ("case", "target"), [("inf", "S1"), ("inf", "I"), ("zero", "S1"), ("zero", "I")]
+)
+def test_uncertainty_kernels_agree_with_the_engine(case: str, target: str) -> None:
+    """Items 2 and 4 in the uncertainty kernels: an infinity in R leaves S1 finite; a zero
+    under Q does not fail a geometric mean over P."""
+    from aicap.index.spec import UncertaintySpec
+    from aicap.index.uncertainty import make_plan, replay, run_uncertainty
+
+    rng = np.random.default_rng(1)
+    data = pd.DataFrame(
+        {"uCode": [f"U{i}" for i in range(8)], **{k: rng.uniform(1, 5, 8) for k in "abcdef"}}
+    )
+    if case == "inf":  # n_fracmax of a column whose max is 0: -inf for the others
+        data["e"] = -data["e"]
+        data.loc[0, "e"] = 0.0
+        steps = "  - {step: normalise, method: n_fracmax}\n  - {step: aggregate, method: a_amean}\n"
+    else:
+        data.loc[0, "c"] = 0.0
+        steps = "  - {step: aggregate, method: a_amean, overrides: {P: {method: a_gmean}}}\n"
+    comp = build(Framework.from_yaml(DEEP, "deep"), data, Recipe.from_yaml("steps:\n" + steps))
+    assert np.isfinite(comp.scores["S1"]).all()
+    spec = UncertaintySpec.from_yaml(
+        f"name: x\nseed: 1\nn: 16\ntarget: {target}\ninputs:\n"
+        "  - {name: w, kind: weight_noise, levels: {1: 0.3, 2: 0.3}}\n",
+        "s",
+    )
+    plan = make_plan(comp, spec)
+    res = run_uncertainty(plan)
+    assert res.summary()["failed"] == 0
+    for r in (0, 7):
+        expected = replay(plan, res.raw.decoded, r).scores[target].to_numpy()
+        np.testing.assert_allclose(res.raw.score[r], expected, rtol=1e-12)

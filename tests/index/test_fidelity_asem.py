@@ -128,3 +128,12 @@ def test_treatment_details(asem: Composite) -> None:
     assert len(fell) > 0 and set(fell["Fallback"]) == {"log_CT"}
     assert (fell["WinsorisedBeforeFallback"] == 1).all() and (fell["Winsorised"] == 0).all()
     assert (one.loc[one["Fallback"] == "", "WinsorisedBeforeFallback"] == 0).all()
+
+
+def test_the_audit_report_has_the_treatment_details(asem: Composite) -> None:
+    from aicap.index.report import audit_report
+
+    md = audit_report(asem.rebuild({"treat": {"params": {"winmax": 1}}}))
+    section = md.split("## Outlier treatment")[1].split("\n## ")[0]
+    assert "WinsorisedBeforeFallback" in section and "log_CT" in section
+    assert "| Gas |" in section
