@@ -250,7 +250,7 @@ def value_map(
             out.append(("identity",))
         elif kinds == {"ln"}:
             out.append(("ln",))
-        elif kinds == {"log_CT"} and method in ("log_CT", "default", "winsorise_log", "Treat"):
+        elif kinds == {"log_CT"} and method in ("log_CT", "log_CT_plus", "default"):
             out.append(("log_CT", lo, hi))
         elif kinds == {"log_CT_orig"}:
             out.append(("log_CT_orig", lo))
