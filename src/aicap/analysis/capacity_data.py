@@ -61,6 +61,44 @@ class CapacityData:
     origin: str = ""
     tiers: dict[int, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    spec: Any = None  # the IndexSpec the scores were built with (None: the shipped framework)
+
+    def composition(self, start: int | None = None, end: int | None = None) -> Any:
+        """Constant-composition scores over ``start..end`` (default: the whole series), the
+        only basis for statements about change (:mod:`aicap.analysis.trend`). Cached."""
+        from aicap.analysis.trend import constant_composition
+
+        ys = self.years
+        s = ys[0] if start is None else start
+        e = ys[-1] if end is None else end
+        cache: dict[tuple[int, int], Any] = self.__dict__.setdefault("_compositions", {})
+        if (s, e) not in cache:
+            spec = self.spec
+            if spec is None:
+                from aicap.analysis.spec import IndexSpec, default_framework_path
+
+                spec = IndexSpec.load(default_framework_path())
+            cache[(s, e)] = constant_composition(self.cells, spec, s, e)
+        return cache[(s, e)]
+
+    def data_age(self, year: int | None = None) -> pd.DataFrame:
+        """Per Member State, the age of the values behind its ``year`` scores: ``n_values``,
+        ``n_carried`` (values carried forward from an earlier year), ``carried_share``,
+        ``oldest``, ``newest``, ``median_year`` (of the values' own years)."""
+        y = self.year if year is None else year
+        c = self.cells[(self.cells["year"] == y) & self.cells["value"].notna()]
+        g = c.groupby("iso3")
+        out = pd.DataFrame(
+            {
+                "n_values": g.size(),
+                "n_carried": g["imputed"].sum().astype(int),
+                "oldest": g["value_year"].min(),
+                "newest": g["value_year"].max(),
+                "median_year": g["value_year"].median(),
+            }
+        )
+        out["carried_share"] = out["n_carried"] / out["n_values"]
+        return out.reset_index()
 
     # ------------------------------------------------------------------ views
     @property
@@ -219,6 +257,7 @@ def from_frames(
         origin=origin,
         tiers=_tiers(spec),
         warnings=warnings,
+        spec=spec,
     )
 
 

@@ -442,6 +442,11 @@ def divide(site: SiteData) -> dict[str, Any]:
         "verdicts": site.divide["verdicts"],
         "table": rows,
         "columns": list(t.columns),
+        "composition": site.divide.get("composition"),
+        "composition_text": site.divide.get("composition_text"),
+        "breaks": site.divide.get("breaks", []),
+        "data_age": site.divide.get("data_age"),
+        "claims": site.divide.get("claims", []),
     }
     site.cache["divide"] = out
     return out
