@@ -86,6 +86,9 @@ class CapacityData:
         ``n_carried`` (values carried forward from an earlier year), ``carried_share``,
         ``oldest``, ``newest``, ``median_year`` (of the values' own years)."""
         y = self.year if year is None else year
+        cache: dict[int, pd.DataFrame] = self.__dict__.setdefault("_data_age", {})
+        if y in cache:
+            return cache[y]
         c = self.cells[(self.cells["year"] == y) & self.cells["value"].notna()]
         g = c.groupby("iso3")
         out = pd.DataFrame(
@@ -98,7 +101,24 @@ class CapacityData:
             }
         )
         out["carried_share"] = out["n_carried"] / out["n_values"]
-        return out.reset_index()
+        cache[y] = out.reset_index()
+        return cache[y]
+
+    def data_age_of(self, iso3: str, year: int | None = None) -> dict[str, Any] | None:
+        """:meth:`data_age` of one country as a dict (None: no values)."""
+        t = self.data_age(year)
+        row = t[t["iso3"] == iso3]
+        if row.empty:
+            return None
+        r = row.iloc[0]
+        return {
+            "values": int(r["n_values"]),
+            "carried_forward": int(r["n_carried"]),
+            "carried_share": float(r["carried_share"]),
+            "oldest": int(r["oldest"]),
+            "newest": int(r["newest"]),
+            "median_year": float(r["median_year"]),
+        }
 
     # ------------------------------------------------------------------ views
     @property

@@ -354,9 +354,7 @@ def trends(
     # pillar trends like for like: the same indicators in every year of the window
     pw = _memo(data, ("pillar_constant", y0, y1), lambda: _constant_pillars(data, y0, y1))
     own_p = _own(pw, iso3).reindex(index=years)
-    med_p = _memo(
-        data, ("pillar_medians", y0, y1, peers), lambda: _peer_medians(pw, list(peers))
-    )
+    med_p = _memo(data, ("pillar_medians", y0, y1, peers), lambda: _peer_medians(pw, list(peers)))
     med_p = med_p.reindex(index=years)
     for code, name in data.pillars.items():
         if code not in pw.columns:
@@ -407,7 +405,8 @@ def _constant_pillars(data: CapacityData, start: int, end: int) -> pd.DataFrame:
     """``(year, iso3) x pillar`` constant-composition scores over ``start..end``."""
     comp = data.composition(start, end)
     cols = [c for c in data.pillars if c in comp.scores.columns]
-    return comp.scores.set_index(["year", "iso3"])[cols].sort_index()
+    out: pd.DataFrame = comp.scores.set_index(["year", "iso3"])[cols].sort_index()
+    return out
 
 
 def _own(wide: pd.DataFrame, iso3: str) -> pd.DataFrame:

@@ -368,6 +368,7 @@ def country(site: SiteData, iso3: str) -> dict[str, Any]:
         "tier_detail": tier_info,
         "groups": {g.code: _f(r.get(g.code)) if r is not None else None for g in site.spec.groups},
         "change": change,
+        "data_age": site.diagnosis_data.data_age_of(iso3),
         "trend": _trend(site, iso3),
         "diagnosis": diag,
         "recommendations": {
