@@ -219,7 +219,9 @@ def test_a_mean_override_is_checked_against_its_own_children_only(method: str) -
     assert s.loc["U1", "Q"] == pytest.approx(1.0)
     from aicap.index import ComputationError
 
-    with pytest.raises(ComputationError, match=r"aggregate, method '.mean' on Q.*unit row 0"):
+    with pytest.raises(
+        ComputationError, match=r"aggregate, method '.mean' on Q: .*\(unit 'U1' in Q\)"
+    ):
         build(fw, data, agg_recipe(f"overrides: {{Q: {{method: {method}}}}}"))
 
 

@@ -51,12 +51,22 @@ def _hits(bad: npt.NDArray[np.bool_], w: FloatArray) -> npt.NDArray[np.bool_]:
     return np.asarray((bad.astype(np.float64) @ (w != 0).astype(np.float64)) > 0)
 
 
-def _domain_error(hit: npt.NDArray[np.bool_], what: str, advice: str) -> ComputationError:
+class DomainError(ComputationError):
+    """A mean applied to values outside its domain; ``hits`` lists (unit row, aggregate
+    column) pairs, so that the frame layer can name the unit and aggregate codes."""
+
+    def __init__(self, what: str, advice: str, hits: list[tuple[int, int]]) -> None:
+        self.what, self.advice, self.hits = what, advice, hits
+        shown = ", ".join(f"unit row {u} in aggregate column {a}" for u, a in hits[:3])
+        super().__init__(f"{what} ({shown}{self.more()}): {advice}")
+
+    def more(self) -> str:
+        return f" and {len(self.hits) - 3} more" if len(self.hits) > 3 else ""
+
+
+def _domain_error(hit: npt.NDArray[np.bool_], what: str, advice: str) -> DomainError:
     units, aggs = np.nonzero(hit.reshape(-1, *hit.shape[-2:]).any(axis=0))
-    pairs = zip(units[:3], aggs[:3], strict=True)
-    where = ", ".join(f"unit row {u} in aggregate column {a}" for u, a in pairs)
-    more = f" and {len(units) - 3} more" if len(units) > 3 else ""
-    return ComputationError(f"{what} ({where}{more}): {advice}")
+    return DomainError(what, advice, [(int(u), int(a)) for u, a in zip(units, aggs, strict=True)])
 
 
 @register("aggregate", "amean", aliases=("a_amean", "arithmetic_mean", "mean"))

@@ -7,7 +7,7 @@ parameters) spec after per-element overrides are processed together by the array
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from aicap.index.aggregate import DomainError
 from aicap.index.errors import ComputationError, ValidationError
 from aicap.index.framework import Framework, Indicator, Tree
 from aicap.index.recipe import FRAME_PARAMS, Step
@@ -428,13 +429,15 @@ def aggregate_tree(
     tree: Tree,
     step: Step,
     label: str = "recipe",
-) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    units: Sequence[str] | None = None,
+) -> tuple[FloatArray, npt.NDArray[Any]]:
     """Aggregate indicator scores ``(..., n, k)`` up the tree with weights ``(..., E)``.
 
     Returns all element scores ``(..., n, E)`` in ``tree.codes`` order, and per cell a flag
     (``""``: none): ``insufficient_data`` (set to NaN by a data-availability threshold),
     ``nonpositive:gmean`` or ``floored:gmean`` (a geometric mean's ``nonpositive`` option;
     over a batch, when any replication hit it). Batched over leading axes of ``x`` and ``w``.
+    ``units`` (the row codes) name the units in an error.
     """
     lead = np.broadcast_shapes(x.shape[:-2], w.shape[:-1])
     n = x.shape[-2]
@@ -454,8 +457,17 @@ def aggregate_tree(
             try:
                 y = m.func(xc, wl[..., jj], **fp)
             except (ComputationError, ValueError) as exc:
+                msg = str(exc)
+                if isinstance(exc, DomainError):
+                    names = list(units) if units is not None else None
+                    shown = ", ".join(
+                        f"unit {names[u]!r}" if names is not None else f"unit row {u}"
+                        for u, _ in exc.hits[:3]
+                    )
+                    shown += " in " + ", ".join(dict.fromkeys(aggs[a] for _, a in exc.hits[:3]))
+                    msg = f"{exc.what} ({shown}{exc.more()}): {exc.advice}"
                 raise ComputationError(
-                    f"{label}: step aggregate, method {m.name!r} on {', '.join(aggs)}: {exc}"
+                    f"{label}: step aggregate, method {m.name!r} on {', '.join(aggs)}: {msg}"
                 ) from exc
             cols = [pos[a] for a in aggs]
             option = params.get("nonpositive", "error")
@@ -497,7 +509,7 @@ def run_aggregate(step: Step, st: State, ctx: Context) -> StepResult:
                 f"{', '.join(str(lv.level) for lv in tree.levels)}",
             )
     x = st.data[tree.indicators].to_numpy(dtype=np.float64)
-    vals, notes = aggregate_tree(x, st.weights, tree, step, ctx.label)
+    vals, notes = aggregate_tree(x, st.weights, tree, step, ctx.label, list(st.data.index))
     data = pd.DataFrame(vals, index=st.data.index, columns=tree.codes)
     flags = flags_from_mask(notes != "", data.index, tree.codes, "aggregate", notes)
     return StepResult(step, replace(st, data=data), flags, {})
