@@ -376,7 +376,8 @@ aggregates:
 
 
 @pytest.mark.parametrize(
-    ("case", "target"), [("inf", "S1"), ("inf", "I"), ("zero", "S1"), ("zero", "I")]
+    ("case", "target"),
+    [("inf", "S1"), ("inf", "I"), ("zero", "S1"), ("zero", "I"), ("excluded", "S2")],
 )
 def test_uncertainty_kernels_agree_with_the_engine(case: str, target: str) -> None:
     """Items 2 and 4 in the uncertainty kernels: an infinity in R leaves S1 finite; a zero
@@ -388,7 +389,12 @@ def test_uncertainty_kernels_agree_with_the_engine(case: str, target: str) -> No
     data = pd.DataFrame(
         {"uCode": [f"U{i}" for i in range(8)], **{k: rng.uniform(1, 5, 8) for k in "abcdef"}}
     )
-    if case == "inf":  # n_fracmax of a column whose max is 0: -inf for the others
+    inputs = "  - {name: w, kind: weight_noise, levels: {1: 0.3, 2: 0.3}}\n"
+    if case == "excluded":  # an infinite value in an indicator some replications leave out
+        data.loc[1, "e"] = np.inf
+        steps = "  - {step: aggregate, method: a_amean}\n"
+        inputs += "  - {name: x, kind: include, indicators: [e, a], p_exclude: 0.5}\n"
+    elif case == "inf":  # n_fracmax of a column whose max is 0: -inf for the others
         data["e"] = -data["e"]
         data.loc[0, "e"] = 0.0
         steps = "  - {step: normalise, method: n_fracmax}\n  - {step: aggregate, method: a_amean}\n"
@@ -398,13 +404,11 @@ def test_uncertainty_kernels_agree_with_the_engine(case: str, target: str) -> No
     comp = build(Framework.from_yaml(DEEP, "deep"), data, Recipe.from_yaml("steps:\n" + steps))
     assert np.isfinite(comp.scores["S1"]).all()
     spec = UncertaintySpec.from_yaml(
-        f"name: x\nseed: 1\nn: 16\ntarget: {target}\ninputs:\n"
-        "  - {name: w, kind: weight_noise, levels: {1: 0.3, 2: 0.3}}\n",
-        "s",
+        f"name: x\nseed: 1\nn: 16\ntarget: {target}\ninputs:\n" + inputs, "s"
     )
     plan = make_plan(comp, spec)
     res = run_uncertainty(plan)
     assert res.summary()["failed"] == 0
-    for r in (0, 7):
+    for r in range(16):
         expected = replay(plan, res.raw.decoded, r).scores[target].to_numpy()
         np.testing.assert_allclose(res.raw.score[r], expected, rtol=1e-12)

@@ -670,20 +670,6 @@ def evaluate_chunk_device(
     return score, rank, wins
 
 
-def _wmatmul(xp: Any, w: Any, phi: Any) -> Any:
-    """``w @ phi`` where an infinite ``phi`` counts only for the rows of ``w`` that weigh it
-    (``inf * 0`` would make every other aggregate NaN), as ``aggregate._wsum`` does for the
-    engine: ``+inf`` and ``-inf`` together give NaN; a weight of 0 does not count."""
-    fin = xp.isfinite(phi)
-    if bool(xp.all(fin | xp.isnan(phi))):
-        return w @ phi
-    s = w @ xp.where(fin | xp.isnan(phi), phi, 0.0)
-    nz = xp.astype(w != 0, phi.dtype)
-    pos = (nz @ xp.astype(phi == xp.inf, phi.dtype)) > 0
-    neg = (nz @ xp.astype(phi == -xp.inf, phi.dtype)) > 0
-    return xp.where(pos & neg, xp.nan, xp.where(pos, xp.inf, xp.where(neg, -xp.inf, s)))
-
-
 def _level_method(step: Step, lp: LevelPlan) -> tuple[str, float] | None:
     """The level's mean when all its aggregates use the same one (else ``None``)."""
     ms = {_transform(step, a, lp.level) for a in lp.codes}
@@ -784,7 +770,7 @@ def _levels(
             phi = transform(np, m, p, np.where(ok, xc, 1.0))
             phi_t = be.asarray(np.ascontiguousarray(np.where(ok, phi, 0.0).T))
             okf_t = be.asarray(np.ascontiguousarray(ok.T.astype(np.float64)))
-            num = _wmatmul(xp, wk, phi_t)  # (R, n)
+            num = collapse.wmatmul(xp, wk, phi_t)  # (R, n)
             den = wk @ okf_t if not ok.all() else xp.sum(wk, axis=1, keepdims=True)
             y = num / den if m == "gmean" else _inverse(xp, m, p, num, den)  # gmean: logs
             if thresh is not None:
@@ -834,7 +820,7 @@ def _levels(
                 phi = yc if m == "gmean" else transform(xp, m, p, yc)
                 den = xp.sum(wl, axis=2)[:, :, None]
             # (R, g, n); a geometric mean stays as logs
-            num = _wmatmul(xp, wl, phi)
+            num = collapse.wmatmul(xp, wl, phi)
             y = num / den if m == "gmean" else _inverse(xp, m, p, num, den)
             if thresh is not None and gaps:
                 incm = np.ones((r, len(kids_all)))
