@@ -289,6 +289,9 @@ def test_targets_are_mapped_and_an_unmappable_treatment_is_an_error() -> None:
     t = np.log(75000 - lo + 0.01 * (hi - lo))
     x = comp.stages["treated"]["gni"]
     np.testing.assert_allclose(comp.stages["normalised"]["gni"], (x - x.min()) / (t - x.min()))
+    orig, _ = income("log_CT_orig")  # log(x - min + 1): the goalpost 100 < min 1000 has no image
+    with pytest.raises(Exception, match=r"goalposts \[100.0, 75000.0\] fall outside the domain"):
+        build(fw, GNI.assign(gni=[1000.0, 2000, 3000, 90000]), orig)
     rec2, _ = income("boxcox_mle")
     with pytest.raises(Exception, match="no fixed function of the value"):
         build(fw, GNI, rec2)

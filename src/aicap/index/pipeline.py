@@ -354,7 +354,15 @@ def _posts(ctx: Context, st: State, cols: list[str], g: FloatArray, what: str) -
                 "with it: treat it with ln, log_CT, log_CT_orig or boxcox, or give them in "
                 "treated units with params.transform_posts: false",
             )
-        out[i] = map_values(vmap, out[i])
+        mapped = map_values(vmap, out[i])
+        if np.isnan(mapped).any() and not np.isnan(out[i]).any():
+            raise ValidationError(
+                ctx.label,
+                f"step normalise, indicator {c!r}",
+                f"its {what} {out[i].tolist()} fall outside the domain of its treatment "
+                f"({vmap[0]}): give them in treated units with params.transform_posts: false",
+            )
+        out[i] = mapped
     return out
 
 
