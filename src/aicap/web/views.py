@@ -453,6 +453,19 @@ def divide(site: SiteData) -> dict[str, Any]:
     return out
 
 
+def claims(site: SiteData) -> dict[str, Any]:
+    """Every claim the pages publish, with its numbers, test and the command that recomputes
+    it (``aicap claim show ID --recompute``)."""
+    return {"year": site.year, "claims": site.divide.get("claims", [])}
+
+
+def claim(site: SiteData, claim_id: str) -> dict[str, Any] | None:
+    for c in site.divide.get("claims", []):
+        if c.get("id") == claim_id:
+            return dict(c)
+    return None
+
+
 # ------------------------------------------------------------------------------ indicators
 def indicators(site: SiteData) -> dict[str, Any]:
     return {
