@@ -131,6 +131,8 @@ def verdict_chance(c: Claim) -> str:
 def verdict_relative_trend(c: Claim) -> str:
     """The gap's slope interval, read with where the country stands now (behind or ahead)."""
     v = verdict_interval_sign(c)
+    if abs(c.value) < float(c.params.get("min_slope", 0.0)):
+        return "no_clear_change"  # significant but immaterial
     behind = float(c.params.get("gap_now", float("nan"))) < 0
     if v == "up":
         return "catching_up" if behind else "pulling_ahead"

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from aicap.analysis.claims import Claim, claim_id
-from aicap.analysis.diagnose import TREND_YEARS, Diagnosis
+from aicap.analysis.diagnose import MATERIAL_GAP, TREND_YEARS, Diagnosis
 
 
 def _f(v: Any) -> float:
@@ -48,6 +48,8 @@ def country_claims(diag: Diagnosis, n_years: int = TREND_YEARS) -> list[Claim]:
                     "label": str(r["name"]).lower(),
                     "peers": peers,
                     "gap_now": _f(r["gap_now"]),
+                    # a change under MATERIAL_GAP points over the window is not a finding
+                    "min_slope": MATERIAL_GAP / max(int(r["n_years"]) - 1, 1),
                 },
                 recompute=f"aicap profile {diag.iso3} --json",
             )
