@@ -388,8 +388,9 @@ def monitor_footnotes(results: MonitorResults) -> list[tuple[str, str]]:
         out.append(
             (
                 key,
-                f"{r['publisher']}, {r['title']}; retrieved {str(r['retrieved'])[:10]} "
-                f"({r['vintage']}); licence {r['licence']}. Read from the warehouse records "
+                f"{r['publisher']}, {r['title']}; licence {r['licence']}. Snapshot of "
+                f"{str(r['retrieved'])[:10]} ({r['vintage']}), obtained through "
+                f"{r.get('route', 'a route not stated')}. Read from the warehouse records "
                 f"table(s) of source '{key}'.",
             )
         )

@@ -511,9 +511,34 @@ def indicator(site: SiteData, code: str) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------ methodology
+def _sources(site: SiteData) -> list[dict[str, Any]]:
+    """The index's sources: publisher (the custodian) and, apart, the route (how the snapshot
+    obtained the files: the mirror and its commit), with the series read from each."""
+    out: dict[str, dict[str, Any]] = {}
+    for i in site.indicators:
+        key = str(i.get("source") or i.get("publisher") or "")
+        if not key:
+            continue
+        entry = out.setdefault(
+            key,
+            {
+                "source": key,
+                "publisher": i.get("publisher", ""),
+                "title": i.get("source_title", ""),
+                "route": i.get("route", ""),
+                "licence": i.get("licence", ""),
+                "url": i.get("url", ""),
+                "indicators": [],
+            },
+        )
+        entry["indicators"].append(i["code"])
+    return sorted(out.values(), key=lambda e: str(e["publisher"]))
+
+
 def methodology(site: SiteData) -> dict[str, Any]:
     spec = site.spec
     return {
+        "sources": _sources(site),
         "title": spec.title,
         "version": spec.version,
         "description": " ".join(spec.description.split()),
