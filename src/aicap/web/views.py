@@ -312,6 +312,21 @@ def _data_table(site: SiteData, iso3: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda x: order.get(x["indicator"], 99))
 
 
+def _trend_comparable(site: SiteData, iso3: str) -> list[dict[str, Any]]:
+    """Constant-composition index and pillar scores per year (the only series a trend may be
+    read from: the same indicators in every year)."""
+    comp = site.diagnosis_data.composition()
+    s = comp.scores[comp.scores["iso3"] == iso3].sort_values("year")
+    return [
+        {
+            "year": int(r["year"]),
+            "score": _f(r["score"]),
+            **{p: _f(r.get(p)) for p in site.pillar_codes},
+        }
+        for r in s.to_dict(orient="records")
+    ]
+
+
 def _trend(site: SiteData, iso3: str) -> list[dict[str, Any]]:
     s = site.series[site.series["iso3"] == iso3].sort_values("year")
     return [
@@ -368,7 +383,14 @@ def country(site: SiteData, iso3: str) -> dict[str, Any]:
         "tier_detail": tier_info,
         "groups": {g.code: _f(r.get(g.code)) if r is not None else None for g in site.spec.groups},
         "change": change,
+        "data_age": site.diagnosis_data.data_age_of(iso3),
         "trend": _trend(site, iso3),
+        "trend_comparable": _trend_comparable(site, iso3),
+        "breaks": [
+            {"year": b["end"], "text": b["text"]}
+            for b in site.divide.get("breaks", [])
+            if b.get("end") is not None
+        ],
         "diagnosis": diag,
         "recommendations": {
             "method": RECOMMEND_METHOD,
@@ -442,9 +464,27 @@ def divide(site: SiteData) -> dict[str, Any]:
         "verdicts": site.divide["verdicts"],
         "table": rows,
         "columns": list(t.columns),
+        "composition": site.divide.get("composition"),
+        "composition_text": site.divide.get("composition_text"),
+        "breaks": site.divide.get("breaks", []),
+        "data_age": site.divide.get("data_age"),
+        "claims": site.divide.get("claims", []),
     }
     site.cache["divide"] = out
     return out
+
+
+def claims(site: SiteData) -> dict[str, Any]:
+    """Every claim the pages publish, with its numbers, test and the command that recomputes
+    it (``aicap claim show ID --recompute``)."""
+    return {"year": site.year, "claims": site.divide.get("claims", [])}
+
+
+def claim(site: SiteData, claim_id: str) -> dict[str, Any] | None:
+    for c in site.divide.get("claims", []):
+        if c.get("id") == claim_id:
+            return dict(c)
+    return None
 
 
 # ------------------------------------------------------------------------------ indicators
