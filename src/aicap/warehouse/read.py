@@ -154,7 +154,8 @@ class Warehouse:
         provenance: bool = False,
     ) -> pd.DataFrame:
         """Long frame ``iso3, year, indicator, value, unit, flags, source`` (plus the full
-        provenance with ``provenance=True``) for the given indicators, years and countries."""
+        provenance with ``provenance=True``: the publisher, and apart the ``route`` by which the
+        snapshot obtained the file) for the given indicators, years and countries."""
         self._check_indicators(indicators)
         where = ["o.indicator IN (SELECT unnest(?))"]
         params: list[Any] = [list(indicators)]
@@ -171,6 +172,8 @@ class Warehouse:
         if not provenance:
             return frame[cols]
         frame = frame.rename(columns={"_snapshot_id": "snapshot", "_file_url": "file_url"})
+        routes = {r: route_text(json.loads(str(r or "[]"))) for r in frame["_route"].unique()}
+        frame["route"] = frame["_route"].map(routes)  # how the snapshot obtained the file
         return frame.drop(columns=[c for c in frame.columns if str(c).startswith("_")])
 
     def latest(

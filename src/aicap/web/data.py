@@ -210,7 +210,17 @@ def _provenance(wh: Warehouse, spec: IndexSpec) -> dict[tuple[str, str, int], di
     """Source of every observation of the index's input series (one query)."""
     series = sorted({i.series for i in spec.indicators})
     frame = wh.panel(series, countries=wh.member_states(), provenance=True)
-    keep = ["publisher", "source_title", "url", "licence", "vintage", "file", "row", "sha256"]
+    keep = [
+        "publisher",
+        "source_title",
+        "url",
+        "licence",
+        "vintage",
+        "route",
+        "file",
+        "row",
+        "sha256",
+    ]
     out: dict[tuple[str, str, int], dict[str, Any]] = {}
     for rec in frame[["iso3", "indicator", "year", *keep]].to_dict(orient="records"):
         out[(str(rec["iso3"]), str(rec["indicator"]), int(rec["year"]))] = {
