@@ -277,6 +277,10 @@ def _diagnosis(site: SiteData, prof: dict[str, Any], groups: list[PeerGroup]) ->
     }
 
 
+#: cell flags of the plausibility screen and the zero rule (aicap.analysis.plausibility)
+SCREEN_FLAGS = ("screen:", "capped:", "dropped:", "missing:not_listed", "zero:not_listed")
+
+
 def _data_table(site: SiteData, iso3: str) -> list[dict[str, Any]]:
     cells = site.cells
     own = cells[(cells["iso3"] == iso3) & (cells["year"] == site.year)]
@@ -300,6 +304,12 @@ def _data_table(site: SiteData, iso3: str) -> list[dict[str, Any]]:
                 "normalised": _f(r.get("normalised")),
                 "imputed": bool(r.get("imputed")),
                 "flags": flags,
+                # the plausibility screen and the zero rule (issue 16): shown whatever the year
+                "screen": [
+                    f.strip()
+                    for f in str(r.get("flags") or "").replace(",", ";").split(";")
+                    if f.strip().startswith(SCREEN_FLAGS)
+                ],
                 "source": src
                 or (
                     {"publisher": m.get("publisher"), "licence": m.get("licence")}
