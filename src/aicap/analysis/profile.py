@@ -13,6 +13,7 @@ import pandas as pd
 
 from aicap.analysis.capacity_data import CapacityData, nan_to_none
 from aicap.analysis.catalogue import Catalogue
+from aicap.analysis.claims_country import country_claims
 from aicap.analysis.diagnose import GROUP_LABELS, Diagnosis, ExpectedCapacity, diagnose
 from aicap.analysis.recommend import GapSignal, recommend
 
@@ -222,6 +223,7 @@ def build_profile(
         ),
         "recommendations": [r.as_dict() for r in recs],
         "data_gaps": data_gaps(diag, str(row.get("missing_pillars") or "")),
+        "claims": [c.as_dict() for c in country_claims(diag)],
         "sources": sources,
         "warnings": list(data.warnings),
     }

@@ -55,6 +55,7 @@ class IndexRun:
     uncertainty_spec: UncertaintySpec | None
     timings: dict[str, float] = field(default_factory=dict)
     claims: ClaimSet | None = None  # the standard claims (aicap.analysis.claims_run)
+    standard: Any = None  # the StandardClaims they came from (constant composition included)
 
     @property
     def year(self) -> int:
@@ -157,7 +158,8 @@ def run_index(
     from aicap.analysis.capacity_data import from_run
     from aicap.analysis.claims_run import standard_claims
 
-    run.claims = standard_claims(from_run(wh, run)).claims
+    run.standard = standard_claims(from_run(wh, run))
+    run.claims = run.standard.claims
     timings["claims"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     return run
@@ -340,6 +342,12 @@ def write_outputs(run: IndexRun, out: Path) -> list[str]:
     if run.claims is not None:
         run.claims.write(out / "claims.json")
         written.append("claims.json")
+    if run.standard is not None:
+        comp = run.standard.composition
+        # the constant-composition series every statement about change reads, and per
+        # country the indicators it holds in every year of the window
+        _write(comp.scores, out, "series_constant", written)
+        _write(comp.held, out, "series_constant_held", written)
     for c in run.validity:
         _write(c.disagreements, out, f"validity_{c.target.lower().replace('.', '_')}", written)
     # audit of the shipped index (scored Member States only)

@@ -396,6 +396,7 @@ def country(site: SiteData, iso3: str) -> dict[str, Any]:
         "data_age": site.diagnosis_data.data_age_of(iso3),
         "trend": _trend(site, iso3),
         "trend_comparable": _trend_comparable(site, iso3),
+        "claims": prof.get("claims", []),
         "breaks": [
             {"year": b["end"], "text": b["text"]}
             for b in site.divide.get("breaks", [])
