@@ -129,6 +129,9 @@ def test_zero_for_unlisted_needs_an_exhaustive_source_and_matches_zero_fill() ->
     broken = text.replace("      unlisted: zero\n", "      unlisted: missing\n", 1)
     with pytest.raises(SpecError, match="zero_fill must match"):
         IndexSpec.from_yaml(broken)
+    too_many = text.replace("      zero_needs_pillar: 2\n", "      zero_needs_pillar: 5\n", 1)
+    with pytest.raises(SpecError, match="exceeds the 4 other indicators"):
+        IndexSpec.from_yaml(too_many)
 
 
 # ------------------------------------------------------------------ the zero rule, end to end

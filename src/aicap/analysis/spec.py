@@ -321,6 +321,13 @@ class IndexSpec(BaseModel):
                     f"indicator {i.code!r}: {i.series} is excluded "
                     f"({self.excluded_sources[i.series]})"
                 )
+        for i in self.indicators:
+            others = sum(1 for j in self.indicators if j.pillar == i.pillar) - 1
+            if i.zeros.zero_needs_pillar > others:
+                raise ValueError(
+                    f"indicator {i.code!r}: zeros.zero_needs_pillar {i.zeros.zero_needs_pillar} "
+                    f"exceeds the {others} other indicators of pillar {i.pillar!r}"
+                )
         for t in self.tiers.tiers:
             for code in t.min:
                 if code not in pillars:
