@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,10 @@ import pandas as pd
 
 from aicap.analysis.capacity_data import CapacityData
 
-MANDATES = Path(__file__).resolve().parents[3] / "shared" / "mandates"
+MANDATES = (
+    Path(os.environ.get("AICAP_SHARED_DIR") or Path(__file__).resolve().parents[3] / "shared")
+    / "mandates"
+)
 YEARS = [2019, 2020, 2021, 2022, 2023]
 PILLARS = {"CONN": "Connectivity", "SKILLS": "Skills", "GOV": "Governance"}
 # indicator code -> (pillar, warehouse series, unit); value = 2 x normalised (natural units)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,10 @@ from aicap.analysis.catalogue import (
 from aicap.analysis.mandates import MandateError, MandateLibrary, split_ref
 from aicap.warehouse.read import Warehouse
 
-MANDATES = Path(__file__).resolve().parents[3] / "shared" / "mandates"
+MANDATES = (
+    Path(os.environ.get("AICAP_SHARED_DIR") or Path(__file__).resolve().parents[3] / "shared")
+    / "mandates"
+)
 
 
 @pytest.fixture(scope="module")
@@ -191,7 +195,8 @@ def test_citation_formats_and_fidelity(lib: MandateLibrary) -> None:
 
 def test_library_from_a_folder(tmp_path: Path) -> None:
     (tmp_path / "X.yaml").write_text(
-        "symbol: X/1\ntitle: t\nfidelity: verbatim\nparagraphs:\n- {id: OP1, text: hello}\n"
+        "symbol: X/1\ntitle: t\nstatus: mandate\nfidelity: verbatim\n"
+        "paragraphs:\n- {id: OP1, text: hello}\n"
     )
     lib = MandateLibrary.load(tmp_path)
     assert lib.resolve("X/1 OP1").text == "hello"
