@@ -51,6 +51,8 @@ def make_data(
     growth: dict[str, float] | None = None,
     bands: bool = False,
     tiers: dict[str, int] | None = None,
+    assets: dict[str, dict[str, tuple[str, int | None]]] | None = None,
+    sex: dict[str, dict[str, float]] | None = None,
 ) -> CapacityData:
     """Pillar score = income-group base + country offset (i - 2.5) + pillar offset, growing by
     ``growth[iso3]`` points a year from 2019; ``overrides[(iso3, pillar)]`` sets the 2023 score
@@ -135,4 +137,38 @@ def make_data(
         index_version="0",
         origin="synthetic",
         tiers={0: "Tier 0: AI nascent", 1: "Tier 1", 2: "Tier 2", 3: "Tier 3", 4: "Tier 4"},
+        assets=asset_frame(assets or {}),
+        sex=sex_frame(sex or {}),
     )
+
+
+def asset_frame(assets: dict[str, dict[str, tuple[str, int | None]]]) -> pd.DataFrame:
+    """The long asset table from ``{iso3: {asset: (state, year)}}`` (state yes / no /
+    unknown, as :func:`aicap.analysis.assets.country_assets` writes it)."""
+    rows = [
+        {
+            "iso3": iso,
+            "asset": a,
+            "kind": "presence",
+            "state": st,
+            "value": float("nan"),
+            "year": yr,
+            "detail": f"synthetic {a}",
+            "source": "synthetic register, row 1",
+            "note": "",
+        }
+        for iso, items in assets.items()
+        for a, (st, yr) in items.items()
+    ]
+    cols = ["iso3", "asset", "kind", "state", "value", "year", "detail", "source", "note"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def sex_frame(sex: dict[str, dict[str, float]]) -> pd.DataFrame:
+    """``{iso3: {code: value}}`` -> ``iso3, indicator, value, year`` (year 2022)."""
+    rows = [
+        {"iso3": iso, "indicator": code, "value": v, "year": 2022}
+        for iso, vals in sex.items()
+        for code, v in vals.items()
+    ]
+    return pd.DataFrame(rows, columns=["iso3", "indicator", "value", "year"])

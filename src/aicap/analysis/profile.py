@@ -14,7 +14,9 @@ import pandas as pd
 from aicap.analysis.capacity_data import CapacityData, nan_to_none
 from aicap.analysis.catalogue import Catalogue
 from aicap.analysis.diagnose import GROUP_LABELS, Diagnosis, ExpectedCapacity, diagnose
-from aicap.analysis.recommend import GapSignal, recommend
+from aicap.analysis.financing import bundle_financing
+from aicap.analysis.gender import NOT_HELD as GENDER_NOT_HELD
+from aicap.analysis.recommend import Country, GapSignal, asset_states, recommend
 
 NOT_AVAILABLE = "not available"
 #: A value this many years older than the profile year is listed as a data gap ("old").
@@ -97,8 +99,14 @@ def build_profile(
         {str(k): v for k, v in sc.loc[iso3].to_dict().items()} if iso3 in sc.index else {}
     )
     holding = str(row.get("holding_pillars") or "")
+    states = asset_states(data.assets, iso3)
     recs = recommend(
-        diag, catalogue, holding_pillars=holding, limit=n_recommendations, signals=signals
+        diag,
+        catalogue,
+        holding_pillars=holding,
+        limit=n_recommendations,
+        signals=signals,
+        assets=states,
     )
     # data.has_bands, on the latest year's rows already at hand
     has_bands = "score_p05" in sc.columns and bool(sc["score_p05"].notna().any())
@@ -220,6 +228,12 @@ def build_profile(
             4,
         ),
         "recommendations": [r.as_dict() for r in recs],
+        "assets": {k: v.as_dict() for k, v in states.items()},
+        "financing": bundle_financing(recs, catalogue, Country.of(diag)),
+        "gender": {
+            "gaps": _records(diag.gender, list(diag.gender.columns), 3) if len(diag.gender) else [],
+            "not_held": GENDER_NOT_HELD,
+        },
         "data_gaps": data_gaps(diag, str(row.get("missing_pillars") or "")),
         "sources": sources,
         "warnings": list(data.warnings),

@@ -36,7 +36,7 @@ from aicap.analysis.divide import (
 from aicap.analysis.monitor.data import MonitorData
 from aicap.analysis.monitor.links import Links, MonitorResults, Signal, all_signals
 from aicap.analysis.profile import build_profile
-from aicap.analysis.recommend import recommend
+from aicap.analysis.recommend import asset_states, recommend
 from aicap.report import charts
 from aicap.report.cache import Cache, key
 from aicap.report.monitor_section import incident_totals, monitor_section, profile_monitor
@@ -477,7 +477,14 @@ def _country_chunk(
             out.append(([str(r["id"]) for r in p["recommendations"]], p))
         else:
             hp = _holding_pillars(sc, iso)
-            recs = recommend(d, cat, holding_pillars=hp, limit=TOP_N, signals=sig)
+            recs = recommend(
+                d,
+                cat,
+                holding_pillars=hp,
+                limit=TOP_N,
+                signals=sig,
+                assets=asset_states(data.assets, iso),
+            )
             out.append(([r.intervention.id for r in recs], None))
     return out
 
