@@ -202,6 +202,8 @@ class Intervention(BaseModel):
     builds: Builds | None = None
     tier_condition: str | None = None
     gender: bool = False
+    #: proposed only where a Monitor signal points to it (no index indicator measures it)
+    signal_only: bool = False
 
     @model_validator(mode="after")
     def _tiers(self) -> Intervention:

@@ -31,7 +31,8 @@ How the list is drawn (also in ``docs/diagnose.md``):
    whose prerequisites are placed or met). For a tier-0 country the proposed items of A/79/966's
    minimum irreducible capacity and their prerequisites come first.
 7. **Monitor signals** (optional ``signals``): governance gaps, documented incidents and the
-   dependency and concentration signals of :mod:`aicap.analysis.monitor.links`.
+   dependency and concentration signals of :mod:`aicap.analysis.monitor.links`. An intervention
+   marked ``signal_only`` (AI in the military domain, SEC-03) is proposed only on its signal.
 8. **Citations by status** (:meth:`Catalogue.citations`): "mandated by" only for operative
    paragraphs of agreed texts; a report is evidence or the origin of a proposal; a statement
    background.
@@ -467,6 +468,8 @@ def recommend(
         need = float(a["need"])
         stale = bool(a.get("stale"))
         gap = bool(a["absent"]) or stale or need >= NEED_MIN or bool(linked)
+        if it.signal_only:
+            gap = bool(linked)
         proposed = barred is None and a["skip"] is None and gap
         bonus = (SIGNAL_BONUS if linked else 0.0) + (ABSENT_BONUS if a["absent"] else 0.0)
         bonus += STALE_BONUS if stale else 0.0
