@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analysis_diagnose"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from diagnose_helpers import MANDATES, make_data
 
 from aicap.analysis.catalogue import Catalogue, load_catalogue
@@ -109,3 +110,29 @@ def test_catalogue_actions_never_repeat_across_audiences(cat: Catalogue) -> None
         for a, text in it.actions.items():
             by_aud.setdefault(a.value, []).append(text)
     assert repeated_sentences(by_aud) == []
+
+
+def test_never_assessed_country_reads_not_assessed_not_none(cat: Catalogue) -> None:
+    from monitor_helpers import synthetic_results
+
+    from aicap.analysis.monitor.risks import load_taxonomy
+    from aicap.report.briefing import profile_html
+    from aicap.report.monitor_section import profile_monitor
+
+    data = make_data()
+    res = synthetic_results(data.countries, load_taxonomy())
+    # M0: every risk 'not covered' but privacy, which no country has assessed
+    m0 = profile_monitor(res, [], "M0", {})
+    assert m0 is not None and m0["covered"] is False and m0["n_risks"] == 0
+    h0 = profile_monitor(res, [], "H0", {})
+    assert h0 is not None and h0["covered"] is True and h0["gaps"] == []
+    from aicap.analysis.profile import build_profile
+
+    p = build_profile(data, "M0", cat)
+    p["monitor"] = m0
+    p["figure"] = ""
+    text = " ".join(re.sub(r"<[^>]+>", " ", profile_html(p)).split())
+    assert "governance gaps (GIRAI 2026): not assessed" in text
+    p["monitor"] = h0
+    text = " ".join(re.sub(r"<[^>]+>", " ", profile_html(p)).split())
+    assert "none among the" in text and "risks assessed" in text

@@ -1,6 +1,7 @@
 """What a country's recommended bundle costs, and the financing that fits it.
 
-**Cost range**: the sum over the bundle's interventions of the bounds of their cost band
+**Cost range**: the sum over the bundle's interventions (the first ``BUNDLE_N`` = 5
+recommendations) of the bounds of their cost band
 (``cost_estimate`` of the catalogue, US$ million per country over each item's lead time), stated
 as an order-of-magnitude estimate with its basis, never as a costing.
 
@@ -33,6 +34,8 @@ from aicap.analysis.recommend import FINANCING_AREA, Country, Recommendation, el
 GFAI_REF = "A/79/966 global-fund-for-ai"
 GFAI_TARGET_USD_M = (1000.0, 3000.0)
 GFAI_YEARS = (2, 4)
+#: A country's bundle: its first recommendations (the briefing's first five).
+BUNDLE_N = 5
 GROUPS = {
     "LDC": "least developed countries",
     "LLDC": "landlocked developing countries",
@@ -67,6 +70,7 @@ def bundle_financing(
     recs: Sequence[Recommendation], catalogue: Catalogue, country: Country
 ) -> dict[str, Any]:
     """Cost range and fitting financing modalities of the recommended bundle ``recs``."""
+    recs = recs[:BUNDLE_N]
     cost = bundle_cost(recs, catalogue)
     instruments = []
     ifi_items = [
