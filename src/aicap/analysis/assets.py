@@ -35,8 +35,10 @@ ASSETS: Final[dict[str, dict[str, str]]] = {
         "question": "A national AI (or digital) strategy adopted",
         "source": "GIRAI 2026 framework register (Global Center on AI Governance)",
         "absence": (
-            "assessed by GIRAI, no adopted document of type 'Strategy' recorded: read as no "
-            "strategy; a draft is reported in the detail"
+            "assessed by GIRAI 2026, no adopted strategy recorded (a document of type "
+            "'Strategy', or a 'Policy' or 'White Paper' titled as an AI or digital policy, "
+            "programme, action plan, strategy or road map): 'no' means none in force in "
+            "GIRAI's record; a draft is reported in the detail"
         ),
     },
     "ai_body": {
@@ -93,6 +95,10 @@ _DP_PATTERN = (
     r"data protection|personal data|personal information|privacy|\bGDPR\b|"
     r"protection des donn|protección de datos|proteção de dados"
 )
+# A national AI strategy is often adopted as a "policy" or an "action plan" (Chile, Ethiopia,
+# Pakistan, the United States...): such titles count when they name AI or digital technology.
+_STRATEGY_TITLE = r"strateg|polic(?:y|ies)|action plan|road ?map|programme|program\b"
+_AI_OR_DIGITAL = r"artificial intelligence|\bAI\b|digital"
 _BODY_TYPES = (
     "Independent oversight bodies",
     "Research centers or networks",
@@ -214,47 +220,83 @@ def _not_assessed(iso3: str, asset: str) -> dict[str, Any]:
     return _row(iso3, asset, "unknown", note="not assessed: GIRAI 2026 did not assess this country")
 
 
-def _strategy(iso3: str, fw: pd.DataFrame, assessed: bool) -> dict[str, Any]:
+def _flag_frameworks(fw: pd.DataFrame) -> pd.DataFrame:
+    """GIRAI frameworks with boolean columns (computed once, vectorised): ``_strategy`` (an
+    adopted strategy-like document), ``_ai`` (names AI), ``_draft`` (a draft strategy),
+    ``_dp`` (an adopted data-protection law)."""
+    title = fw["title"].fillna("").astype(str)
+    ftype = fw["type"].fillna("").astype(str)
+    adopted = fw["area_status"] == "Adopted"
+    named = title.str.contains(_STRATEGY_TITLE, case=False, regex=True) & title.str.contains(
+        _AI_OR_DIGITAL, case=False, regex=True
+    )
+    policy_like = (
+        ftype.isin(["Policy", "White Paper"])
+        & named
+        & ~title.str.contains(r"guideline|principle", case=False, regex=True)
+    )
+    return fw.assign(
+        _strategy=((ftype == "Strategy") | policy_like) & adopted,
+        _ai=title.str.contains(_AI_PATTERN, case=False, regex=True),
+        _draft=((fw["area_status"] == "Draft") | (ftype == "Draft framework")) & named,
+        _dp=ftype.isin(["Law", "International Law"])
+        & adopted
+        & title.str.contains(_DP_PATTERN, case=False, regex=True),
+    )
+
+
+def _flag_initiatives(ini: pd.DataFrame) -> pd.DataFrame:
+    named = ini["body_name"].fillna("").astype(str).str.strip()
+    return ini.assign(
+        _body=ini["type"].isin(_BODY_TYPES)
+        | ((named != "") & named.str.contains(_AI_PATTERN, case=False, regex=True))
+    )
+
+
+def _firsts(frame: pd.DataFrame, by: list[str], ascending: list[bool]) -> dict[str, dict[str, Any]]:
+    """The first record per ``iso3`` after sorting by ``by`` (a dict per country)."""
+    ordered = frame.sort_values(["iso3", *by], ascending=[True, *ascending])
+    recs: list[dict[str, Any]] = [
+        {str(k): v for k, v in r.items()}
+        for r in ordered.drop_duplicates("iso3").to_dict("records")
+    ]
+    return {str(r["iso3"]): r for r in recs}
+
+
+def _year(rec: dict[str, Any]) -> int | None:
+    y = rec.get("approval_year")
+    return None if y is None or y is pd.NA or y != y else int(y)
+
+
+def _strategy(
+    iso3: str, rec: dict[str, Any] | None, n: int, draft: dict[str, Any] | None, assessed: bool
+) -> dict[str, Any]:
     if not assessed:
         return _not_assessed(iso3, "strategy")
     src = ASSETS["strategy"]["source"]
-    strat = fw[(fw["type"] == "Strategy") & (fw["area_status"] == "Adopted")]
-    if len(strat):
-        # an AI strategy before a digital one (A/79/966: "a national AI or digital strategy"),
-        # then the latest
-        strat = strat.assign(_ai=strat["title"].str.contains(_AI_PATTERN, case=False, regex=True))
-        strat = strat.sort_values(["_ai", "approval_year", "row"], ascending=[False, False, True])
-        rec = strat.iloc[0]
-        year = int(rec["approval_year"]) if rec["approval_year"] == rec["approval_year"] else None
-        n = strat["title"].nunique()
+    if rec is not None:
+        year = _year(rec)
         more = f" (and {n - 1} other strategy document{'s' if n > 2 else ''})" if n > 1 else ""
-        return _row(iso3, "strategy", "yes", year, year, f"{rec['title']}{more}", _src(src, rec))
-    draft = fw[fw["title"].str.contains("strateg", case=False, na=False)]
+        detail = f"{rec['title']} ({rec['type']}){more}"
+        return _row(iso3, "strategy", "yes", year, year, detail, _src(src, rec))
     note = ASSETS["strategy"]["absence"]
-    if len(draft):
-        rec = draft.iloc[0]
+    if draft is not None:
         return _row(
             iso3,
             "strategy",
             "no",
-            detail=f"draft only: {rec['title']}",
-            source=_src(src, rec),
+            detail=f"draft only: {draft['title']}",
+            source=_src(src, draft),
             note=note,
         )
     return _row(iso3, "strategy", "no", note=note)
 
 
-def _data_protection(iso3: str, fw: pd.DataFrame, assessed: bool) -> dict[str, Any]:
+def _data_protection(iso3: str, rec: dict[str, Any] | None, assessed: bool) -> dict[str, Any]:
     if not assessed:
         return _not_assessed(iso3, "data_protection_law")
-    laws = fw[
-        fw["type"].isin(["Law", "International Law"])
-        & (fw["area_status"] == "Adopted")
-        & fw["title"].str.contains(_DP_PATTERN, case=False, regex=True, na=False)
-    ]
-    if len(laws):
-        rec = laws.sort_values("approval_year").iloc[0]
-        year = int(rec["approval_year"]) if rec["approval_year"] == rec["approval_year"] else None
+    if rec is not None:
+        year = _year(rec)
         src = _src(ASSETS["data_protection_law"]["source"], rec)
         return _row(iso3, "data_protection_law", "yes", year, year, str(rec["title"]), src)
     return _row(
@@ -262,27 +304,21 @@ def _data_protection(iso3: str, fw: pd.DataFrame, assessed: bool) -> dict[str, A
     )
 
 
-def _body(iso3: str, ini: pd.DataFrame, assessed: bool) -> dict[str, Any]:
+def _body(iso3: str, rec: dict[str, Any] | None, n: int, assessed: bool) -> dict[str, Any]:
     if not assessed:
         return _not_assessed(iso3, "ai_body")
-    named = ini["body_name"].fillna("").str.strip()
-    hit = ini[
-        ini["type"].isin(_BODY_TYPES)
-        | ((named != "") & named.str.contains(_AI_PATTERN, case=False, regex=True))
-    ]
-    if len(hit):
-        rec = hit.iloc[0]
+    if rec is not None:
         label = str(rec.get("body_name") or "").strip() or str(rec["name"])
         src = _src(ASSETS["ai_body"]["source"], rec)
         return _row(
             iso3,
             "ai_body",
             "yes",
-            float(len(hit)),
+            float(n),
             None,
             f"{label} ({rec['type']})",
             src,
-            note=f"{len(hit)} body-type initiative(s) recorded",
+            note=f"{n} body-type initiative(s) recorded",
         )
     return _row(iso3, "ai_body", "unknown", note=ASSETS["ai_body"]["absence"])
 
@@ -293,18 +329,28 @@ def country_assets(
     *,
     as_of: int = 2025,
     model_window: int = 5,
+    cloud_year: int = 2022,
 ) -> pd.DataFrame:
     """The long asset table (see the module docstring) for ``countries`` (default: the Member
     States of ``inputs.countries``). Notable models count distinct models published in
     ``as_of - model_window + 1 .. as_of`` with at least one organisation in the country; GPU
     clusters count those with status ``Existing`` whose first operational year is ``<= as_of``
-    (or unknown)."""
+    (or unknown); GIRAI documents count from their approval year. The cloud region lists are
+    one snapshot (``cloud_year``): for an earlier ``as_of`` the cloud assets are ``unknown``."""
     ref = inputs.countries
     codes = list(ref.loc[ref["status"] == "member", "iso3"]) if countries is None else countries
-    fw_by = dict(tuple(inputs.frameworks.groupby("iso3")))
-    ini_by = dict(tuple(inputs.initiatives.groupby("iso3")))
-    empty_fw = inputs.frameworks.iloc[0:0]
-    empty_ini = inputs.initiatives.iloc[0:0]
+    fw = inputs.frameworks
+    fw = _flag_frameworks(fw[fw["approval_year"].isna() | (fw["approval_year"] <= as_of)])
+    ini = _flag_initiatives(inputs.initiatives)
+    # the record chosen per country, found once for all (a per-country slice costs more)
+    strat = fw[fw["_strategy"]]
+    strat_first = _firsts(strat, ["_ai", "approval_year", "row"], [False, False, True])
+    strat_n = strat.groupby("iso3")["title"].nunique().to_dict()
+    draft_first = _firsts(fw[fw["_draft"]], ["row"], [True])
+    dp_first = _firsts(fw[fw["_dp"]], ["approval_year", "row"], [True, True])
+    body = ini[ini["_body"]]
+    body_first = _firsts(body, ["row"], [True])
+    body_n = body.groupby("iso3").size().to_dict()
 
     cl = inputs.clusters
     cl = cl[(cl["status"] == "Existing") & cl["iso3"].notna()]
@@ -325,10 +371,17 @@ def country_assets(
     rows: list[dict[str, Any]] = []
     for iso3 in codes:
         assessed = iso3 in inputs.assessed
-        fw = fw_by.get(iso3, empty_fw)
-        rows.append(_strategy(iso3, fw, assessed))
-        rows.append(_body(iso3, ini_by.get(iso3, empty_ini), assessed))
-        rows.append(_data_protection(iso3, fw, assessed))
+        rows.append(
+            _strategy(
+                iso3,
+                strat_first.get(iso3),
+                int(strat_n.get(iso3, 0)),
+                draft_first.get(iso3),
+                assessed,
+            )
+        )
+        rows.append(_body(iso3, body_first.get(iso3), int(body_n.get(iso3, 0)), assessed))
+        rows.append(_data_protection(iso3, dp_first.get(iso3), assessed))
 
         c = cl_by.get(iso3)
         if c is not None and len(c):
@@ -357,8 +410,15 @@ def country_assets(
                 _row(iso3, "gpu_clusters", "no", 0.0, note=ASSETS["gpu_clusters"]["absence"])
             )
 
+        if as_of < cloud_year:
+            for a in ("cloud_region", "nearest_cloud_region"):
+                rows.append(
+                    _row(iso3, a, "unknown", note=f"the region lists are a {cloud_year} snapshot")
+                )
         r = cloud_by.get(iso3)
-        if r is not None and len(r):
+        if as_of < cloud_year:
+            pass
+        elif r is not None and len(r):
             provs = ", ".join(sorted(r["provider"].unique()))
             rows.append(
                 _row(
@@ -366,20 +426,36 @@ def country_assets(
                     "cloud_region",
                     "yes",
                     float(len(r)),
-                    2022,
+                    cloud_year,
                     f"{len(r)} region(s): {provs}",
                     _src(ASSETS["cloud_region"]["source"], r.iloc[0]),
                 )
             )
         else:
             rows.append(
-                _row(iso3, "cloud_region", "no", 0.0, 2022, note=ASSETS["cloud_region"]["absence"])
+                _row(
+                    iso3,
+                    "cloud_region",
+                    "no",
+                    0.0,
+                    cloud_year,
+                    note=ASSETS["cloud_region"]["absence"],
+                )
             )
 
         same_sub = sub.get(iso3) in cloud_sub if sub.get(iso3) == sub.get(iso3) else False
-        if r is not None and len(r):
+        if as_of < cloud_year:
+            pass
+        elif r is not None and len(r):
             rows.append(
-                _row(iso3, "nearest_cloud_region", "measured", 0.0, 2022, "a region in the country")
+                _row(
+                    iso3,
+                    "nearest_cloud_region",
+                    "measured",
+                    0.0,
+                    cloud_year,
+                    "a region in the country",
+                )
             )
         elif iso3 in cent.index and len(cloud):
             d = np.asarray(
@@ -398,7 +474,7 @@ def country_assets(
                     "nearest_cloud_region",
                     "measured",
                     round(float(d[i]), 0),
-                    2022,
+                    cloud_year,
                     f"{near['provider']} {near['region']} ({near['location_name']}, {near['iso3']})"
                     + (f"; the UN subregion ({sub.get(iso3)}) has a region" if same_sub else ""),
                     _src(ASSETS["nearest_cloud_region"]["source"], near),
@@ -410,7 +486,7 @@ def country_assets(
                     iso3,
                     "nearest_cloud_region",
                     "unknown",
-                    year=2022,
+                    year=cloud_year,
                     detail=f"the UN subregion ({sub.get(iso3)}) has a region" if same_sub else "",
                     note=ASSETS["nearest_cloud_region"]["absence"],
                 )

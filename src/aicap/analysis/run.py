@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from aicap.analysis.assets import AssetInputs, load_asset_inputs
 from aicap.analysis.capacity_index import (
     STATUS_SCORED,
     CapacityIndex,
@@ -28,7 +29,7 @@ from aicap.analysis.capacity_index import (
 )
 from aicap.analysis.series import Change, classify_changes
 from aicap.analysis.spec import IndexSpec, default_framework_path
-from aicap.analysis.tiers import assign_tiers
+from aicap.analysis.tier_build import McSettings, latest_tiers, with_tiers
 from aicap.analysis.validity import Correlation, correlate
 from aicap.index import Composite, audit, build
 from aicap.index.report import audit_report, markdown_table
@@ -53,6 +54,9 @@ class IndexRun:
     uncertainty: UncertaintyResult | None
     uncertainty_spec: UncertaintySpec | None
     timings: dict[str, float] = field(default_factory=dict)
+    assets: pd.DataFrame | None = None  # latest year: aicap.analysis.assets.country_assets
+    tier_conditions: pd.DataFrame | None = None  # latest year: every tier condition, long
+    tier_mc: str = ""  # the Monte Carlo settings the tier probabilities used
 
     @property
     def year(self) -> int:
@@ -65,24 +69,6 @@ class IndexRun:
 
 def default_uncertainty_path() -> Path:
     return default_framework_path().with_name("aicap-uncertainty.yaml")
-
-
-def with_tiers(spec: IndexSpec, results: pd.DataFrame) -> pd.DataFrame:
-    """``results`` (one year) with the tier columns; insufficient-data rows get the tier their
-    available pillars prove (often 0) or none, and ``tier_basis`` says which."""
-    pillars = results.set_index("iso3")[spec.pillar_codes]
-    tiers = assign_tiers(pillars, spec.tiers)
-    out = results.merge(tiers, left_on="iso3", right_index=True, how="left")
-    out["tier_basis"] = np.where(
-        out["status"] == STATUS_SCORED,
-        "all pillars",
-        np.where(
-            out["tier"].notna(),
-            "available pillars (" + out["missing_pillars"] + " missing)",
-            "",
-        ),
-    )
-    return out
 
 
 def audit_for_scored(ys: YearScores, inputs_data: pd.DataFrame) -> Composite:
@@ -112,10 +98,12 @@ def run_index(
     index = index_from_inputs(inputs, start=start, end=end)
     timings["score_years"] = time.perf_counter() - t
     t = time.perf_counter()
+    asset_inputs: AssetInputs = load_asset_inputs(wh)
+    timings["assets"] = time.perf_counter() - t
     series = pd.concat(
-        [with_tiers(spec, index.years[y].results) for y in sorted(index.years)], ignore_index=True
+        [with_tiers(spec, index.years[y].results, asset_inputs) for y in sorted(index.years)],
+        ignore_index=True,
     )
-    results = series[series["year"] == index.end].reset_index(drop=True)
     change = classify_changes(
         {y: ys.composite for y, ys in index.years.items()},
         spec,
@@ -136,6 +124,11 @@ def run_index(
     else:
         uspec = None
     unc: UncertaintyResult | None = None
+    mc = McSettings.from_uncertainty(uspec)
+    results, assets, conds = latest_tiers(
+        spec, index.latest.results, asset_inputs, index.latest.cells, mc
+    )
+    timings["tier_probabilities"] = time.perf_counter() - t
     results["rank_p05"] = np.nan
     results["rank_p95"] = np.nan
     results["score_p05"] = np.nan
@@ -150,7 +143,21 @@ def run_index(
     validity = validate(wh, spec, index)
     timings["validity"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
-    return IndexRun(spec, index, results, series, change, validity, audit_comp, unc, uspec, timings)
+    return IndexRun(
+        spec,
+        index,
+        results,
+        series,
+        change,
+        validity,
+        audit_comp,
+        unc,
+        uspec,
+        timings,
+        assets=assets,
+        tier_conditions=conds,
+        tier_mc=mc.source,
+    )
 
 
 def validate(wh: Warehouse, spec: IndexSpec, index: CapacityIndex) -> list[Correlation]:
@@ -188,8 +195,23 @@ def results_records(results: pd.DataFrame, spec: IndexSpec) -> list[dict[str, An
         rec["groups"] = {g.code: _json(r[g.code]) for g in spec.groups}
         rec["missing_pillars"] = [p for p in str(r["missing_pillars"]).split(",") if p]
         rec["tier_evidence"] = _json(r.get("evidence"))
+        rec["tier_high"] = _json(r.get("tier_high"))
+        rec["tier_range"] = _json(r.get("tier_range"))
+        rec["tier_probability"] = _loads(r.get("tier_probability"))
+        if r.get("tier_high") is not None and _json(r.get("tier_high")) != _json(r.get("tier")):
+            rec["tier_probability_if_unknown_met"] = _loads(r.get("tier_probability_high"))
+        rec["tier_near_boundary"] = _json(r.get("near_boundary"))
+        rec["tier_conditions"] = _loads(r.get("tier_conditions")) or []
+        rec["tier_next_needs"] = _loads(r.get("next_needs")) or []
         recs.append(rec)
     return recs
+
+
+def _loads(v: Any) -> Any:
+    """A JSON text column back to data (None when absent)."""
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+        return None
+    return json.loads(str(v))
 
 
 def _json(v: Any) -> Any:
