@@ -323,3 +323,34 @@ def test_the_audit_catches_contradictions(lib: MandateLibrary) -> None:
     assert len(citation_misuse(prof, lib)) == 2
     prof["recommendations"][0]["title"] = "Implement and update the national AI strategy of 2019"
     assert not any("adopt a strategy" in c for c in contradictions(prof, facts))
+
+
+def test_next_tier_condition_from_the_tier_rule(cat: Catalogue) -> None:
+    data = make_data(assets={"L3": NOTHING})
+    needs = [
+        {
+            "condition": "strategy",
+            "name": "National AI or digital strategy adopted",
+            "state": "not_met",
+            "needs": "a national AI (or digital) strategy, adopted",
+            "interventions": ["STRAT-01", "STRAT-04"],
+        },
+        {
+            "condition": "ai_body",
+            "name": "AI centre",
+            "state": "unknown",
+            "needs": "x",
+            "interventions": ["STRAT-02"],
+        },
+    ]
+    base = {r.intervention.id: r for r in _recs(data, "L3", cat)}
+    recs = {r.intervention.id: r for r in _recs(data, "L3", cat, next_needs=needs)}
+    s = recs["STRAT-01"]
+    assert s.next_tier is not None
+    assert s.next_tier["condition"] == "National AI or digital strategy adopted"
+    assert s.next_tier["tier"] == 1 and "adopted" in s.next_tier["needs"]
+    assert any("meets a condition of tier 1" in x for x in s.reasons)
+    assert s.priority == pytest.approx(base["STRAT-01"].priority + 5.0)
+    # an unknown condition is named, but earns nothing
+    assert recs["STRAT-02"].priority == pytest.approx(base["STRAT-02"].priority)
+    assert any("not assessed here" in x for x in recs["STRAT-02"].reasons)

@@ -47,6 +47,17 @@ def _short(key: str) -> str:
     return key.split(":", 1)[-1] if key != "all" else "All"
 
 
+def _json_list(v: Any) -> list[dict[str, Any]]:
+    """A JSON list column of the scores (the tier rule's ``next_needs``), or []."""
+    if not isinstance(v, str) or not v:
+        return []
+    try:
+        got = json.loads(v)
+    except json.JSONDecodeError:
+        return []
+    return [x for x in got if isinstance(x, dict)] if isinstance(got, list) else []
+
+
 def data_gaps(diag: Diagnosis, missing_pillars: str = "") -> dict[str, Any]:
     ind = diag.indicators
     missing = ind[ind["value"].isna()]
@@ -100,6 +111,7 @@ def build_profile(
     )
     holding = str(row.get("holding_pillars") or "")
     states = asset_states(data.assets, iso3)
+    needs = _json_list(row.get("next_needs"))
     recs = recommend(
         diag,
         catalogue,
@@ -107,6 +119,7 @@ def build_profile(
         limit=n_recommendations,
         signals=signals,
         assets=states,
+        next_needs=needs,
     )
     # data.has_bands, on the latest year's rows already at hand
     has_bands = "score_p05" in sc.columns and bool(sc["score_p05"].notna().any())

@@ -23,9 +23,11 @@ How the list is drawn (also in ``docs/diagnose.md``):
    points, or a Monitor signal points to it. Nothing is proposed for a gap that is not one, and
    only the lagging indicators (at least ``NEED_MIN`` points below the peer median) are shown.
 5. **Priority** = need + ``ABSENT_BONUS`` (10) when the asset is absent (``STALE_BONUS``, 5, when
-   it is stale) + 10 points when the
-   area serves the binding constraint + 5 when it serves a pillar that holds the country in
-   its tier + ``SIGNAL_BONUS`` (5) when a Monitor signal points to it.
+   it is stale) + 5 when it meets an unmet condition of the next tier (the tier rule's
+   ``next_needs``; else 5 when it serves a pillar that holds the country in its tier) + 10 when
+   its area serves the binding constraint + ``SIGNAL_BONUS`` (5) when a signal points to it.
+   Each item names the next-tier condition it meets (``next_tier``: the rule's condition and
+   what it needs, else the catalogue's ``tier_condition``).
 6. **Why now**: unmet prerequisites (themselves proposed for this country) are added and the
    list is ordered topologically (Kahn's algorithm, highest priority first among the items
    whose prerequisites are placed or met). For a tier-0 country the proposed items of A/79/966's
@@ -442,16 +444,22 @@ def recommend(
     excerpt: int = 300,
     signals: Sequence[GapSignal] = (),
     assets: Mapping[str, AssetState] | None = None,
+    next_needs: Sequence[Mapping[str, Any]] = (),
 ) -> list[Recommendation]:
     """The ranked list for the diagnosed country (see the module docstring).
     ``holding_pillars``: comma-separated pillar codes that hold it in its tier, if known;
     ``signals``: its Monitor signals; ``assets``: what it has (:func:`asset_states`; None:
-    nothing assessed)."""
+    nothing assessed); ``next_needs``: the unmet conditions of the next tier, each with the
+    interventions that meet it (the tier rule's ``next_needs``)."""
     country = Country.of(diag)
     tier = country.tier
     binding = diag.binding
     holding = {p for p in (holding_pillars or "").split(",") if p}
     have = assets or {}
+    meets: dict[str, dict[str, Any]] = {}
+    for need_rec in next_needs:
+        for iid in need_rec.get("interventions", []):
+            meets.setdefault(str(iid), dict(need_rec))
     info: dict[str, dict[str, Any]] = {}
     look = _Lookup(diag)
     for it in catalogue:
@@ -492,7 +500,15 @@ def recommend(
             bonus += BINDING_BONUS
             reasons.append(f"serves the binding constraint ({binding})")
         hold = sorted(holding.intersection(pillars))
-        if hold and need >= NEED_MIN:
+        cond = meets.get(it.id)
+        cname = str(cond.get("name", "")).lower() if cond is not None else ""
+        unmet = cond is not None and cond.get("state") in ("not_met", "not met")
+        if unmet and (need >= NEED_MIN or a["absent"] or stale or linked):
+            bonus += HOLDING_BONUS
+            reasons.append(f"meets a condition of tier {tier + 1}: {cname}")
+        elif cond is not None and cond.get("state") == "unknown":
+            reasons.append(f"tier {tier + 1} needs {cname}, not assessed here")
+        if not unmet and hold and need >= NEED_MIN:
             bonus += HOLDING_BONUS
             reasons.append(f"serves {', '.join(hold)}, which hold(s) the country in tier {tier}")
         lag = [g for g in a["gaps"] if g["kind"] in ("indicator", "pillar", "gender")]
@@ -513,6 +529,7 @@ def recommend(
             "signals": linked,
             "title": a["title"],
             "asset": st.as_dict() if st is not None else None,
+            "condition": cond,
         }
 
     chosen = {i for i, v in info.items() if v["proposed"]}
@@ -539,7 +556,17 @@ def recommend(
         firsts = [d for d in dependents[iid] if d in placed]
         unlocks = [d.id for d in catalogue if iid in d.prerequisites and d.area != FINANCING_AREA]
         nxt = None
-        if tier < it.target_tier:
+        cond = info[iid]["condition"]
+        if cond is not None:
+            nxt = {
+                "tier": tier + 1,
+                "label": f"tier {tier + 1}",
+                "condition": str(cond.get("name", "")),
+                "needs": str(cond.get("needs", "")),
+                "state": str(cond.get("state", "")),
+                "source": "the tier rule (frameworks/aicap.yaml, after A/79/966)",
+            }
+        elif tier < it.target_tier:
             nxt = {
                 "tier": tier + 1,
                 "label": f"tier {tier + 1}",

@@ -35,7 +35,7 @@ from aicap.analysis.divide import (
 )
 from aicap.analysis.monitor.data import MonitorData
 from aicap.analysis.monitor.links import Links, MonitorResults, Signal, all_signals
-from aicap.analysis.profile import build_profile
+from aicap.analysis.profile import _json_list, build_profile
 from aicap.analysis.recommend import asset_states, recommend
 from aicap.report import charts
 from aicap.report.briefing_recs import audience_section, financing_section, gender_section
@@ -448,6 +448,9 @@ def _country_chunk(
                 limit=TOP_N,
                 signals=sig,
                 assets=asset_states(data.assets, iso),
+                next_needs=_json_list(sc.loc[iso, "next_needs"])
+                if iso in sc.index and "next_needs" in sc.columns
+                else [],
             )
             out.append(([r.intervention.id for r in recs], None))
     return out
