@@ -240,6 +240,11 @@ def test_briefing_with_monitor_section(tmp_path: Path, cat: Catalogue) -> None:
     assert cap["hhi_low"] == pytest.approx((100 / 1.3) ** 2 + (20 / 1.3) ** 2 + (5 / 1.3) ** 2)
     assert cap["hhi_high"] == pytest.approx(cap["hhi_low"] + (5 / 1.3) ** 2)
     assert f"{100 * 100 / 130:.1f} %" in text
+    # facing pages agree: hosts + Member States that host no compute = all Member States
+    acc = res.access
+    n_none = int((~acc["hosts_compute"].astype(bool)).sum())
+    assert f"Only {len(acc) - n_none} of the {len(acc)} Member States host any of it" in text
+    assert f"{n_none} host no AI compute" in text
     gaps = pd.read_csv(tmp_path / "data" / "monitor_gaps_by_group.csv").set_index("risk")
     assert gaps.loc["misuse", "LIC_gap"] == 6 and gaps.loc["misuse", "HIC_gap"] == 0
     assert gaps.loc["misuse", "incidents_in_gaps"] == 3

@@ -83,6 +83,64 @@ class CapacityData:
     warnings: tuple[str, ...] = ()
     assets: pd.DataFrame = field(default_factory=pd.DataFrame)
     sex: pd.DataFrame = field(default_factory=pd.DataFrame)
+    spec: Any = None  # the IndexSpec the scores were built with (None: the shipped framework)
+
+    def composition(self, start: int | None = None, end: int | None = None) -> Any:
+        """Constant-composition scores over ``start..end`` (default: the whole series), the
+        only basis for statements about change (:mod:`aicap.analysis.trend`). Cached."""
+        from aicap.analysis.trend import constant_composition
+
+        ys = self.years
+        s = ys[0] if start is None else start
+        e = ys[-1] if end is None else end
+        cache: dict[tuple[int, int], Any] = self.__dict__.setdefault("_compositions", {})
+        if (s, e) not in cache:
+            spec = self.spec
+            if spec is None:
+                from aicap.analysis.spec import IndexSpec, default_framework_path
+
+                spec = IndexSpec.load(default_framework_path())
+            cache[(s, e)] = constant_composition(self.cells, spec, s, e)
+        return cache[(s, e)]
+
+    def data_age(self, year: int | None = None) -> pd.DataFrame:
+        """Per Member State, the age of the values behind its ``year`` scores: ``n_values``,
+        ``n_carried`` (values carried forward from an earlier year), ``carried_share``,
+        ``oldest``, ``newest``, ``median_year`` (of the values' own years)."""
+        y = self.year if year is None else year
+        cache: dict[int, pd.DataFrame] = self.__dict__.setdefault("_data_age", {})
+        if y in cache:
+            return cache[y]
+        c = self.cells[(self.cells["year"] == y) & self.cells["value"].notna()]
+        g = c.groupby("iso3")
+        out = pd.DataFrame(
+            {
+                "n_values": g.size(),
+                "n_carried": g["imputed"].sum().astype(int),
+                "oldest": g["value_year"].min(),
+                "newest": g["value_year"].max(),
+                "median_year": g["value_year"].median(),
+            }
+        )
+        out["carried_share"] = out["n_carried"] / out["n_values"]
+        cache[y] = out.reset_index()
+        return cache[y]
+
+    def data_age_of(self, iso3: str, year: int | None = None) -> dict[str, Any] | None:
+        """:meth:`data_age` of one country as a dict (None: no values)."""
+        t = self.data_age(year)
+        row = t[t["iso3"] == iso3]
+        if row.empty:
+            return None
+        r = row.iloc[0]
+        return {
+            "values": int(r["n_values"]),
+            "carried_forward": int(r["n_carried"]),
+            "carried_share": float(r["carried_share"]),
+            "oldest": int(r["oldest"]),
+            "newest": int(r["newest"]),
+            "median_year": float(r["median_year"]),
+        }
 
     # ------------------------------------------------------------------ views
     @property
@@ -269,6 +327,7 @@ def from_frames(
         warnings=warnings,
         assets=assets,
         sex=sex_values(wh, year, list(countries["iso3"])),
+        spec=spec,
     )
 
 

@@ -182,6 +182,7 @@ def build_profile(
         "iso3": iso3,
         "name": diag.name,
         "year": data.year,
+        "data_age": data.data_age_of(iso3) or NOT_AVAILABLE,
         "index": {"title": data.index_title, "version": data.index_version, "origin": data.origin},
         "income_group": inc,
         "income_group_label": GROUP_LABELS.get(str(inc), NOT_AVAILABLE) if inc else NOT_AVAILABLE,

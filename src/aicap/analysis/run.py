@@ -27,6 +27,7 @@ from aicap.analysis.capacity_index import (
     summary_counts,
     unit_data,
 )
+from aicap.analysis.claims import ClaimSet
 from aicap.analysis.series import Change, classify_changes
 from aicap.analysis.spec import IndexSpec, default_framework_path
 from aicap.analysis.tier_build import McSettings, latest_tiers, with_tiers
@@ -57,6 +58,7 @@ class IndexRun:
     assets: pd.DataFrame | None = None  # latest year: aicap.analysis.assets.country_assets
     tier_conditions: pd.DataFrame | None = None  # latest year: every tier condition, long
     tier_mc: str = ""  # the Monte Carlo settings the tier probabilities used
+    claims: ClaimSet | None = None  # the standard claims (aicap.analysis.claims_run)
 
     @property
     def year(self) -> int:
@@ -139,11 +141,11 @@ def run_index(
         for col in ("rank_p05", "rank_p95", "score_p05", "score_p95"):
             results[col] = results["iso3"].map(bands[col]).astype(float)
     timings["uncertainty"] = time.perf_counter() - t
+    results = with_data_age(results, index.latest.cells)
     t = time.perf_counter()
     validity = validate(wh, spec, index)
     timings["validity"] = time.perf_counter() - t
-    timings["total"] = time.perf_counter() - t0
-    return IndexRun(
+    run = IndexRun(
         spec,
         index,
         results,
@@ -158,6 +160,35 @@ def run_index(
         tier_conditions=conds,
         tier_mc=mc.source,
     )
+    t = time.perf_counter()
+    from aicap.analysis.capacity_data import from_run
+    from aicap.analysis.claims_run import standard_claims
+
+    run.claims = standard_claims(from_run(wh, run)).claims
+    timings["claims"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+    return run
+
+
+def with_data_age(results: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
+    """``results`` with the age of the values behind each score: ``values_n``,
+    ``values_carried`` (carried forward from an earlier year), ``values_carried_share``,
+    ``values_oldest``, ``values_newest`` and ``values_median_year`` (of the values' own
+    years), so that a score's year never hides how old its data are."""
+    c = cells[cells["value"].notna()]
+    g = c.groupby("iso3")
+    age = pd.DataFrame(
+        {
+            "values_n": g.size(),
+            "values_carried": g["imputed"].sum().astype(int),
+            "values_oldest": g["value_year"].min(),
+            "values_newest": g["value_year"].max(),
+            "values_median_year": g["value_year"].median(),
+        }
+    )
+    age["values_carried_share"] = age["values_carried"] / age["values_n"]
+    drop = [k for k in age.columns if k in results.columns]
+    return results.drop(columns=drop).merge(age, left_on="iso3", right_index=True, how="left")
 
 
 def validate(wh: Warehouse, spec: IndexSpec, index: CapacityIndex) -> list[Correlation]:
@@ -203,6 +234,14 @@ def results_records(results: pd.DataFrame, spec: IndexSpec) -> list[dict[str, An
         rec["tier_near_boundary"] = _json(r.get("near_boundary"))
         rec["tier_conditions"] = _loads(r.get("tier_conditions")) or []
         rec["tier_next_needs"] = _loads(r.get("next_needs")) or []
+        rec["data_age"] = {
+            "values": _json(r.get("values_n")),
+            "carried_forward": _json(r.get("values_carried")),
+            "carried_share": _json(r.get("values_carried_share")),
+            "oldest": _json(r.get("values_oldest")),
+            "newest": _json(r.get("values_newest")),
+            "median_year": _json(r.get("values_median_year")),
+        }
         recs.append(rec)
     return recs
 
@@ -320,6 +359,9 @@ def write_outputs(run: IndexRun, out: Path) -> list[str]:
         id_vars="iso3", var_name="year", value_name="comparable_score"
     )
     _write(comp_long, out, "series_comparable", written)
+    if run.claims is not None:
+        run.claims.write(out / "claims.json")
+        written.append("claims.json")
     for c in run.validity:
         _write(c.disagreements, out, f"validity_{c.target.lower().replace('.', '_')}", written)
     # audit of the shipped index (scored Member States only)

@@ -15,7 +15,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from aicap.cli import index_cmd, monitor_cmd, report_cmd, uncertainty_cmd, update_cmd, web_cmd
+from aicap.cli import (
+    claim_cmd,
+    index_cmd,
+    monitor_cmd,
+    report_cmd,
+    uncertainty_cmd,
+    update_cmd,
+    web_cmd,
+)
 from aicap.cli.coop_cmd import app as coop_app
 from aicap.cli.progress import bar as progress_bar
 from aicap.sources.registry import discover
@@ -28,6 +36,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(index_cmd.app, name="index")
+app.add_typer(claim_cmd.app, name="claim")
 app.add_typer(uncertainty_cmd.app, name="uncertainty")
 app.add_typer(monitor_cmd.app, name="monitor")
 app.add_typer(coop_app, name="coop")

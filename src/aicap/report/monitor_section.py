@@ -208,7 +208,11 @@ def _concentration(results: MonitorResults, names: dict[str, str]) -> dict[str, 
     amounts = results.access.set_index("iso3")["compute_amount"].astype("float64")
     lor = conc.lorenz(amounts)
     g = conc.gini(amounts)
-    n_hosts = int((amounts > 0).sum())
+    # a host is a country with an existing cluster, with or without a capacity estimate: the
+    # same definition as the dependency section's "host no AI compute" (they must add up)
+    acc = results.access.set_index("iso3")
+    n_hosts = int(acc["hosts_compute"].astype(bool).sum()) if "hosts_compute" in acc else 0
+    n_hosts_unestimated = n_hosts - int((amounts > 0).sum())
     top_share = float(100.0 * amounts.sort_values(ascending=False).head(5).sum() / amounts.sum())
     fig_lorenz = charts.lorenz_chart(
         list(
@@ -234,6 +238,7 @@ def _concentration(results: MonitorResults, names: dict[str, str]) -> dict[str, 
         "gini": g,
         "n_members": len(amounts),
         "n_hosts": n_hosts,
+        "n_hosts_unestimated": n_hosts_unestimated,
         "top5_share": top_share,
         "share_rows": pd.DataFrame(share_rows),
         "hhi_rows": hhi_rows,

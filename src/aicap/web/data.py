@@ -24,10 +24,11 @@ import numpy as np
 import pandas as pd
 
 from aicap.analysis.capacity_data import CapacityData, from_frames
-from aicap.analysis.capacity_index import STATUS_SCORED, read_inputs, score_year, unit_data
+from aicap.analysis.capacity_index import read_inputs, score_year, unit_data
 from aicap.analysis.catalogue import Catalogue, load_catalogue
+from aicap.analysis.claims_run import standard_claims
 from aicap.analysis.diagnose import ExpectedCapacity, expected_for
-from aicap.analysis.divide import divide_table, is_divide_widening
+from aicap.analysis.divide import divide_table
 from aicap.analysis.run import audit_for_scored, run_index
 from aicap.analysis.spec import IndexSpec, default_framework_path
 from aicap.index import Composite
@@ -216,20 +217,39 @@ def _geometries(wh: Warehouse, members: dict[str, Country]) -> dict[str, dict[st
     }
 
 
-def _divide(series: pd.DataFrame, wh: Warehouse, spec: IndexSpec) -> dict[str, Any]:
-    countries = wh.countries("member")
-    cols = ["score", *spec.pillar_codes]
-    scores = series[["iso3", "year", *cols]].copy()
-    scored = series["status"] == STATUS_SCORED
-    scores.loc[~scored, cols] = np.nan
-    table = divide_table(scores, countries, cols)
-    verdicts = {}
+def _divide(diag: CapacityData, expected: ExpectedCapacity | None) -> dict[str, Any]:
+    """The divide page's numbers: every change on constant-composition scores, every sentence
+    a claim (aicap.analysis.claims_run), with the composition and its breaks."""
+    std = standard_claims(
+        diag, n_boot=1000, expected_table=expected.table if expected is not None else None
+    )
+    cols = ["score", *diag.pillars]
+    table = divide_table(std.composition.scores, diag.countries, cols)
+    verdicts: dict[str, Any] = {}
     for m in cols:
-        try:
-            verdicts[m] = is_divide_widening(scores, countries, m, n_boot=1000).as_dict()
-        except ValueError as exc:  # too few countries in a group for this measure
-            verdicts[m] = {"measure": m, "text": str(exc), "error": True}
-    return {"table": table, "verdicts": verdicts}
+        v = std.verdicts.get(m)
+        if v is None:
+            verdicts[m] = {
+                "measure": m,
+                "error": True,
+                "text": f"not comparable over {std.composition.start}-{std.composition.end}: "
+                "no indicator of it is available in every year for enough countries",
+            }
+        else:
+            verdicts[m] = v.as_dict()
+    names = dict(zip(diag.indicators["code"], diag.indicators["name"], strict=True))
+    age = std.get("data_age")
+    return {
+        "table": table,
+        "verdicts": verdicts,
+        "composition": std.composition.as_dict(),
+        "composition_text": std.composition.describe(names),
+        "breaks": [
+            c.as_dict() for c in std.claims.claims.values() if c.kind == "composition_break"
+        ],
+        "data_age": age.as_dict() if age is not None else None,
+        "claims": std.claims.as_list(),
+    }
 
 
 def load_site(warehouse: str | Path, out_dir: str | Path | None = "var/out") -> SiteData:
@@ -277,9 +297,6 @@ def load_site(warehouse: str | Path, out_dir: str | Path | None = "var/out") -> 
     provenance = _provenance(wh, spec)
     geometries = _geometries(wh, countries)
     timings["reference"] = time.perf_counter() - t
-    t = time.perf_counter()
-    divide = _divide(series, wh, spec)
-    timings["divide"] = time.perf_counter() - t
     catalogue = load_catalogue()
     has_bands = "rank_p05" in results.columns and bool(results["rank_p05"].notna().any())
     if not has_bands:
@@ -292,6 +309,9 @@ def load_site(warehouse: str | Path, out_dir: str | Path | None = "var/out") -> 
         expected = None
         notes.append(f"Expected capacity not estimated: {exc}")
     timings["diagnosis"] = time.perf_counter() - t
+    t = time.perf_counter()
+    divide = _divide(diag, expected)
+    timings["divide"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     return SiteData(
         spec=spec,

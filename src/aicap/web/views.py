@@ -368,6 +368,7 @@ def country(site: SiteData, iso3: str) -> dict[str, Any]:
         "tier_detail": tier_info,
         "groups": {g.code: _f(r.get(g.code)) if r is not None else None for g in site.spec.groups},
         "change": change,
+        "data_age": site.diagnosis_data.data_age_of(iso3),
         "trend": _trend(site, iso3),
         "diagnosis": diag,
         "recommendations": {
@@ -442,6 +443,11 @@ def divide(site: SiteData) -> dict[str, Any]:
         "verdicts": site.divide["verdicts"],
         "table": rows,
         "columns": list(t.columns),
+        "composition": site.divide.get("composition"),
+        "composition_text": site.divide.get("composition_text"),
+        "breaks": site.divide.get("breaks", []),
+        "data_age": site.divide.get("data_age"),
+        "claims": site.divide.get("claims", []),
     }
     site.cache["divide"] = out
     return out
