@@ -166,6 +166,11 @@ def financing_section(
     }
 
 
+def _span(years: pd.Series) -> str:
+    lo, hi = int(years.min()), int(years.max())
+    return str(lo) if lo == hi else f"{lo}-{hi}"
+
+
 def gender_section(
     diags: Mapping[str, Diagnosis], recs: Mapping[str, list[str]], focus: Sequence[str], top_n: int
 ) -> dict[str, Any]:
@@ -189,11 +194,7 @@ def gender_section(
                 "n_gap_women": int((sub["status"] == "gap (women)").sum()) if len(sub) else 0,
                 "n_gap_men": int((sub["status"] == "gap (men)").sum()) if len(sub) else 0,
                 "median_parity": float(np.nanmedian(par)) if par is not None and len(par) else None,
-                "years": (
-                    f"{int(with_data['year'].min())}-{int(with_data['year'].max())}"
-                    if len(with_data)
-                    else ""
-                ),
+                "years": _span(with_data["year"]) if len(with_data) else "",
             }
         )
     targeted = sum(1 for i in focus if "SKILL-05" in recs.get(i, [])[:top_n])
