@@ -136,3 +136,17 @@ def test_never_assessed_country_reads_not_assessed_not_none(cat: Catalogue) -> N
     p["monitor"] = h0
     text = " ".join(re.sub(r"<[^>]+>", " ", profile_html(p)).split())
     assert "none among the" in text and "risks assessed" in text
+
+
+def test_profile_page_reports_gender_gaps(tmp_path: Path, cat: Catalogue) -> None:
+    from aicap.analysis.profile import build_profile
+    from aicap.report.briefing import write_profile_pdf
+
+    sex = {"L4": {"HDR.MYS_F": 3.0, "HDR.MYS_M": 5.0, "HDR.EYS_F": 9.0, "HDR.EYS_M": 9.0}}
+    prof = build_profile(make_data(assets={"L4": NOTHING}, sex=sex), "L4", cat)
+    out = tmp_path / "l4.pdf"
+    assert write_profile_pdf(prof, out) == 1
+    from pypdf import PdfReader
+
+    text = " ".join((PdfReader(str(out)).pages[0].extract_text() or "").split())
+    assert "Women and girls" in text and "mean years of schooling 0.60 (2022)" in text

@@ -87,7 +87,9 @@ def gender_gaps(sex: pd.DataFrame, iso3: str) -> pd.DataFrame:
                 shortfall=max(0.0, (PARITY_LOW - parity) * 100.0),
             )
         rows.append(rec)
-    return pd.DataFrame(rows, columns=COLUMNS)
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    out["year"] = out["year"].astype("Int64")
+    return out
 
 
 def skills_shortfall(gaps: pd.DataFrame) -> float:
