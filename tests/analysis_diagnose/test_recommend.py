@@ -354,3 +354,29 @@ def test_next_tier_condition_from_the_tier_rule(cat: Catalogue) -> None:
     # an unknown condition is named, but earns nothing
     assert recs["STRAT-02"].priority == pytest.approx(base["STRAT-02"].priority)
     assert any("not assessed here" in x for x in recs["STRAT-02"].reasons)
+
+
+def test_military_domain_only_on_its_signal(cat: Catalogue) -> None:
+    from aicap.analysis.recommend import SIGNAL_BONUS
+
+    # M3 far behind on governance: SEC-03 (military domain) is still not proposed on that
+    data = make_data(overrides={("M3", "GOV"): 5.0}, tiers={"M3": 1})
+    assert "SEC-03" not in {r.intervention.id for r in _recs(data, "M3", cat)}
+    sig = Signal(
+        "governance_gap",
+        "armed_conflict_terrorism",
+        "governance gap on use in armed conflict",
+        "no adopted instrument covering defence and security",
+        ("SEC-03",),
+    )
+    sec = next(r for r in _recs(data, "M3", cat, signals=[sig]) if r.intervention.id == "SEC-03")
+    assert sec.gaps == [] and sec.priority == pytest.approx(SIGNAL_BONUS)
+    assert sec.signals[0]["key"] == "armed_conflict_terrorism"
+    assert {m["symbol"] for m in sec.mandates} == {"A/RES/79/239"}
+
+
+def test_south_south_cooperation_only_for_developing_countries(cat: Catalogue) -> None:
+    tiers = {f"H{i}": 0 for i in range(6)}
+    data = make_data(tiers=tiers, assets={"H1": NOTHING, "L1": NOTHING})
+    assert build_profile(data, "H1", cat)["financing"]["cooperation"] == []
+    assert "south_south" in build_profile(data, "L1", cat)["financing"]["cooperation"]

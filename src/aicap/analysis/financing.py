@@ -92,7 +92,13 @@ def bundle_financing(
             entry["horizon_years"] = list(GFAI_YEARS)
         instruments.append(entry)
     mods = sorted({m.value for r in recs for m in r.intervention.modality})
-    coop = [m for m in ("south_south", "triangular") if m in mods]
+    # South-South and triangular cooperation are among developing countries (a high-income
+    # country takes part as a provider, not as the country supported)
+    coop = (
+        []
+        if country.income_group == "HIC"
+        else [m for m in ("south_south", "triangular") if m in mods]
+    )
     return {"cost": cost, "instruments": instruments, "cooperation": coop}
 
 

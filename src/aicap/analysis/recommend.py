@@ -364,7 +364,9 @@ def _assess(
     vals = vals[np.isfinite(vals)]
     shown = [g for g in gaps_all if (g["gap_normalised"] or 0.0) <= -NEED_MIN]
     measure = "indicators"
-    if it.gender:
+    if it.signal_only:  # the signal is the gap: no indicator or pillar stands in for it
+        need, shown, measure = 0.0, [], "signal"
+    elif it.gender:
         need = skills_shortfall(diag.gender)
         shown = _gender_rows(diag) if need > 0 else []
         measure = "gender parity"
