@@ -204,3 +204,30 @@ def test_centroid_across_antimeridian() -> None:
     c = centroids_from_geometries(pd.DataFrame({"iso3": ["X"], "geometry": [geo]}))
     assert abs(abs(c["lon"].iloc[0]) - 180) < 1e-6
     assert c["lat"].iloc[0] == pytest.approx(0, abs=1e-9)
+
+
+def test_only_ai_or_national_digital_strategies_count() -> None:
+    base = _inputs()
+    fw = pd.DataFrame(
+        {
+            "iso3": ["BBB", "CCC", "CCC"],
+            "title": [
+                "National Strategy to achieve Gender Equality by 2030",
+                "Education System Digitalization Strategy 2022-2027",
+                "Basic Act on the Development of Artificial Intelligence",
+            ],
+            "type": ["Strategy", "Strategy", "Law"],
+            "area_status": ["Adopted"] * 3,
+            "approval_year": [2020, 2022, 2025],
+            "file": ["fw.csv"] * 3,
+            "row": [10, 11, 12],
+        }
+    )
+    inputs = AssetInputs(**{**base.__dict__, "frameworks": fw})
+    t = country_assets(inputs, as_of=2025)
+    assert _get(t, "BBB", "strategy")["state"] == "no"  # not about AI or digital
+    c = _get(t, "CCC", "strategy")
+    assert c["state"] == "yes" and "Basic Act" in c["detail"]  # an AI framework act
+    # documents approved after as_of do not count yet
+    earlier = country_assets(inputs, as_of=2024)
+    assert _get(earlier, "CCC", "strategy")["state"] == "no"

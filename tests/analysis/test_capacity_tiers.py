@@ -60,7 +60,10 @@ def _pillars(rows: dict[str, float | dict[str, float]]) -> pd.DataFrame:
         out[iso3] = (
             dict.fromkeys(codes, v) if isinstance(v, float) else {**dict.fromkeys(codes, 60.0), **v}
         )
-    return pd.DataFrame.from_dict(out, orient="index")
+    frame = pd.DataFrame.from_dict(out, orient="index")
+    for key, (pillar, _) in spec().tiers.variants().items():  # e.g. RESEARCH without models
+        frame[key] = frame[pillar]
+    return frame
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +123,8 @@ def test_known_tiers_and_ranges(world: tuple[pd.DataFrame, pd.DataFrame]) -> Non
         assert (int(t.at[iso3, "tier"]), int(t.at[iso3, "tier_high"])) == (low, high), iso3
     assert t.at["UNK", "tier_range"] == "0-4"
     assert t.at["UNK", "unknown_conditions"] == "strategy"
-    assert "not assessed" in t.at["UNK", "evidence"]
+    assert "did not assess" in t.at["UNK", "evidence"]
+    assert t.at["UNK", "evidence"].startswith("Tier 0-4")
 
 
 def test_unknown_is_never_not_met(world: tuple[pd.DataFrame, pd.DataFrame]) -> None:
@@ -156,6 +160,9 @@ def test_meeting_the_needs_moves_the_country_up(world: tuple[pd.DataFrame, pd.Da
     for iso3, gaps in t["gaps"].items():
         for p, g in json.loads(gaps).items():
             raised.loc[iso3, p] += g + 1e-6
+            for key, (pillar, _) in spec().tiers.variants().items():
+                if pillar == p:
+                    raised.loc[iso3, key] += g + 1e-6
     again = assign_tiers(spec().tiers, evaluate_conditions(spec().tiers, raised, assets, 2025))
     assert int(again.at["T1", "tier"]) == 2
 
@@ -220,11 +227,14 @@ def test_probabilities_are_certain_far_from_the_boundary_and_split_near_it(
     a = assets[assets["iso3"].isin(countries)]
     conds = evaluate_conditions(sp.tiers, pillars, a, 2025)
     t = assign_tiers(sp.tiers, conds)
-    fixed = pillar_draws(sp, cells, countries, replications=200, seed=3)
+    v = sp.tiers.variants()
+    fixed = pillar_draws(sp, cells, countries, replications=200, seed=3, variants=v)
     p = add_probabilities(t, tier_probabilities(sp.tiers, conds, fixed, countries), sp.tiers)
     assert p.at["T1", "p_tier"] == 1.0 and not p.at["T1", "near_boundary"]
     # the power mean (p = 0.5) punishes NEAR's two zero INFRA indicators: INFRA drops below 35
-    mixed = pillar_draws(sp, cells, countries, replications=400, seed=3, powers=(1.0, 0.5))
+    mixed = pillar_draws(
+        sp, cells, countries, replications=400, seed=3, powers=(1.0, 0.5), variants=v
+    )
     p2 = add_probabilities(t, tier_probabilities(sp.tiers, conds, mixed, countries), sp.tiers)
     probs = json.loads(p2.at["NEAR", "tier_probability"])
     assert 0.3 < probs["2"] < 0.7 and 0.3 < probs["1"] < 0.7
@@ -238,3 +248,18 @@ def test_natural_units_close_the_gap() -> None:
     hints = natural_units(sp, cells, pillars, sp.tiers)
     assert "SKILLS:35" in hints["A"] and "SKILLS:50" in hints["A"]
     assert " to " in hints["A"]["SKILLS:35"]
+
+
+def test_research_floor_leaves_notable_models_out() -> None:
+    """A country that reuses models is not held at the research floors for developing none:
+    the floor reads RESEARCH recomputed without notable models (tier 4's own condition)."""
+    sp = spec()
+    key = sp.tiers.condition("research_20").measure.key
+    assert key in sp.tiers.variants()
+    research = [i.code for i in sp.indicators_of("RESEARCH")]
+    vals = {c: 40.0 for c in research}
+    vals["notable_models"] = 0.0  # a zero: none listed
+    cells = _cells({"A": vals})
+    d = pillar_draws(sp, cells, ["A"], replications=1, seed=0, variants=sp.tiers.variants())
+    assert d["RESEARCH"][0, 0] < 40.0  # the published pillar counts the zero
+    assert d[key][0, 0] == pytest.approx(40.0)  # the floor does not

@@ -27,8 +27,10 @@ from aicap.analysis.claims import (
     holm,
     load_claim_catalogue,
 )
+from aicap.analysis.claims_country import country_claims
 from aicap.analysis.claims_divide import group_difference_claim, outlier_claim
 from aicap.analysis.claims_run import group_differences, recompute, standard_claims
+from aicap.analysis.diagnose import diagnose
 from aicap.analysis.divide import is_divide_widening
 from aicap.analysis.spec import IndexSpec, default_framework_path
 from aicap.analysis.trend import composition_breaks, constant_composition
@@ -288,6 +290,8 @@ def test_every_kind_and_verdict_renders_from_synthetic_data() -> None:
         data = make_data(growth=growth)
         sc = standard_claims(data, n_boot=300)
         claims = list(sc.claims.claims.values()) + group_differences(data, "SIDS", 300)
+        for iso in ("H00", "L00", "M00"):
+            claims += country_claims(diagnose(data, iso))
         for cl in claims:
             assert cl.text and "{" not in cl.text
             seen.setdefault(cl.kind, set()).add(cl.verdict)

@@ -346,3 +346,21 @@ def test_readable_without_javascript(client: TestClient) -> None:
     for f in figs:
         table = re.search(rf'id="{f}" data-table="([^"]+)"', html)
         assert table and f'id="{table.group(1)}"' in html
+
+
+def test_divide_sentences_are_claims_with_records(client: TestClient) -> None:
+    api = client.get("/api/divide").json()
+    claims = {c["id"]: c for c in client.get("/api/claims").json()["claims"]}
+    answer = api["verdicts"]["score"]
+    assert answer["claims"], "the divide verdict carries its claims"
+    html = client.get("/divide").text
+    for c in answer["claims"]:
+        assert c["id"] in claims
+        assert f"/api/claims/{c['id']}" in html
+        one: dict[str, Any] = client.get(f"/api/claims/{c['id']}").json()
+        assert one["text"] == c["text"] and one["verdict"] == c["verdict"]
+        # a sentence never says more than its interval: no clear change inside the interval
+        if c["kind"] == "gap_change" and c["low"] is not None and c["low"] <= 0 <= c["high"]:
+            assert "no clear change" in c["text"]
+    assert api["composition_text"].startswith("constant composition")
+    assert client.get("/api/claims/no-such-claim").status_code == 404

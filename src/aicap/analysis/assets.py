@@ -35,10 +35,10 @@ ASSETS: Final[dict[str, dict[str, str]]] = {
         "question": "A national AI (or digital) strategy adopted",
         "source": "GIRAI 2026 framework register (Global Center on AI Governance)",
         "absence": (
-            "assessed by GIRAI 2026, no adopted strategy recorded (a document of type "
+            "assessed by GIRAI 2026, no adopted AI or national digital strategy recorded (a "
             "'Strategy', or a 'Policy' or 'White Paper' titled as an AI or digital policy, "
-            "programme, action plan, strategy or road map): 'no' means none in force in "
-            "GIRAI's record; a draft is reported in the detail"
+            "programme, action plan, strategy or road map, or a framework act on AI "
+            "development): 'no' means none in GIRAI's record; a draft is reported"
         ),
     },
     "ai_body": {
@@ -72,7 +72,10 @@ ASSETS: Final[dict[str, dict[str, str]]] = {
         "kind": "presence",
         "question": "A public-cloud region in the country (AWS, Azure, GCP, Oracle, Vultr, Linode)",
         "source": "Public-cloud region lists of six providers (2022)",
-        "absence": "the six providers' region lists are complete: none listed is no",
+        "absence": (
+            "the list covers every region the six providers listed in 2022: none listed is "
+            "no (national or regional clouds are not in it)"
+        ),
     },
     "nearest_cloud_region": {
         "kind": "measure",
@@ -98,7 +101,11 @@ _DP_PATTERN = (
 # A national AI strategy is often adopted as a "policy" or an "action plan" (Chile, Ethiopia,
 # Pakistan, the United States...): such titles count when they name AI or digital technology.
 _STRATEGY_TITLE = r"strateg|polic(?:y|ies)|action plan|road ?map|programme|program\b"
-_AI_OR_DIGITAL = r"artificial intelligence|\bAI\b|digital"
+_AI_OR_DIGITAL = r"artificial intelligence|\bAI\b|digital|\bICT\b"
+# a digital strategy counts when it is national in scope (not a sectoral digitalisation plan)
+_NATIONAL_DIGITAL = r"national|agenda|transformation|economy|\bICT\b"
+# a framework act on AI development mandates the national plan and the bodies that run it
+_AI_FRAMEWORK_LAW = r"(?:basic|framework) (?:act|law)|development of (?:artificial intelligence|AI)"
 _BODY_TYPES = (
     "Independent oversight bodies",
     "Research centers or networks",
@@ -230,14 +237,22 @@ def _flag_frameworks(fw: pd.DataFrame) -> pd.DataFrame:
     named = title.str.contains(_STRATEGY_TITLE, case=False, regex=True) & title.str.contains(
         _AI_OR_DIGITAL, case=False, regex=True
     )
+    ai = title.str.contains(_AI_PATTERN, case=False, regex=True)
+    national_digital = title.str.contains(r"digital|\bICT\b", case=False, regex=True) & (
+        title.str.contains(_NATIONAL_DIGITAL, case=False, regex=True)
+    )
     policy_like = (
         ftype.isin(["Policy", "White Paper"])
         & named
         & ~title.str.contains(r"guideline|principle", case=False, regex=True)
     )
+    framework_law = (
+        (ftype == "Law") & ai & title.str.contains(_AI_FRAMEWORK_LAW, case=False, regex=True)
+    )
     return fw.assign(
-        _strategy=((ftype == "Strategy") | policy_like) & adopted,
-        _ai=title.str.contains(_AI_PATTERN, case=False, regex=True),
+        _strategy=(((ftype == "Strategy") | policy_like) & (ai | national_digital) | framework_law)
+        & adopted,
+        _ai=ai,
         _draft=((fw["area_status"] == "Draft") | (ftype == "Draft framework")) & named,
         _dp=ftype.isin(["Law", "International Law"])
         & adopted

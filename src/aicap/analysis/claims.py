@@ -29,7 +29,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from scipy import stats
 
-VerdictRule = Literal["interval_sign", "chance", "difference_sign", "descriptive"]
+VerdictRule = Literal["interval_sign", "chance", "difference_sign", "descriptive", "relative_trend"]
 
 #: The verdicts each rule can give (the wording of a kind must cover exactly these).
 RULE_VERDICTS: dict[str, tuple[str, ...]] = {
@@ -37,6 +37,13 @@ RULE_VERDICTS: dict[str, tuple[str, ...]] = {
     "chance": ("beyond_chance", "within_chance"),
     "difference_sign": ("above", "below", "no_clear_difference"),
     "descriptive": ("stated",),
+    "relative_trend": (
+        "catching_up",
+        "falling_behind",
+        "pulling_ahead",
+        "losing_lead",
+        "no_clear_change",
+    ),
 }
 
 
@@ -121,11 +128,25 @@ def verdict_chance(c: Claim) -> str:
     return "beyond_chance" if p is not None and float(p) < alpha else "within_chance"
 
 
+def verdict_relative_trend(c: Claim) -> str:
+    """The gap's slope interval, read with where the country stands now (behind or ahead)."""
+    v = verdict_interval_sign(c)
+    if abs(c.value) < float(c.params.get("min_slope", 0.0)):
+        return "no_clear_change"  # significant but immaterial
+    behind = float(c.params.get("gap_now", float("nan"))) < 0
+    if v == "up":
+        return "catching_up" if behind else "pulling_ahead"
+    if v == "down":
+        return "falling_behind" if behind else "losing_lead"
+    return "no_clear_change"
+
+
 VERDICT_RULES: dict[str, Callable[[Claim], str]] = {
     "interval_sign": verdict_interval_sign,
     "chance": verdict_chance,
     "difference_sign": verdict_difference_sign,
     "descriptive": lambda c: "stated",
+    "relative_trend": verdict_relative_trend,
 }
 
 

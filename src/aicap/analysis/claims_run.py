@@ -189,12 +189,15 @@ def standard_claims(
             )
         )
         ids["data_age"] = i
+    names = dict(zip(data.indicators["code"], data.indicators["name"], strict=True))
     for b in composition_breaks(data.cells):
         what = "; ".join(
             x
             for x in (
-                ("enters: " + ", ".join(b["entered"])) if b["entered"] else "",
-                ("leaves: " + ", ".join(b["left"])) if b["left"] else "",
+                ("enters: " + ", ".join(names.get(c, c) for c in b["entered"]))
+                if b["entered"]
+                else "",
+                ("leaves: " + ", ".join(names.get(c, c) for c in b["left"])) if b["left"] else "",
             )
             if x
         )

@@ -329,9 +329,13 @@ def _slope(years: np.ndarray, values: np.ndarray) -> tuple[float, float, float, 
     return fit.slope, fit.slope_ci[0], fit.slope_ci[1], n
 
 
-def _relative(gap_now: float, lo: float, hi: float) -> str:
+def _relative(gap_now: float, lo: float, hi: float, slope: float = float("nan"), n: int = 0) -> str:
+    """Catching up, falling behind... only when the slope's interval excludes zero *and* the
+    gap moves by at least :data:`MATERIAL_GAP` points over the years observed."""
     if not np.isfinite(lo):
         return "too few years"
+    if np.isfinite(slope) and n > 1 and abs(slope) * (n - 1) < MATERIAL_GAP:
+        return "no clear change"
     if lo > 0:
         return "catching up" if gap_now < 0 else "pulling ahead"
     if hi < 0:
@@ -450,7 +454,7 @@ def _trend_row(
         "gap_slope": gap_slope,
         "gap_slope_low": lo,
         "gap_slope_high": hi,
-        "relative": _relative(gap_now, lo, hi),
+        "relative": _relative(gap_now, lo, hi, gap_slope, n),
     }
 
 

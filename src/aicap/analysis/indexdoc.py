@@ -102,6 +102,8 @@ def _measure_text(m: TierMeasure) -> str:
     if m.any_of:
         return " or ".join(_measure_text(x) for x in m.any_of)
     what = f"pillar {m.pillar}" if m.pillar else f"asset `{m.asset}`"
+    if m.exclude:
+        what += f" (without {', '.join(m.exclude)})"
     unit = f" {m.unit}" if m.unit else ""
     if m.min is not None:
         return f"{what} >= {_num(m.min)}{unit}"

@@ -13,6 +13,7 @@ import pandas as pd
 
 from aicap.analysis.capacity_data import CapacityData, nan_to_none
 from aicap.analysis.catalogue import Catalogue
+from aicap.analysis.claims_country import country_claims
 from aicap.analysis.diagnose import GROUP_LABELS, Diagnosis, ExpectedCapacity, diagnose
 from aicap.analysis.financing import bundle_financing
 from aicap.analysis.gender import NOT_HELD as GENDER_NOT_HELD
@@ -23,6 +24,16 @@ NOT_AVAILABLE = "not available"
 OLD_VALUE_YEARS = 3
 TREND_COLUMNS = ["kind", "code", "name", "unit", "n_years", "first", "last", "slope", "gap_now"]
 TREND_COLUMNS += ["gap_slope", "gap_slope_low", "gap_slope_high", "relative"]
+
+
+def _json_col(v: Any) -> Any:
+    """A JSON text column of the index outputs back to data (None when absent or invalid)."""
+    if not isinstance(v, str) or not v:
+        return None
+    try:
+        return json.loads(v)
+    except json.JSONDecodeError:
+        return None
 
 
 def _r(v: Any, nd: int = 2) -> Any:
@@ -196,6 +207,11 @@ def build_profile(
         "tier_evidence": nan_to_none(row.get("evidence")) or NOT_AVAILABLE,
         "next_tier": nan_to_none(row.get("next_tier")),
         "gaps_to_next_tier": gaps_to_next,
+        "tier_range": nan_to_none(row.get("tier_range")),
+        "tier_probability": _json_col(row.get("tier_probability")) or {},
+        "tier_near_boundary": bool(nan_to_none(row.get("near_boundary")) or False),
+        "tier_conditions": _json_col(row.get("tier_conditions")) or [],
+        "tier_next_needs": _json_col(row.get("next_needs")) or [],
         "score": _r(row.get("score")),
         "rank": nan_to_none(row.get("rank")),
         "n_scored": nan_to_none(row.get("n_scored")),
@@ -249,6 +265,7 @@ def build_profile(
             "not_held": GENDER_NOT_HELD,
         },
         "data_gaps": data_gaps(diag, str(row.get("missing_pillars") or "")),
+        "claims": [c.as_dict() for c in country_claims(diag)],
         "sources": sources,
         "warnings": list(data.warnings),
     }

@@ -31,6 +31,7 @@ from aicap.analysis.claims import ClaimSet
 from aicap.analysis.series import Change, classify_changes
 from aicap.analysis.spec import IndexSpec, default_framework_path
 from aicap.analysis.tier_build import McSettings, latest_tiers, with_tiers
+from aicap.analysis.tier_validity import held_by_zero_fill, tier_validity, tier_validity_markdown
 from aicap.analysis.validity import Correlation, correlate
 from aicap.index import Composite, audit, build
 from aicap.index.report import audit_report, markdown_table
@@ -39,6 +40,16 @@ from aicap.index.uncertainty import UncertaintyResult, make_plan, run_uncertaint
 from aicap.warehouse.read import Warehouse
 
 RESULT_COLUMNS = ["iso3", "year", "status", "score", "rank", "rank_p05", "rank_p95", "tier"]
+#: Tier columns of the latest results copied onto the series' latest year.
+TIER_EXTRA_COLUMNS = (
+    "next_needs",
+    "evidence",
+    "tier_conditions",
+    "tier_probability",
+    "tier_probability_high",
+    "p_tier",
+    "near_boundary",
+)
 
 
 @dataclass
@@ -103,7 +114,10 @@ def run_index(
     asset_inputs: AssetInputs = load_asset_inputs(wh)
     timings["assets"] = time.perf_counter() - t
     series = pd.concat(
-        [with_tiers(spec, index.years[y].results, asset_inputs) for y in sorted(index.years)],
+        [
+            with_tiers(spec, index.years[y].results, asset_inputs, cells=index.years[y].cells)
+            for y in sorted(index.years)
+        ],
         ignore_index=True,
     )
     change = classify_changes(
@@ -130,6 +144,15 @@ def run_index(
     results, assets, conds = latest_tiers(
         spec, index.latest.results, asset_inputs, index.latest.cells, mc
     )
+    # the latest year of the series carries the same tier evidence (with natural units and
+    # probabilities) as the results, so profiles and briefings read one truth
+    latest = series["year"] == index.end
+    by_iso = results.set_index("iso3")
+    for col in TIER_EXTRA_COLUMNS:
+        if col in by_iso.columns:
+            series.loc[latest, col] = series.loc[latest, "iso3"].map(by_iso[col]).to_numpy()
+    if "near_boundary" in series.columns:
+        series["near_boundary"] = series["near_boundary"].astype("boolean")
     timings["tier_probabilities"] = time.perf_counter() - t
     results["rank_p05"] = np.nan
     results["rank_p95"] = np.nan
@@ -283,6 +306,16 @@ def summary(run: IndexRun) -> dict[str, Any]:
         "scored": counts["scored"],
         "insufficient_data": counts["insufficient"],
         "tiers": tiers,
+        "tier_ranges": (
+            {str(k): int(v) for k, v in res["tier_range"].value_counts().sort_index().items()}
+            if "tier_range" in res.columns
+            else {}
+        ),
+        "tier_near_boundary": (
+            int(res["near_boundary"].fillna(False).astype(bool).sum())
+            if "near_boundary" in res.columns
+            else None
+        ),
         "uncertainty": (
             {"spec": run.uncertainty_spec.name, **run.uncertainty.summary()}
             if run.uncertainty is not None and run.uncertainty_spec is not None
@@ -314,7 +347,14 @@ def summary_markdown(run: IndexRun, s: dict[str, Any]) -> str:
         + ", ".join(f"{k}: {'/'.join(v)}" for k, v in s["insufficient_data"].items())
         + ")",
         f"- Series {s['series'][0]}-{s['series'][1]}, fixed goalposts; tiers: "
-        + ", ".join(f"tier {k}: {v}" for k, v in s["tiers"].items()),
+        + ", ".join(f"tier {k}: {v}" for k, v in s["tiers"].items())
+        + (
+            " (proven by the known evidence; with ranges where a condition was not assessed: "
+            + ", ".join(f"{k}: {v}" for k, v in s["tier_ranges"].items())
+            + f"; near a tier boundary: {s['tier_near_boundary']})"
+            if s.get("tier_ranges")
+            else ""
+        ),
         f"- Change {s['change']['start']}-{s['change']['end']} (like for like): noise "
         f"{s['change']['noise']} points, threshold {s['change']['threshold']}; improved "
         f"{s['change']['improved']}, declined {s['change']['declined']}, fell behind the "
@@ -332,7 +372,17 @@ def summary_markdown(run: IndexRun, s: dict[str, Any]) -> str:
             f"failed, mean absolute rank shift {u['mean_abs_rank_shift']:.2f}"
         )
     lines.append(f"- Build time: {s['timings_s']['total']:.1f} s ({s['timings_s']})")
-    cols = ["rank", "iso3", "name", "score", "rank_p05", "rank_p95", "tier", *run.spec.pillar_codes]
+    tier_col = "tier_range" if "tier_range" in top.columns else "tier"
+    cols = [
+        "rank",
+        "iso3",
+        "name",
+        "score",
+        "rank_p05",
+        "rank_p95",
+        tier_col,
+        *run.spec.pillar_codes,
+    ]
     lines += ["", "## Top 10", "", markdown_table(top[cols], 1)]
     return "\n".join(lines) + "\n"
 
@@ -342,6 +392,30 @@ def _write(frame: pd.DataFrame, out: Path, name: str, written: list[str]) -> Non
     frame.to_parquet(out / f"{name}.parquet", index=False)
     frame.to_csv(out / f"{name}.csv", index=False)
     written += [f"{name}.parquet", f"{name}.csv"]
+
+
+def write_tier_outputs(run: IndexRun, out: Path) -> list[str]:
+    """The tier evidence and its validity report: ``assets``, ``tier_conditions``,
+    ``tier_crosstab_income``, ``tier_crosstab_groups``, ``tier_income_outliers``,
+    ``tier_holding``, ``tier_validity.md`` and ``tier_validity.json``."""
+    written: list[str] = []
+    if run.assets is None or run.tier_conditions is None:
+        return written
+    _write(run.assets, out, "assets", written)
+    _write(run.tier_conditions, out, "tier_conditions", written)
+    weights = {i.code: i.weight for i in run.spec.indicators}
+    zf = held_by_zero_fill(run.results, run.cells, run.spec.tiers, weights)
+    _write(zf, out, "tier_held_by_zero_fill", written)
+    v = tier_validity(run.results, run.spec.tiers, zf)
+    _write(v.by_income.reset_index(), out, "tier_crosstab_income", written)
+    _write(v.by_group.reset_index(names="tier_range"), out, "tier_crosstab_groups", written)
+    _write(v.income_outliers, out, "tier_income_outliers", written)
+    _write(v.holding, out, "tier_holding", written)
+    (out / "tier_validity.md").write_text(tier_validity_markdown(v), encoding="utf-8")
+    (out / "tier_validity.json").write_text(
+        json.dumps(v.as_dict(), ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+    )
+    return [*written, "tier_validity.md", "tier_validity.json"]
 
 
 def write_outputs(run: IndexRun, out: Path) -> list[str]:
@@ -391,6 +465,7 @@ def write_outputs(run: IndexRun, out: Path) -> list[str]:
     )
     (out / "audit.md").write_text(md, encoding="utf-8")
     written.append("audit.md")
+    written += write_tier_outputs(run, out)
     if run.uncertainty is not None:
         _write(run.uncertainty.countries(), out, "uncertainty_countries", written)
         _write(run.uncertainty.samples(), out, "uncertainty_samples", written)

@@ -140,6 +140,15 @@ class TierMeasure(BaseModel):
     max: float | None = None
     unit: str | None = None
     any_of: tuple[TierMeasure, ...] | None = None
+    # a pillar measure without these indicators (the pillar recomputed from the others)
+    exclude: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The column a pillar measure reads: the pillar code, or ``PILLAR-without-a-b``."""
+        if self.pillar is None:
+            return ""
+        return self.pillar + "".join(f"-without-{e}" for e in self.exclude)
 
     @model_validator(mode="after")
     def _one(self) -> TierMeasure:
@@ -150,6 +159,8 @@ class TierMeasure(BaseModel):
             raise ValueError(f"pillar measure {self.pillar!r} needs 'min'")
         if self.min is not None and self.max is not None:
             raise ValueError("give 'min' or 'max', not both")
+        if self.exclude and self.pillar is None:
+            raise ValueError("'exclude' applies to a pillar measure only")
         return self
 
 
@@ -248,6 +259,15 @@ class TierRule(BaseModel):
                 return t.tier
         return 0
 
+    def variants(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Pillar measures that leave indicators out: key -> (pillar, excluded indicators)."""
+        out: dict[str, tuple[str, tuple[str, ...]]] = {}
+        for c in self.conditions:
+            m = c.measure
+            if m.pillar and m.exclude:
+                out[m.key] = (m.pillar, m.exclude)
+        return out
+
     def pillars_used(self) -> set[str]:
         out: set[str] = set()
 
@@ -345,6 +365,13 @@ class IndexSpec(BaseModel):
         for code in sorted(self.tiers.pillars_used()):
             if code not in pillars:
                 raise ValueError(f"tier rule: unknown pillar {code!r} in a condition's measure")
+        for cond in self.tiers.conditions:
+            m = cond.measure
+            for e in m.exclude:
+                if e not in codes or self.indicator(e).pillar != m.pillar:
+                    raise ValueError(
+                        f"tier condition {cond.code!r}: {e!r} is not an indicator of {m.pillar}"
+                    )
         return self
 
     # ------------------------------------------------------------------ loading

@@ -17,6 +17,7 @@ from aicap.analysis.tiers import (
     assign_tiers,
     evaluate_conditions,
     natural_units,
+    nominal_variants,
     pillar_draws,
     tier_probabilities,
 )
@@ -56,6 +57,21 @@ class McSettings:
         return cls(noise, tuple(powers), f"{uspec.name}: weight noise {noise:g}, means {powers}")
 
 
+def _with_variants(
+    spec: IndexSpec, results: pd.DataFrame, cells: pd.DataFrame | None
+) -> pd.DataFrame:
+    """The pillar scores of ``results`` (index iso3) plus the rule's pillar variants computed
+    from ``cells`` (NaN without cells: those conditions are then unknown)."""
+    pillars = results.set_index("iso3")[spec.pillar_codes]
+    variants = spec.tiers.variants()
+    if not variants:
+        return pillars
+    if cells is None:
+        return pillars.assign(**{k: np.nan for k in variants})
+    extra = nominal_variants(spec, cells, list(pillars.index), spec.tiers)
+    return pillars.join(extra)
+
+
 def with_tiers(
     spec: IndexSpec,
     results: pd.DataFrame,
@@ -67,7 +83,7 @@ def with_tiers(
     year). With ``cells`` (that year's cells), pillar gaps are also read in natural units.
     ``tier_basis`` says whether every pillar was scored."""
     year = int(results["year"].iloc[0])
-    pillars = results.set_index("iso3")[spec.pillar_codes]
+    pillars = _with_variants(spec, results, cells)
     assets = country_assets(inputs, list(pillars.index), as_of=year)
     conds = evaluate_conditions(spec.tiers, pillars, assets, year)
     natural = natural_units(spec, cells, pillars, spec.tiers) if cells is not None else None
@@ -91,7 +107,7 @@ def latest_tiers(
     """The latest year's results with tiers, probabilities and natural-unit needs; also the
     asset table and the condition table (long) it rests on."""
     year = int(results["year"].iloc[0])
-    pillars = results.set_index("iso3")[spec.pillar_codes]
+    pillars = _with_variants(spec, results, cells)
     countries = list(pillars.index)
     assets = country_assets(inputs, countries, as_of=year)
     conds = evaluate_conditions(spec.tiers, pillars, assets, year)
@@ -106,6 +122,7 @@ def latest_tiers(
         seed=rule.seed,
         weight_noise=mc.weight_noise,
         powers=mc.powers,
+        variants=rule.variants(),
     )
     probs = tier_probabilities(rule, conds, draws, countries)
     tiers = add_probabilities(tiers, probs, rule)

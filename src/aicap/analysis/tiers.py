@@ -22,7 +22,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from aicap.analysis.spec import IndexSpec, TierCondition, TierMeasure, TierRule, apply_transform
+from aicap.analysis.spec import (
+    IndexSpec,
+    TierCondition,
+    TierMeasure,
+    TierRule,
+    apply_transform,
+)
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
 _CODE = {MET: 1, NOT_MET: 0, UNKNOWN: -1}
@@ -48,12 +54,13 @@ def _measure(
         first = parts[-1]
         return {**first, "state": state, "detail": detail}
     if m.pillar is not None:
-        v = pillars.get(m.pillar, np.nan)
+        v = pillars.get(m.key, np.nan)
         assert m.min is not None
+        label = _pillar_label(m)
         if v != v:  # NaN
-            return _ev(UNKNOWN, None, None, f"{m.pillar} not scored (too few indicators)", "")
+            return _ev(UNKNOWN, None, None, f"{label} not scored (too few indicators)", "")
         state = MET if float(v) >= m.min else NOT_MET
-        return _ev(state, float(v), None, f"{m.pillar} {_fmt(float(v))} (needs >= {m.min:g})", "")
+        return _ev(state, float(v), None, f"{label} {_fmt(float(v))} (needs >= {m.min:g})", "")
     assert m.asset is not None
     a = assets.get(m.asset)
     if a is None or a["state"] in (UNKNOWN, None):
@@ -71,7 +78,13 @@ def _measure(
         shown = f"{_fmt(value)}{unit} (needs {bound}{unit})" + (f": {shown}" if shown else "")
         return _ev(MET if ok else NOT_MET, value, a.get("year"), shown, a.get("source", ""))
     state = MET if a["state"] == "yes" else NOT_MET
-    return _ev(state, value, a.get("year"), shown or a["state"], a.get("source", ""))
+    if not shown:
+        shown = f"{m.asset.replace('_', ' ')}: {'yes' if state == MET else 'none'}"
+    return _ev(state, value, a.get("year"), shown, a.get("source", ""))
+
+
+def _pillar_label(m: TierMeasure) -> str:
+    return str(m.pillar) + (f" (without {', '.join(m.exclude)})" if m.exclude else "")
 
 
 def _ev(state: str, value: Any, year: Any, detail: str, source: str) -> dict[str, Any]:
@@ -259,26 +272,34 @@ def _need(c: TierCondition, r: dict[str, Any], natural: dict[str, Any]) -> dict[
     if c.measure.pillar and r["state"] == NOT_MET and c.measure.min is not None:
         gap = float(c.measure.min) - float(r["value"])
         out["gap_points"] = round(gap, 1)
-        out["needs"] = f"+{gap:.1f} points of {c.measure.pillar} (to {c.measure.min:g})"
+        out["needs"] = f"+{gap:.1f} points of {_pillar_label(c.measure)} (to {c.measure.min:g})"
         hint = natural.get(f"{c.measure.pillar}:{c.measure.min:g}")
         if hint:
             out["needs"] += f", e.g. {hint}"
+        elif natural:
+            out["needs"] += ": no single indicator can close the gap alone"
     elif r["state"] == UNKNOWN:
         out["needs"] = f"evidence: {c.needs} (not assessed)"
     return out
+
+
+def _lower_first(text: str) -> str:
+    return text if text[:2].isupper() else text[:1].lower() + text[1:]
 
 
 def _sentence(
     rule: TierRule, low: int, high: int, holding: list[dict[str, Any]], unknown: list[str]
 ) -> str:
     spec = rule.tiers[low]
-    s = spec.label
     if high > low:
-        s += (
-            f"; could be tier {high} ({tier_range_label(low, high)}): it depends on "
-            + ", ".join(rule.condition(u).name.lower() for u in unknown)
-            + " (not assessed)"
+        s = (
+            f"Tier {tier_range_label(low, high)} (from \u201c{spec.label}\u201d to "
+            f"\u201c{rule.tiers[high].label}\u201d): it depends on "
+            + ", ".join(_lower_first(rule.condition(u).name) for u in unknown)
+            + f", which the sources did not assess; the known evidence proves tier {low}"
         )
+    else:
+        s = spec.label
     if low >= 4:
         return s + "; meets every condition of the top tier"
     missing = [h["needs"] for h in holding if h["state"] == NOT_MET]
@@ -301,12 +322,17 @@ def natural_units(
     out: dict[str, dict[str, str]] = {}
     for c in conds:
         p, need = str(c.measure.pillar), float(c.measure.min or 0.0)
-        inds = [i for i in spec.indicators_of(p) if i.code in norm.columns]
-        if not inds or p not in pillars.columns:
+        inds = [
+            i
+            for i in spec.indicators_of(p)
+            if i.code in norm.columns and i.code not in c.measure.exclude
+        ]
+        key = c.measure.key
+        if not inds or key not in pillars.columns:
             continue
         norm_of = {str(k): {str(c): float(v) for c, v in r.items()} for k, r in norm.iterrows()}
         raw_of = {str(k): {str(c): float(v) for c, v in r.items()} for k, r in raw.iterrows()}
-        for iso3_, score in pillars[p].items():
+        for iso3_, score in pillars[key].items():
             iso3 = str(iso3_)
             if score != score or score >= need or iso3 not in norm_of:
                 continue
@@ -349,7 +375,8 @@ def _to_natural(spec: IndexSpec, code: str, now: float, target_norm: float) -> s
     chk = apply_transform(np.array([v]), ind.transform)
     if not np.isfinite(chk).all():
         return None
-    return f"{ind.name.lower()} from {_fmt(now)} to {_fmt(v)} {ind.unit}"
+    name = ind.name if ind.name[:2].isupper() else ind.name[0].lower() + ind.name[1:]
+    return f"{name} from {_fmt(now)} to {_fmt(v)} {ind.unit}"
 
 
 # --------------------------------------------------------------------------- probabilities
@@ -362,22 +389,30 @@ def pillar_draws(
     seed: int,
     weight_noise: float = 0.0,
     powers: tuple[float, ...] = (1.0,),
+    variants: dict[str, tuple[str, tuple[str, ...]]] | None = None,
 ) -> dict[str, np.ndarray]:
     """Pillar scores under the index's Monte Carlo, per pillar an array ``(R, n)``: each
     replication multiplies every indicator weight by ``1 + f (2u - 1)`` (``f`` =
     ``weight_noise``, as the uncertainty spec's level-1 ``weight_noise``) and aggregates each
     pillar with a power mean whose exponent is drawn uniformly from ``powers`` (1 = arithmetic,
     the nominal; 0.5 = the spec's alternative). A pillar below its data-availability threshold
-    is NaN, as in the index."""
+    is NaN, as in the index. ``variants`` (key -> pillar, excluded indicators) adds the
+    pillars recomputed without some indicators (same draws)."""
     rng = np.random.default_rng(seed)
     norm = cells.pivot_table(index="iso3", columns="indicator", values="normalised")
     norm = norm.reindex(countries)
     r = replications
     p_idx = rng.integers(0, len(powers), size=r)
     pw = np.asarray(powers, dtype=float)[p_idx]
+    codes = [i.code for i in spec.indicators]
+    noise_all = 1 + weight_noise * (2 * rng.random((r, len(codes))) - 1)
+    col = {c: k for k, c in enumerate(codes)}
+    jobs: dict[str, tuple[str, tuple[str, ...]]] = {p.code: (p.code, ()) for p in spec.pillars}
+    jobs.update(variants or {})
     out: dict[str, np.ndarray] = {}
-    for pil in spec.pillars:
-        inds = [i for i in spec.indicators_of(pil.code)]
+    for key, (pcode, exclude) in jobs.items():
+        pil = spec.pillar(pcode)
+        inds = [i for i in spec.indicators_of(pcode) if i.code not in exclude]
         x = np.stack(
             [
                 norm[i.code].to_numpy(dtype=float)
@@ -388,8 +423,7 @@ def pillar_draws(
             axis=1,
         )  # (n, m)
         w0 = np.array([i.weight for i in inds], dtype=float)
-        noise = 1 + weight_noise * (2 * rng.random((r, len(inds))) - 1)
-        w = w0[None, :] * noise  # (R, m)
+        w = w0[None, :] * noise_all[:, [col[i.code] for i in inds]]  # (R, m)
         have = ~np.isnan(x)  # (n, m)
         share = have.sum(axis=1) / len(inds)
         enough = share >= pil.dat_thresh - 1e-9
@@ -398,17 +432,25 @@ def pillar_draws(
         res = np.empty((r, len(countries)))
         for val in np.unique(pw):
             rows = pw == val
-            if val == 1.0:
-                num = xz @ w[rows].T
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    res[rows] = (num / den[:, rows]).T
-            else:
-                num = (xz**val) @ w[rows].T
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    res[rows] = ((num / den[:, rows]) ** (1.0 / val)).T
+            num = (xz if val == 1.0 else xz**val) @ w[rows].T
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = num / den[:, rows]
+                res[rows] = (mean if val == 1.0 else mean ** (1.0 / val)).T
         res[:, ~enough] = np.nan
-        out[pil.code] = res
+        out[key] = res
     return out
+
+
+def nominal_variants(
+    spec: IndexSpec, cells: pd.DataFrame, countries: list[str], rule: TierRule
+) -> pd.DataFrame:
+    """The nominal (arithmetic, published weights) scores of the rule's pillar variants
+    (pillars without some indicators), one column per variant key, indexed by country."""
+    variants = rule.variants()
+    if not variants:
+        return pd.DataFrame(index=pd.Index(countries, name="iso3"))
+    d = pillar_draws(spec, cells, countries, replications=1, seed=0, variants=variants)
+    return pd.DataFrame({k: d[k][0] for k in variants}, index=pd.Index(countries, name="iso3"))
 
 
 def tier_probabilities(
@@ -430,10 +472,11 @@ def tier_probabilities(
     wide = conditions.pivot(index="iso3", columns="condition", values="state").reindex(countries)
     for c in rule.conditions:
         st = wide[c.code].to_numpy() if c.code in wide.columns else np.full(n, UNKNOWN)
-        if c.measure.pillar is not None and c.measure.min is not None and c.measure.pillar in draws:
-            d = draws[c.measure.pillar]
+        m = c.measure
+        if m.pillar is not None and m.min is not None and m.key in draws:
+            d = draws[m.key]
             known = ~np.isnan(d)
-            met = np.where(known, d >= c.measure.min, False)
+            met = np.where(known, d >= m.min, False)
             met_low[c.code] = met
             met_high[c.code] = np.where(known, met, True)
         else:

@@ -162,11 +162,8 @@ def _group_section(
         f"{_num(hic['score'].median())} for high-income countries.",
     ]
     claims: list[Any] = [None]
-    if n_tiered:
-        findings.append(
-            f"{n_tier0} of the {n_tiered} with a tier are in tier 0 (\u201cAI nascent\u201d), "
-            f"below A/79/966's minimum irreducible AI capacity."
-        )
+    if n_tiered and tiers is not None:
+        findings.append(_tier0_finding(sub, tiers, n_tier0, n_tiered))
         claims.append(None)
     # relative to other developing countries: only differences whose interval excludes zero
     for c in gc["shortfalls"][:2]:
@@ -307,6 +304,39 @@ def _diagnose_chunk(codes: Sequence[str]) -> list[Diagnosis]:
 
 def _monitor_chunk(frames: MonitorData, links: Links) -> tuple[MonitorResults, Signals]:
     return compute_monitor(frames, links)
+
+
+def _tier0_finding(sub: pd.DataFrame, tiers: pd.Series, n_tier0: int, n_tiered: int) -> str:
+    """Tier 0 by the evidence the sources hold, the ones that could be higher (a condition
+    not assessed), and what is most often missing for tier 1 (A/79/966's step)."""
+    s = (
+        f"{n_tier0} of the {n_tiered} with a tier are in tier 0 (\u201cAI nascent\u201d) by "
+        f"the evidence the sources hold: they do not show A/79/966's minimum irreducible AI "
+        f"capacity (A/79/966 is a report of the Secretary-General)"
+    )
+    zero = sub[tiers == 0]
+    if "tier_high" in zero.columns:
+        high = pd.to_numeric(zero["tier_high"], errors="coerce")
+        ranged = int((high > 0).sum())
+        if ranged:
+            s += (
+                f"; {ranged} of them could be higher, because a condition (a national "
+                f"strategy, compute within reach) was not assessed there"
+            )
+    missing: Counter[str] = Counter()
+    for needs in zero.get("next_needs", pd.Series(dtype=object)).dropna():
+        try:
+            items = json.loads(str(needs))
+        except ValueError:
+            continue
+        missing.update(
+            str(i.get("needs", "")).split(" (", 1)[0] for i in items if i.get("state") == "not_met"
+        )
+    if missing:
+        s += ". Most often missing for tier 1: " + "; ".join(
+            f"{k} ({v})" for k, v in missing.most_common(3)
+        )
+    return s + "."
 
 
 def _holding_pillars(sc: pd.DataFrame, iso: str) -> str:
