@@ -30,6 +30,16 @@ def country_claims(diag: Diagnosis, n_years: int = TREND_YEARS) -> list[Claim]:
         if int(r.get("n_years") or 0) < 3 or not np.isfinite(_f(r.get("gap_slope_low"))):
             continue
         i = claim_id("relative_trend", diag.iso3, r["code"], f"{start}-{diag.year}")
+        inds = diag.indicators
+        used = (
+            tuple(
+                f"{a} ({b})"
+                for a, b, p in zip(inds["indicator"], inds["series"], inds["pillar"], strict=True)
+                if p == r["code"]
+            )
+            if {"indicator", "series", "pillar"} <= set(inds.columns)
+            else ()
+        )
         out.append(
             Claim(
                 id=i,
@@ -43,6 +53,7 @@ def country_claims(diag: Diagnosis, n_years: int = TREND_YEARS) -> list[Claim]:
                 start=start,
                 end=diag.year,
                 sample=f"{diag.name}'s constant-composition {r['name']} pillar and {peers}",
+                data=used,
                 params={
                     "name": diag.name,
                     "label": str(r["name"]).lower(),
@@ -51,7 +62,7 @@ def country_claims(diag: Diagnosis, n_years: int = TREND_YEARS) -> list[Claim]:
                     # a change under MATERIAL_GAP points over the window is not a finding
                     "min_slope": MATERIAL_GAP / max(int(r["n_years"]) - 1, 1),
                 },
-                recompute=f"aicap profile {diag.iso3} --json",
+                recompute=f"aicap claim show {i} --recompute",
             )
         )
     e = diag.expected
@@ -74,7 +85,8 @@ def country_claims(diag: Diagnosis, n_years: int = TREND_YEARS) -> list[Claim]:
                     "actual": _f(e["actual"]),
                     "expected": _f(e["expected"]),
                 },
-                recompute=f"aicap profile {diag.iso3} --json",
+                data=("index score", "NY.GDP.PCAP.PP.CD (World Bank)"),
+                recompute=f"aicap claim show {i} --recompute",
             )
         )
     return out

@@ -248,8 +248,31 @@ def group_differences(data: CapacityData, group: str, n_boot: int = 1000) -> lis
     return out
 
 
+COUNTRY_KINDS = ("relative_trend", "expected_residual")
+
+
+def country_claim(data: CapacityData, claim_id_: str) -> Claim | None:
+    """A profile's claim (kinds :data:`COUNTRY_KINDS`), computed from ``data``: the id names
+    the country (``relative-trend.KEN.SKILLS.2021-2025``)."""
+    from aicap.analysis.claims_country import country_claims
+    from aicap.analysis.diagnose import diagnose
+
+    parts = claim_id_.split(".")
+    if len(parts) < 2 or parts[0].replace("-", "_") not in COUNTRY_KINDS:
+        return None
+    iso3 = parts[1].upper()
+    if iso3 not in set(data.countries["iso3"]):
+        return None
+    for c in country_claims(diagnose(data, iso3)):
+        if c.id == claim_id_:
+            return c
+    return None
+
+
 def recompute(data: CapacityData, claim: Claim, **kw: Any) -> Claim | None:
     """The claim with ``claim.id`` computed again from ``data`` (None: not produced)."""
+    if claim.kind in COUNTRY_KINDS:
+        return country_claim(data, claim.id)
     n_boot = int(claim.params.get("n_boot", kw.pop("n_boot", 1000)))
     if claim.kind == "group_difference":
         group = next((g for g in FOCUS_GROUPS if claim.id.endswith(f".{g}.{claim.end}")), None)

@@ -101,6 +101,18 @@ def show(
     """One claim: sentence, numbers, test, sample, data read (with provenance), and the
     command that recomputes it."""
     cs = _load(out_dir)
+    if claim_id not in cs and claim_id.split(".")[0].replace("-", "_") in (
+        "relative_trend",
+        "expected_residual",
+    ):
+        # a profile's claim: computed for that country from the same outputs
+        from aicap.analysis.capacity_data import load_capacity_data
+        from aicap.analysis.claims_run import country_claim
+        from aicap.warehouse.read import Warehouse
+
+        found = country_claim(load_capacity_data(Warehouse(warehouse), out_dir), claim_id)
+        if found is not None:
+            cs.add(found)
     if claim_id not in cs:
         near = [c for c in sorted(cs.claims) if claim_id.split(".")[0] in c][:5]
         err.print(
