@@ -5,7 +5,7 @@ facts read straight from the warehouse's record tables, independently of the ass
 recommender used, so a recommender that misreads the data fails them:
 
 * :func:`contradictions`: "adopt a national AI strategy" where GIRAI's register records an
-  adopted one; "adopt a data-protection framework" where it records a data-protection law;
+  adopted strategy that names AI; "adopt a data-protection framework" where it records a data-protection law;
   shared compute access (cloud credits, GPU time) where the country hosts a GPU cluster or a
   cloud region; a regional HPC facility where it hosts a GPU cluster; local hosting where it
   has a cloud region; a backbone for landlocked and island States offered to another country;
@@ -31,6 +31,7 @@ _DP = (
     r"protection des donn|protección de datos|proteção de dados"
 )
 GAP_MIN = 2.0
+_AI = r"artificial intelligence|\bAI\b|intelligence artificielle|inteligencia artificial"
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,11 @@ def facts_from_frames(
     """From GIRAI's framework register, Epoch's GPU clusters, the cloud regions and the
     country reference (``iso3, income_group, ldc, lldc, sids``)."""
     fw = frameworks[frameworks["area_status"] == "Adopted"]
-    strat = fw[fw["type"] == "Strategy"]["iso3"].dropna()
+    title = fw["title"].fillna("").astype(str).str.split().str.join(" ")
+    # an AI strategy: a 'Strategy' that names AI (a strategy against disinformation or for
+    # gender equality is not one)
+    is_ai = title.str.contains(_AI, case=False, regex=True)
+    strat = fw[(fw["type"] == "Strategy") & is_ai]["iso3"].dropna()
     laws = fw[fw["type"].isin(["Law", "International Law"])]
     dp = laws[laws["title"].str.contains(_DP, case=False, regex=True, na=False)]["iso3"]
     cl = clusters[(clusters["status"] == "Existing") & clusters["iso3"].notna()]["iso3"]
