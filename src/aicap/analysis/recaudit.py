@@ -5,12 +5,12 @@ facts read straight from the warehouse's record tables, independently of the ass
 recommender used, so a recommender that misreads the data fails them:
 
 * :func:`contradictions`: "adopt a national AI strategy" where GIRAI's register records an
-  adopted strategy that names AI; "adopt a data-protection framework" where it records a data-protection law;
-  shared compute access (cloud credits, GPU time) where the country hosts a GPU cluster or a
-  cloud region; a regional HPC facility where it hosts a GPU cluster; local hosting where it
-  has a cloud region; a backbone for landlocked and island States offered to another country;
-  a shown "gap" at or above the peer median; a priority of zero or less; a tier-0 instrument
-  (the Global Fund for AI) offered to a high-income country.
+  adopted strategy that names AI; "adopt a data-protection framework" where it records a
+  data-protection law; shared compute access (cloud credits, GPU time) where the country
+  hosts a GPU cluster or a cloud region; a regional HPC facility where it hosts a GPU
+  cluster; local hosting where it has a cloud region; a backbone for landlocked and island
+  States offered to another country; a shown "gap" at or above the peer median; a priority of
+  zero or less; a tier-0 instrument (the Global Fund for AI) offered to a high-income country.
 * :func:`citation_misuse`: a citation whose role does not fit its text's status (a report or a
   statement "mandating", a preambular paragraph mandating).
 * :func:`distinct_top_sets`: how many distinct top-five sets a group of countries gets.
