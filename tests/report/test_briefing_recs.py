@@ -47,7 +47,8 @@ def _blocks(html: str) -> dict[str, str]:
 
 
 def _sentences(text: str) -> set[str]:
-    return {s.strip() for s in re.split(r"(?<=[.!?”])\s+", text) if len(s.strip()) > 20}
+    # a sentence ends before a capital or a quotation mark ("para. 61" does not end one)
+    return {s.strip() for s in re.split(r"(?<=[.!?”])\s+(?=[A-Z“\"])", text) if len(s.strip()) > 20}
 
 
 def test_briefing_numbers_audiences_costs_and_gender(cat: Catalogue) -> None:
@@ -58,6 +59,10 @@ def test_briefing_numbers_audiences_costs_and_gender(cat: Catalogue) -> None:
     }
     data = make_data(bands=True, assets=assets, sex=sex)
     ctx = briefing_context(data, cat, annex=["L1"], n_boot=50)
+    assert _sentences("See para. 61 of the Compact here. The next sentence starts here") == {
+        "See para. 61 of the Compact here.",
+        "The next sentence starts here",
+    }
     html = render_html(ctx)
     blocks = _blocks(html)
     assert set(blocks) == {

@@ -110,7 +110,7 @@ def audience_sentences(section: Sequence[Mapping[str, Any]]) -> dict[str, list[s
 
 
 def _split(text: str) -> list[str]:
-    parts = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
+    parts = re.split(r"(?<=[.!?”])\s+(?=[A-Z“\"])", " ".join(text.split()))
     return [p.strip() for p in parts if len(p.strip()) > 20]
 
 
