@@ -123,7 +123,7 @@ def test_known_tiers_and_ranges(world: tuple[pd.DataFrame, pd.DataFrame]) -> Non
         assert (int(t.at[iso3, "tier"]), int(t.at[iso3, "tier_high"])) == (low, high), iso3
     assert t.at["UNK", "tier_range"] == "0-4"
     assert t.at["UNK", "unknown_conditions"] == "strategy"
-    assert "did not assess" in t.at["UNK", "evidence"]
+    assert "not assessed" in t.at["UNK", "evidence"]
     assert t.at["UNK", "evidence"].startswith("Tier 0-4")
 
 

@@ -13,6 +13,8 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
+from aicap.analysis.spec import IndexSpec, default_framework_path
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analysis_diagnose"))
 from diagnose_helpers import MANDATES, make_data
 
@@ -162,7 +164,7 @@ def test_cli_profile_json_and_pdf_on_the_real_index(
     assert prof["uncertainty"] == "not available"  # built without uncertainty
     assert [g["group"] for g in prof["peers"]][:2] == ["income:LMC", "region:Africa"]
     assert prof["recommendations"] and all(r["mandates"] for r in prof["recommendations"])
-    assert len(prof["indicators"]) == 23
+    assert len(prof["indicators"]) == len(IndexSpec.load(default_framework_path()).indicators)
     pdf = tmp_path / "ken.pdf"
     res = runner.invoke(app, ["profile", "KEN", "--pdf", str(pdf), *args])
     assert res.exit_code == 0, res.output

@@ -70,6 +70,7 @@ class IndexRun:
     tier_conditions: pd.DataFrame | None = None  # latest year: every tier condition, long
     tier_mc: str = ""  # the Monte Carlo settings the tier probabilities used
     claims: ClaimSet | None = None  # the standard claims (aicap.analysis.claims_run)
+    standard: Any = None  # the StandardClaims they came from (constant composition included)
 
     @property
     def year(self) -> int:
@@ -187,7 +188,8 @@ def run_index(
     from aicap.analysis.capacity_data import from_run
     from aicap.analysis.claims_run import standard_claims
 
-    run.claims = standard_claims(from_run(wh, run)).claims
+    run.standard = standard_claims(from_run(wh, run))
+    run.claims = run.standard.claims
     timings["claims"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     return run
@@ -436,6 +438,12 @@ def write_outputs(run: IndexRun, out: Path) -> list[str]:
     if run.claims is not None:
         run.claims.write(out / "claims.json")
         written.append("claims.json")
+    if run.standard is not None:
+        comp = run.standard.composition
+        # the constant-composition series every statement about change reads, and per
+        # country the indicators it holds in every year of the window
+        _write(comp.scores, out, "series_constant", written)
+        _write(comp.held, out, "series_constant_held", written)
     for c in run.validity:
         _write(c.disagreements, out, f"validity_{c.target.lower().replace('.', '_')}", written)
     # audit of the shipped index (scored Member States only)

@@ -78,16 +78,21 @@ def with_tiers(
     inputs: AssetInputs,
     *,
     cells: pd.DataFrame | None = None,
+    natural: bool = False,
 ) -> pd.DataFrame:
     """``results`` (one year) with the tier columns of :func:`assign_tiers` (assets as of that
-    year). With ``cells`` (that year's cells), pillar gaps are also read in natural units.
+    year). ``cells`` (that year's cells) give the rule's pillar variants; with ``natural``,
+    pillar gaps are also read in natural units (the latest year's tiers do it in
+    :func:`latest_tiers`).
     ``tier_basis`` says whether every pillar was scored."""
     year = int(results["year"].iloc[0])
     pillars = _with_variants(spec, results, cells)
     assets = country_assets(inputs, list(pillars.index), as_of=year)
     conds = evaluate_conditions(spec.tiers, pillars, assets, year)
-    natural = natural_units(spec, cells, pillars, spec.tiers) if cells is not None else None
-    tiers = assign_tiers(spec.tiers, conds, natural=natural)
+    hints = (
+        natural_units(spec, cells, pillars, spec.tiers) if natural and cells is not None else None
+    )
+    tiers = assign_tiers(spec.tiers, conds, natural=hints)
     out = results.merge(tiers, left_on="iso3", right_index=True, how="left")
     out["tier_basis"] = np.where(
         out["status"] == STATUS_SCORED,

@@ -292,11 +292,10 @@ def _sentence(
 ) -> str:
     spec = rule.tiers[low]
     if high > low:
+        short = [_lower_first(rule.condition(u).name.split(" (")[0].split(":")[0]) for u in unknown]
         s = (
-            f"Tier {tier_range_label(low, high)} (from \u201c{spec.label}\u201d to "
-            f"\u201c{rule.tiers[high].label}\u201d): it depends on "
-            + ", ".join(_lower_first(rule.condition(u).name) for u in unknown)
-            + f", which the sources did not assess; the known evidence proves tier {low}"
+            f"Tier {tier_range_label(low, high)}: it depends on {', '.join(short)}, not assessed "
+            f"by the sources; the known evidence proves tier {low}"
         )
     else:
         s = spec.label
