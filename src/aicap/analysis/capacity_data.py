@@ -59,7 +59,8 @@ class CapacityData:
       indicator, series, value`` (natural units), ``value_year``, ``normalised`` (0-100),
       ``imputed`` (value carried from an earlier year), ``flags``;
     * ``indicators``: ``code, name, pillar, series, unit, direction, publisher, licence,
-      source, source_title, vintage``;
+      source, source_title, vintage, route`` (publisher: the custodian; route: how the snapshot
+      obtained the file, the mirror and its commit);
     * ``pillars``: pillar code -> name, in framework order;
     * ``gdp``: ``iso3, value, year`` (GDP per capita, PPP) for the latest year;
     * ``assets``: what each Member State has (:func:`aicap.analysis.assets.country_assets`,
@@ -253,6 +254,7 @@ def _indicators(wh: Warehouse, spec: Any) -> pd.DataFrame:
                 "source": sid,
                 "source_title": str(s["title"]) if s is not None else "",
                 "vintage": str(s["vintage"]) if s is not None else "",
+                "route": str(s["route"]) if s is not None and "route" in s.index else "",
             }
         )
     return pd.DataFrame(rows)
