@@ -143,7 +143,10 @@ class Activity(Versioned, Base):
 
     iati_identifier: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
     source: Mapped[str] = mapped_column(String(12), nullable=False, default="aicap")
-    match_id: Mapped[int | None] = mapped_column(ForeignKey("coop_match.id"), index=True)
+    #: Set only by the server (the match's first flow or result); one activity per match.
+    match_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coop_match.id"), index=True, unique=True
+    )
     title: Mapped[str] = mapped_column(String(500), nullable=False, default="")
     reporting_org_ref: Mapped[str] = mapped_column(String(120), nullable=False, default="")
     reporting_org_name: Mapped[str] = mapped_column(String(300), nullable=False, default="")

@@ -169,9 +169,11 @@ class MatchIn(Strict):
 
 
 class ActivityIn(Strict):
+    """An activity recorded by hand or imported. The activity of a match is made by the
+    server on the match's first flow or result; clients never name a match here."""
+
     iati_identifier: str = Field(min_length=3, max_length=200)
     source: str = Field("aicap", pattern=r"^(aicap|iati|crs)$")
-    match_id: int | None = None
     title: str = ""
     reporting_org_ref: str = ""
     reporting_org_name: str = ""

@@ -54,6 +54,11 @@ from aicap.warehouse.cooperation.states import TRANSITIONS, MatchState, check_tr
 
 _hasher = PasswordHasher()
 
+MATCH_ACTIVITY_MSG = (
+    "a match's activity is made by the server on the match's first flow or result; "
+    "record a commitment with match_id instead"
+)
+
 #: Who may move a match to each state (besides an administrator).
 TRANSITION_ROLES: dict[MatchState, frozenset[str]] = {
     MatchState.accepted: frozenset({"need_side", "offer_side"}),
@@ -355,19 +360,25 @@ class CoopStore:
                 else "only a partner organisation or an administrator records offers"
             )
         if entity == "activity":
-            if actor.role == Role.partner and data.get("provider_org") == actor.organisation:
+            provider = data.get("provider_org")
+            if data.get("match_id") is not None:  # a match's activity: the match's owner
+                provider = self._match_parties(s, int(data["match_id"]))[0]
+            if actor.role == Role.partner and provider == actor.organisation:
                 return
             raise ForbiddenError("only the providing partner or an administrator edits an activity")
         if entity in ("flow", "result"):
             act = s.get(Activity, int(data.get("activity_id") or 0))
             if act is None:
                 raise NotFoundError(f"activity {data.get('activity_id')} not found")
-            if actor.role == Role.partner and act.provider_org == actor.organisation:
+            provider, recipient = act.provider_org, act.recipient_iso3
+            if act.match_id is not None:  # the match decides, not what the activity says
+                provider, recipient = self._match_parties(s, act.match_id)
+            if actor.role == Role.partner and provider == actor.organisation:
                 return
             if (
                 entity == "result"
                 and actor.role == Role.focal_point
-                and act.recipient_iso3 == actor.country_iso3
+                and recipient == actor.country_iso3
             ):
                 return
             raise ForbiddenError(
@@ -378,6 +389,18 @@ class CoopStore:
         if entity == "match":
             raise ForbiddenError("matches are proposed by matchmaking (an administrator)")
         raise ForbiddenError(f"cannot {verb} {entity}")
+
+    def _match_parties(self, s: Session, match_id: int) -> tuple[str | None, str | None]:
+        """(the offer's provider organisation, the need's country) of a match."""
+        match = s.get(Match, match_id)
+        if match is None:
+            return None, None
+        offer = s.get(Offer, match.offer_id)
+        need = s.get(Need, match.need_id)
+        return (
+            offer.provider_org if offer else None,
+            need.country_iso3 if need else None,
+        )
 
     # ---------------------------------------------------------------- validation
     def _validate(self, schema: type[BaseModel], data: Mapping[str, Any]) -> BaseModel:
@@ -599,6 +622,11 @@ class CoopStore:
             )
         if not actor.can_write:
             raise ForbiddenError("the public reads but cannot write; sign in")
+        if entity == "activity" and "match_id" in patch:
+            raise InvalidInputError(
+                "invalid input",
+                [{"loc": ["body", "match_id"], "msg": MATCH_ACTIVITY_MSG, "type": "extra"}],
+            )
         if entity == "match":
             allowed = {"note"}
             extra = sorted(set(patch) - allowed)

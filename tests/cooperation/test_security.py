@@ -1,0 +1,129 @@
+"""The security review's findings (issue 21), each reproduced as the review did it, on SQLite
+and on a throwaway PostgreSQL server: each test failed before its fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from coop_helpers import FAST_HASH, World, setup_match
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+
+from aicap.analysis.cooperate.service import default_vocabulary
+from aicap.warehouse.cooperation.db import make_engine, migrate
+from aicap.warehouse.cooperation.models import Activity
+from aicap.warehouse.cooperation.store import CoopStore
+
+PLANTED = {"iati_identifier": "XM-PLANTED-1", "provider_org": "Open University"}
+
+
+def _flow(mid_or_act: dict[str, Any], amount: float = 1000.0) -> dict[str, Any]:
+    return {**mid_or_act, "amount": amount, "on_date": "2026-02-01"}
+
+
+# ------------------------------------------------------------------ F1
+def test_f1_no_client_binds_an_activity_to_a_match(store: CoopStore) -> None:
+    w = World(store)
+    m = setup_match(w)
+    mid = m["id"]
+    r = w.ken.post(f"/api/coop/matches/{mid}/accept", json={"version": m["version"]})
+    assert r.status_code == 200, r.text
+    for client in (w.uni, w.admin):  # nobody names a match: not a partner, not an admin
+        r = client.post("/api/coop/activities", json={**PLANTED, "match_id": mid})
+        assert r.status_code == 422, r.text
+        assert "match_id" in r.json()["error"]["message"]
+    assert store.records("activity") == []
+    assert store.get("match", mid)["state"] == "accepted"
+    # the provider's first commitment makes the match's activity, owned by the provider
+    r = w.acme.post("/api/coop/commitments", json=_flow({"match_id": mid}))
+    assert r.status_code == 201, r.text
+    act = store.activity_of_match(mid)
+    assert act is not None and act["provider_org"] == "Acme Cloud"
+    assert store.get("match", mid)["state"] == "committed"
+    # an activity recorded by hand cannot be moved onto a match afterwards
+    own = w.uni.post("/api/coop/activities", json=PLANTED)
+    assert own.status_code == 201, own.text
+    r = w.uni.patch(
+        f"/api/coop/activities/{own.json()['id']}", json={"version": 1, "match_id": mid}
+    )
+    assert r.status_code == 422 and "match_id" in str(r.json()["error"]["detail"])
+    assert store.get("activity", own.json()["id"])["match_id"] is None
+    # the database holds at most one activity per match
+    with pytest.raises(IntegrityError), store.tx() as s:
+        s.add(Activity(iati_identifier="XM-DUP-1", match_id=mid, provider_org="Acme Cloud"))
+
+
+def test_f1_a_planted_activity_gives_its_planter_nothing(store: CoopStore) -> None:
+    """An activity planted on a match before the fix (provider Y, match of X): the match's
+    owner decides who records flows and results on it, not the activity's provider."""
+    w = World(store)
+    m = setup_match(w)
+    mid = m["id"]
+    w.ken.post(f"/api/coop/matches/{mid}/accept", json={"version": m["version"]})
+    with store.tx() as s:  # as the review planted it
+        s.add(Activity(**PLANTED, match_id=mid, recipient_iso3="KEN"))
+    act_id = store.records("activity")[0]["id"]
+    r = w.uni.post("/api/coop/commitments", json=_flow({"activity_id": act_id}))
+    assert r.status_code == 403, r.text
+    r = w.uni.post(
+        "/api/coop/results",
+        json={
+            "activity_id": act_id,
+            "indicator": "planted result",
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+        },
+    )
+    assert r.status_code == 403, r.text
+    r = w.uni.patch(f"/api/coop/activities/{act_id}", json={"version": 1, "title": "mine"})
+    assert r.status_code == 403, r.text
+    assert store.get("match", mid)["state"] == "accepted"
+    r = w.acme.post("/api/coop/commitments", json=_flow({"match_id": mid}))
+    assert r.status_code == 201, r.text
+    assert store.get("match", mid)["state"] == "committed"
+
+
+def test_f1_migration_detaches_planted_and_duplicate_activities(db_url: str) -> None:
+    engine = make_engine(db_url)
+    migrate(engine, "0001")
+    with engine.begin() as c:
+        for sql in (
+            "INSERT INTO coop_need (id, country_iso3, title, interventions, areas, priority,"
+            " beneficiary_groups, demand, languages, evidence, status, version, dataset,"
+            " created_at, updated_at) VALUES (1, 'KEN', 'need', '[]', '[\"compute\"]', 2,"
+            " '[]', '{}', '[]', '{}', 'open', 1, 'real', :t, :t)",
+            "INSERT INTO coop_offer (id, provider_org, provider_type, pledge_type, title,"
+            " interventions, areas, eligible_countries, eligible_tiers, capacity_amount,"
+            " capacity_unit, modalities, languages, conditions, status, version, dataset,"
+            " created_at, updated_at) VALUES (1, 'Acme Cloud', 'private_company', 'compute',"
+            " 'offer', '[]', '[\"compute\"]', '[]', '[]', 10, 'USD', '[]', '[]', '{}', 'open',"
+            " 1, 'real', :t, :t)",
+            "INSERT INTO coop_match (id, need_id, offer_id, state, score, terms,"
+            " allocated_amount, allocated_unit, note, version, dataset, created_at, updated_at)"
+            " VALUES (1, 1, 1, 'accepted', 0.5, '[]', 10, 'USD', '', 1, 'real', :t, :t)",
+        ):
+            c.execute(text(sql), {"t": "2026-01-01 00:00:00+00:00"})
+        for i, org in ((1, "Open University"), (2, "Acme Cloud"), (3, "Acme Cloud")):
+            c.execute(
+                text(
+                    "INSERT INTO coop_activity (id, iati_identifier, source, match_id, title,"
+                    " reporting_org_ref, reporting_org_name, provider_org, participating_orgs,"
+                    " sectors, status, version, dataset, created_at, updated_at) VALUES"
+                    " (:i, :ident, 'aicap', 1, '', '', '', :org, '[]', '[]', '2', 1, 'real',"
+                    " :t, :t)"
+                ),
+                {"i": i, "ident": f"XM-{i}", "org": org, "t": "2026-01-01 00:00:00+00:00"},
+            )
+    engine.dispose()
+    st = CoopStore.open(db_url, default_vocabulary(), hasher=FAST_HASH)  # migrates to head
+    try:
+        with st.tx() as s:
+            on_match = s.scalars(select(Activity.id).where(Activity.match_id == 1)).all()
+        assert list(on_match) == [2]  # the provider's oldest activity keeps the match
+        notes = {a["entity_id"]: a["after"]["note"] for a in st.audit(entity="activity")}
+        assert set(notes) == {1, 3}
+        assert "not the match's provider" in notes[1] and "older activity" in notes[3]
+        assert st.get("activity", 1)["match_id"] is None  # kept, detached
+    finally:
+        st.close()
