@@ -18,6 +18,7 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from aicap.analysis.cooperate.evidence import EvidenceSource
 from aicap.warehouse.cooperation.store import CoopStore
 from aicap.web.cooperation import build_router
 
@@ -126,13 +127,28 @@ PW = "correct horse battery"
 FAST_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
+#: The tiers the stand-in diagnosis gives (a country not listed has no diagnosis).
+TIERS = {"KEN": 1, "MWI": 0, "TCD": 0}
+
+
+class FixedEvidence(EvidenceSource):
+    """A diagnosis with known tiers, without a warehouse."""
+
+    def snapshot(self, iso3: str) -> dict[str, Any]:
+        iso3 = iso3.upper()
+        self.computed += 1
+        if iso3 not in TIERS:
+            return {"available": False, "iso3": iso3, "reason": "not in the test diagnosis"}
+        return {"available": True, "iso3": iso3, "tier": TIERS[iso3], "source": "test diagnosis"}
+
+
 class World:
     """A client per role on one store."""
 
     def __init__(self, store: CoopStore) -> None:
         self.store = store
         app = FastAPI()
-        app.include_router(build_router(store))
+        app.include_router(build_router(store, FixedEvidence()))
         self.app = app
         store.bootstrap_admin("admin", PW)
         self.anon = TestClient(app)
@@ -176,8 +192,6 @@ NEED = {
     "demand": {"GPU-hours": 50_000},
     "preferred_modality": "south_south",
     "languages": ["en", "sw"],
-    "tier": 1,
-    "evidence": {"tier": 1, "source": "aicap profile KEN"},
 }
 OFFER = {
     "provider_org": "Acme Cloud",

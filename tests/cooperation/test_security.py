@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from coop_helpers import FAST_HASH, World, setup_match
+from coop_helpers import FAST_HASH, NEED, OFFER, PW, World, setup_match
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from aicap.analysis.cooperate.service import default_vocabulary
 from aicap.warehouse.cooperation.db import make_engine, migrate
 from aicap.warehouse.cooperation.models import Activity
-from aicap.warehouse.cooperation.store import CoopStore
+from aicap.warehouse.cooperation.store import CoopStore, InvalidInputError
 
 PLANTED = {"iati_identifier": "XM-PLANTED-1", "provider_org": "Open University"}
 
@@ -127,3 +127,35 @@ def test_f1_migration_detaches_planted_and_duplicate_activities(db_url: str) -> 
         assert st.get("activity", 1)["match_id"] is None  # kept, detached
     finally:
         st.close()
+
+
+# ------------------------------------------------------------------ F3
+def test_f3_server_derived_fields_are_never_taken_from_clients(store: CoopStore) -> None:
+    w = World(store)
+    forged = {"tier": 0, "ldc": True, "evidence": {"available": True, "tier": 0}}
+    for field, value in forged.items():
+        r = w.ken.post("/api/coop/needs", json={**NEED, field: value})
+        assert r.status_code == 422, (field, r.text)
+        assert field in r.json()["error"]["message"]
+    r = w.ken.post("/api/coop/needs", json=NEED)
+    assert r.status_code == 201, r.text
+    need = r.json()
+    assert need["tier"] == 1 and need["evidence"]["source"] == "test diagnosis"  # the server's
+    for field, value in forged.items():
+        r = w.ken.patch(f"/api/coop/needs/{need['id']}", json={"version": 1, field: value})
+        assert r.status_code == 422, (field, r.text)
+        assert field in str(r.json()["error"]["detail"])
+    # the store refuses them too (the pages and the CLI go through it)
+    with pytest.raises(InvalidInputError, match="tier"):
+        store.create(store.authenticate("ken", PW), "need", {**NEED, "tier": 0})
+    after = store.get("need", need["id"])
+    assert (after["tier"], after["version"]) == (1, 1)
+    # an offer gated on tier 0 does not reach KEN (tier 1), however the focal point asks
+    r = w.acme.post("/api/coop/offers", json={**OFFER, "eligible_tiers": [0]})
+    assert r.status_code == 201, r.text
+    r = w.admin.post("/api/coop/matches/propose", json={"on": "2026-01-01", "save": False})
+    assert r.status_code == 200 and r.json()["proposals"] == [], r.text
+    # an administrator moving the need to another country: that country's diagnosis
+    r = w.admin.patch(f"/api/coop/needs/{need['id']}", json={"version": 1, "country_iso3": "MWI"})
+    assert r.status_code == 200, r.text
+    assert r.json()["tier"] == 0 and r.json()["evidence"]["iso3"] == "MWI"

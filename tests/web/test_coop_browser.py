@@ -147,7 +147,8 @@ def test_admin_runs_matching_and_partner_records_a_disbursement(
         "need",
         {"country_iso3": "KEN", "title": "Data scientists for the health ministry",
          "interventions": ["SKILL-02"], "budget_gap_usd": 200_000, "priority": 3,
-         "preferred_modality": "south_south", "languages": ["en"], "evidence": {"n": 1}},
+         "preferred_modality": "south_south", "languages": ["en"]},
+        derived={"evidence": {"n": 1}},
     )  # fmt: skip
     offer = store.create(
         acme,

@@ -80,10 +80,9 @@ def new_need(store: CoopStore, **extra: Any) -> dict[str, Any]:
         "interventions": ["COMP-01"],
         "budget_gap_usd": 300_000,
         "priority": 3,
-        "evidence": {"note": "test"},
         **extra,
     }
-    return store.create(who(store, "ken"), "need", data)
+    return store.create(who(store, "ken"), "need", data, derived={"evidence": {"note": "test"}})
 
 
 def new_offer(store: CoopStore, **extra: Any) -> dict[str, Any]:

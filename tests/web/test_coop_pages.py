@@ -442,7 +442,8 @@ def match(store: CoopStore) -> dict[str, Any]:
         ken,
         "need",
         {"country_iso3": "KEN", "title": "Compute for the AI centre", "interventions": ["COMP-01"],
-         "budget_gap_usd": 300_000, "priority": 4, "evidence": {"note": "supplied by client"}},
+         "budget_gap_usd": 300_000, "priority": 4},
+        derived={"evidence": {"note": "supplied by the server"}},
     )  # fmt: skip
     store.create(
         acme,
@@ -500,8 +501,8 @@ def test_accept_and_decline_forms(app: FastAPI, store: CoopStore, match: dict[st
     # a final state cannot move: 409
     r = post(p, f"/coop/match/{mid}/accept", {"version": str(after["version"] + 1)}, pcsrf)
     assert r.status_code == 409
-    # the need page shows evidence supplied by the client as it came
-    assert "supplied by client" in c.get(f"/coop/need/{need['id']}").text
+    # the need page shows the evidence the server recorded as it came
+    assert "supplied by the server" in c.get(f"/coop/need/{need['id']}").text
 
 
 # ------------------------------------------------------------------------------ evidence
@@ -523,9 +524,11 @@ def test_api_need_gets_a_cached_snapshot(app: FastAPI, site: SiteData) -> None:
     assert time.perf_counter() - t0 < 2.0
     assert source.computed == computed, "the second need of a country uses the cache"
     assert r2.json()["evidence"]["score"] == ev["score"]
-    # evidence supplied by the client is kept as it is
-    r3 = c.post("/api/coop/needs", json={**body, "evidence": {"mine": 1}}, headers=h)
-    assert r3.json()["evidence"] == {"mine": 1}
+    # evidence and a tier supplied by the client are refused (security review F3)
+    for forged in ({"evidence": {"mine": 1}}, {"tier": 0}, {"ldc": True}):
+        r3 = c.post("/api/coop/needs", json={**body, **forged}, headers=h)
+        assert r3.status_code == 422 and next(iter(forged)) in r3.json()["error"]["message"]
+    assert r.json()["tier"] == ev["tier"]  # the tier is the diagnosis's
 
 
 def test_need_without_a_diagnosis_records_that(app: FastAPI) -> None:

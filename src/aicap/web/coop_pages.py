@@ -41,7 +41,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from aicap.analysis.catalogue import Modality
-from aicap.analysis.cooperate.evidence import EvidenceSource, with_evidence
+from aicap.analysis.cooperate.evidence import EvidenceSource, need_derived
 from aicap.analysis.cooperate.match import WEIGHTS
 from aicap.analysis.cooperate.service import accountability, country_facts, run_matchmaking
 from aicap.warehouse.cooperation.schemas import (
@@ -1093,9 +1093,10 @@ def build_pages(
                     return error_page(request, lang, v, exc)
                 data = need_input(form) if kind == "need" else offer_input(form)
                 try:
+                    derived = None
                     if kind == "need" and v.who.can_write:
-                        data = with_evidence(data, evidence)
-                    rec = st.create(v.who, kind, data)
+                        derived = need_derived(data["country_iso3"], evidence, country_facts())
+                    rec = st.create(v.who, kind, data, derived=derived)
                 except InvalidInputError as exc:
                     _ = i18n.gettext_for(lang)
                     return record_form(
@@ -1166,9 +1167,12 @@ def build_pages(
                         if k not in (*CONDITION_KEYS, "other")
                     }
                     data["conditions"] = {**kept, **data["conditions"]}
+                derived = None
+                if kind == "need" and data["country_iso3"] != rec["country_iso3"]:
+                    derived = need_derived(data["country_iso3"], evidence, country_facts())
                 try:
                     version = _version(form)
-                    st.update(v.who, kind, rid, data, version)
+                    st.update(v.who, kind, rid, data, version, derived=derived)
                 except InvalidInputError as exc:
                     return record_form(
                         request, v, kind, values, status=422, errors=_field_errors(exc),

@@ -27,7 +27,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from aicap.analysis.cooperate.evidence import EvidenceSource, with_evidence
+from aicap.analysis.cooperate.evidence import EvidenceSource, need_derived
 from aicap.analysis.cooperate.service import (
     accountability,
     country_facts,
@@ -300,8 +300,8 @@ def build_router(
 ) -> APIRouter:
     """The router; ``store`` is a store, a factory or a :class:`StoreHolder` (default:
     ``AICAP_COOP_DB`` or ``var/cooperation.sqlite``, opened and migrated on the first request).
-    ``evidence``: where a need recorded without evidence gets its diagnosis snapshot (none:
-    needs keep the evidence they bring)."""
+    ``evidence``: where a need gets its diagnosis snapshot and tier (none: needs are recorded
+    without evidence and without a tier; clients never send either)."""
     router = APIRouter(prefix=PREFIX, tags=["cooperation"], route_class=CoopRoute)
     get_store = store if isinstance(store, StoreHolder) else StoreHolder(store)
 
@@ -484,9 +484,10 @@ def build_router(
 
         def create_one(who: Who, st: Store, body: Annotated[schema, Body()]) -> dict[str, Any]:
             data = fix_kind(body.model_dump(mode="json"))
+            derived = None
             if entity == "need" and who.can_write:
-                data = with_evidence(data, evidence)
-            return st.create(who, entity, data)
+                derived = need_derived(data.get("country_iso3"), evidence, country_facts())
+            return st.create(who, entity, data, derived=derived)
 
         router.add_api_route(
             f"/{name}",
@@ -500,12 +501,17 @@ def build_router(
 
         @router.patch(f"/{name}/{{rid}}", responses=WRITE_ERRORS, name=f"patch_{name}")
         def patch_one(rid: int, body: Patch, who: Who, st: Store) -> dict[str, Any]:
-            check_kind(st.get(entity, rid))
+            rec = check_kind(st.get(entity, rid))
             data = body.model_dump()
             version = data.pop("version")
             if kind is not None:
                 fix_kind(data)
-            return st.update(who, entity, rid, data, version)
+            derived = None
+            if entity == "need" and data.get("country_iso3", rec["country_iso3"]) != rec.get(
+                "country_iso3"
+            ):  # another country: its diagnosis, not the old one's
+                derived = need_derived(data["country_iso3"], evidence, country_facts())
+            return st.update(who, entity, rid, data, version, derived=derived)
 
         @router.delete(f"/{name}/{{rid}}", responses=WRITE_ERRORS, name=f"delete_{name}")
         def delete_one(rid: int, who: Who, st: Store, version: int | None = None) -> dict[str, Any]:

@@ -66,13 +66,12 @@ def country_facts(data_dir: Path | None = None) -> dict[str, dict[str, Any]]:
 
 
 def need_spec(row: Mapping[str, Any], facts: Mapping[str, Mapping[str, Any]]) -> NeedSpec:
-    ldc = row.get("ldc")
+    # LDC status is a fact of the country reference, the tier the server's diagnosis snapshot
+    # (stored by the server when the need was recorded; clients never set either)
+    ldc = facts.get(row["country_iso3"], {}).get("ldc")
     if ldc is None:
-        ldc = bool(facts.get(row["country_iso3"], {}).get("ldc", False))
+        ldc = row.get("ldc")
     tier = row.get("tier")
-    if tier is None and isinstance(row.get("evidence"), dict):
-        t = row["evidence"].get("tier")
-        tier = int(t) if isinstance(t, int | float) else None
     return NeedSpec(
         id=int(row["id"]),
         country=str(row["country_iso3"]),

@@ -108,9 +108,6 @@ class NeedIn(Strict):
     )
     preferred_modality: str | None = None
     languages: list[Lang] = Field(default_factory=list, description="ISO 639-1 codes")
-    tier: int | None = Field(None, ge=0, le=4, description="aicap tier (from the diagnosis)")
-    ldc: bool | None = Field(None, description="Least developed country (from the reference)")
-    evidence: dict[str, Any] = Field(default_factory=dict, description="Diagnosis snapshot")
     status: str = Field(
         "open", pattern=r"^(open|closed|withdrawn)$", description="open, closed or withdrawn"
     )
@@ -121,6 +118,20 @@ class NeedIn(Strict):
         if not self.interventions and not self.areas:
             raise ValueError("interventions, areas: name at least one intervention or area")
         return self
+
+
+class NeedRecord(NeedIn):
+    """A need as stored: the client's fields and those the server derives (never taken from
+    a client: see :data:`SERVER_FIELDS`)."""
+
+    tier: int | None = Field(None, ge=0, le=4, description="aicap tier (from the diagnosis)")
+    ldc: bool | None = Field(None, description="Least developed country (from the reference)")
+    evidence: dict[str, Any] = Field(default_factory=dict, description="Diagnosis snapshot")
+
+
+#: Fields the server derives (the diagnosis snapshot, the tier it states, LDC status from the
+#: country reference); a client that sends one is refused (422 naming it).
+SERVER_FIELDS: dict[str, frozenset[str]] = {"need": frozenset({"tier", "ldc", "evidence"})}
 
 
 class OfferIn(Strict):
@@ -251,7 +262,7 @@ class AccountIn(Strict):
 
 
 SCHEMAS: dict[str, type[Strict]] = {
-    "need": NeedIn,
+    "need": NeedRecord,
     "offer": OfferIn,
     "match": MatchIn,
     "activity": ActivityIn,

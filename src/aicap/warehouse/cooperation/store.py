@@ -45,6 +45,7 @@ from aicap.warehouse.cooperation.models import (
 from aicap.warehouse.cooperation.schemas import (
     DEMO_LABEL,
     SCHEMAS,
+    SERVER_FIELDS,
     AccountIn,
     MatchIn,
     Role,
@@ -537,6 +538,23 @@ class CoopStore:
         self._audit(s, actor, "create", "activity", act.id, None, as_dict(act))
         return act
 
+    @staticmethod
+    def _refuse_server_fields(entity: str, data: Mapping[str, Any]) -> None:
+        sent = sorted(set(data) & SERVER_FIELDS.get(entity, frozenset()))
+        if sent:
+            raise InvalidInputError(
+                "invalid input: " + ", ".join(sent),
+                [
+                    {
+                        "loc": ["body", k],
+                        "msg": "derived by the server (country diagnosis, country reference); "
+                        "not accepted from clients",
+                        "type": "extra_forbidden",
+                    }
+                    for k in sent
+                ],
+            )
+
     def create(
         self,
         actor: Principal,
@@ -544,13 +562,18 @@ class CoopStore:
         data: Mapping[str, Any],
         *,
         match_version: int | None = None,
+        derived: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Create a record. ``match_version``: for a flow or result named by its match, the
-        match's version the caller read (a form); a match changed since gets 409."""
+        match's version the caller read (a form); a match changed since gets 409.
+        ``data`` is what the client sent: a server-derived field in it (:data:`SERVER_FIELDS`)
+        is refused; ``derived`` holds those the server computed (a need's evidence, tier)."""
         model: Any = self._model(entity)
         if not actor.can_write:
             raise ForbiddenError("the public reads but cannot write; sign in")
-        clean = self._clean(entity, data)
+        self._refuse_server_fields(entity, data)
+        extra = {k: v for k, v in (derived or {}).items() if k in SERVER_FIELDS.get(entity, ())}
+        clean = self._clean(entity, {**data, **extra})
         with self.tx() as s:
             if entity in ("flow", "result"):
                 if match_version is not None and clean.get("match_id") is not None:
@@ -607,8 +630,12 @@ class CoopStore:
         rid: int,
         patch: Mapping[str, Any],
         expected_version: int | None,
+        *,
+        derived: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Change fields of a record; ``expected_version`` is the version the caller read."""
+        """Change fields of a record; ``expected_version`` is the version the caller read.
+        Server-derived fields are refused in ``patch``; ``derived`` replaces them (a need
+        moved to another country gets that country's evidence)."""
         if expected_version is None:
             raise InvalidInputError(
                 "invalid input",
@@ -622,6 +649,7 @@ class CoopStore:
             )
         if not actor.can_write:
             raise ForbiddenError("the public reads but cannot write; sign in")
+        self._refuse_server_fields(entity, patch)
         if entity == "activity" and "match_id" in patch:
             raise InvalidInputError(
                 "invalid input",
@@ -663,6 +691,13 @@ class CoopStore:
                         if k in SCHEMAS[entity].model_fields and v is not None
                     }
                     merged.update(patch)
+                    merged.update(
+                        {
+                            k: v
+                            for k, v in (derived or {}).items()
+                            if k in SERVER_FIELDS.get(entity, ())
+                        }
+                    )
                     for k in ("match_id",):
                         merged.pop(k, None)
                     clean = self._clean(entity, merged)
