@@ -159,3 +159,112 @@ def test_f3_server_derived_fields_are_never_taken_from_clients(store: CoopStore)
     r = w.admin.patch(f"/api/coop/needs/{need['id']}", json={"version": 1, "country_iso3": "MWI"})
     assert r.status_code == 200, r.text
     assert r.json()["tier"] == 0 and r.json()["evidence"]["iso3"] == "MWI"
+
+
+# ------------------------------------------------------------------ F4
+def _raw(client: Any, path: str, body: str) -> Any:
+    return client.post(path, content=body, headers={"Content-Type": "application/json"})
+
+
+def test_f4_amounts_are_finite_and_bounded(store: CoopStore) -> None:
+    w = World(store)
+    m = setup_match(w)
+    mid = m["id"]
+    w.ken.post(f"/api/coop/matches/{mid}/accept", json={"version": m["version"]})
+    huge = ("Infinity", "-Infinity", "NaN", "1e309", "1e28")
+    for value in huge:
+        body = f'{{"match_id": {mid}, "amount": {value}, "on_date": "2026-02-01"}}'
+        r = _raw(w.acme, "/api/coop/commitments", body)
+        assert r.status_code == 422, (value, r.text)
+        assert "amount" in r.json()["error"]["message"], r.text
+        r = _raw(
+            w.acme,
+            "/api/coop/offers",
+            json_with(OFFER, capacity_amount=value),
+        )
+        assert r.status_code == 422 and "capacity_amount" in r.json()["error"]["message"]
+        r = _raw(w.ken, "/api/coop/needs", json_with(NEED, budget_gap_usd=value))
+        assert r.status_code == 422 and "budget_gap_usd" in r.json()["error"]["message"]
+        r = _raw(w.ken, "/api/coop/needs", json_with(NEED, demand=f'{{"GPU-hours": {value}}}'))
+        assert r.status_code == 422 and "demand" in r.json()["error"]["message"]
+    r = w.acme.post("/api/coop/commitments", json=_flow({"match_id": mid}, 5e5))
+    assert r.status_code == 201, r.text
+    act_id = r.json()["activity_id"]
+    result = {
+        "activity_id": act_id,
+        "indicator": "Researchers with access",
+        "period_start": "2026-01-01",
+        "period_end": "2026-12-31",
+    }
+    for value in ("NaN", "Infinity", "1e309"):
+        r = _raw(w.acme, "/api/coop/results", json_with(result, actual=value))
+        assert r.status_code == 422 and "actual" in r.json()["error"]["message"], r.text
+    # open-ended fields hold no infinities either
+    r = _raw(w.acme, "/api/coop/offers", json_with(OFFER, conditions='{"cap": Infinity}'))
+    assert r.status_code == 422 and "conditions" in r.json()["error"]["message"]
+    assert len(store.records("flow")) == 1 and store.records("result") == []
+    # the largest amounts taken still give matchmaking, accountability and the export
+    big = {**OFFER, "capacity_amount": 1e13, "title": "The largest offer"}
+    assert w.acme.post("/api/coop/offers", json=big).status_code == 201
+    assert w.ken.post("/api/coop/needs", json={**NEED, "budget_gap_usd": 1e13}).status_code == 201
+    assert w.acme.post("/api/coop/commitments", json=_flow({"match_id": mid}, 1e13)).is_success
+    assert w.admin.post("/api/coop/matches/propose", json={"save": False}).status_code == 200
+    for by in ("provider", "country", "modality"):
+        r = w.anon.get("/api/coop/accountability", params={"by": by})
+        assert r.status_code == 200, r.text
+    assert w.anon.get("/api/coop/export/iati.xml").status_code == 200
+
+
+def json_with(base: dict[str, Any], **raw: str) -> str:
+    """``base`` as JSON with some fields given as raw JSON text (``Infinity``, ``1e309``)."""
+    import json
+
+    text = json.dumps({k: v for k, v in base.items() if k not in raw})
+    extra = ", ".join(f'"{k}": {v}' for k, v in raw.items())
+    return text[:-1] + ", " + extra + "}"
+
+
+def test_f4_control_characters_are_refused_and_the_export_survives_old_rows(
+    store: CoopStore,
+) -> None:
+    w = World(store)
+    m = setup_match(w)
+    mid = m["id"]
+    w.ken.post(f"/api/coop/matches/{mid}/accept", json={"version": m["version"]})
+    for bad in ("a\x00b", "bell\x07", "esc\x1b[31m", "\ufffe"):
+        r = w.acme.post(
+            "/api/coop/commitments", json={**_flow({"match_id": mid}), "description": bad}
+        )
+        assert r.status_code == 422 and "description" in r.json()["error"]["message"], r.text
+        r = w.acme.post("/api/coop/offers", json={**OFFER, "title": "Offer " + bad})
+        assert r.status_code == 422 and "title" in r.json()["error"]["message"]
+        r = w.acme.post("/api/coop/offers", json={**OFFER, "conditions": {"licence": bad}})
+        assert r.status_code == 422 and "conditions" in r.json()["error"]["message"]
+        r = w.ken.post(
+            f"/api/coop/matches/{mid}/transition",
+            json={"version": store.get("match", mid)["version"], "state": "declined", "note": bad},
+        )
+        assert r.status_code == 422 and "note" in r.json()["error"]["message"]
+    ok = {**_flow({"match_id": mid}), "description": "line one\nline two\ttabbed"}
+    r = w.acme.post("/api/coop/commitments", json=ok)
+    assert r.status_code == 201, r.text
+    # rows stored before the fix (a control character, an infinite amount): export still works
+    from aicap.warehouse.cooperation.models import Flow
+
+    act_id = r.json()["activity_id"]
+    with store.tx() as s:
+        for amount, desc in ((float("inf"), "inf"), (7.0, "old\x01row\x0b")):
+            s.add(
+                Flow(
+                    activity_id=act_id,
+                    kind="disbursement",
+                    amount=amount,
+                    unit="USD",
+                    on_date=__import__("datetime").date(2026, 3, 1),
+                    description=desc,
+                )
+            )
+    r = w.anon.get("/api/coop/export/iati.xml")
+    assert r.status_code == 200, r.text
+    assert b"oldrow" in r.content and b"\x01" not in r.content
+    assert w.anon.get("/api/coop/export/activities.csv").status_code == 200

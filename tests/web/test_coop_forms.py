@@ -458,6 +458,9 @@ def test_flow_form_refused(app: FastAPI, store: CoopStore) -> None:
         ({"kind": "gift"}, "kind"),
         ({"unit": "GPU-hours"}, "unit"),  # a disbursement is in USD
         ({"version": "v1"}, "version"),
+        ({"amount": "inf"}, "amount"),  # security review F4
+        ({"amount": "nan"}, "amount"),
+        ({"amount": "1e28"}, "amount"),
     ],
 )
 def test_flow_form_422(app: FastAPI, store: CoopStore, change: dict[str, Any], field: str) -> None:

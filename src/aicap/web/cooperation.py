@@ -38,6 +38,7 @@ from aicap.analysis.cooperate.service import (
 from aicap.warehouse.cooperation.db import default_url
 from aicap.warehouse.cooperation.iati import IatiError, from_csv, from_iati_xml, to_csv, to_iati_xml
 from aicap.warehouse.cooperation.schemas import (
+    MAX_TEXT,
     AccountIn,
     ActivityIn,
     FlowIn,
@@ -45,6 +46,7 @@ from aicap.warehouse.cooperation.schemas import (
     NeedIn,
     OfferIn,
     ResultIn,
+    Strict,
 )
 from aicap.warehouse.cooperation.store import (
     PUBLIC,
@@ -149,17 +151,15 @@ class Patch(BaseModel):
     version: int = Field(ge=1, description="The version you read; a stale one gets 409.")
 
 
-class TransitionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TransitionIn(Strict):
     version: int = Field(ge=1)
-    state: str = Field(description="accepted, declined, committed, in_progress, ...")
-    note: str = ""
+    state: str = Field(max_length=24, description="accepted, declined, committed, ...")
+    note: str = Field("", max_length=MAX_TEXT)
 
 
-class DecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DecisionIn(Strict):
     version: int = Field(ge=1)
-    note: str = ""
+    note: str = Field("", max_length=MAX_TEXT)
 
 
 class LoginIn(BaseModel):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -87,8 +88,29 @@ def _num(x: float) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".") if x != int(x) else str(int(x))
 
 
+_XML_STRIP = {c: None for c in range(0x20) if chr(c) not in "\t\n\r"} | {0xFFFE: None, 0xFFFF: None}
+
+
+def sanitised(value: Any) -> Any:
+    """``value`` with what XML 1.0 cannot carry removed: control characters and lone
+    surrogates stripped from strings, numbers that are not finite made ``None``. The schemas
+    refuse both on input; this keeps an export working for rows stored before they did."""
+    if isinstance(value, str):
+        out = value.translate(_XML_STRIP)
+        return out if out.isascii() else out.encode("utf-8", "ignore").decode("utf-8")
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {k: sanitised(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [sanitised(v) for v in value]
+    return value
+
+
 def to_iati_xml(activities: Sequence[Mapping[str, Any]], iso2_of: Mapping[str, str]) -> bytes:
-    """IATI 2.03 XML for activities as returned by ``CoopStore.activities_full``; validated."""
+    """IATI 2.03 XML for activities as returned by ``CoopStore.activities_full``; validated.
+    Text is :func:`sanitised` first; a flow whose amount is not finite is left out."""
+    activities = [sanitised(a) for a in activities]
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
     root = etree.Element(
         "iati-activities", {"version": "2.03", "generated-datetime": now}, nsmap={"aicap": AICAP_NS}
@@ -155,7 +177,7 @@ def to_iati_xml(activities: Sequence[Mapping[str, Any]], iso2_of: Mapping[str, s
             )
             etree.SubElement(t, "narrative").text = act["modality"].replace("_", "-")
         for f in act["flows"]:
-            if f["kind"] not in TX_TYPES:
+            if f["kind"] not in TX_TYPES or f["amount"] is None:
                 continue
             tx = etree.SubElement(a, "transaction")
             if f.get("id"):
@@ -371,7 +393,7 @@ def to_csv(activities: Sequence[Mapping[str, Any]]) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
     w.writeheader()
-    for act in activities:
+    for act in (sanitised(a) for a in activities):
         base = {
             "dataset": act["dataset"],
             "fictitious": "true" if act["dataset"] == "demo" else "false",

@@ -5,6 +5,8 @@ error names its field). Controlled vocabularies that live in the intervention ca
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -75,7 +77,57 @@ ISO3 = Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 code")
 Iso3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Lang = Annotated[str, Field(pattern=r"^[a-z]{2,3}$", description="ISO 639-1 code")]
 Tier = Annotated[int, Field(ge=0, le=4)]
-Amount = Annotated[float, Field(ge=0)]
+
+#: The largest amount the registry takes (USD or an in-kind unit): ten trillion, above any
+#: budget, far below where sums and formatting lose their meaning.
+MAX_AMOUNT = 1e13
+#: Free text inside open-ended fields (conditions, participating organisations, notes).
+MAX_TEXT = 2000
+MAX_ITEMS = 200
+Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+PositiveAmount = Annotated[float, Field(gt=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+Measure = Annotated[float, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False)]
+Text = Annotated[str, Field(max_length=MAX_TEXT)]
+
+_XML_BAD = frozenset([*(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"), "\ufffe", "\uffff"])
+
+
+def text_problem(value: str) -> str | None:
+    """Why a string cannot be stored (a character XML 1.0 forbids, a lone surrogate), or
+    ``None``. Tab, line feed and carriage return are allowed."""
+    for ch in value:
+        if ch in _XML_BAD or "\ud800" <= ch <= "\udfff":
+            return f"contains the control character U+{ord(ch):04X}; remove it"
+    return None
+
+
+def check_value(value: Any, path: str, depth: int = 0) -> None:
+    """Refuse (``ValueError`` starting with the field's name) what no field may hold: a
+    number that is not finite or above :data:`MAX_AMOUNT`, a control character, text longer
+    than :data:`MAX_TEXT` or lists longer than :data:`MAX_ITEMS` inside open-ended fields."""
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value) or abs(value) > MAX_AMOUNT:
+            raise ValueError(f"{path}: numbers must be finite and at most {MAX_AMOUNT:.0e}")
+    elif isinstance(value, int):
+        if abs(value) > MAX_AMOUNT:
+            raise ValueError(f"{path}: numbers must be at most {MAX_AMOUNT:.0e}")
+    elif isinstance(value, str):
+        problem = text_problem(value)
+        if problem:
+            raise ValueError(f"{path}: {problem}")
+        if depth and len(value) > MAX_TEXT:
+            raise ValueError(f"{path}: text longer than {MAX_TEXT} characters")
+    elif isinstance(value, Mapping | list | tuple):
+        if depth > 4:
+            raise ValueError(f"{path}: nested too deeply")
+        if len(value) > MAX_ITEMS:
+            raise ValueError(f"{path}: more than {MAX_ITEMS} items")
+        items = value.items() if isinstance(value, Mapping) else enumerate(value)
+        for key, item in items:
+            check_value(key, path, depth + 1)
+            check_value(item, path, depth + 1)
 
 
 @dataclass(frozen=True)
@@ -90,7 +142,17 @@ class Vocabulary:
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    """Unknown fields refused; numbers finite and bounded; no control characters anywhere."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _finite_and_printable(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            for key, value in data.items():
+                check_value(value, str(key))
+        return data
 
 
 class NeedIn(Strict):
@@ -102,11 +164,11 @@ class NeedIn(Strict):
     areas: list[str] = Field(default_factory=list, description="Catalogue area ids")
     priority: int = Field(2, ge=1, le=4, description="1 low ... 4 critical")
     beneficiary_groups: list[BeneficiaryGroup] = Field(default_factory=list)
-    budget_gap_usd: float | None = Field(None, ge=0)
+    budget_gap_usd: Amount | None = None
     demand: dict[CapacityUnit, Amount] = Field(
         default_factory=dict, description="Non-financial demand, e.g. {'GPU-hours': 50000}"
     )
-    preferred_modality: str | None = None
+    preferred_modality: str | None = Field(None, max_length=20)
     languages: list[Lang] = Field(default_factory=list, description="ISO 639-1 codes")
     status: str = Field(
         "open", pattern=r"^(open|closed|withdrawn)$", description="open, closed or withdrawn"
@@ -145,7 +207,7 @@ class OfferIn(Strict):
     areas: list[str] = Field(default_factory=list)
     eligible_countries: list[Iso3] = Field(default_factory=list, description="ISO3; empty: any")
     eligible_tiers: list[Tier] = Field(default_factory=list, description="aicap tiers; empty: any")
-    capacity_amount: float = Field(gt=0)
+    capacity_amount: PositiveAmount
     capacity_unit: CapacityUnit
     modalities: list[str] = Field(default_factory=list)
     languages: list[Lang] = Field(default_factory=list)
@@ -171,11 +233,11 @@ class OfferIn(Strict):
 class MatchIn(Strict):
     need_id: int = Field(gt=0)
     offer_id: int = Field(gt=0)
-    score: float = 0.0
+    score: float = Field(0.0, ge=-1e6, le=1e6)
     terms: list[dict[str, Any]] = Field(default_factory=list)
-    allocated_amount: float = Field(0.0, ge=0)
+    allocated_amount: Amount = 0.0
     allocated_unit: CapacityUnit = CapacityUnit.USD
-    note: str = ""
+    note: Text = ""
     dataset: Dataset = Dataset.real
 
 
@@ -185,15 +247,15 @@ class ActivityIn(Strict):
 
     iati_identifier: str = Field(min_length=3, max_length=200)
     source: str = Field("aicap", pattern=r"^(aicap|iati|crs)$")
-    title: str = ""
-    reporting_org_ref: str = ""
-    reporting_org_name: str = ""
-    provider_org: str = ""
+    title: str = Field("", max_length=500)
+    reporting_org_ref: str = Field("", max_length=120)
+    reporting_org_name: str = Field("", max_length=300)
+    provider_org: str = Field("", max_length=300)
     provider_type: ProviderType | None = None
     participating_orgs: list[dict[str, Any]] = Field(default_factory=list)
     recipient_iso3: str | None = Field(None, pattern=r"^[A-Z]{3}$")
-    sectors: list[str] = Field(default_factory=list)
-    modality: str | None = None
+    sectors: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list)
+    modality: str | None = Field(None, max_length=20)
     status: str = Field("2", pattern=r"^[1-6]$", description="IATI ActivityStatus code")
     dataset: Dataset = Dataset.real
 
@@ -205,10 +267,10 @@ class FlowIn(Strict):
     activity_id: int | None = None
     match_id: int | None = None
     kind: FlowKind
-    amount: float = Field(gt=0)
+    amount: PositiveAmount
     unit: CapacityUnit = CapacityUnit.USD
     on_date: date
-    description: str = ""
+    description: Text = ""
     dataset: Dataset = Dataset.real
 
     @model_validator(mode="after")
@@ -229,9 +291,9 @@ class ResultIn(Strict):
     indicator: str = Field(min_length=3, max_length=500)
     measure: str = Field("1", pattern=r"^[1-5]$", description="IATI IndicatorMeasure")
     baseline_year: int | None = Field(None, ge=1950, le=2100)
-    baseline: float | None = None
-    target: float | None = None
-    actual: float | None = None
+    baseline: Measure | None = None
+    target: Measure | None = None
+    actual: Measure | None = None
     period_start: date
     period_end: date
     dataset: Dataset = Dataset.real

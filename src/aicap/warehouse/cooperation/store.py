@@ -44,12 +44,14 @@ from aicap.warehouse.cooperation.models import (
 )
 from aicap.warehouse.cooperation.schemas import (
     DEMO_LABEL,
+    MAX_TEXT,
     SCHEMAS,
     SERVER_FIELDS,
     AccountIn,
     MatchIn,
     Role,
     Vocabulary,
+    text_problem,
 )
 from aicap.warehouse.cooperation.states import TRANSITIONS, MatchState, check_transition
 
@@ -163,6 +165,20 @@ def _validation_detail(exc: ValidationError) -> list[dict[str, Any]]:
             loc = [f.strip() for f in head.split(",")]
         detail.append({"loc": ["body", *loc], "msg": msg, "type": e.get("type")})
     return detail
+
+
+def _check_note(note: Any) -> None:
+    """A match's note: text, no control characters, at most :data:`MAX_TEXT` characters."""
+    if not isinstance(note, str):
+        problem: str | None = "must be text"
+    else:
+        problem = text_problem(note) or (
+            f"longer than {MAX_TEXT} characters" if len(note) > MAX_TEXT else None
+        )
+    if problem:
+        raise InvalidInputError(
+            f"invalid input: note {problem}", [{"loc": ["body", "note"], "msg": problem}]
+        )
 
 
 def _hash_token(token: str) -> str:
@@ -682,6 +698,7 @@ class CoopStore:
                 if entity == "match":
                     assert isinstance(obj, Match)
                     self._authorise_match(s, actor, obj, None)
+                    _check_note(patch.get("note", obj.note))
                     obj.note = str(patch.get("note", obj.note))
                 else:
                     self.authorise(s, actor, entity, before, "edit")
@@ -780,6 +797,7 @@ class CoopStore:
         expected_version: int | None,
         note: str = "",
     ) -> dict[str, Any]:
+        _check_note(note)
         try:
             with self.tx() as s:
                 match = self._get(s, "match", match_id)
