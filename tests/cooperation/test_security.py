@@ -268,3 +268,54 @@ def test_f4_control_characters_are_refused_and_the_export_survives_old_rows(
     assert r.status_code == 200, r.text
     assert b"oldrow" in r.content and b"\x01" not in r.content
     assert w.anon.get("/api/coop/export/activities.csv").status_code == 200
+
+
+# ------------------------------------------------------------------ F2
+def test_f2_concurrent_first_commitments_make_one_activity(store: CoopStore) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    w = World(store)
+    m = setup_match(w)
+    mid = m["id"]
+    w.ken.post(f"/api/coop/matches/{mid}/accept", json={"version": m["version"]})
+    start = __import__("threading").Barrier(20)
+
+    def commit(i: int) -> tuple[int, Any]:
+        start.wait()
+        r = w.acme.post("/api/coop/commitments", json=_flow({"match_id": mid}, 1000.0 + i))
+        return r.status_code, r.json()
+
+    with ThreadPoolExecutor(20) as pool:
+        got = list(pool.map(commit, range(20)))
+    codes = [c for c, _ in got]
+    assert set(codes) <= {201, 409}, codes
+    for code, body in got:
+        if code == 409:
+            assert body["error"]["detail"]["field"] in ("match_id", "version"), body
+    activities = [a for a in store.records("activity") if a["match_id"] == mid]
+    assert len(activities) == 1
+    flows = store.records("flow")
+    assert len(flows) == codes.count(201) and codes.count(201) >= 1
+    assert {f["activity_id"] for f in flows} == {activities[0]["id"]}
+    assert store.get("match", mid)["state"] == "committed"
+    moves = [
+        a
+        for a in store.audit(entity="match", entity_id=mid)
+        if a["action"] == "transition" and a["after"]["state"] == "committed"
+    ]
+    assert len(moves) == 1
+
+
+def test_f2_every_conflict_names_its_field(store: CoopStore) -> None:
+    w = World(store)
+    m = setup_match(w)
+    mid, v = m["id"], m["version"]
+    r = w.admin.post(f"/api/coop/matches/{mid}/transition", json={"version": v, "state": "nope"})
+    assert r.status_code == 409 and r.json()["error"]["detail"]["field"] == "state"
+    r = w.admin.post(f"/api/coop/matches/{mid}/accept", json={"version": v + 5})
+    assert r.status_code == 409 and r.json()["error"]["detail"]["field"] == "version"
+    r = w.admin.post(
+        "/api/coop/accounts", json={"username": "ken", "password": PW, "role": "public"}
+    )
+    assert r.status_code == 409 and r.json()["error"]["detail"]["field"] == "username"
+    assert r.json()["error"]["detail"]["loc"] == ["body", "username"]

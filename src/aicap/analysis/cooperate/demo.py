@@ -58,7 +58,7 @@ OFFERS: list[dict[str, Any]] = [
 def load_demo(store: CoopStore, admin: Principal, *, on: date | None = None) -> dict[str, Any]:
     """Load the demonstration set and walk one match to a result (see the module doc)."""
     if any(store.counts()[k].get("demo") for k in ("need", "offer")):
-        raise ConflictError("demonstration records are already loaded")
+        raise ConflictError("demonstration records are already loaded", field="dataset")
     for n in NEEDS:
         data = {k: v for k, v in n.items() if k != "tier"}
         derived = {"tier": n.get("tier"), "evidence": {"fictitious": True, "tier": n.get("tier")}}

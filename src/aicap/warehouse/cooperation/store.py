@@ -100,8 +100,21 @@ class UnauthorisedError(CoopError):
 
 
 class ConflictError(CoopError):
+    """A conflict (409); ``detail["field"]`` (and ``detail["loc"]``) name the field that
+    conflicts: ``version`` (a stale version), ``state`` (an illegal transition), ``match_id``
+    (a match's activity written at the same time), ``username`` ..."""
+
     status = 409
     code = "conflict"
+
+    def __init__(self, message: str, detail: Any = None, *, field: str) -> None:
+        info: dict[str, Any] = dict(detail) if isinstance(detail, Mapping) else {}
+        if detail is not None and not isinstance(detail, Mapping):
+            info["info"] = detail
+        info["field"] = field
+        info.setdefault("loc", ["body", field])
+        super().__init__(message, info)
+        self.field = field
 
 
 class TooManyRequestsError(CoopError):
@@ -181,6 +194,26 @@ def _check_note(note: Any) -> None:
         )
 
 
+#: Unique columns whose violation means another writer got there first.
+_UNIQUE_FIELDS = ("match_id", "username", "token_hash", "iati_identifier")
+
+
+def _conflict(exc: Exception, entity: str) -> ConflictError:
+    """A 409 for a write that lost a race (a unique index, a version changed under it)."""
+    if isinstance(exc, StaleDataError):
+        return ConflictError(
+            f"the {entity} or a record it changes was changed by someone else at the same "
+            "time; reload and retry",
+            field="version",
+        )
+    text = str(getattr(exc, "orig", exc))
+    field = next((f for f in _UNIQUE_FIELDS if f in text), "id")
+    return ConflictError(
+        f"another {entity} with the same {field} was written at the same time; reload and retry",
+        field=field,
+    )
+
+
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -229,7 +262,7 @@ class CoopStore:
         assert isinstance(acc_in, AccountIn)
         with self.tx() as s:
             if s.scalar(select(Account).where(Account.username == acc_in.username)):
-                raise ConflictError(f"username {acc_in.username!r} is taken")
+                raise ConflictError(f"username {acc_in.username!r} is taken", field="username")
             acc = Account(
                 username=acc_in.username,
                 password_hash=self.hasher.hash(acc_in.password),
@@ -238,7 +271,12 @@ class CoopStore:
                 organisation=acc_in.organisation,
             )
             s.add(acc)
-            s.flush()
+            try:
+                s.flush()
+            except IntegrityError:
+                raise ConflictError(
+                    f"username {acc_in.username!r} is taken", field="username"
+                ) from None
             after = self._account_public(acc)
             self._audit(s, actor, "create", "account", acc.id, None, after)
         return after
@@ -247,7 +285,7 @@ class CoopStore:
         """Create the first administrator (only while no administrator exists)."""
         with self.tx() as s:
             if s.scalar(select(Account).where(Account.role == Role.administrator.value)):
-                raise ConflictError("an administrator already exists")
+                raise ConflictError("an administrator already exists", field="role")
         return self.create_account(
             SYSTEM, {"username": username, "password": password, "role": "administrator"}
         )
@@ -590,6 +628,27 @@ class CoopStore:
         self._refuse_server_fields(entity, data)
         extra = {k: v for k, v in (derived or {}).items() if k in SERVER_FIELDS.get(entity, ())}
         clean = self._clean(entity, {**data, **extra})
+        # A flow or result named by its match may race another writer making the match's
+        # activity or moving the match to committed (PostgreSQL, READ COMMITTED): the unique
+        # index on coop_activity.match_id or the match's version catches it, and the create
+        # is tried again on what that writer stored; a conflict left after that is a 409.
+        tries = 3 if entity in ("flow", "result") else 1
+        for attempt in range(tries):
+            try:
+                return self._create_once(actor, entity, model, dict(clean), match_version)
+            except (IntegrityError, StaleDataError) as exc:
+                if attempt == tries - 1:
+                    raise _conflict(exc, entity) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _create_once(
+        self,
+        actor: Principal,
+        entity: str,
+        model: Any,
+        clean: dict[str, Any],
+        match_version: int | None,
+    ) -> dict[str, Any]:
         with self.tx() as s:
             if entity in ("flow", "result"):
                 if match_version is not None and clean.get("match_id") is not None:
@@ -600,6 +659,7 @@ class CoopStore:
                             f"{match_version}, it is now at version {m.version}; "
                             "reload and retry",
                             {"current_version": m.version, "your_version": match_version},
+                            field="version",
                         )
                 self._resolve_activity(s, actor, clean)
                 parent = self._get(s, "activity", clean["activity_id"])
@@ -694,6 +754,7 @@ class CoopStore:
                         f"{entity} {rid} was changed by someone else: you read version "
                         f"{expected_version}, it is now at version {obj.version}; reload and retry",
                         {"current_version": obj.version, "your_version": expected_version},
+                        field="version",
                     )
                 if entity == "match":
                     assert isinstance(obj, Match)
@@ -740,6 +801,7 @@ class CoopStore:
             f"{entity} {rid} was changed by someone else at the same time: you read version "
             f"{expected}, it is now at version {current}; reload and retry",
             {"current_version": current, "your_version": expected},
+            field="version",
         )
 
     def delete(self, actor: Principal, entity: str, rid: int, expected_version: int | None) -> None:
@@ -753,6 +815,7 @@ class CoopStore:
                     raise ConflictError(
                         f"{entity} {rid} is at version {obj.version}, not {expected_version}",
                         {"current_version": obj.version, "your_version": expected_version},
+                        field="version",
                     )
                 if entity == "match":
                     self._require_admin(actor, "delete matches")
@@ -763,8 +826,10 @@ class CoopStore:
                 self._audit(s, actor, "delete", entity, rid, before, None)
         except IntegrityError:
             raise ConflictError(
-                f"{entity} {rid} is referred to by other records; close it instead"
+                f"{entity} {rid} is referred to by other records; close it instead", field="id"
             ) from None
+        except StaleDataError:
+            raise self._stale(entity, rid, expected_version or 0) from None
 
     # ---------------------------------------------------------------- matches
     def _authorise_match(
@@ -809,12 +874,13 @@ class CoopStore:
                         f"{expected_version}, it is now at version {match.version}; "
                         "reload and retry",
                         {"current_version": match.version, "your_version": expected_version},
+                        field="version",
                     )
                 try:
                     tgt = check_transition(match.state, target)
                 except ValueError as exc:
                     raise ConflictError(
-                        str(exc), {"state": match.state, "requested": target}
+                        str(exc), {"state": match.state, "requested": target}, field="state"
                     ) from None
                 self._authorise_match(s, actor, match, tgt)
                 match.state = tgt.value
@@ -843,36 +909,43 @@ class CoopStore:
         proposals unknowingly."""
         self._require_admin(actor, "run matchmaking")
         out = []
-        with self.tx() as s:
-            if after_run is not None:
-                latest = self._last_run(s, dataset) or ""
-                if latest != after_run:
-                    raise ConflictError(
-                        f"matchmaking was run again since you loaded the page (run {latest}); "
-                        "reload and retry",
-                        {"current_run": latest, "your_run": after_run},
+        try:
+            with self.tx() as s:
+                if after_run is not None:
+                    latest = self._last_run(s, dataset) or ""
+                    if latest != after_run:
+                        raise ConflictError(
+                            f"matchmaking was run again since you loaded the page (run {latest}); "
+                            "reload and retry",
+                            {"current_run": latest, "your_run": after_run},
+                            field="after_run",
+                        )
+                old = s.scalars(
+                    select(Match).where(
+                        Match.state == MatchState.proposed.value, Match.dataset == dataset
                     )
-            old = s.scalars(
-                select(Match).where(
-                    Match.state == MatchState.proposed.value, Match.dataset == dataset
-                )
-            ).all()
-            for m in old:
-                before = as_dict(m)
-                m.state = MatchState.lapsed.value
-                m.note = (m.note + "\n" if m.note else "") + f"superseded by run {run_id}"
-                s.flush()
-                self._audit(s, actor, "transition", "match", m.id, before, as_dict(m))
-            for p in proposals:
-                mi = self._validate(MatchIn, {**p, "dataset": dataset})
-                clean = mi.model_dump(mode="json")
-                self._check_match_refs(s, clean)
-                obj = Match(**clean, run_id=run_id, created_by=actor.username)
-                s.add(obj)
-                s.flush()
-                after = as_dict(obj)
-                self._audit(s, actor, "create", "match", obj.id, None, after)
-                out.append(after)
+                ).all()
+                for m in old:
+                    before = as_dict(m)
+                    m.state = MatchState.lapsed.value
+                    m.note = (m.note + "\n" if m.note else "") + f"superseded by run {run_id}"
+                    s.flush()
+                    self._audit(s, actor, "transition", "match", m.id, before, as_dict(m))
+                for p in proposals:
+                    mi = self._validate(MatchIn, {**p, "dataset": dataset})
+                    clean = mi.model_dump(mode="json")
+                    self._check_match_refs(s, clean)
+                    obj = Match(**clean, run_id=run_id, created_by=actor.username)
+                    s.add(obj)
+                    s.flush()
+                    after = as_dict(obj)
+                    self._audit(s, actor, "create", "match", obj.id, None, after)
+                    out.append(after)
+        except StaleDataError:  # a proposal accepted while it was being lapsed
+            raise ConflictError(
+                "a proposal of this dataset changed while matchmaking ran; run it again",
+                field="after_run",
+            ) from None
         return out
 
     @staticmethod
