@@ -319,3 +319,31 @@ def test_f2_every_conflict_names_its_field(store: CoopStore) -> None:
     )
     assert r.status_code == 409 and r.json()["error"]["detail"]["field"] == "username"
     assert r.json()["error"]["detail"]["loc"] == ["body", "username"]
+
+
+# ------------------------------------------------------------------ F7
+def test_f7_the_audit_log_pages(store: CoopStore) -> None:
+    from aicap.warehouse.cooperation.store import SYSTEM
+
+    w = World(store)
+    with store.tx() as s:
+        for i in range(1100):
+            store._audit(s, SYSTEM, "create", "probe", i, None, {"i": i})
+    total = store.audit_count()
+    assert total == len(store.audit()) and total > 1100
+    r = w.admin.get("/api/coop/audit", params={"entity": "probe"})
+    assert r.status_code == 200 and len(r.json()) == 1000
+    assert r.headers["X-Total-Count"] == "1100"
+    r = w.admin.get("/api/coop/audit", params={"entity": "probe", "limit": 150, "offset": 1000})
+    assert [e["after"]["i"] for e in r.json()] == list(range(1000, 1100))
+    r = w.admin.get("/api/coop/audit", params={"entity": "probe", "limit": 3, "order": "newest"})
+    assert [e["after"]["i"] for e in r.json()] == [1099, 1098, 1097]
+    pages = []
+    for offset in range(0, total, 400):  # paging through all of it: every entry once
+        r = w.admin.get("/api/coop/audit", params={"limit": 400, "offset": offset})
+        pages.extend(e["id"] for e in r.json())
+    assert pages == [e["id"] for e in store.audit()] and len(pages) == total
+    for bad in ({"limit": 0}, {"limit": 5000}, {"offset": -1}, {"offset": 2**64}):
+        r = w.admin.get("/api/coop/audit", params=bad)
+        assert r.status_code == 422, (bad, r.text)
+        assert next(iter(bad)) in r.json()["error"]["message"]

@@ -60,6 +60,8 @@ from aicap.warehouse.cooperation.store import (
 )
 
 PREFIX = "/api/coop"
+#: The largest id or offset a query takes (a 64-bit signed integer column's largest value).
+MAX_ID = 2**63 - 1
 SESSION_COOKIE = "aicap_coop_session"
 SESSION_LIFETIME = timedelta(hours=12)
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -531,13 +533,31 @@ def build_router(
     ) -> dict[str, Any]:
         return accountability(st, by=by, dataset=dataset)
 
-    @router.get("/audit", responses=_errors(401, 403), summary="The audit log (admin)")
+    @router.get(
+        "/audit",
+        responses=_errors(401, 403),
+        summary="The audit log (admin), a page at a time; X-Total-Count: all matching entries",
+    )
     def audit(
-        who: Who, st: Store, entity: str | None = None, entity_id: int | None = None
+        who: Who,
+        st: Store,
+        response: Response,
+        entity: Annotated[str | None, Query(max_length=20)] = None,
+        entity_id: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+        offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+        order: Annotated[str, Query(pattern=r"^(oldest|newest)$")] = "oldest",
     ) -> list[dict[str, Any]]:
         if who.role.value != "administrator":
             raise ForbiddenError("only an administrator reads the audit log")
-        return st.audit(entity=entity, entity_id=entity_id)
+        response.headers["X-Total-Count"] = str(st.audit_count(entity=entity, entity_id=entity_id))
+        return st.audit(
+            entity=entity,
+            entity_id=entity_id,
+            limit=limit,
+            offset=offset,
+            newest_first=order == "newest",
+        )
 
     # ------------------------------------------------------------ IATI and CSV
     def iso_maps() -> tuple[dict[str, str], dict[str, str]]:

@@ -1083,16 +1083,39 @@ class CoopStore:
             )
         )
 
-    def audit(
-        self, *, entity: str | None = None, entity_id: int | None = None, limit: int = 1000
-    ) -> list[dict[str, Any]]:
-        q = select(AuditEntry).order_by(AuditEntry.id)
+    @staticmethod
+    def _audit_query(entity: str | None, entity_id: int | None, *, count: bool = False) -> Any:
+        q = select(func.count()).select_from(AuditEntry) if count else select(AuditEntry)
         if entity:
             q = q.where(AuditEntry.entity == entity)
         if entity_id is not None:
             q = q.where(AuditEntry.entity_id == entity_id)
+        return q
+
+    def audit(
+        self,
+        *,
+        entity: str | None = None,
+        entity_id: int | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        newest_first: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Audit entries in order (oldest first, or newest first); ``limit`` and ``offset``
+        page through them (``limit=None``: all from ``offset`` on)."""
+        q = self._audit_query(entity, entity_id)
+        q = q.order_by(AuditEntry.id.desc() if newest_first else AuditEntry.id)
+        if offset:
+            q = q.offset(offset)
+        if limit is not None:
+            q = q.limit(limit)
         with self.tx() as s:
-            return [as_dict(a) for a in s.scalars(q.limit(limit))]
+            return [as_dict(a) for a in s.scalars(q)]
+
+    def audit_count(self, *, entity: str | None = None, entity_id: int | None = None) -> int:
+        q = self._audit_query(entity, entity_id, count=True)
+        with self.tx() as s:
+            return int(s.scalar(q) or 0)
 
     # ---------------------------------------------------------------- bulk (imports)
     def upsert_activities(
