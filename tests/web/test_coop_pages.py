@@ -555,3 +555,19 @@ def test_openapi_error_models_have_unique_names(anon: TestClient) -> None:
     coop = spec["paths"]["/api/coop/needs"]["post"]["responses"]["403"]
     assert coop["content"]["application/json"]["schema"]["$ref"].endswith("/CoopErrorResponse")
     assert not [p for p in spec["paths"] if p.startswith(("/coop", "/fr/coop"))], "pages stay out"
+
+
+# ------------------------------------------------------------------------------ security (issue 21)
+def test_pages_carry_security_headers(app: FastAPI) -> None:
+    """F15: CSP without scripts, nosniff, no framing, a referrer policy; no-store once signed in."""
+    anon = TestClient(app).get("/coop")
+    c, _csrf = signed(app, "ken")
+    mine = c.get("/coop")
+    for r, private in ((anon, False), (mine, True)):
+        assert r.status_code == 200
+        h = r.headers
+        assert "frame-ancestors 'none'" in h["content-security-policy"]
+        assert "style-src 'self'" in h["content-security-policy"]
+        assert h["x-content-type-options"] == "nosniff" and h["referrer-policy"] == "same-origin"
+        assert (h.get("cache-control") == "no-store") is private
+    assert 'style="' not in mine.text  # nothing the policy would block on the registry's pages

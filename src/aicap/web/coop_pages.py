@@ -67,9 +67,17 @@ from aicap.warehouse.cooperation.store import (
     _validation_detail,
 )
 from aicap.web import i18n
+from aicap.web.coop_http import (
+    LOGIN_BASE,
+    SESSION_BASE,
+    SecureRoute,
+    cookie_name,
+    delete_cookie,
+    session_cookie,
+    set_cookie,
+)
 from aicap.web.cooperation import (
     PREFIX,
-    SESSION_COOKIE,
     SESSION_LIFETIME,
     LoginThrottle,
     ProposeIn,
@@ -81,7 +89,6 @@ from aicap.web.data import SiteData
 from aicap.web.i18n import N_
 from aicap.web.render import Renderer
 
-LOGIN_COOKIE = "aicap_coop_login_csrf"
 DATASETS = ("all", "real", "demo")
 
 #: Labels of the registry's codes, translated at render time.
@@ -420,7 +427,7 @@ def build_pages(
     evidence: EvidenceSource | None = None,
     throttle: LoginThrottle | None = None,
 ) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+    router = APIRouter(include_in_schema=False, route_class=SecureRoute)
     brake = throttle or getattr(get_store, "throttle", None) or LoginThrottle()
     catalogue = site.catalogue
     areas = [
@@ -441,7 +448,7 @@ def build_pages(
         return c.name(lang) if c is not None else iso3
 
     def visitor(request: Request, st: CoopStore) -> Visitor:
-        cookie = request.cookies.get(SESSION_COOKIE)
+        cookie = session_cookie(request)
         if cookie:
             try:
                 who, csrf = st.principal_for_token(cookie, kind="session")
@@ -778,7 +785,9 @@ def build_pages(
             by = by if by in BY else "provider"
             ds = dataset if dataset in ("real", "demo") else "real"
             d = accountability(st, by=by, dataset=ds)
-            d["demo_available"] = bool(st.counts()["offer"].get("demo"))
+            counts = st.counts()
+            d["demo_available"] = bool(counts["offer"].get("demo"))
+            d["activities_total"] = counts["activity"].get(ds, 0)
             return render(
                 request,
                 lang,
@@ -925,7 +934,7 @@ def build_pages(
             username: str = "",
             nxt: str = "",
         ) -> Response:
-            token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
+            token = request.cookies.get(cookie_name(LOGIN_BASE)) or secrets.token_urlsafe(24)
             resp = render(
                 request,
                 lang,
@@ -939,7 +948,7 @@ def build_pages(
                 next=nxt,
                 api=f"{PREFIX}/auth/me",
             )
-            resp.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", max_age=3600)
+            set_cookie(resp, request, LOGIN_BASE, token, 3600)
             return resp
 
         @router.get(pre + "/coop/login", response_class=HTMLResponse)
@@ -955,7 +964,7 @@ def build_pages(
             username = str(form.get("username", "")).strip()
             nxt = _safe_next(str(form.get("next", ""))) or ""
             sent = str(form.get("csrf_token", ""))
-            cookie = request.cookies.get(LOGIN_COOKIE, "")
+            cookie = request.cookies.get(cookie_name(LOGIN_BASE), "")
             if not sent or not cookie or not hmac.compare_digest(sent, cookie):
                 return error_page(
                     request,
@@ -992,14 +1001,8 @@ def build_pages(
                 return resp
             token, _csrf = st.issue_token(who, kind="session", lifetime=SESSION_LIFETIME)
             resp = redirect(nxt or coop_url(lang))
-            resp.set_cookie(
-                SESSION_COOKIE,
-                token,
-                httponly=True,
-                samesite="strict",
-                max_age=int(SESSION_LIFETIME.total_seconds()),
-            )
-            resp.delete_cookie(LOGIN_COOKIE)
+            set_cookie(resp, request, SESSION_BASE, token, int(SESSION_LIFETIME.total_seconds()))
+            delete_cookie(resp, LOGIN_BASE)
             return resp
 
         @router.post(pre + "/coop/logout", response_class=HTMLResponse)
@@ -1011,11 +1014,11 @@ def build_pages(
                 check_csrf(v, form)
             except CoopError as exc:
                 return error_page(request, lang, v, exc)
-            cookie = request.cookies.get(SESSION_COOKIE)
+            cookie = session_cookie(request)
             if cookie:
                 st.revoke_token(cookie)
             resp = redirect(coop_url(lang))
-            resp.delete_cookie(SESSION_COOKIE)
+            delete_cookie(resp, SESSION_BASE)
             return resp
 
         # ---------------------------------------------------------------- record forms

@@ -21,7 +21,7 @@ from collections.abc import Callable, Coroutine
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.routing import APIRoute
@@ -54,15 +54,23 @@ from aicap.warehouse.cooperation.store import (
     CoopStore,
     ForbiddenError,
     InvalidInputError,
+    NotFoundError,
     Principal,
     TooManyRequestsError,
     UnauthorisedError,
 )
+from aicap.web.coop_http import (
+    SESSION_BASE,
+    add_security_headers,
+    delete_cookie,
+    session_cookie,
+    set_cookie,
+)
 
 PREFIX = "/api/coop"
-#: The largest id or offset a query takes (a 64-bit signed integer column's largest value).
-MAX_ID = 2**63 - 1
-SESSION_COOKIE = "aicap_coop_session"
+#: The largest id, version or offset a request may name (ids are 32-bit integer columns on
+#: PostgreSQL); larger ones get 422, never a database error.
+MAX_ID = 2**31 - 1
 SESSION_LIFETIME = timedelta(hours=12)
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 ERROR_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
@@ -91,17 +99,16 @@ class CoopRoute(APIRoute):
 
         async def handler(request: Request) -> Response:
             try:
-                return await original(request)
+                resp: Response = await original(request)
             except CoopError as exc:
-                resp: Response = error_response(exc.status, exc.message, exc.detail, exc.code)
+                resp = error_response(exc.status, exc.message, exc.detail, exc.code)
                 if isinstance(exc, TooManyRequestsError):
                     resp.headers["Retry-After"] = str(exc.retry_after)
-                return resp
             except RequestValidationError as exc:
                 detail = [_named(e) for e in exc.errors()]
                 fields = sorted({".".join(str(x) for x in d["loc"][1:]) for d in detail})
                 resp = error_response(422, "invalid input: " + ", ".join(fields), detail)
-                return resp
+            return add_security_headers(request, resp)
 
         return handler
 
@@ -146,21 +153,26 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 WRITE_ERRORS = _errors(401, 403, 404, 409, 422)
 
 
+#: A record id in a path (1 .. 2^31 - 1: larger ones are no id, 422 not 500).
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id")]
+OptVersion = Annotated[int | None, Query(ge=1, le=MAX_ID, description="The version you read")]
+
+
 class Patch(BaseModel):
     """Fields to change, with the ``version`` you read (optimistic locking)."""
 
     model_config = ConfigDict(extra="allow")
-    version: int = Field(ge=1, description="The version you read; a stale one gets 409.")
+    version: int = Field(ge=1, le=MAX_ID, description="The version you read; a stale one gets 409.")
 
 
 class TransitionIn(Strict):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_ID)
     state: str = Field(max_length=24, description="accepted, declined, committed, ...")
     note: str = Field("", max_length=MAX_TEXT)
 
 
 class DecisionIn(Strict):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_ID)
     note: str = Field("", max_length=MAX_TEXT)
 
 
@@ -313,7 +325,7 @@ def build_router(
         if auth.lower().startswith("bearer "):
             who, _ = st.principal_for_token(auth[7:].strip(), kind="api")
             return who
-        cookie = request.cookies.get(SESSION_COOKIE)
+        cookie = session_cookie(request)
         if cookie:
             who, csrf = st.principal_for_token(cookie, kind="session")
             if request.method not in SAFE:
@@ -346,21 +358,15 @@ def build_router(
     def login(body: LoginIn, request: Request, response: Response, st: Store) -> dict[str, Any]:
         who = get_store.throttle.authenticate(st, body.username, body.password, client_of(request))
         token, csrf = st.issue_token(who, kind="session", lifetime=SESSION_LIFETIME)
-        response.set_cookie(
-            SESSION_COOKIE,
-            token,
-            httponly=True,
-            samesite="strict",
-            max_age=int(SESSION_LIFETIME.total_seconds()),
-        )
+        set_cookie(response, request, SESSION_BASE, token, int(SESSION_LIFETIME.total_seconds()))
         return {"username": who.username, "role": who.role.value, "csrf_token": csrf}
 
     @router.post("/auth/logout", summary="Sign out (ends the session)")
     def logout(request: Request, response: Response, who: Who, st: Store) -> dict[str, Any]:
-        cookie = request.cookies.get(SESSION_COOKIE)
+        cookie = session_cookie(request)
         if cookie:
             st.revoke_token(cookie)
-        response.delete_cookie(SESSION_COOKIE)
+        delete_cookie(response, SESSION_BASE)
         return {"signed_out": who.username}
 
     @router.post("/auth/tokens", summary="A new API token for the signed-in account")
@@ -388,9 +394,9 @@ def build_router(
     def list_matches(
         st: Store,
         dataset: Dataset = "all",
-        state: str | None = None,
-        need_id: int | None = None,
-        offer_id: int | None = None,
+        state: Annotated[str | None, Query(max_length=24)] = None,
+        need_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+        offer_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     ) -> list[dict[str, Any]]:
         filters = {"state": state, "need_id": need_id, "offer_id": offer_id}
         return st.records("match", dataset=dataset, filters=filters)
@@ -409,26 +415,26 @@ def build_router(
         return summarise(result, saved)
 
     @router.get("/matches/{mid}", responses=_errors(404), summary="One match with its terms")
-    def get_match(mid: int, st: Store) -> dict[str, Any]:
+    def get_match(mid: Id, st: Store) -> dict[str, Any]:
         return st.get("match", mid)
 
     @router.patch("/matches/{mid}", responses=WRITE_ERRORS, summary="Edit a match's note")
-    def patch_match(mid: int, body: Patch, who: Who, st: Store) -> dict[str, Any]:
+    def patch_match(mid: Id, body: Patch, who: Who, st: Store) -> dict[str, Any]:
         data = body.model_dump()
         version = data.pop("version")
         return st.update(who, "match", mid, data, version)
 
     @router.delete("/matches/{mid}", responses=WRITE_ERRORS, summary="Delete a match (admin)")
-    def delete_match(mid: int, who: Who, st: Store, version: int | None = None) -> dict[str, Any]:
+    def delete_match(mid: Id, who: Who, st: Store, version: OptVersion = None) -> dict[str, Any]:
         st.delete(who, "match", mid, version)
         return {"deleted": mid}
 
     @router.post("/matches/{mid}/accept", responses=WRITE_ERRORS, summary="Accept a proposal")
-    def accept(mid: int, body: DecisionIn, who: Who, st: Store) -> dict[str, Any]:
+    def accept(mid: Id, body: DecisionIn, who: Who, st: Store) -> dict[str, Any]:
         return st.transition(who, mid, "accepted", body.version, body.note)
 
     @router.post("/matches/{mid}/decline", responses=WRITE_ERRORS, summary="Decline a match")
-    def decline(mid: int, body: DecisionIn, who: Who, st: Store) -> dict[str, Any]:
+    def decline(mid: Id, body: DecisionIn, who: Who, st: Store) -> dict[str, Any]:
         return st.transition(who, mid, "declined", body.version, body.note)
 
     @router.post(
@@ -436,7 +442,7 @@ def build_router(
         responses=WRITE_ERRORS,
         summary="Move a match along its states (illegal transitions get 409)",
     )
-    def transition(mid: int, body: TransitionIn, who: Who, st: Store) -> dict[str, Any]:
+    def transition(mid: Id, body: TransitionIn, who: Who, st: Store) -> dict[str, Any]:
         return st.transition(who, mid, body.state, body.version, body.note)
 
     # ------------------------------------------------------------ generic collections
@@ -460,8 +466,6 @@ def build_router(
 
         def check_kind(rec: dict[str, Any]) -> dict[str, Any]:
             if kind is not None and rec.get("kind") != kind:
-                from aicap.warehouse.cooperation.store import NotFoundError
-
                 raise NotFoundError(f"{name[:-1]} {rec['id']} not found")
             return rec
 
@@ -470,7 +474,7 @@ def build_router(
             st: Store,
             dataset: Dataset = "all",
             limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
-            offset: Annotated[int, Query(ge=0)] = 0,
+            offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
         ) -> list[dict[str, Any]]:
             return st.records(
                 entity,
@@ -481,7 +485,7 @@ def build_router(
             )
 
         @router.get(f"/{name}/{{rid}}", responses=_errors(404), name=f"get_{name}")
-        def get_one(rid: int, st: Store) -> dict[str, Any]:
+        def get_one(rid: Id, st: Store) -> dict[str, Any]:
             return check_kind(st.get(entity, rid))
 
         def create_one(who: Who, st: Store, body: Annotated[schema, Body()]) -> dict[str, Any]:
@@ -502,7 +506,7 @@ def build_router(
         )
 
         @router.patch(f"/{name}/{{rid}}", responses=WRITE_ERRORS, name=f"patch_{name}")
-        def patch_one(rid: int, body: Patch, who: Who, st: Store) -> dict[str, Any]:
+        def patch_one(rid: Id, body: Patch, who: Who, st: Store) -> dict[str, Any]:
             rec = check_kind(st.get(entity, rid))
             data = body.model_dump()
             version = data.pop("version")
@@ -516,7 +520,7 @@ def build_router(
             return st.update(who, entity, rid, data, version, derived=derived)
 
         @router.delete(f"/{name}/{{rid}}", responses=WRITE_ERRORS, name=f"delete_{name}")
-        def delete_one(rid: int, who: Who, st: Store, version: int | None = None) -> dict[str, Any]:
+        def delete_one(rid: Id, who: Who, st: Store, version: OptVersion = None) -> dict[str, Any]:
             check_kind(st.get(entity, rid))
             st.delete(who, entity, rid, version)
             return {"deleted": rid}
@@ -568,11 +572,17 @@ def build_router(
     @router.get(
         "/export/iati.xml",
         response_class=Response,
-        summary="IATI 2.03 activity XML (validated against the schema)",
+        responses=_errors(404),
+        summary="IATI 2.03 activity XML (validated against the schema; 404: no activities)",
     )
     def export_iati(st: Store, dataset: Dataset = "real") -> Response:
+        activities = st.activities_full(dataset)
+        if not activities:  # an IATI file holds at least one activity
+            raise NotFoundError(
+                f"no activities in the {dataset} dataset yet: an IATI file holds at least one"
+            )
         try:
-            xml = to_iati_xml(st.activities_full(dataset), iso_maps()[0])
+            xml = to_iati_xml(activities, iso_maps()[0])
         except IatiError as exc:
             raise InvalidInputError(str(exc), exc.problems) from None
         return Response(xml, media_type="application/xml")

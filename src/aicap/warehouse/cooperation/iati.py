@@ -70,6 +70,9 @@ def validate(xml: bytes) -> etree._Element:
         root = etree.fromstring(xml, parser)
     except etree.XMLSyntaxError as exc:
         raise IatiError("not well-formed XML", [str(exc)]) from None
+    doc: Any = root.getroottree().docinfo
+    if doc.doctype or doc.internalDTD is not None:  # entities are never expanded: refuse
+        raise IatiError("a DOCTYPE is not allowed in IATI activity XML", ["line 1: DOCTYPE"])
     xsd = schema()
     if not xsd.validate(root):
         log: Any = xsd.error_log
@@ -387,11 +390,29 @@ CSV_COLUMNS = (
 )
 
 
+#: A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """A text cell a spreadsheet will not run: a leading ``'`` before a formula character
+    (numbers are written as numbers). :func:`from_csv` takes the ``'`` off again."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _uncell(value: str | None) -> str | None:
+    if value and value.startswith("'") and value[1:].startswith(FORMULA_START):
+        return value[1:]
+    return value
+
+
 def to_csv(activities: Sequence[Mapping[str, Any]]) -> str:
     """One row per flow (``record=flow``) and per result (``record=result``), each with its
     activity's identifier, provider, recipient and modality; demonstration rows say so."""
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    w = _SafeWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
     w.writeheader()
     for act in (sanitised(a) for a in activities):
         base = {
@@ -426,6 +447,13 @@ def to_csv(activities: Sequence[Mapping[str, Any]]) -> str:
     return buf.getvalue()
 
 
+class _SafeWriter(csv.DictWriter):  # type: ignore[type-arg]
+    """A ``DictWriter`` whose text cells are :func:`_cell`-escaped."""
+
+    def writerow(self, rowdict: Mapping[str, Any]) -> Any:
+        return super().writerow({k: _cell(v) for k, v in rowdict.items()})
+
+
 def from_csv(
     text: str,
 ) -> list[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]]:
@@ -436,7 +464,8 @@ def from_csv(
     if missing:
         raise IatiError("CSV header lacks " + ", ".join(missing))
     groups: dict[tuple[str, str, str], tuple[dict[str, Any], list[Any], list[Any]]] = {}
-    for line, row in enumerate(reader, start=2):
+    for line, raw in enumerate(reader, start=2):
+        row = {k: _uncell(v) if isinstance(v, str) else v for k, v in raw.items()}
         ident = (row.get("iati_identifier") or "").strip()
         if not ident:
             raise IatiError(f"line {line}: iati_identifier is empty")

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -77,6 +79,8 @@ ISO3 = Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 code")
 Iso3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Lang = Annotated[str, Field(pattern=r"^[a-z]{2,3}$", description="ISO 639-1 code")]
 Tier = Annotated[int, Field(ge=0, le=4)]
+#: A record id (ids are 32-bit integer columns on PostgreSQL).
+RecordId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 #: The largest amount the registry takes (USD or an in-kind unit): ten trillion, above any
 #: budget, far below where sums and formatting lose their meaning.
@@ -231,8 +235,8 @@ class OfferIn(Strict):
 
 
 class MatchIn(Strict):
-    need_id: int = Field(gt=0)
-    offer_id: int = Field(gt=0)
+    need_id: RecordId
+    offer_id: RecordId
     score: float = Field(0.0, ge=-1e6, le=1e6)
     terms: list[dict[str, Any]] = Field(default_factory=list)
     allocated_amount: Amount = 0.0
@@ -264,8 +268,8 @@ class FlowIn(Strict):
     """A commitment, disbursement or delivery; name the activity or the match (its activity
     is created on the first flow)."""
 
-    activity_id: int | None = None
-    match_id: int | None = None
+    activity_id: RecordId | None = None
+    match_id: RecordId | None = None
     kind: FlowKind
     amount: PositiveAmount
     unit: CapacityUnit = CapacityUnit.USD
@@ -285,8 +289,8 @@ class FlowIn(Strict):
 class ResultIn(Strict):
     """An IATI-aligned result indicator with one reporting period."""
 
-    activity_id: int | None = None
-    match_id: int | None = None
+    activity_id: RecordId | None = None
+    match_id: RecordId | None = None
     result_type: str = Field("1", pattern=r"^(1|2|3|9)$", description="IATI ResultType")
     indicator: str = Field(min_length=3, max_length=500)
     measure: str = Field("1", pattern=r"^[1-5]$", description="IATI IndicatorMeasure")
@@ -307,15 +311,49 @@ class ResultIn(Strict):
         return self
 
 
+MIN_PASSWORD = 12  # OWASP ASVS 4.0 level 1 (2.1.1)
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The bundled list of common (breached) passwords, normalised (see :func:`_normal`)."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(_normal(x) for x in lines if x.strip() and not x.startswith("#"))
+
+
+def _normal(password: str) -> str:
+    return "".join(password.split()).casefold()
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    """Why ``password`` may not be used, or ``None``: shorter than :data:`MIN_PASSWORD`, on
+    the bundled list of common breached passwords, one repeated character, or containing the
+    username."""
+    if len(password) < MIN_PASSWORD:
+        return f"at least {MIN_PASSWORD} characters"
+    norm = _normal(password)
+    if norm in common_passwords():
+        return "this password is on a list of breached passwords; choose another"
+    if len(set(norm)) <= 2:
+        return "a password of one or two repeated characters is guessed at once"
+    if username and len(username) >= 3 and username.casefold() in norm:
+        return "the password contains the username"
+    return None
+
+
 class AccountIn(Strict):
     username: str = Field(min_length=3, max_length=80, pattern=r"^[A-Za-z0-9_.@-]+$")
-    password: str = Field(min_length=10, max_length=200)
+    password: str = Field(min_length=MIN_PASSWORD, max_length=200)
     role: Role
     country_iso3: str | None = Field(None, pattern=r"^[A-Z]{3}$")
     organisation: str | None = Field(None, min_length=2, max_length=200)
 
     @model_validator(mode="after")
     def _scope(self) -> AccountIn:
+        problem = password_problem(self.password, self.username)
+        if problem:
+            raise ValueError(f"password: {problem}")
         if self.role == Role.focal_point and not self.country_iso3:
             raise ValueError("country_iso3: a country focal point needs one")
         if self.role == Role.partner and not self.organisation:

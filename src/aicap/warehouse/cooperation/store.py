@@ -56,6 +56,8 @@ from aicap.warehouse.cooperation.schemas import (
 from aicap.warehouse.cooperation.states import TRANSITIONS, MatchState, check_transition
 
 _hasher = PasswordHasher()
+#: The largest id (ids are 32-bit integer columns on PostgreSQL); larger ones are no record's.
+MAX_ID = 2**31 - 1
 
 MATCH_ACTIVITY_MSG = (
     "a match's activity is made by the server on the match's first flow or result; "
@@ -422,7 +424,8 @@ class CoopStore:
                 return
             raise ForbiddenError("only the providing partner or an administrator edits an activity")
         if entity in ("flow", "result"):
-            act = s.get(Activity, int(data.get("activity_id") or 0))
+            aid = int(data.get("activity_id") or 0)
+            act = s.get(Activity, aid) if 0 < aid <= MAX_ID else None
             if act is None:
                 raise NotFoundError(f"activity {data.get('activity_id')} not found")
             provider, recipient = act.provider_org, act.recipient_iso3
@@ -514,6 +517,8 @@ class CoopStore:
             raise NotFoundError(f"no such record type {entity!r}") from None
 
     def _get(self, s: Session, entity: str, rid: int) -> Versioned:
+        if not isinstance(rid, int) or not 0 < rid <= MAX_ID:  # no such id, in any database
+            raise NotFoundError(f"{entity} {rid} not found")
         obj = s.get(self._model(entity), rid)
         if obj is None:
             raise NotFoundError(f"{entity} {rid} not found")
