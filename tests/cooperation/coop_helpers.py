@@ -219,3 +219,12 @@ def setup_match(w: World) -> dict[str, Any]:
     body = r.json()
     assert body["proposals"], body
     return w.admin.get(f"/api/coop/matches/{body['proposals'][0]['match_id']}").json()
+
+
+def accept_both(w: World, m: dict[str, Any]) -> dict[str, Any]:
+    """Both sides accept the match (the need's focal point, then the offer's partner)."""
+    r = w.ken.post(f"/api/coop/matches/{m['id']}/accept", json={"version": m["version"]})
+    assert r.status_code == 200 and r.json()["state"] == "proposed", r.text
+    r = w.acme.post(f"/api/coop/matches/{m['id']}/accept", json={"version": r.json()["version"]})
+    assert r.status_code == 200 and r.json()["state"] == "accepted", r.text
+    return dict(r.json())

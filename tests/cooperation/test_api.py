@@ -18,7 +18,7 @@ from aicap.warehouse.cooperation.store import CoopStore
 
 
 def test_migrations_at_head_and_crud_roundtrip(store: CoopStore) -> None:
-    assert current_revision(store.engine) == head_revision() == "0002"
+    assert current_revision(store.engine) == head_revision() == "0003"
     w = World(store)
     r = w.ken.post("/api/coop/needs", json=NEED)
     assert r.status_code == 201, r.text
@@ -116,8 +116,10 @@ def test_match_sides_and_transition_roles(store: CoopStore) -> None:
     assert r.status_code == 403
     r = w.uni.post(f"/api/coop/matches/{mid}/accept", json={"version": m["version"]})
     assert r.status_code == 403
-    # the need's side may accept, not commit
+    # the need's side may accept, not commit; the match is accepted once both sides accept
     r = w.ken.post(f"/api/coop/matches/{mid}/accept", json={"version": m["version"]})
+    assert r.status_code == 200 and r.json()["state"] == "proposed" and r.json()["need_accepted"]
+    r = w.acme.post(f"/api/coop/matches/{mid}/accept", json={"version": r.json()["version"]})
     assert r.status_code == 200 and r.json()["state"] == "accepted"
     v = r.json()["version"]
     r = w.ken.post(f"/api/coop/matches/{mid}/transition", json={"version": v, "state": "committed"})

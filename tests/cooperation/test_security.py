@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from coop_helpers import FAST_HASH, NEED, OFFER, PW, World, setup_match
+from coop_helpers import FAST_HASH, NEED, OFFER, PW, World, accept_both, setup_match
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -27,8 +27,7 @@ def test_f1_no_client_binds_an_activity_to_a_match(store: CoopStore) -> None:
     w = World(store)
     m = setup_match(w)
     mid = m["id"]
-    r = w.ken.post(f"/api/coop/matches/{mid}/accept", json={"version": m["version"]})
-    assert r.status_code == 200, r.text
+    accept_both(w, m)
     for client in (w.uni, w.admin):  # nobody names a match: not a partner, not an admin
         r = client.post("/api/coop/activities", json={**PLANTED, "match_id": mid})
         assert r.status_code == 422, r.text
@@ -60,7 +59,7 @@ def test_f1_a_planted_activity_gives_its_planter_nothing(store: CoopStore) -> No
     w = World(store)
     m = setup_match(w)
     mid = m["id"]
-    w.ken.post(f"/api/coop/matches/{mid}/accept", json={"version": m["version"]})
+    accept_both(w, m)
     with store.tx() as s:  # as the review planted it
         s.add(Activity(**PLANTED, match_id=mid, recipient_iso3="KEN"))
     act_id = store.records("activity")[0]["id"]
@@ -125,6 +124,8 @@ def test_f1_migration_detaches_planted_and_duplicate_activities(db_url: str) -> 
         assert set(notes) == {1, 3}
         assert "not the match's provider" in notes[1] and "older activity" in notes[3]
         assert st.get("activity", 1)["match_id"] is None  # kept, detached
+        old = st.get("match", 1)  # migration 0003: a match accepted before counts for both
+        assert old["need_accepted"] and old["offer_accepted"] and old["state"] == "accepted"
     finally:
         st.close()
 
@@ -170,7 +171,7 @@ def test_f4_amounts_are_finite_and_bounded(store: CoopStore) -> None:
     w = World(store)
     m = setup_match(w)
     mid = m["id"]
-    w.ken.post(f"/api/coop/matches/{mid}/accept", json={"version": m["version"]})
+    accept_both(w, m)
     huge = ("Infinity", "-Infinity", "NaN", "1e309", "1e28")
     for value in huge:
         body = f'{{"match_id": {mid}, "amount": {value}, "on_date": "2026-02-01"}}'
@@ -230,7 +231,7 @@ def test_f4_control_characters_are_refused_and_the_export_survives_old_rows(
     w = World(store)
     m = setup_match(w)
     mid = m["id"]
-    w.ken.post(f"/api/coop/matches/{mid}/accept", json={"version": m["version"]})
+    accept_both(w, m)
     for bad in ("a\x00b", "bell\x07", "esc\x1b[31m", "\ufffe"):
         r = w.acme.post(
             "/api/coop/commitments", json={**_flow({"match_id": mid}), "description": bad}
@@ -277,7 +278,7 @@ def test_f2_concurrent_first_commitments_make_one_activity(store: CoopStore) -> 
     w = World(store)
     m = setup_match(w)
     mid = m["id"]
-    w.ken.post(f"/api/coop/matches/{mid}/accept", json={"version": m["version"]})
+    accept_both(w, m)
     start = __import__("threading").Barrier(20)
 
     def commit(i: int) -> tuple[int, Any]:
@@ -467,3 +468,32 @@ def test_f14_f15_cookie_attributes_and_security_headers(
         assert h["x-content-type-options"] == "nosniff" and h["x-frame-options"] == "DENY"
         assert h["referrer-policy"] == "same-origin"
         assert (h.get("cache-control") == "no-store") is private, resp.request.url
+
+
+def test_f16_both_sides_must_accept(store: CoopStore) -> None:
+    w = World(store)
+    m = setup_match(w)
+    mid = m["id"]
+    r = w.acme.post(f"/api/coop/matches/{mid}/accept", json={"version": m["version"]})
+    assert r.status_code == 200 and r.json()["state"] == "proposed"  # one side is not both
+    assert r.json()["offer_accepted"] and not r.json()["need_accepted"]
+    assert store.allowed_targets(store.authenticate("acme", PW), mid) == ["declined"]
+    r = w.acme.post(f"/api/coop/matches/{mid}/accept", json={"version": r.json()["version"]})
+    assert r.status_code == 409 and r.json()["error"]["detail"]["field"] == "state"
+    # a commitment before the other side accepted leaves the match proposed
+    r = w.acme.post("/api/coop/commitments", json=_flow({"match_id": mid}))
+    assert r.status_code == 201 and store.get("match", mid)["state"] == "proposed"
+    v = store.get("match", mid)["version"]
+    r = w.ken.post(f"/api/coop/matches/{mid}/accept", json={"version": v})
+    assert r.status_code == 200 and r.json()["state"] == "accepted"
+    # an administrator accepts for both
+    n2 = w.ken.post("/api/coop/needs", json={**NEED, "title": "Second need of Kenya"}).json()
+    o2 = w.acme.post("/api/coop/offers", json={**OFFER, "title": "Second offer"}).json()
+    m2 = store.create(
+        store.authenticate("admin", PW),
+        "match",
+        {"need_id": n2["id"], "offer_id": o2["id"], "allocated_amount": 10},
+    )
+    r = w.admin.post(f"/api/coop/matches/{m2['id']}/accept", json={"version": m2["version"]})
+    assert r.status_code == 200 and r.json()["state"] == "accepted"
+    assert r.json()["need_accepted"] and r.json()["offer_accepted"]

@@ -486,15 +486,24 @@ def test_accept_and_decline_forms(app: FastAPI, store: CoopStore, match: dict[st
     r = post(c, f"/coop/match/{mid}/accept", {**form, "version": "99"}, csrf)
     assert r.status_code == 409
     assert store.get("match", mid)["state"] == "proposed"
-    # accepted, back on the page it came from
+    # accepted by the need's side, back on the page it came from; not yet by the offer's side
     r = post(c, f"/coop/match/{mid}/accept", {**form, "next": f"/coop/need/{need['id']}"}, csrf)
     assert r.status_code == 303 and r.headers["location"] == f"/coop/need/{need['id']}"
+    half = store.get("match", mid)
+    assert half["state"] == "proposed" and half["need_accepted"] and "we accept" in half["note"]
+    page = c.get(f"/coop/match/{mid}").text
+    assert 'id="acceptance"' in page and f'action="/coop/match/{mid}/accept"' not in page
+    r = post(c, f"/coop/match/{mid}/accept", {"version": str(half["version"])}, csrf)
+    assert r.status_code == 409  # its side has accepted already
+    # the partner accepts too: accepted
+    p, pcsrf = signed(app, "acme")
+    r = post(p, f"/coop/match/{mid}/accept", {"version": str(half["version"])}, pcsrf)
+    assert r.status_code == 303
     after = store.get("match", mid)
-    assert after["state"] == "accepted" and "we accept" in after["note"]
+    assert after["state"] == "accepted"
     page = c.get(f"/coop/need/{need['id']}").text
     assert "accepted" in page
     # the partner declines (accepted -> declined is allowed for the offer side)
-    p, pcsrf = signed(app, "acme")
     r = post(p, f"/coop/match/{mid}/decline", {"version": str(after["version"])}, pcsrf)
     assert r.status_code == 303
     assert store.get("match", mid)["state"] == "declined"

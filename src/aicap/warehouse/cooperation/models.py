@@ -134,6 +134,9 @@ class Match(Versioned, Base):
     allocated_unit: Mapped[str] = mapped_column(String(20), nullable=False, default="USD")
     run_id: Mapped[str | None] = mapped_column(String(40))
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    #: Each side's acceptance of a proposal; both make it ``accepted`` (or an administrator).
+    need_accepted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    offer_accepted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
 class Activity(Versioned, Base):

@@ -839,9 +839,10 @@ class CoopStore:
     # ---------------------------------------------------------------- matches
     def _authorise_match(
         self, s: Session, actor: Principal, match: Match, target: MatchState | None
-    ) -> None:
+    ) -> frozenset[str]:
+        """The sides ``actor`` stands on (``admin`` for an administrator), or 403."""
         if actor.role == Role.administrator:
-            return
+            return frozenset({"admin"})
         if actor.role == Role.public:
             raise ForbiddenError("the public reads but cannot write; sign in")
         need = s.get(Need, match.need_id)
@@ -858,6 +859,7 @@ class CoopStore:
         if target is not None and not (sides & TRANSITION_ROLES[target]):
             who = " or ".join(sorted(TRANSITION_ROLES[target])) or "an administrator"
             raise ForbiddenError(f"only {who.replace('_', ' ')} may move a match to {target.value}")
+        return frozenset(sides)
 
     def transition(
         self,
@@ -887,8 +889,11 @@ class CoopStore:
                     raise ConflictError(
                         str(exc), {"state": match.state, "requested": target}, field="state"
                     ) from None
-                self._authorise_match(s, actor, match, tgt)
-                match.state = tgt.value
+                sides = self._authorise_match(s, actor, match, tgt)
+                if tgt == MatchState.accepted:
+                    self._accept(match, sides)
+                else:
+                    match.state = tgt.value
                 if note:
                     match.note = (match.note + "\n" if match.note else "") + note
                 s.flush()
@@ -897,6 +902,30 @@ class CoopStore:
         except StaleDataError:
             raise self._stale("match", match_id, expected_version or 0) from None
         return after
+
+    @staticmethod
+    def _accept(match: Match, sides: frozenset[str]) -> None:
+        """Record the acceptance of ``sides``; the match is ``accepted`` once the need's side
+        and the offer's side have both accepted (an administrator accepts for both)."""
+        if "admin" in sides:
+            match.need_accepted = match.offer_accepted = True
+        else:
+            already = ("need_side" in sides and match.need_accepted) or (
+                "offer_side" in sides and match.offer_accepted
+            )
+            if already:
+                raise ConflictError(
+                    f"match {match.id}: your side has already accepted; it becomes accepted "
+                    "when the other side accepts too",
+                    {"state": match.state, "requested": "accepted"},
+                    field="state",
+                )
+            if "need_side" in sides:
+                match.need_accepted = True
+            if "offer_side" in sides:
+                match.offer_accepted = True
+        if match.need_accepted and match.offer_accepted:
+            match.state = MatchState.accepted.value
 
     def save_proposals(
         self,
@@ -990,12 +1019,17 @@ class CoopStore:
         sides = self.match_sides(actor, match_id)
         if not sides:
             return []
-        state = MatchState(self.get("match", match_id)["state"])
+        match = self.get("match", match_id)
+        state = MatchState(match["state"])
         nxt = TRANSITIONS.get(state, frozenset())
+        done = {s for s, f in (("need_side", "need_accepted"), ("offer_side", "offer_accepted"))
+                if match.get(f)}  # fmt: skip
         return [
             t.value
             for t in MatchState
-            if t in nxt and ("admin" in sides or sides & TRANSITION_ROLES[t])
+            if t in nxt
+            and ("admin" in sides or sides & TRANSITION_ROLES[t])
+            and not (t == MatchState.accepted and "admin" not in sides and sides <= done)
         ]
 
     def may_edit(self, actor: Principal, entity: str, rid: int) -> bool:
