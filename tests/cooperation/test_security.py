@@ -497,3 +497,48 @@ def test_f16_both_sides_must_accept(store: CoopStore) -> None:
     r = w.admin.post(f"/api/coop/matches/{m2['id']}/accept", json={"version": m2["version"]})
     assert r.status_code == 200 and r.json()["state"] == "accepted"
     assert r.json()["need_accepted"] and r.json()["offer_accepted"]
+
+
+# ------------------------------------------------------------------ F5
+def test_f5_request_size_limits_before_auth(
+    store: CoopStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = World(store)
+    big_field = {**NEED, "title": "x" * (2 << 20)}  # a 2 MiB field
+    for client in (w.anon, w.reader, w.ken):
+        r = client.post("/api/coop/needs", json=big_field)
+        assert r.status_code == 413, r.text[:200]
+        assert r.json()["error"]["code"] == "payload_too_large"
+        assert r.headers["x-content-type-options"] == "nosniff"
+    r = w.ken.patch("/api/coop/needs/1", json={"version": 1, "title": "y" * (2 << 20)})
+    assert r.status_code == 413
+    assert store.records("need") == [] and store.audit_count(entity="need") == 0
+    # imports have their own, larger limit; anyone but an administrator is refused unread
+    monkeypatch.setenv("AICAP_COOP_MAX_IMPORT_MB", "1")
+    blob = b"<iati-activities>" + b" " * (2 << 20) + b"</iati-activities>"
+    assert w.admin.post("/api/coop/import/iati", content=blob).status_code == 413
+    assert w.anon.post("/api/coop/import/iati", content=b"<x/>").status_code == 403
+    assert w.admin.post("/api/coop/import/activities.csv", content=blob).status_code == 413
+
+
+def test_f5_a_body_without_length_is_cut_off() -> None:
+    import asyncio
+
+    from fastapi import HTTPException
+    from starlette.requests import Request
+
+    from aicap.web.coop_http import limit_body
+
+    chunks = [b"a" * 1000] * 10
+    sent: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        sent.append(1)
+        body = chunks[len(sent) - 1]
+        return {"type": "http.request", "body": body, "more_body": len(sent) < len(chunks)}
+
+    scope = {"type": "http", "method": "POST", "headers": [], "path": "/"}
+    req = limit_body(Request(scope, receive), 2500)
+    with pytest.raises(HTTPException) as exc:
+        asyncio.run(req.body())
+    assert exc.value.status_code == 413 and len(sent) == 3  # stopped at the third chunk

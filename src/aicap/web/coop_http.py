@@ -8,6 +8,11 @@ this host). Without it (a local instance over plain HTTP) they are HttpOnly and
 SameSite=Strict but not ``Secure``, under their plain names. A request over ``https`` sets
 ``Secure`` too.
 
+Request size (every registry route, checked before authentication and before the body is
+parsed): at most :data:`MAX_BODY` bytes (1 MiB), imports :data:`MAX_IMPORT_BODY`
+(``AICAP_COOP_MAX_IMPORT_MB``, default 50 MiB); a larger ``Content-Length`` is refused at once
+and a body sent without one is cut off once it passes the limit: 413 ``payload_too_large``.
+
 Headers (every registry response): ``Content-Security-Policy`` (only this origin's styles and
 images, no scripts, no framing, forms post only here), ``X-Content-Type-Options: nosniff``,
 ``X-Frame-Options: DENY``, ``Referrer-Policy: same-origin``; a response to a signed-in request
@@ -21,8 +26,9 @@ import os
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import HTTPException, Request, Response
 from fastapi.routing import APIRoute
+from starlette.types import Message
 
 SESSION_BASE = "aicap_coop_session"
 LOGIN_BASE = "aicap_coop_login_csrf"
@@ -39,6 +45,53 @@ HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 HSTS = "max-age=31536000"
+
+MAX_BODY = 1 << 20
+
+
+def max_import_body() -> int:
+    """The size limit of an import's body (``AICAP_COOP_MAX_IMPORT_MB``, default 50 MiB)."""
+    try:
+        mb = float(os.environ.get("AICAP_COOP_MAX_IMPORT_MB", "50"))
+    except ValueError:
+        mb = 50.0
+    return int(max(mb, 1.0) * (1 << 20))
+
+
+class BodyTooLargeError(HTTPException):
+    """413: the body passes the route's limit (an ``HTTPException`` so that FastAPI's body
+    parsing lets it through unchanged)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is larger than {limit:,} bytes")
+        self.limit = limit
+
+
+def limit_body(request: Request, limit: int) -> Request:
+    """``request`` whose body may not pass ``limit`` bytes (see the module doc)."""
+    length = request.headers.get("content-length")
+    if length is not None:
+        if not length.strip().isdigit():
+            raise HTTPException(400, "Content-Length is not a number")
+        if int(length) > limit:
+            raise BodyTooLargeError(limit)
+    receive = request.receive
+    seen = 0
+
+    async def limited() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise BodyTooLargeError(limit)
+        return message
+
+    return Request(request.scope, limited)
+
+
+def route_limit(path: str) -> int:
+    return max_import_body() if "/import/" in path else MAX_BODY
 
 
 def secure_cookies() -> bool:
@@ -102,6 +155,12 @@ class SecureRoute(APIRoute):
         original = super().get_route_handler()
 
         async def handler(request: Request) -> Response:
-            return add_security_headers(request, await original(request))
+            try:
+                resp = await original(limit_body(request, route_limit(self.path)))
+            except HTTPException as exc:
+                if exc.status_code not in (400, 413):
+                    raise
+                resp = Response(str(exc.detail), status_code=exc.status_code)
+            return add_security_headers(request, resp)
 
         return handler

@@ -21,7 +21,7 @@ from collections.abc import Callable, Coroutine
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.routing import APIRoute
@@ -63,6 +63,8 @@ from aicap.web.coop_http import (
     SESSION_BASE,
     add_security_headers,
     delete_cookie,
+    limit_body,
+    route_limit,
     session_cookie,
     set_cookie,
 )
@@ -75,6 +77,7 @@ SESSION_LIFETIME = timedelta(hours=12)
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 ERROR_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
                422: "invalid_request", 400: "bad_request", 429: "too_many_requests",
+               413: "payload_too_large",
                500: "internal_error"}  # fmt: skip
 
 
@@ -99,7 +102,12 @@ class CoopRoute(APIRoute):
 
         async def handler(request: Request) -> Response:
             try:
-                resp: Response = await original(request)
+                resp: Response = await original(limit_body(request, route_limit(self.path)))
+            except HTTPException as exc:
+                if exc.status_code not in (400, 413):
+                    raise
+                code = "payload_too_large" if exc.status_code == 413 else "bad_request"
+                resp = error_response(exc.status_code, str(exc.detail), None, code)
             except CoopError as exc:
                 resp = error_response(exc.status, exc.message, exc.detail, exc.code)
                 if isinstance(exc, TooManyRequestsError):
@@ -145,12 +153,13 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         404: "No such record.",
         409: "Conflict: a stale version (reload and retry) or an illegal transition.",
         422: "Invalid input; detail names each field.",
+        413: "The request body is too large (1 MiB; imports 50 MiB).",
         429: "Too many failed sign-ins; retry after the Retry-After header's seconds.",
     }
     return {c: {"model": CoopErrorResponse, "description": words[c]} for c in codes}
 
 
-WRITE_ERRORS = _errors(401, 403, 404, 409, 422)
+WRITE_ERRORS = _errors(401, 403, 404, 409, 413, 422)
 
 
 #: A record id in a path (1 .. 2^31 - 1: larger ones are no id, 422 not 500).
@@ -602,9 +611,9 @@ def build_router(
         },
     )
     async def import_iati(request: Request, who: Who, st: Store) -> dict[str, Any]:
-        body = await request.body()
-        if who.role.value != "administrator":
+        if who.role.value != "administrator":  # before the body is read
             raise ForbiddenError("only an administrator may import activities")
+        body = await request.body()
         try:
             items = from_iati_xml(body, iso_maps()[1], source="iati")
         except IatiError as exc:
@@ -618,9 +627,9 @@ def build_router(
         openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
     )
     async def import_csv(request: Request, who: Who, st: Store) -> dict[str, Any]:
-        body = await request.body()
-        if who.role.value != "administrator":
+        if who.role.value != "administrator":  # before the body is read
             raise ForbiddenError("only an administrator may import activities")
+        body = await request.body()
         try:
             items = from_csv(body.decode("utf-8-sig"))
         except (IatiError, UnicodeDecodeError) as exc:
