@@ -76,10 +76,10 @@ from aicap.web.coop_http import (
     session_cookie,
     set_cookie,
 )
+from aicap.web.coop_throttle import LoginThrottle
 from aicap.web.cooperation import (
     PREFIX,
     SESSION_LIFETIME,
-    LoginThrottle,
     ProposeIn,
     StoreHolder,
     build_router,

@@ -13,13 +13,10 @@ token in ``X-CSRF-Token`` or a ``csrf_token`` form field), or nobody: the public
 """
 
 import hmac
-import math
 import threading
-import time
-from collections import deque
 from collections.abc import Callable, Coroutine
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -68,7 +65,9 @@ from aicap.web.coop_http import (
     session_cookie,
     set_cookie,
 )
+from aicap.web.coop_throttle import LoginThrottle as LoginThrottle
 
+T = TypeVar("T")
 PREFIX = "/api/coop"
 #: The largest id, version or offset a request may name (ids are 32-bit integer columns on
 #: PostgreSQL); larger ones get 422, never a database error.
@@ -196,6 +195,11 @@ class TokenIn(BaseModel):
     label: str = Field("", max_length=120)
 
 
+class UnlockIn(Strict):
+    username: str | None = Field(None, max_length=80)
+    address: str | None = Field(None, max_length=64, description="A client IP address")
+
+
 class ProposeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     dataset: str = Field("real", pattern=r"^(real|demo)$")
@@ -215,78 +219,18 @@ COLLECTIONS: dict[str, tuple[str, type[BaseModel], str | None]] = {
 }
 
 
-class LoginThrottle:
-    """Failed sign-ins per account and per client address: after ``limit`` failures of
-    either within ``window``, sign-in is refused with 429 (and ``Retry-After``: the seconds
-    until the oldest of those failures leaves the window) without checking the password.
-    A successful sign-in clears its account's count (not the client's). Kept in memory, per
-    process: a simple brake on password guessing, not a distributed rate limiter."""
+def _without_usernames(data: Any) -> Any:
+    if isinstance(data, list):
+        return [_without_usernames(x) for x in data]
+    if isinstance(data, dict):
+        return {k: (None if k == "created_by" else _without_usernames(v)) for k, v in data.items()}
+    return data
 
-    def __init__(
-        self,
-        limit: int = 5,
-        window: timedelta = timedelta(minutes=15),
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.limit = limit
-        self.window = window.total_seconds()
-        self.clock = clock
-        self._fails: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
 
-    @staticmethod
-    def _keys(username: str, client: str) -> list[tuple[str, str]]:
-        keys = [("client", client or "unknown")]
-        if username.strip():
-            keys.append(("account", username.strip().lower()))
-        return keys
-
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        q = self._fails.get(key)
-        if q is None:
-            return deque()
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        if not q:
-            del self._fails[key]
-        return q
-
-    def check(self, username: str, client: str) -> None:
-        """Raise :class:`TooManyRequestsError` when the account or the client is blocked."""
-        now = self.clock()
-        with self._lock:
-            wait = 0.0
-            for key in self._keys(username, client):
-                q = self._recent(key, now)
-                if len(q) >= self.limit:
-                    wait = max(wait, q[-self.limit] + self.window - now)
-        if wait > 0:
-            raise TooManyRequestsError(
-                f"too many failed sign-ins; try again in {math.ceil(wait / 60)} minute(s)",
-                max(1, math.ceil(wait)),
-            )
-
-    def failed(self, username: str, client: str) -> None:
-        now = self.clock()
-        with self._lock:
-            for key in self._keys(username, client):
-                self._recent(key, now)
-                self._fails.setdefault(key, deque()).append(now)
-
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._fails.pop(("account", username.strip().lower()), None)
-
-    def authenticate(self, st: CoopStore, username: str, password: str, client: str) -> Principal:
-        """``st.authenticate`` behind the throttle."""
-        self.check(username, client)
-        try:
-            who = st.authenticate(username, password)
-        except UnauthorisedError:
-            self.failed(username, client)
-            raise
-        self.succeeded(username)
-        return who
+def redact(who: Principal, data: T) -> T:
+    """What ``who`` may read: the public (anonymous or a public reader's account) does not see
+    who recorded a record (``created_by`` holds a username)."""
+    return data if who.can_write else cast(T, _without_usernames(data))
 
 
 def client_of(request: Request) -> str:
@@ -362,7 +306,7 @@ def build_router(
     @router.post(
         "/auth/login",
         responses=_errors(401, 429),
-        summary="Sign in: a session cookie and its CSRF token (5 failures in 15 min: 429)",
+        summary="Sign in: a session cookie and its CSRF token (failures slow down: 429)",
     )
     def login(body: LoginIn, request: Request, response: Response, st: Store) -> dict[str, Any]:
         who = get_store.throttle.authenticate(st, body.username, body.password, client_of(request))
@@ -385,6 +329,22 @@ def build_router(
         token, _ = st.issue_token(who, kind="api", label=body.label)
         return {"token": token, "label": body.label, "note": "shown once; only a hash is kept"}
 
+    @router.post(
+        "/auth/unlock",
+        responses=_errors(401, 403, 422),
+        summary="Lift the sign-in brake for an account and/or an address (admin)",
+    )
+    def unlock(body: UnlockIn, who: Who) -> dict[str, Any]:
+        if who.role.value != "administrator":
+            raise ForbiddenError("only an administrator lifts the sign-in brake")
+        if not body.username and not body.address:
+            raise InvalidInputError(
+                "invalid input: username, address",
+                [{"loc": ["body", "username"], "msg": "give a username, an address or both"}],
+            )
+        n = get_store.throttle.unlock(username=body.username, client=body.address)
+        return {"username": body.username, "address": body.address, "cleared": n}
+
     @router.get("/auth/me", summary="Who is acting")
     def me(who: Who) -> dict[str, Any]:
         return {
@@ -402,13 +362,14 @@ def build_router(
     @router.get("/matches", summary="Matches (proposals and their states)")
     def list_matches(
         st: Store,
+        who: Who,
         dataset: Dataset = "all",
         state: Annotated[str | None, Query(max_length=24)] = None,
         need_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
         offer_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     ) -> list[dict[str, Any]]:
         filters = {"state": state, "need_id": need_id, "offer_id": offer_id}
-        return st.records("match", dataset=dataset, filters=filters)
+        return redact(who, st.records("match", dataset=dataset, filters=filters))
 
     @router.post(
         "/matches/propose",
@@ -424,8 +385,8 @@ def build_router(
         return summarise(result, saved)
 
     @router.get("/matches/{mid}", responses=_errors(404), summary="One match with its terms")
-    def get_match(mid: Id, st: Store) -> dict[str, Any]:
-        return st.get("match", mid)
+    def get_match(mid: Id, st: Store, who: Who) -> dict[str, Any]:
+        return redact(who, st.get("match", mid))
 
     @router.patch("/matches/{mid}", responses=WRITE_ERRORS, summary="Edit a match's note")
     def patch_match(mid: Id, body: Patch, who: Who, st: Store) -> dict[str, Any]:
@@ -481,21 +442,25 @@ def build_router(
         @router.get(f"/{name}", summary=f"List {name}", name=f"list_{name}")
         def list_all(
             st: Store,
+            who: Who,
             dataset: Dataset = "all",
             limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
             offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
         ) -> list[dict[str, Any]]:
-            return st.records(
-                entity,
-                dataset=dataset,
-                filters={"kind": kind} if kind else None,
-                limit=limit,
-                offset=offset,
+            return redact(
+                who,
+                st.records(
+                    entity,
+                    dataset=dataset,
+                    filters={"kind": kind} if kind else None,
+                    limit=limit,
+                    offset=offset,
+                ),
             )
 
         @router.get(f"/{name}/{{rid}}", responses=_errors(404), name=f"get_{name}")
-        def get_one(rid: Id, st: Store) -> dict[str, Any]:
-            return check_kind(st.get(entity, rid))
+        def get_one(rid: Id, st: Store, who: Who) -> dict[str, Any]:
+            return redact(who, check_kind(st.get(entity, rid)))
 
         def create_one(who: Who, st: Store, body: Annotated[schema, Body()]) -> dict[str, Any]:
             data = fix_kind(body.model_dump(mode="json"))
