@@ -231,3 +231,75 @@ def account(
             str(r["results_meeting_target"]),
         )
     out.print(t)
+
+
+# ------------------------------------------------------------------ tokens and accounts (F8)
+User = Annotated[str, typer.Argument(help="The account's username")]
+
+
+@app.command("tokens")
+def tokens(
+    db: Db = None,
+    user: Annotated[str | None, typer.Option(help="Only this account's tokens")] = None,
+) -> None:
+    """List API tokens (id, account, label, scope, expiry, revoked); secrets are never shown."""
+    try:
+        rows = _store(db).list_tokens(CLI, user)
+    except CoopError as exc:
+        _fail(exc.message)
+        return
+    for t in rows:
+        state = "revoked" if t["revoked"] else ("expired" if t["expired"] else "active")
+        out.print(
+            f"{t['id']}\taccount {t['account_id']}\t{t['label'] or '-'}\t{t['scope']}\t"
+            f"expires {t['expires_at'] or 'never'}\t{state}"
+        )
+
+
+@app.command("revoke-token")
+def revoke_token(
+    token_id: Annotated[int, typer.Argument(help="The token's id (aicap coop tokens)")],
+    db: Db = None,
+) -> None:
+    """Revoke an API token at once."""
+    try:
+        _store(db).revoke_token_id(CLI, token_id)
+    except CoopError as exc:
+        _fail(exc.message)
+    out.print(f"token {token_id} revoked")
+
+
+@app.command("password")
+def password(user: User, db: Db = None) -> None:
+    """Set an account's password (from AICAP_COOP_NEW_PASSWORD or a prompt); its sessions and
+    tokens end."""
+    pw = os.environ.get("AICAP_COOP_NEW_PASSWORD") or typer.prompt(
+        "new password", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        n = _store(db).reset_password(CLI, user, pw)
+    except CoopError as exc:
+        _fail(f"{exc.message} {exc.detail or ''}")
+        return
+    out.print(f"password of {user} set; {n} session(s) and token(s) ended")
+
+
+@app.command("disable")
+def disable(user: User, db: Db = None) -> None:
+    """Disable an account: it cannot sign in and its sessions and tokens end at once."""
+    try:
+        got = _store(db).set_active(CLI, user, False)
+    except CoopError as exc:
+        _fail(exc.message)
+        return
+    out.print(f"{user} disabled; {got['tokens_ended']} session(s) and token(s) ended")
+
+
+@app.command("enable")
+def enable(user: User, db: Db = None) -> None:
+    """Enable a disabled account."""
+    try:
+        _store(db).set_active(CLI, user, True)
+    except CoopError as exc:
+        _fail(exc.message)
+    out.print(f"{user} enabled")

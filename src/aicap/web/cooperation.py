@@ -190,9 +190,22 @@ class LoginIn(BaseModel):
     password: str
 
 
-class TokenIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TokenIn(Strict):
     label: str = Field("", max_length=120)
+    expires_in_days: int = Field(90, ge=1, le=365, description="Lifetime in days (1..365)")
+    scope: str = Field("write", pattern=r"^(read|write)$", description="read or write")
+
+
+class PasswordIn(Strict):
+    current_password: str = Field(max_length=200)
+    new_password: str = Field(max_length=200)
+
+
+class ResetIn(Strict):
+    new_password: str = Field(max_length=200)
+
+
+Username = Annotated[str, Path(min_length=3, max_length=80, pattern=r"^[A-Za-z0-9_.@-]+$")]
 
 
 class UnlockIn(Strict):
@@ -277,6 +290,8 @@ def build_router(
         auth = request.headers.get("authorization", "")
         if auth.lower().startswith("bearer "):
             who, _ = st.principal_for_token(auth[7:].strip(), kind="api")
+            if who.scope != "write" and request.method not in SAFE:
+                raise ForbiddenError("this API token is read-only (scope read)")
             return who
         cookie = session_cookie(request)
         if cookie:
@@ -322,12 +337,78 @@ def build_router(
         delete_cookie(response, SESSION_BASE)
         return {"signed_out": who.username}
 
-    @router.post("/auth/tokens", summary="A new API token for the signed-in account")
+    @router.post(
+        "/auth/tokens",
+        responses=_errors(401, 403, 422),
+        summary="A new API token for the signed-in account (not with a token; it expires)",
+    )
     def new_token(body: TokenIn, who: Who, st: Store) -> dict[str, Any]:
         if who.account_id is None:
             raise UnauthorisedError("sign in first")
-        token, _ = st.issue_token(who, kind="api", label=body.label)
-        return {"token": token, "label": body.label, "note": "shown once; only a hash is kept"}
+        token, _ = st.issue_token(
+            who,
+            kind="api",
+            label=body.label,
+            lifetime=timedelta(days=body.expires_in_days),
+            scope=body.scope,
+        )
+        return {
+            "token": token,
+            "label": body.label,
+            "scope": body.scope,
+            "expires_in_days": body.expires_in_days,
+            "note": "shown once; only a hash is kept",
+        }
+
+    @router.get(
+        "/auth/tokens",
+        responses=_errors(401, 403, 404),
+        summary="API tokens of the signed-in account (an administrator: ?username=, or all)",
+    )
+    def list_tokens(
+        who: Who, st: Store, username: Annotated[str | None, Query(max_length=80)] = None
+    ) -> list[dict[str, Any]]:
+        return st.list_tokens(who, username)
+
+    @router.delete(
+        "/auth/tokens/{tid}", responses=_errors(401, 403, 404), summary="Revoke an API token"
+    )
+    def revoke_token(tid: Id, who: Who, st: Store) -> dict[str, Any]:
+        if who.account_id is None:
+            raise UnauthorisedError("sign in first")
+        return st.revoke_token_id(who, tid)
+
+    @router.post(
+        "/auth/password",
+        responses=_errors(401, 403, 422),
+        summary="Change your password (every other session and token of the account ends)",
+    )
+    def change_password(body: PasswordIn, who: Who, st: Store) -> dict[str, Any]:
+        n = st.change_password(
+            who, body.current_password, body.new_password, keep_token_id=who.token_id
+        )
+        return {"username": who.username, "sessions_and_tokens_ended": n}
+
+    @router.post(
+        "/accounts/{username}/password",
+        responses=WRITE_ERRORS,
+        summary="Reset an account's password (admin; its sessions and tokens end)",
+    )
+    def reset_password(username: Username, body: ResetIn, who: Who, st: Store) -> dict[str, Any]:
+        n = st.reset_password(who, username, body.new_password)
+        return {"username": username, "sessions_and_tokens_ended": n}
+
+    @router.post(
+        "/accounts/{username}/disable",
+        responses=WRITE_ERRORS,
+        summary="Disable an account (admin; its sessions and tokens end at once)",
+    )
+    def disable(username: Username, who: Who, st: Store) -> dict[str, Any]:
+        return st.set_active(who, username, False)
+
+    @router.post("/accounts/{username}/enable", responses=WRITE_ERRORS, summary="Enable (admin)")
+    def enable(username: Username, who: Who, st: Store) -> dict[str, Any]:
+        return st.set_active(who, username, True)
 
     @router.post(
         "/auth/unlock",

@@ -16,7 +16,7 @@ import hashlib
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from aicap.warehouse.cooperation.db import make_engine, migrate, session_factory
+from aicap.warehouse.cooperation.lifecycle import SCOPES, AccountLifecycle
 from aicap.warehouse.cooperation.models import (
     ENTITIES,
     Account,
@@ -146,6 +147,10 @@ class Principal:
     country_iso3: str | None = None
     organisation: str | None = None
     account_id: int | None = None
+    #: how it signed in: "session", "token" (an API token) or "" (a password, the CLI)
+    via: str = ""
+    token_id: int | None = None
+    scope: str = "write"
 
     @property
     def can_write(self) -> bool:
@@ -220,7 +225,7 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class CoopStore:
+class CoopStore(AccountLifecycle):
     """The registry (see the module doc). ``vocab`` comes from the intervention catalogue."""
 
     def __init__(
@@ -330,10 +335,21 @@ class CoopStore:
         kind: str = "api",
         label: str = "",
         lifetime: timedelta | None = None,
+        scope: str = "write",
     ) -> tuple[str, str | None]:
-        """A new secret token (only its SHA-256 is stored) and, for a session, its CSRF token."""
+        """A new secret token (only its SHA-256 is stored) and, for a session, its CSRF token.
+        An API token always expires (``lifetime``, default 90 days); it cannot be minted with
+        another API token."""
         if who.account_id is None:
             raise UnauthorisedError("sign in first")
+        if who.via == "token":
+            raise ForbiddenError("an API token cannot mint tokens; sign in with your password")
+        if scope not in SCOPES:
+            raise InvalidInputError(
+                "invalid input: scope", [{"loc": ["body", "scope"], "msg": "read or write"}]
+            )
+        if kind == "api" and lifetime is None:
+            lifetime = timedelta(days=90)
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(24) if kind == "session" else None
         expires = datetime.now(UTC) + lifetime if lifetime else None
@@ -346,9 +362,13 @@ class CoopStore:
                     kind=kind,
                     csrf_token=csrf,
                     expires_at=expires,
+                    scope=scope,
                 )
             )
-            self._audit(s, who, "issue_token", "token", None, None, {"kind": kind, "label": label})
+            self._audit(
+                s, who, "issue_token", "token", None, None,
+                {"kind": kind, "label": label, "scope": scope},
+            )  # fmt: skip
         return token, csrf
 
     def principal_for_token(self, token: str, *, kind: str | None = None) -> tuple[Principal, str]:
@@ -361,11 +381,21 @@ class CoopStore:
                 exp = row.expires_at
                 exp = exp if exp.tzinfo else exp.replace(tzinfo=UTC)
                 if exp < datetime.now(UTC):
-                    raise UnauthorisedError("the session has expired; sign in again")
+                    raise UnauthorisedError(
+                        "the session has expired; sign in again"
+                        if row.kind == "session"
+                        else "the API token has expired; issue a new one"
+                    )
             acc = s.get(Account, row.account_id)
             if acc is None or not acc.active:
                 raise UnauthorisedError("the account is disabled")
-            return self._principal(acc), row.csrf_token or ""
+            who = replace(
+                self._principal(acc),
+                via="session" if row.kind == "session" else "token",
+                token_id=row.id,
+                scope=row.scope,
+            )
+            return who, row.csrf_token or ""
 
     def revoke_token(self, token: str) -> None:
         with self.tx() as s:

@@ -1,0 +1,182 @@
+"""Token and account lifecycle of the cooperation registry (security review F8): API tokens
+expire (90 days by default, at most a year), carry a scope (``read`` or ``write``), can be
+listed and revoked; passwords can be changed (all other sessions and tokens end) or reset by an
+administrator; accounts can be disabled (their sessions and tokens end at once) and enabled.
+Mixed into :class:`~aicap.warehouse.cooperation.store.CoopStore`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from aicap.warehouse.cooperation.models import Account, ApiToken
+from aicap.warehouse.cooperation.schemas import Role, password_problem
+
+if TYPE_CHECKING:
+    from aicap.warehouse.cooperation.store import Principal
+
+DEFAULT_TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = 365
+SCOPES = ("read", "write")
+
+
+def token_lifetime(days: int | None) -> timedelta:
+    """An API token's lifetime: ``days`` (1..365; default 90)."""
+    d = DEFAULT_TOKEN_DAYS if days is None else int(days)
+    if not 1 <= d <= MAX_TOKEN_DAYS:
+        raise ValueError(f"expires_in_days: between 1 and {MAX_TOKEN_DAYS}")
+    return timedelta(days=d)
+
+
+def _token_public(t: ApiToken) -> dict[str, Any]:
+    exp = t.expires_at
+    if exp is not None and exp.tzinfo is None:
+        exp = exp.replace(tzinfo=UTC)
+    return {
+        "id": t.id,
+        "account_id": t.account_id,
+        "label": t.label,
+        "kind": t.kind,
+        "scope": t.scope,
+        "created_at": t.created_at.isoformat() if t.created_at else None,
+        "expires_at": exp.isoformat() if exp else None,
+        "expired": bool(exp and exp < datetime.now(UTC)),
+        "revoked": t.revoked,
+    }
+
+
+class AccountLifecycle:
+    """Methods of :class:`CoopStore` for tokens and accounts (see the module doc)."""
+
+    hasher: PasswordHasher
+
+    if TYPE_CHECKING:
+
+        def tx(self) -> AbstractContextManager[Session]: ...
+
+        def _audit(
+            self,
+            s: Session,
+            actor: Principal,
+            action: str,
+            entity: str,
+            entity_id: int | None,
+            before: dict[str, Any] | None,
+            after: dict[str, Any] | None,
+        ) -> None: ...
+
+    # -------------------------------------------------------------- errors (late import)
+    @staticmethod
+    def _errors() -> Any:
+        from aicap.warehouse.cooperation import store
+
+        return store
+
+    def _account(self, s: Session, username: str) -> Account:
+        acc = s.scalar(select(Account).where(Account.username == username))
+        if acc is None:
+            raise self._errors().NotFoundError(f"account {username!r} not found")
+        return acc
+
+    def _check_new_password(self, password: str, username: str) -> None:
+        problem = password_problem(password, username)
+        if problem:
+            raise self._errors().InvalidInputError(
+                f"invalid input: password {problem}",
+                [{"loc": ["body", "new_password"], "msg": problem}],
+            )
+
+    # -------------------------------------------------------------- tokens
+    def list_tokens(self, actor: Principal, username: str | None = None) -> list[dict[str, Any]]:
+        """API tokens of ``actor`` (an administrator: of ``username``, or of everyone)."""
+        err = self._errors()
+        if actor.account_id is None and actor.role != Role.administrator:
+            raise err.UnauthorisedError("sign in first")
+        with self.tx() as s:
+            q = select(ApiToken).where(ApiToken.kind == "api").order_by(ApiToken.id)
+            if actor.role != Role.administrator:
+                if username not in (None, actor.username):
+                    raise err.ForbiddenError("only an administrator lists others' tokens")
+                q = q.where(ApiToken.account_id == actor.account_id)
+            elif username:
+                q = q.where(ApiToken.account_id == self._account(s, username).id)
+            return [_token_public(t) for t in s.scalars(q)]
+
+    def revoke_token_id(self, actor: Principal, token_id: int) -> dict[str, Any]:
+        """Revoke one API token: one's own, or any (an administrator)."""
+        err = self._errors()
+        with self.tx() as s:
+            row = s.get(ApiToken, token_id) if 0 < token_id <= 2**31 - 1 else None
+            mine = row is not None and row.account_id == actor.account_id
+            if row is None or row.kind != "api" or not (mine or actor.role == Role.administrator):
+                raise err.NotFoundError(f"token {token_id} not found")
+            row.revoked = True
+            after = _token_public(row)
+            self._audit(s, actor, "revoke_token", "token", row.id, None, after)
+            return after
+
+    # -------------------------------------------------------------- passwords, accounts
+    def change_password(
+        self, actor: Principal, current: str, new: str, *, keep_token_id: int | None = None
+    ) -> int:
+        """``actor`` changes its own password (the current one is checked); every other
+        session and token of the account ends. The number ended."""
+        err = self._errors()
+        if actor.account_id is None:
+            raise err.UnauthorisedError("sign in first")
+        with self.tx() as s:
+            acc = s.get(Account, actor.account_id)
+            assert acc is not None
+            try:
+                self.hasher.verify(acc.password_hash, current)
+            except (VerificationError, InvalidHashError):
+                raise err.ForbiddenError("the current password is wrong") from None
+            self._check_new_password(new, acc.username)
+            acc.password_hash = self.hasher.hash(new)
+            n = self._end_tokens(s, acc.id, keep=keep_token_id)
+            self._audit(s, actor, "password", "account", acc.id, None, {"tokens_ended": n})
+            return n
+
+    def reset_password(self, actor: Principal, username: str, new: str) -> int:
+        """An administrator sets ``username``'s password; its sessions and tokens end."""
+        err = self._errors()
+        if actor.role != Role.administrator:
+            raise err.ForbiddenError("only an administrator resets passwords")
+        self._check_new_password(new, username)
+        with self.tx() as s:
+            acc = self._account(s, username)
+            acc.password_hash = self.hasher.hash(new)
+            n = self._end_tokens(s, acc.id)
+            self._audit(s, actor, "password", "account", acc.id, None, {"tokens_ended": n})
+            return n
+
+    def set_active(self, actor: Principal, username: str, active: bool) -> dict[str, Any]:
+        """Disable (its sessions and tokens end) or enable an account (an administrator)."""
+        err = self._errors()
+        if actor.role != Role.administrator:
+            raise err.ForbiddenError("only an administrator disables or enables accounts")
+        if not active and username == actor.username:
+            raise err.ConflictError("an administrator cannot disable itself", field="username")
+        with self.tx() as s:
+            acc = self._account(s, username)
+            before = {"active": acc.active}
+            acc.active = active
+            n = 0 if active else self._end_tokens(s, acc.id)
+            after: Mapping[str, Any] = {"active": active, "tokens_ended": n}
+            self._audit(s, actor, "enable" if active else "disable", "account", acc.id, before,
+                        dict(after))  # fmt: skip
+            return {"username": username, **after}
+
+    @staticmethod
+    def _end_tokens(s: Session, account_id: int, keep: int | None = None) -> int:
+        q = update(ApiToken).where(ApiToken.account_id == account_id, ApiToken.revoked.is_(False))
+        if keep is not None:
+            q = q.where(ApiToken.id != keep)
+        return int(s.execute(q.values(revoked=True)).rowcount or 0)  # type: ignore[attr-defined]
