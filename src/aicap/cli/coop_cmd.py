@@ -25,7 +25,7 @@ from aicap.analysis.cooperate.service import (
     summarise,
 )
 from aicap.sources.http import FetchError, LiveClient
-from aicap.warehouse.cooperation.db import current_revision, default_url
+from aicap.warehouse.cooperation.db import app_role_sql, current_revision, default_url
 from aicap.warehouse.cooperation.iati import IatiError, from_iati_xml, to_iati_xml
 from aicap.warehouse.cooperation.importers import (
     ImportProblem,
@@ -303,3 +303,27 @@ def enable(user: User, db: Db = None) -> None:
     except CoopError as exc:
         _fail(exc.message)
     out.print(f"{user} enabled")
+
+
+# ------------------------------------------------------------------ audit (F10)
+@app.command("verify-audit")
+def verify_audit(db: Db = None) -> None:
+    """Check the audit log's hash chain: exit 0 and print the head hash (keep it elsewhere:
+    a log cut at its end is then detected too), or exit 1 naming the first entry that does
+    not fit."""
+    v = _store(db).verify_audit()
+    if not v.ok:
+        _fail(f"audit log broken at entry {v.broken_at} (after {v.entries - 1} good): {v.reason}")
+    out.print(f"audit log intact: {v.entries} entries; head {v.head}")
+
+
+@app.command("role-sql")
+def role_sql(
+    role: Annotated[str, typer.Argument(help="The PostgreSQL role the application uses")],
+) -> None:
+    """Print the GRANTs that let ROLE run the registry without owning its tables (it cannot
+    drop the audit log's triggers or truncate it); run them as the owner after each init."""
+    try:
+        out.print(app_role_sql(role))
+    except ValueError as exc:
+        _fail(str(exc))

@@ -210,6 +210,9 @@ class AuditEntry(Base):
     entity_id: Mapped[int | None] = mapped_column(Integer)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: the hash chain (audit_chain.py): the previous entry's hash, this entry's hash
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
 
 
 ENTITIES: dict[str, type[Versioned]] = {

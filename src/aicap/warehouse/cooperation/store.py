@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from aicap.warehouse.cooperation import audit_chain
 from aicap.warehouse.cooperation.db import make_engine, migrate, session_factory
 from aicap.warehouse.cooperation.lifecycle import SCOPES, AccountLifecycle
 from aicap.warehouse.cooperation.models import (
@@ -42,6 +43,7 @@ from aicap.warehouse.cooperation.models import (
     Offer,
     Result,
     Versioned,
+    utcnow,
 )
 from aicap.warehouse.cooperation.schemas import (
     DEMO_LABEL,
@@ -1141,16 +1143,17 @@ class CoopStore(AccountLifecycle):
         before: dict[str, Any] | None,
         after: dict[str, Any] | None,
     ) -> None:
-        s.add(
-            AuditEntry(
-                actor=actor.username,
-                action=action,
-                entity=entity,
-                entity_id=entity_id,
-                before=before,
-                after=after,
-            )
+        entry = AuditEntry(
+            at=utcnow(),
+            actor=actor.username,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=before,
+            after=after,
         )
+        audit_chain.link(s, entry)
+        s.add(entry)
 
     @staticmethod
     def _audit_query(entity: str | None, entity_id: int | None, *, count: bool = False) -> Any:
@@ -1180,6 +1183,11 @@ class CoopStore(AccountLifecycle):
             q = q.limit(limit)
         with self.tx() as s:
             return [as_dict(a) for a in s.scalars(q)]
+
+    def verify_audit(self) -> audit_chain.Verdict:
+        """Walk the audit log's hash chain (see :mod:`.audit_chain`)."""
+        with self.tx() as s:
+            return audit_chain.verify(s)
 
     def audit_count(self, *, entity: str | None = None, entity_id: int | None = None) -> int:
         q = self._audit_query(entity, entity_id, count=True)
