@@ -38,6 +38,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from aicap.analysis.catalogue import Modality
@@ -880,7 +881,8 @@ def build_pages(
                 )  # fmt: skip
             seen = str(form.get(f"after_run:{body.dataset}", ""))
             try:
-                result, saved = run_matchmaking(
+                result, saved = await run_in_threadpool(  # never on the event loop (F9)
+                    run_matchmaking,
                     st,
                     v.who,
                     dataset=body.dataset,

@@ -12,6 +12,7 @@ Who is acting: ``Authorization: Bearer <API token>``, or the session cookie set 
 token in ``X-CSRF-Token`` or a ``csrf_token`` form field), or nobody: the public reads.
 """
 
+import asyncio
 import hmac
 import threading
 from collections.abc import Callable, Coroutine
@@ -65,6 +66,7 @@ from aicap.web.coop_http import (
     session_cookie,
     set_cookie,
 )
+from aicap.web.coop_jobs import JobRunner, Progress
 from aicap.web.coop_throttle import LoginThrottle as LoginThrottle
 
 T = TypeVar("T")
@@ -80,7 +82,9 @@ ERROR_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "co
                500: "internal_error"}  # fmt: skip
 
 
-def error_response(status: int, message: str, detail: Any = None, code: str | None = None) -> Any:
+def error_response(
+    status: int, message: str, detail: Any = None, code: str | None = None
+) -> JSONResponse:
     body = {
         "error": {
             "status": status,
@@ -213,8 +217,13 @@ class UnlockIn(Strict):
     address: str | None = Field(None, max_length=64, description="A client IP address")
 
 
+#: ``?background=true``: answer 202 with the job at once (see ``coop_jobs``).
+Background = Annotated[bool, Query(description="true: 202 with a job to follow at /jobs/{id}")]
+
+
 class ProposeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    background: bool = Field(False, description="true: 202 with a job to follow")
     dataset: str = Field("real", pattern=r"^(real|demo)$")
     on: date | None = Field(None, description="Matching date (offer validity); default today")
     save: bool = Field(True, description="False: a dry run, nothing stored")
@@ -260,6 +269,7 @@ class StoreHolder:
         self._source = store
         self._lock = threading.Lock()
         self.throttle = LoginThrottle()
+        self.jobs = JobRunner()
         self._store: CoopStore | None = store if isinstance(store, CoopStore) else None
 
     def __call__(self) -> CoopStore:
@@ -310,6 +320,24 @@ def build_router(
                     )
             return who
         return PUBLIC
+
+    async def as_job(
+        kind: str, who: Principal, work: Callable[[Progress], dict[str, Any]], background: bool
+    ) -> Response:
+        """Run ``work`` on a worker thread: 202 with the job at once (``background``), or
+        its result when it ends (200; its error in the one error shape)."""
+        job, future = get_store.jobs.submit(kind, who.username, work)
+        if background:
+            return JSONResponse(
+                {**job.as_dict(), "status_url": f"{PREFIX}/jobs/{job.id}"}, status_code=202
+            )
+        try:
+            result = await asyncio.wrap_future(future)
+        except CoopError:
+            assert job.error is not None
+            e = job.error
+            return error_response(e["status"], e["message"], e["detail"], e["code"])
+        return JSONResponse(result)
 
     Who = Annotated[Principal, Depends(principal)]
     Store = Annotated[CoopStore, Depends(get_store)]
@@ -457,13 +485,23 @@ def build_router(
         responses=WRITE_ERRORS,
         summary="Run matchmaking (admin): explainable scores, global optimal assignment",
     )
-    def propose(body: ProposeIn, who: Who, st: Store) -> dict[str, Any]:
+    async def propose(body: ProposeIn, who: Who, st: Store) -> Response:
         if who.role.value != "administrator":
             raise ForbiddenError("only an administrator may run matchmaking")
-        result, saved = run_matchmaking(
-            st, who, dataset=body.dataset, on=body.on, save=body.save, facts=country_facts()
-        )
-        return summarise(result, saved)
+
+        def work(progress: Progress) -> dict[str, Any]:
+            result, saved = run_matchmaking(
+                st,
+                who,
+                dataset=body.dataset,
+                on=body.on,
+                save=body.save,
+                facts=country_facts(),
+                progress=progress,
+            )
+            return summarise(result, saved)
+
+        return await as_job("matchmaking", who, work, body.background)
 
     @router.get("/matches/{mid}", responses=_errors(404), summary="One match with its terms")
     def get_match(mid: Id, st: Store, who: Who) -> dict[str, Any]:
@@ -656,15 +694,21 @@ def build_router(
             "requestBody": {"content": {"application/xml": {"schema": {"type": "string"}}}}
         },
     )
-    async def import_iati(request: Request, who: Who, st: Store) -> dict[str, Any]:
+    async def import_iati(
+        request: Request, who: Who, st: Store, background: Background = False
+    ) -> Response:
         if who.role.value != "administrator":  # before the body is read
             raise ForbiddenError("only an administrator may import activities")
         body = await request.body()
-        try:
-            items = from_iati_xml(body, iso_maps()[1], source="iati")
-        except IatiError as exc:
-            raise InvalidInputError(str(exc), exc.problems) from None
-        return st.upsert_activities(who, items)
+
+        def work(progress: Progress) -> dict[str, Any]:
+            try:
+                items = from_iati_xml(body, iso_maps()[1], source="iati")
+            except IatiError as exc:
+                raise InvalidInputError(str(exc), exc.problems) from None
+            return st.upsert_activities(who, items, progress=progress)
+
+        return await as_job("import-iati", who, work, background)
 
     @router.post(
         "/import/activities.csv",
@@ -672,15 +716,42 @@ def build_router(
         summary="Import the CSV of /export/activities.csv (admin; all or nothing)",
         openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
     )
-    async def import_csv(request: Request, who: Who, st: Store) -> dict[str, Any]:
+    async def import_csv(
+        request: Request, who: Who, st: Store, background: Background = False
+    ) -> Response:
         if who.role.value != "administrator":  # before the body is read
             raise ForbiddenError("only an administrator may import activities")
         body = await request.body()
-        try:
-            items = from_csv(body.decode("utf-8-sig"))
-        except (IatiError, UnicodeDecodeError) as exc:
-            raise InvalidInputError(str(exc)) from None
-        return st.upsert_activities(who, items)
+
+        def work(progress: Progress) -> dict[str, Any]:
+            try:
+                items = from_csv(body.decode("utf-8-sig"))
+            except (IatiError, UnicodeDecodeError) as exc:
+                raise InvalidInputError(str(exc)) from None
+            return st.upsert_activities(who, items, progress=progress)
+
+        return await as_job("import-csv", who, work, background)
+
+    @router.get("/jobs", responses=_errors(401, 403), summary="Background jobs (admin)")
+    def list_jobs(who: Who) -> list[dict[str, Any]]:
+        if who.role.value != "administrator":
+            raise ForbiddenError("only an administrator reads jobs")
+        return [j.as_dict() for j in get_store.jobs.all()]
+
+    @router.get(
+        "/jobs/{job_id}",
+        responses=_errors(401, 403, 404),
+        summary="A background job: state, progress, result or error (admin)",
+    )
+    def get_job(
+        job_id: Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")], who: Who
+    ) -> dict[str, Any]:
+        if who.role.value != "administrator":
+            raise ForbiddenError("only an administrator reads jobs")
+        job = get_store.jobs.get(job_id)
+        if job is None:
+            raise NotFoundError(f"job {job_id} not found (jobs live in the server's memory)")
+        return job.as_dict()
 
     @router.get("", summary="The cooperation API's collections", include_in_schema=False)
     def root(st: Store) -> dict[str, Any]:

@@ -52,7 +52,10 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # a read (execution option ``readonly``) takes no write lock: in WAL mode it reads
+            # the last committed state while a long import writes (security review F9)
+            ro = conn.get_execution_options().get("readonly")
+            conn.exec_driver_sql("BEGIN" if ro else "BEGIN IMMEDIATE")
 
         return engine
     kwargs["pool_pre_ping"] = True

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -240,6 +240,7 @@ class CoopStore(AccountLifecycle):
         self.hasher = hasher or _hasher  # argon2id, the library's recommended parameters
         self.vocab = vocab or Vocabulary()
         self.sessions: sessionmaker[Session] = session_factory(engine)
+        self._reader = engine.execution_options(readonly=True)
 
     @classmethod
     def open(
@@ -262,6 +263,13 @@ class CoopStore(AccountLifecycle):
     def tx(self) -> Iterator[Session]:
         """One transaction: committed at the end, rolled back on any error."""
         with self.sessions() as s, s.begin():
+            yield s
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only transaction: on SQLite it takes no write lock, so reads go on while a
+        long write (an import) runs."""
+        with self.sessions(bind=self._reader) as s, s.begin():
             yield s
 
     # ---------------------------------------------------------------- accounts
@@ -375,7 +383,7 @@ class CoopStore(AccountLifecycle):
 
     def principal_for_token(self, token: str, *, kind: str | None = None) -> tuple[Principal, str]:
         """The account behind a token and the token's CSRF secret ('' for API tokens)."""
-        with self.tx() as s:
+        with self.read() as s:
             row = s.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
             if row is None or row.revoked or (kind and row.kind != kind):
                 raise UnauthorisedError("unknown or revoked token")
@@ -557,7 +565,7 @@ class CoopStore(AccountLifecycle):
         return obj
 
     def get(self, entity: str, rid: int) -> dict[str, Any]:
-        with self.tx() as s:
+        with self.read() as s:
             return as_dict(self._get(s, entity, rid))
 
     def records(
@@ -576,7 +584,7 @@ class CoopStore(AccountLifecycle):
         for key, value in (filters or {}).items():
             if value is not None:
                 q = q.where(getattr(model, key) == value)
-        with self.tx() as s:
+        with self.read() as s:
             return [as_dict(o) for o in s.scalars(q.limit(limit).offset(offset))]
 
     def _resolve_activity(self, s: Session, actor: Principal, clean: dict[str, Any]) -> None:
@@ -1025,7 +1033,7 @@ class CoopStore(AccountLifecycle):
 
     def last_run(self, dataset: str) -> str | None:
         """The id of the latest stored matchmaking run of ``dataset`` (None: never run)."""
-        with self.tx() as s:
+        with self.read() as s:
             return self._last_run(s, dataset)
 
     def match_sides(self, actor: Principal, match_id: int) -> frozenset[str]:
@@ -1033,7 +1041,7 @@ class CoopStore(AccountLifecycle):
         ``offer_side`` (the offer's partner), ``admin``; empty for anyone else."""
         if actor.role == Role.administrator:
             return frozenset({"admin"})
-        with self.tx() as s:
+        with self.read() as s:
             match = self._get(s, "match", match_id)
             assert isinstance(match, Match)
             need = s.get(Need, match.need_id)
@@ -1068,7 +1076,7 @@ class CoopStore(AccountLifecycle):
         """Whether ``actor`` may edit the record (the same rule as :meth:`update`)."""
         if not actor.can_write:
             return False
-        with self.tx() as s:
+        with self.read() as s:
             before = as_dict(self._get(s, entity, rid))
             try:
                 self.authorise(s, actor, entity, before, "edit")
@@ -1078,7 +1086,7 @@ class CoopStore(AccountLifecycle):
 
     def activity_of_match(self, match_id: int) -> dict[str, Any] | None:
         """The match's activity with its flows and results (None before the first record)."""
-        with self.tx() as s:
+        with self.read() as s:
             act = s.scalar(
                 select(Activity).where(Activity.match_id == match_id).order_by(Activity.id)
             )
@@ -1108,14 +1116,14 @@ class CoopStore(AccountLifecycle):
             MatchState.partially_fulfilled,
             MatchState.fulfilled,
         }
-        with self.tx() as s:
+        with self.read() as s:
             rows = s.scalars(select(Match).where(Match.dataset == dataset)).all()
             return {(m.need_id, m.offer_id): m.state for m in rows if m.state in live}
 
     def allocated(self, dataset: str) -> dict[int, float]:
         """Offer id -> capacity already taken by accepted or later matches."""
         taken: dict[int, float] = {}
-        with self.tx() as s:
+        with self.read() as s:
             rows = s.scalars(
                 select(Match).where(
                     Match.dataset == dataset,
@@ -1181,17 +1189,17 @@ class CoopStore(AccountLifecycle):
             q = q.offset(offset)
         if limit is not None:
             q = q.limit(limit)
-        with self.tx() as s:
+        with self.read() as s:
             return [as_dict(a) for a in s.scalars(q)]
 
     def verify_audit(self) -> audit_chain.Verdict:
         """Walk the audit log's hash chain (see :mod:`.audit_chain`)."""
-        with self.tx() as s:
+        with self.read() as s:
             return audit_chain.verify(s)
 
     def audit_count(self, *, entity: str | None = None, entity_id: int | None = None) -> int:
         q = self._audit_query(entity, entity_id, count=True)
-        with self.tx() as s:
+        with self.read() as s:
             return int(s.scalar(q) or 0)
 
     # ---------------------------------------------------------------- bulk (imports)
@@ -1201,14 +1209,18 @@ class CoopStore(AccountLifecycle):
         items: Sequence[
             tuple[Mapping[str, Any], Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]]]
         ],
+        progress: Callable[[int, int], None] | None = None,
     ) -> dict[str, int]:
         """Import activities with their flows and results in one transaction (all or nothing);
         an activity with the same identifier, source and dataset is replaced, its flows and
-        results too. A bad row is refused naming its activity (and CSV line)."""
+        results too. A bad row is refused naming its activity (and CSV line).
+        ``progress(done, total)`` is told after each activity."""
         self._require_admin(actor, "import activities")
         counts = {"created": 0, "replaced": 0, "flows": 0, "results": 0}
         with self.tx() as s:
             for n, (data, flows, results) in enumerate(items):
+                if progress is not None:
+                    progress(n, len(items))
                 where = f"activity {n + 1} ({data.get('iati_identifier', '?')})"
                 clean = self._clean_at(where, "activity", data)
                 old = s.scalar(
@@ -1256,6 +1268,8 @@ class CoopStore(AccountLifecycle):
                         s.flush()
                         self._audit(s, actor, "create", entity, obj.id, None, as_dict(obj))
                         counts[entity + "s"] += 1
+        if progress is not None:
+            progress(len(items), len(items))
         return counts
 
     def _clean_at(self, where: str, entity: str, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -1267,7 +1281,7 @@ class CoopStore(AccountLifecycle):
 
     def activities_full(self, dataset: str | None = None) -> list[dict[str, Any]]:
         """Activities with their flows and results (for exports)."""
-        with self.tx() as s:
+        with self.read() as s:
             q = select(Activity).order_by(Activity.id)
             if dataset and dataset != "all":
                 q = q.where(Activity.dataset == dataset)
@@ -1291,7 +1305,7 @@ class CoopStore(AccountLifecycle):
 
     def counts(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
-        with self.tx() as s:
+        with self.read() as s:
             for name, model in ENTITIES.items():
                 rows = s.execute(select(model.dataset, func.count()).group_by(model.dataset))
                 out[name] = {str(ds): int(n) for ds, n in rows}
