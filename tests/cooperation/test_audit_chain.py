@@ -118,7 +118,7 @@ def test_f10_postgresql_truncate_guard_and_role_separation(pg_base: str) -> None
             c.execute(text(stmt))
     owner = url.split("://")[1].split("@")[0]
     app_url = url.replace(f"://{owner}@", f"://{role}@")
-    app = CoopStore.open(app_url, default_vocabulary(), upgrade=False, hasher=FAST_HASH)
+    app = CoopStore.open(app_url, default_vocabulary(), hasher=FAST_HASH)  # at head: no-op
     try:
         admin = app.authenticate("admin", "plum kettle orbit 7")
         app.create(admin, "need", {**NEED, "title": "Written by the application role"})
