@@ -1,4 +1,5 @@
-"""Token and account lifecycle of the cooperation registry (security review F8): API tokens
+"""Accounts, sign-in and the token and account lifecycle of the cooperation registry
+(security review F8): API tokens
 expire (90 days by default, at most a year), carry a scope (``read`` or ``write``), can be
 listed and revoked; passwords can be changed (all other sessions and tokens end) or reset by an
 administrator; accounts can be disabled (their sessions and tokens end at once) and enabled.
@@ -6,21 +7,35 @@ Mixed into :class:`~aicap.warehouse.cooperation.store.CoopStore`."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
-from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from aicap.warehouse.cooperation.models import Account, ApiToken
-from aicap.warehouse.cooperation.schemas import Role, password_problem
-
-if TYPE_CHECKING:
-    from aicap.warehouse.cooperation.store import Principal
+from aicap.warehouse.cooperation.base import StoreBase, _hash_token
+from aicap.warehouse.cooperation.errors import (
+    SYSTEM,
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    Principal,
+    UnauthorisedError,
+)
+from aicap.warehouse.cooperation.models import (
+    Account,
+    ApiToken,
+)
+from aicap.warehouse.cooperation.schemas import (
+    AccountIn,
+    Role,
+    password_problem,
+)
 
 DEFAULT_TOKEN_DAYS = 90
 MAX_TOKEN_DAYS = 365
@@ -52,32 +67,155 @@ def _token_public(t: ApiToken) -> dict[str, Any]:
     }
 
 
-class AccountLifecycle:
-    """Methods of :class:`CoopStore` for tokens and accounts (see the module doc)."""
+class AccountLifecycle(StoreBase):
+    """Accounts, sign-in, tokens (see the module doc)."""
 
-    hasher: PasswordHasher
-
-    if TYPE_CHECKING:
-
-        def tx(self) -> AbstractContextManager[Session]: ...
-
-        def _audit(
-            self,
-            s: Session,
-            actor: Principal,
-            action: str,
-            entity: str,
-            entity_id: int | None,
-            before: dict[str, Any] | None,
-            after: dict[str, Any] | None,
-        ) -> None: ...
-
-    # -------------------------------------------------------------- errors (late import)
     @staticmethod
     def _errors() -> Any:
-        from aicap.warehouse.cooperation import store
+        from aicap.warehouse.cooperation import errors
 
-        return store
+        return errors
+
+    # ---------------------------------------------------------------- accounts
+    def create_account(self, actor: Principal, data: Mapping[str, Any]) -> dict[str, Any]:
+        self._require_admin(actor, "create accounts")
+        acc_in = self._validate(AccountIn, data)
+        assert isinstance(acc_in, AccountIn)
+        with self.tx() as s:
+            if s.scalar(select(Account).where(Account.username == acc_in.username)):
+                raise ConflictError(f"username {acc_in.username!r} is taken", field="username")
+            acc = Account(
+                username=acc_in.username,
+                password_hash=self.hasher.hash(acc_in.password),
+                role=acc_in.role.value,
+                country_iso3=acc_in.country_iso3,
+                organisation=acc_in.organisation,
+            )
+            s.add(acc)
+            try:
+                s.flush()
+            except IntegrityError:
+                raise ConflictError(
+                    f"username {acc_in.username!r} is taken", field="username"
+                ) from None
+            after = self._account_public(acc)
+            self._audit(s, actor, "create", "account", acc.id, None, after)
+        return after
+
+    def bootstrap_admin(self, username: str, password: str) -> dict[str, Any]:
+        """Create the first administrator (only while no administrator exists)."""
+        with self.tx() as s:
+            if s.scalar(select(Account).where(Account.role == Role.administrator.value)):
+                raise ConflictError("an administrator already exists", field="role")
+        return self.create_account(
+            SYSTEM, {"username": username, "password": password, "role": "administrator"}
+        )
+
+    @staticmethod
+    def _account_public(acc: Account) -> dict[str, Any]:
+        return {
+            "id": acc.id,
+            "username": acc.username,
+            "role": acc.role,
+            "country_iso3": acc.country_iso3,
+            "organisation": acc.organisation,
+            "active": acc.active,
+        }
+
+    def authenticate(self, username: str, password: str) -> Principal:
+        with self.tx() as s:
+            acc = s.scalar(select(Account).where(Account.username == username))
+            if acc is None or not acc.active:
+                self.hasher.hash(password)  # same work either way
+                raise UnauthorisedError("wrong username or password")
+            try:
+                self.hasher.verify(acc.password_hash, password)
+            except (VerificationError, InvalidHashError):
+                raise UnauthorisedError("wrong username or password") from None
+            if self.hasher.check_needs_rehash(acc.password_hash):
+                acc.password_hash = self.hasher.hash(password)
+            return self._principal(acc)
+
+    @staticmethod
+    def _principal(acc: Account) -> Principal:
+        return Principal(
+            acc.username, Role(acc.role), acc.country_iso3, acc.organisation, account_id=acc.id
+        )
+
+    def issue_token(
+        self,
+        who: Principal,
+        *,
+        kind: str = "api",
+        label: str = "",
+        lifetime: timedelta | None = None,
+        scope: str = "write",
+    ) -> tuple[str, str | None]:
+        """A new secret token (only its SHA-256 is stored) and, for a session, its CSRF token.
+        An API token always expires (``lifetime``, default 90 days); it cannot be minted with
+        another API token."""
+        if who.account_id is None:
+            raise UnauthorisedError("sign in first")
+        if who.via == "token":
+            raise ForbiddenError("an API token cannot mint tokens; sign in with your password")
+        if scope not in SCOPES:
+            raise InvalidInputError(
+                "invalid input: scope", [{"loc": ["body", "scope"], "msg": "read or write"}]
+            )
+        if kind == "api" and lifetime is None:
+            lifetime = timedelta(days=90)
+        token = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(24) if kind == "session" else None
+        expires = datetime.now(UTC) + lifetime if lifetime else None
+        with self.tx() as s:
+            s.add(
+                ApiToken(
+                    account_id=who.account_id,
+                    token_hash=_hash_token(token),
+                    label=label,
+                    kind=kind,
+                    csrf_token=csrf,
+                    expires_at=expires,
+                    scope=scope,
+                )
+            )
+            self._audit(
+                s, who, "issue_token", "token", None, None,
+                {"kind": kind, "label": label, "scope": scope},
+            )  # fmt: skip
+        return token, csrf
+
+    def principal_for_token(self, token: str, *, kind: str | None = None) -> tuple[Principal, str]:
+        """The account behind a token and the token's CSRF secret ('' for API tokens)."""
+        with self.read() as s:
+            row = s.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
+            if row is None or row.revoked or (kind and row.kind != kind):
+                raise UnauthorisedError("unknown or revoked token")
+            if row.expires_at is not None:
+                exp = row.expires_at
+                exp = exp if exp.tzinfo else exp.replace(tzinfo=UTC)
+                if exp < datetime.now(UTC):
+                    raise UnauthorisedError(
+                        "the session has expired; sign in again"
+                        if row.kind == "session"
+                        else "the API token has expired; issue a new one"
+                    )
+            acc = s.get(Account, row.account_id)
+            if acc is None or not acc.active:
+                raise UnauthorisedError("the account is disabled")
+            who = replace(
+                self._principal(acc),
+                via="session" if row.kind == "session" else "token",
+                token_id=row.id,
+                scope=row.scope,
+            )
+            return who, row.csrf_token or ""
+
+    def revoke_token(self, token: str) -> None:
+        with self.tx() as s:
+            row = s.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
+            if row is not None:
+                row.revoked = True
 
     def _account(self, s: Session, username: str) -> Account:
         acc = s.scalar(select(Account).where(Account.username == username))
