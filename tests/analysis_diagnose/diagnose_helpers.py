@@ -131,4 +131,28 @@ def make_data(
         index_version="0",
         origin="synthetic",
         tiers={0: "Tier 0: AI nascent", 1: "Tier 1", 2: "Tier 2", 3: "Tier 3", 4: "Tier 4"},
+        spec=synthetic_spec(),
     )
+
+
+def synthetic_spec() -> Any:
+    """The shipped framework with this module's pillars and indicators (one group, equal
+    weights, identity goalposts 0-100), so that constant-composition scores aggregate the
+    synthetic cells the way the synthetic series does (score = mean of the pillars)."""
+    from aicap.analysis.spec import GroupSpec, IndexSpec, default_framework_path
+
+    base = IndexSpec.load(default_framework_path())
+    proto_p = base.pillars[0]
+    proto_i = base.indicators[0]
+    group = GroupSpec(code="ALL", name="All", weight=1.0, rationale="every pillar, equal weight")
+    pillars = tuple(
+        proto_p.model_copy(update={"code": p, "name": n, "group": "ALL", "dat_thresh": 0.5})
+        for p, n in PILLARS.items()
+    )
+    inds = tuple(
+        proto_i.model_copy(
+            update={"code": code, "name": code.title(), "pillar": p, "series": s, "unit": u}
+        )
+        for code, (p, s, u) in INDICATORS.items()
+    )
+    return base.model_copy(update={"groups": (group,), "pillars": pillars, "indicators": inds})

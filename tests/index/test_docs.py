@@ -40,6 +40,10 @@ def test_fifteen_line_build_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 def test_documented_recipe_builds_on_asem(asem: Composite) -> None:
     text = next(b for b in blocks("yaml") if "steps:" in b)
     rec = Recipe.from_yaml(text.replace("time: 2018", ""), "engine.md")
+    agg = rec.step("aggregate")
+    assert agg is not None
+    assert agg.spec_for("Index", 4) == ("a_gmean", {"dat_thresh": 0.5})  # overrides merge
+    assert agg.spec_for("Conn", 3) == ("a_amean", {"dat_thresh": 0.8})
     comp = asem.rebuild(rec)
     s = comp.scores
     assert not np.isnan(s["Index"]).all()

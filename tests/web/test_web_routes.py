@@ -338,3 +338,42 @@ def test_readable_without_javascript(client: TestClient) -> None:
     for f in figs:
         table = re.search(rf'id="{f}" data-table="([^"]+)"', html)
         assert table and f'id="{table.group(1)}"' in html
+
+
+def test_divide_sentences_are_claims_with_records(client: TestClient) -> None:
+    api = client.get("/api/divide").json()
+    claims = {c["id"]: c for c in client.get("/api/claims").json()["claims"]}
+    answer = api["verdicts"]["score"]
+    assert answer["claims"], "the divide verdict carries its claims"
+    html = client.get("/divide").text
+    for c in answer["claims"]:
+        assert c["id"] in claims
+        assert f"/api/claims/{c['id']}" in html
+        one: dict[str, Any] = client.get(f"/api/claims/{c['id']}").json()
+        assert one["text"] == c["text"] and one["verdict"] == c["verdict"]
+        # a sentence never says more than its interval: no clear change inside the interval
+        if c["kind"] == "gap_change" and c["low"] is not None and c["low"] <= 0 <= c["high"]:
+            assert "no clear change" in c["text"]
+    assert api["composition_text"].startswith("constant composition")
+    assert client.get("/api/claims/no-such-claim").status_code == 404
+
+
+def test_country_page_shows_the_screen_and_each_values_route(client: TestClient) -> None:
+    """Samoa's 76.7 % high-tech exports of 2024 (a jump from about 2 % and an outlier across
+    countries) is dropped by the plausibility screen and the page says so; every value names
+    its publisher and, apart, how the snapshot obtained the file."""
+    api = client.get("/api/country/WSM").json()
+    rows = {r["indicator"]: r for r in api["data"]}
+    hte = rows["hightech_exports"]
+    assert "dropped:2024:jump+outlier" in hte["screen"]
+    assert hte["value_year"] == 2023 and hte["value"] < 10
+    html = client.get("/country/WSM").text
+    assert "dropped:2024:jump+outlier" in html
+    src = rows["internet_use"]["source"]
+    assert src["publisher"] == "International Telecommunication Union (ITU)"
+    assert src["route"].startswith("GitHub mirror sberkayuguz/dsa-210-project at commit ")
+    assert "GitHub mirror" in html
+    meth = client.get("/methodology").text
+    assert (
+        "Sources: publisher and route" in meth and "datasets/world-development-indicators" in meth
+    )

@@ -44,7 +44,8 @@ class CapacityData:
       indicator, series, value`` (natural units), ``value_year``, ``normalised`` (0-100),
       ``imputed`` (value carried from an earlier year), ``flags``;
     * ``indicators``: ``code, name, pillar, series, unit, direction, publisher, licence,
-      source, source_title, vintage``;
+      source, source_title, vintage, route`` (publisher: the custodian; route: how the snapshot
+      obtained the file, the mirror and its commit);
     * ``pillars``: pillar code -> name, in framework order;
     * ``gdp``: ``iso3, value, year`` (GDP per capita, PPP) for the latest year.
     """
@@ -61,6 +62,77 @@ class CapacityData:
     origin: str = ""
     tiers: dict[int, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    spec: Any = None  # the IndexSpec the scores were built with (None: the shipped framework)
+
+    def composition(self, start: int | None = None, end: int | None = None) -> Any:
+        """Constant-composition scores over ``start..end``, the only basis for statements
+        about change (:mod:`aicap.analysis.trend`). Default ``start``: the earliest year from
+        which most countries keep a comparable score (a window across a method break or a
+        vanished indicator is shortened, and the composition's ``note`` says why). Cached."""
+        import dataclasses
+
+        from aicap.analysis.trend import comparable_start, constant_composition
+
+        ys = self.years
+        e = ys[-1] if end is None else end
+        spec = self.spec
+        if spec is None:
+            from aicap.analysis.spec import IndexSpec, default_framework_path
+
+            spec = IndexSpec.load(default_framework_path())
+        note = ""
+        if start is None:
+            # the longest window that keeps comparable scores for most countries
+            starts: dict[int, tuple[int, str]] = self.__dict__.setdefault("_starts", {})
+            if e not in starts:
+                starts[e] = comparable_start(self.cells, spec, e)
+            s, note = starts[e]
+        else:
+            s = start
+        cache: dict[tuple[int, int], Any] = self.__dict__.setdefault("_compositions", {})
+        if (s, e) not in cache:
+            comp = constant_composition(self.cells, spec, s, e)
+            cache[(s, e)] = dataclasses.replace(comp, note=note) if note else comp
+        return cache[(s, e)]
+
+    def data_age(self, year: int | None = None) -> pd.DataFrame:
+        """Per Member State, the age of the values behind its ``year`` scores: ``n_values``,
+        ``n_carried`` (values carried forward from an earlier year), ``carried_share``,
+        ``oldest``, ``newest``, ``median_year`` (of the values' own years)."""
+        y = self.year if year is None else year
+        cache: dict[int, pd.DataFrame] = self.__dict__.setdefault("_data_age", {})
+        if y in cache:
+            return cache[y]
+        c = self.cells[(self.cells["year"] == y) & self.cells["value"].notna()]
+        g = c.groupby("iso3")
+        out = pd.DataFrame(
+            {
+                "n_values": g.size(),
+                "n_carried": g["imputed"].sum().astype(int),
+                "oldest": g["value_year"].min(),
+                "newest": g["value_year"].max(),
+                "median_year": g["value_year"].median(),
+            }
+        )
+        out["carried_share"] = out["n_carried"] / out["n_values"]
+        cache[y] = out.reset_index()
+        return cache[y]
+
+    def data_age_of(self, iso3: str, year: int | None = None) -> dict[str, Any] | None:
+        """:meth:`data_age` of one country as a dict (None: no values)."""
+        t = self.data_age(year)
+        row = t[t["iso3"] == iso3]
+        if row.empty:
+            return None
+        r = row.iloc[0]
+        return {
+            "values": int(r["n_values"]),
+            "carried_forward": int(r["n_carried"]),
+            "carried_share": float(r["carried_share"]),
+            "oldest": int(r["oldest"]),
+            "newest": int(r["newest"]),
+            "median_year": float(r["median_year"]),
+        }
 
     # ------------------------------------------------------------------ views
     @property
@@ -173,6 +245,7 @@ def _indicators(wh: Warehouse, spec: Any) -> pd.DataFrame:
                 "source": sid,
                 "source_title": str(s["title"]) if s is not None else "",
                 "vintage": str(s["vintage"]) if s is not None else "",
+                "route": str(s["route"]) if s is not None and "route" in s.index else "",
             }
         )
     return pd.DataFrame(rows)
@@ -219,6 +292,7 @@ def from_frames(
         origin=origin,
         tiers=_tiers(spec),
         warnings=warnings,
+        spec=spec,
     )
 
 

@@ -175,7 +175,9 @@ def pillar_gaps(data: CapacityData, iso3: str, year: int | None = None) -> pd.Da
         rows.append(rec)
     out = pd.DataFrame(rows)
     out["binding"] = False
-    valid = out["gap_peer"].notna()
+    # the binding constraint is the weakest pillar *below* the peers; a country at or above
+    # its peers on every pillar has none (a pillar at par is never called a constraint)
+    valid = out["gap_peer"] < -MATERIAL_GAP
     if valid.any():
         k = out.loc[valid].sort_values(["gap_peer", "score"]).index[0]
         out.loc[k, "binding"] = True
@@ -324,9 +326,13 @@ def _slope(years: np.ndarray, values: np.ndarray) -> tuple[float, float, float, 
     return fit.slope, fit.slope_ci[0], fit.slope_ci[1], n
 
 
-def _relative(gap_now: float, lo: float, hi: float) -> str:
+def _relative(gap_now: float, lo: float, hi: float, slope: float = float("nan"), n: int = 0) -> str:
+    """Catching up, falling behind... only when the slope's interval excludes zero *and* the
+    gap moves by at least :data:`MATERIAL_GAP` points over the years observed."""
     if not np.isfinite(lo):
         return "too few years"
+    if np.isfinite(slope) and n > 1 and abs(slope) * (n - 1) < MATERIAL_GAP:
+        return "no clear change"
     if lo > 0:
         return "catching up" if gap_now < 0 else "pulling ahead"
     if hi < 0:
@@ -344,13 +350,15 @@ def trends(
     years the country was observed), and ``relative``: catching up, falling behind, pulling
     ahead, losing its lead, no clear change, or too few years (fewer than 3)."""
     y1 = data.year if end is None else end
-    years = list(range(y1 - n_years + 1, y1 + 1))
+    y0 = max(y1 - n_years + 1, min(data.years))
+    years = list(range(y0, y1 + 1))
     peers = _peers(data, iso3)[0].members
     rows: list[dict[str, Any]] = []
     yr = np.asarray(years, dtype=np.float64)
-    pw = data.pillar_wide
+    # pillar trends like for like: the same indicators in every year of the window
+    pw = _memo(data, ("pillar_constant", y0, y1), lambda: _constant_pillars(data, y0, y1))
     own_p = _own(pw, iso3).reindex(index=years)
-    med_p = _memo(data, ("pillar_medians", peers), lambda: _peer_medians(pw, list(peers)))
+    med_p = _memo(data, ("pillar_medians", y0, y1, peers), lambda: _peer_medians(pw, list(peers)))
     med_p = med_p.reindex(index=years)
     for code, name in data.pillars.items():
         if code not in pw.columns:
@@ -397,6 +405,14 @@ def trends(
     return pd.DataFrame(rows)
 
 
+def _constant_pillars(data: CapacityData, start: int, end: int) -> pd.DataFrame:
+    """``(year, iso3) x pillar`` constant-composition scores over ``start..end``."""
+    comp = data.composition(start, end)
+    cols = [c for c in data.pillars if c in comp.scores.columns]
+    out: pd.DataFrame = comp.scores.set_index(["year", "iso3"])[cols].sort_index()
+    return out
+
+
 def _own(wide: pd.DataFrame, iso3: str) -> pd.DataFrame:
     """``year x column`` rows of ``iso3`` in a ``(year, iso3) x column`` table."""
     sel = wide[wide.index.get_level_values(1) == iso3]
@@ -435,7 +451,7 @@ def _trend_row(
         "gap_slope": gap_slope,
         "gap_slope_low": lo,
         "gap_slope_high": hi,
-        "relative": _relative(gap_now, lo, hi),
+        "relative": _relative(gap_now, lo, hi, gap_slope, n),
     }
 
 

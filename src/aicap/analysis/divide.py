@@ -315,7 +315,8 @@ def divide_table(
     """Per year and measure (``score`` and pillar columns of ``scores``, a long frame with
     ``iso3, year`` and one column per measure; NaN where not scored): ``n``, the mean of the
     ``rich`` and ``poor`` groups and their ``gap``, ``gini``, ``theil`` and its between-group
-    share by income group and by UN region."""
+    share by income group and by UN region, all on one sample per row (``n``: the countries
+    with a score, an income group and a region), so that between + within equals the total."""
     ref = countries.set_index("iso3")
     rich_set = set(group_mask(countries, rich).pipe(lambda s: s[s].index))
     poor_set = set(group_mask(countries, poor).pipe(lambda s: s[s].index))
@@ -323,6 +324,13 @@ def divide_table(
     for year, frame in scores.groupby("year", sort=True):
         for m in measures:
             sub = frame[["iso3", m]].dropna()
+            # one sample for every column of the row: countries with a score, an income
+            # group and a UN region, so that between + within == total for both groupings
+            known = (
+                ref["income_group"].reindex(sub["iso3"]).notna().to_numpy()
+                & ref["un_region"].reindex(sub["iso3"]).notna().to_numpy()
+            )
+            sub = sub[known]
             x = sub[m].to_numpy(dtype=np.float64)
             iso = sub["iso3"].to_numpy()
             in_rich = np.isin(iso, list(rich_set))
@@ -345,8 +353,10 @@ def divide_table(
                     "gini": gini(x),
                     "theil": theil_t(x),
                     "theil_between_income": by_income.between,
+                    "theil_within_income": by_income.within,
                     "theil_between_income_share": by_income.between_share,
                     "theil_between_region": by_region.between,
+                    "theil_within_region": by_region.within,
                     "theil_between_region_share": by_region.between_share,
                 }
             )
@@ -427,8 +437,20 @@ class DivideVerdict:
     n_boot: int
     absolute: str  # widening | narrowing | no clear change
     relative: str
-    text: str
+    label: str = "the aicap index"
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def claims(self) -> list[Any]:
+        """The claims this verdict supports (answer, gap, Gini, spread, beta), with ids."""
+        from aicap.analysis.claims_divide import divide_claims
+
+        return divide_claims(self, self.label)
+
+    @property
+    def text(self) -> str:
+        """The published sentences, each rendered from its claim (catalogues/claims.yaml)."""
+        return " ".join(c.text for c in self.claims)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -452,6 +474,7 @@ class DivideVerdict:
             "absolute": self.absolute,
             "relative": self.relative,
             "text": self.text,
+            "claims": [c.as_dict() for c in self.claims],
         }
 
 
@@ -529,39 +552,6 @@ def is_divide_widening(
     beta = beta_convergence(scores[["iso3", "year", measure]], measure, y0, y1, level)
     absolute = _direction(gap_change)
     relative = _direction(gini_change)
-    pct = round(level * 100)
-    rich_w, poor_w = GROUP_WORDS.get(rich, rich), GROUP_WORDS.get(poor, poor)
-    answer = {
-        "widening": "Yes: the absolute divide is widening",
-        "narrowing": "No: the absolute divide is narrowing",
-        "no clear change": "Not measurably: the absolute divide shows no clear change",
-    }[absolute]
-    rel = {
-        "widening": "relative inequality across all countries grew",
-        "narrowing": "relative inequality across all countries fell",
-        "no clear change": "relative inequality across all countries shows no clear change",
-    }[relative]
-    beta_txt = (
-        "countries that started lower gained more points a year (beta-convergence)"
-        if beta.converging
-        else (
-            "countries that started higher gained more points a year (beta-divergence)"
-            if beta.diverging
-            else "gains were not clearly related to the starting level"
-        )
-    )
-    text = (
-        f"{answer} on {label}. Between {y0} and {y1}, the gap between {rich_w} "
-        f"(n={int(rich_m.sum())}) and {poor_w} (n={int(poor_m.sum())}) went from "
-        f"{gap0:.1f} to {gap1:.1f} points (change {gap1 - gap0:+.1f}; {pct}% interval "
-        f"{gap_change.low:+.1f} to {gap_change.high:+.1f}). Over the {iso.size} countries "
-        f"scored in both years, {rel}: the Gini went from {g0:.3f} to {g1:.3f} "
-        f"(change {g1 - g0:+.3f}; {pct}% interval {gini_change.low:+.3f} to "
-        f"{gini_change.high:+.3f}). Beta-convergence: {beta_txt} (slope "
-        f"{beta.fit.slope:+.3f} points a year per point of {y0} level, {pct}% CI "
-        f"{beta.fit.slope_ci[0]:+.3f} to {beta.fit.slope_ci[1]:+.3f}). Intervals: "
-        f"{n_boot} bootstrap resamples of countries."
-    )
     return DivideVerdict(
         measure=measure,
         start=y0,
@@ -582,5 +572,9 @@ def is_divide_widening(
         n_boot=n_boot,
         absolute=absolute,
         relative=relative,
-        text=text,
+        label=label,
+        extra={
+            "sd_start": float(a.std(ddof=1)) if a.size > 1 else float("nan"),
+            "sd_end": float(b.std(ddof=1)) if b.size > 1 else float("nan"),
+        },
     )

@@ -13,6 +13,7 @@ import pandas as pd
 
 from aicap.analysis.capacity_data import CapacityData, nan_to_none
 from aicap.analysis.catalogue import Catalogue
+from aicap.analysis.claims_country import country_claims
 from aicap.analysis.diagnose import GROUP_LABELS, Diagnosis, ExpectedCapacity, diagnose
 from aicap.analysis.recommend import GapSignal, recommend
 
@@ -161,6 +162,7 @@ def build_profile(
         "iso3": iso3,
         "name": diag.name,
         "year": data.year,
+        "data_age": data.data_age_of(iso3) or NOT_AVAILABLE,
         "index": {"title": data.index_title, "version": data.index_version, "origin": data.origin},
         "income_group": inc,
         "income_group_label": GROUP_LABELS.get(str(inc), NOT_AVAILABLE) if inc else NOT_AVAILABLE,
@@ -221,6 +223,7 @@ def build_profile(
         ),
         "recommendations": [r.as_dict() for r in recs],
         "data_gaps": data_gaps(diag, str(row.get("missing_pillars") or "")),
+        "claims": [c.as_dict() for c in country_claims(diag)],
         "sources": sources,
         "warnings": list(data.warnings),
     }

@@ -26,6 +26,7 @@ from aicap.analysis.capacity_index import (
     summary_counts,
     unit_data,
 )
+from aicap.analysis.claims import ClaimSet
 from aicap.analysis.series import Change, classify_changes
 from aicap.analysis.spec import IndexSpec, default_framework_path
 from aicap.analysis.tiers import assign_tiers
@@ -53,6 +54,8 @@ class IndexRun:
     uncertainty: UncertaintyResult | None
     uncertainty_spec: UncertaintySpec | None
     timings: dict[str, float] = field(default_factory=dict)
+    claims: ClaimSet | None = None  # the standard claims (aicap.analysis.claims_run)
+    standard: Any = None  # the StandardClaims they came from (constant composition included)
 
     @property
     def year(self) -> int:
@@ -116,10 +119,16 @@ def run_index(
         [with_tiers(spec, index.years[y].results) for y in sorted(index.years)], ignore_index=True
     )
     results = series[series["year"] == index.end].reset_index(drop=True)
+    # changes like for like over the longest window that keeps most countries comparable
+    from aicap.analysis.trend import comparable_start
+
+    all_cells = pd.concat([ys.cells for ys in index.years.values()], ignore_index=True)
+    change_start, _ = comparable_start(all_cells, spec, index.end)
     change = classify_changes(
         {y: ys.composite for y, ys in index.years.items()},
         spec,
         names=inputs.members.set_index("iso3")["name"],
+        start=change_start,
     )
     timings["tiers_changes"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -146,11 +155,41 @@ def run_index(
         for col in ("rank_p05", "rank_p95", "score_p05", "score_p95"):
             results[col] = results["iso3"].map(bands[col]).astype(float)
     timings["uncertainty"] = time.perf_counter() - t
+    results = with_data_age(results, index.latest.cells)
     t = time.perf_counter()
     validity = validate(wh, spec, index)
     timings["validity"] = time.perf_counter() - t
+    run = IndexRun(spec, index, results, series, change, validity, audit_comp, unc, uspec, timings)
+    t = time.perf_counter()
+    from aicap.analysis.capacity_data import from_run
+    from aicap.analysis.claims_run import standard_claims
+
+    run.standard = standard_claims(from_run(wh, run))
+    run.claims = run.standard.claims
+    timings["claims"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
-    return IndexRun(spec, index, results, series, change, validity, audit_comp, unc, uspec, timings)
+    return run
+
+
+def with_data_age(results: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
+    """``results`` with the age of the values behind each score: ``values_n``,
+    ``values_carried`` (carried forward from an earlier year), ``values_carried_share``,
+    ``values_oldest``, ``values_newest`` and ``values_median_year`` (of the values' own
+    years), so that a score's year never hides how old its data are."""
+    c = cells[cells["value"].notna()]
+    g = c.groupby("iso3")
+    age = pd.DataFrame(
+        {
+            "values_n": g.size(),
+            "values_carried": g["imputed"].sum().astype(int),
+            "values_oldest": g["value_year"].min(),
+            "values_newest": g["value_year"].max(),
+            "values_median_year": g["value_year"].median(),
+        }
+    )
+    age["values_carried_share"] = age["values_carried"] / age["values_n"]
+    drop = [k for k in age.columns if k in results.columns]
+    return results.drop(columns=drop).merge(age, left_on="iso3", right_index=True, how="left")
 
 
 def validate(wh: Warehouse, spec: IndexSpec, index: CapacityIndex) -> list[Correlation]:
@@ -188,6 +227,14 @@ def results_records(results: pd.DataFrame, spec: IndexSpec) -> list[dict[str, An
         rec["groups"] = {g.code: _json(r[g.code]) for g in spec.groups}
         rec["missing_pillars"] = [p for p in str(r["missing_pillars"]).split(",") if p]
         rec["tier_evidence"] = _json(r.get("evidence"))
+        rec["data_age"] = {
+            "values": _json(r.get("values_n")),
+            "carried_forward": _json(r.get("values_carried")),
+            "carried_share": _json(r.get("values_carried_share")),
+            "oldest": _json(r.get("values_oldest")),
+            "newest": _json(r.get("values_newest")),
+            "median_year": _json(r.get("values_median_year")),
+        }
         recs.append(rec)
     return recs
 
@@ -298,6 +345,15 @@ def write_outputs(run: IndexRun, out: Path) -> list[str]:
         id_vars="iso3", var_name="year", value_name="comparable_score"
     )
     _write(comp_long, out, "series_comparable", written)
+    if run.claims is not None:
+        run.claims.write(out / "claims.json")
+        written.append("claims.json")
+    if run.standard is not None:
+        comp = run.standard.composition
+        # the constant-composition series every statement about change reads, and per
+        # country the indicators it holds in every year of the window
+        _write(comp.scores, out, "series_constant", written)
+        _write(comp.held, out, "series_constant_held", written)
     for c in run.validity:
         _write(c.disagreements, out, f"validity_{c.target.lower().replace('.', '_')}", written)
     # audit of the shipped index (scored Member States only)

@@ -55,6 +55,11 @@ def comparable_scores(
         ]
     )  # (T, n, k)
     common = ~np.isnan(stack).any(axis=0)  # (n, k)
+    # an indicator whose method changed inside the window is not comparable across it
+    from aicap.analysis.trend import break_exclusions
+
+    broken = break_exclusions(spec, years[0], years[-1])
+    common &= np.array([c not in broken for c in inds], dtype=bool)[None, :]
     masked = np.where(common[None, :, :], stack, np.nan)
     vals, _ = aggregate_tree(masked, first.weights, tree, step, "comparable")
     j = tree.codes.index(code)

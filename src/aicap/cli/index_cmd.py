@@ -154,8 +154,16 @@ def results_cmd(
     from rich.table import Table
 
     pillars = list(records[0]["pillars"]) if records else []
-    table = Table(title=f"aicap AI Capacity Index ({records[0]['year'] if records else ''})")
-    for col in ("rank", "iso3", "status", "score", "band", "tier", *pillars):
+    title = f"aicap AI Capacity Index ({records[0]['year'] if records else ''}"
+    ages = [r.get("data_age") or {} for r in records]
+    vals = sum(int(a.get("values") or 0) for a in ages)
+    if vals:
+        carried = sum(int(a.get("carried_forward") or 0) for a in ages)
+        oldest = min(int(a["oldest"]) for a in ages if a.get("oldest") is not None)
+        newest = max(int(a["newest"]) for a in ages if a.get("newest") is not None)
+        title += f"; values from {oldest}-{newest}, {100 * carried / vals:.0f} % carried forward"
+    table = Table(title=title + ")")
+    for col in ("rank", "iso3", "status", "score", "band", "tier", "values", *pillars):
         table.add_column(col, justify="left" if col in ("iso3", "status") else "right")
 
     def num(v: object, digits: int = 1) -> str:
@@ -173,6 +181,15 @@ def results_cmd(
             num(r["score"]),
             band,
             "" if r["tier"] is None else str(r["tier"]),
+            _age(r.get("data_age")),
             *(num(r["pillars"][p]) for p in pillars),
         )
     out.print(table)
+
+
+def _age(a: dict[str, object] | None) -> str:
+    """``2020-2025 (m. 2023)``: the years of the values behind a score and their median."""
+    if not a or a.get("oldest") is None:
+        return ""
+    med = a.get("median_year")
+    return f"{a['oldest']}-{a['newest']} (m. {float(med):.0f})" if med is not None else ""  # type: ignore[arg-type]

@@ -15,7 +15,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from aicap.cli import index_cmd, monitor_cmd, report_cmd, uncertainty_cmd, update_cmd, web_cmd
+from aicap.cli import (
+    claim_cmd,
+    index_cmd,
+    monitor_cmd,
+    report_cmd,
+    uncertainty_cmd,
+    update_cmd,
+    web_cmd,
+)
 from aicap.cli.coop_cmd import app as coop_app
 from aicap.cli.progress import bar as progress_bar
 from aicap.sources.registry import discover
@@ -28,6 +36,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(index_cmd.app, name="index")
+app.add_typer(claim_cmd.app, name="claim")
 app.add_typer(uncertainty_cmd.app, name="uncertainty")
 app.add_typer(monitor_cmd.app, name="monitor")
 app.add_typer(coop_app, name="coop")
@@ -204,6 +213,7 @@ def explain_cmd(
         "indicator",
         "source_code",
         "publisher",
+        "route",
         "source_title",
         "url",
         "licence",
@@ -263,19 +273,21 @@ def countries_cmd(
 
 @app.command("sources")
 def sources_cmd(warehouse: WarehousePath = DEFAULT_WAREHOUSE, as_json: JsonFlag = False) -> None:
-    """Every source: publisher, licence, vintage, file checksums."""
+    """Every source: publisher (the custodian), how the snapshot obtained its files (route:
+    the mirror and its commit), licence, vintage, file checksums."""
     wh = _open(warehouse)
     frame = wh.sources()
     if as_json:
         out.print_json(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
         return
     table = Table(title="Sources")
-    for col in ("source_id", "publisher", "licence", "vintage", "n_observations"):
+    for col in ("source_id", "publisher", "route", "licence", "vintage", "n_observations"):
         table.add_column(col)
     for r in frame.itertuples():
         table.add_row(
             str(r.source_id),
             str(r.publisher),
+            str(r.route),
             str(r.licence),
             str(r.vintage),
             str(r.n_observations),

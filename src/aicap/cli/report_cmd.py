@@ -480,11 +480,23 @@ def _print_summary(p: dict[str, object]) -> None:
     out = Console(soft_wrap=True)
     unc = p["uncertainty"]
     band = f"{unc['score_p05']}-{unc['score_p95']}" if isinstance(unc, dict) else "not available"
+    age = p.get("data_age")
+    when = str(p["year"])
+    if isinstance(age, dict):
+        when += (
+            f" (values from {age['oldest']}-{age['newest']}, median {age['median_year']:.0f}; "
+            f"{100 * age['carried_share']:.0f} % carried forward)"
+        )
+    binding = p["binding_constraint"] or "none (no pillar below the peers)"
     out.print(
-        f"{p['name']} ({p['iso3']}), {p['year']}: {p['tier_label']}; score {p['score']} "
-        f"(band {band}); binding constraint {p['binding_constraint']}",
+        f"{p['name']} ({p['iso3']}), {when}: {p['tier_label']}; score {p['score']} "
+        f"(band {band}); binding constraint {binding}",
         highlight=False,
     )
+    claims = p.get("claims")
+    if isinstance(claims, list):
+        for c in claims:
+            out.print(f"  - {c['text']} [{c['id']}]", highlight=False)
     recs = p["recommendations"]
     assert isinstance(recs, list)
     for r in recs[:8]:

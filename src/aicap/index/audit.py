@@ -8,8 +8,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from scipy import stats as sps
 
 from aicap.index.composite import Composite
+from aicap.index.errors import ValidationError
 from aicap.index.stats import kurt, rank_desc, skew
 from aicap.index.weights import pca_by_group
 
@@ -77,20 +79,72 @@ def _corr(a: pd.DataFrame, b: pd.DataFrame, method: CorrMethod = "pearson") -> p
     return out
 
 
+def _level_codes(comp: Composite, data: pd.DataFrame, stage: str, level: int) -> list[str]:
+    """The stage's columns at ``level``; an error (never an empty table) when it has none."""
+    t = comp.framework.tree
+    codes = [c for c in t.codes if t.level_of[c] == level and c in data.columns]
+    if not codes:
+        held = sorted({t.level_of[c] for c in data.columns if c in t.level_of})
+        hint = " (aggregates are in the 'aggregated' stage)" if level > 1 else ""
+        raise ValidationError(
+            "audit",
+            f"stage {stage!r}, level {level}",
+            f"the stage has no elements at level {level}; it holds level(s) "
+            f"{', '.join(map(str, held)) or 'none'}{hint}",
+        )
+    return codes
+
+
+def correlation_pvalues(
+    a: pd.DataFrame, b: pd.DataFrame, method: CorrMethod = "pearson"
+) -> pd.DataFrame:
+    """Two-sided p-values of the correlations between the columns of ``a`` and ``b``, on
+    pairwise-complete observations (COINr's ``get_pvals``, i.e. R's ``cor.test``). Pearson and
+    Spearman use the t test with ``n - 2`` degrees of freedom (R's Pearson test exactly; for
+    Spearman R uses an exact test when n < 1290 without ties); Kendall uses scipy's
+    ``kendalltau`` (exact for small samples without ties, as R)."""
+    r = _corr(a, b, method).to_numpy(dtype=np.float64)
+    xa = a.to_numpy(dtype=np.float64)
+    xb = b.to_numpy(dtype=np.float64)
+    oka, okb = ~np.isnan(xa), ~np.isnan(xb)
+    n = oka.astype(np.float64).T @ okb.astype(np.float64)  # pairwise complete counts
+    if method == "kendall":
+        p = np.full(r.shape, np.nan)
+        for i in range(xa.shape[1]):
+            for j in range(xb.shape[1]):
+                ok = oka[:, i] & okb[:, j]
+                if ok.sum() >= 3:
+                    p[i, j] = sps.kendalltau(xa[ok, i], xb[ok, j]).pvalue
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tstat = r * np.sqrt((n - 2) / (1 - r**2))
+            p = np.where(n > 2, 2 * sps.t.sf(np.abs(tstat), n - 2), np.nan)
+    return pd.DataFrame(p, index=a.columns, columns=b.columns)
+
+
 def correlations(
     comp: Composite,
     stage: str = "aggregated",
     level_a: int = 1,
     level_b: int | None = None,
     method: CorrMethod = "pearson",
+    pval: float = 0.0,
 ) -> pd.DataFrame:
-    """Correlation matrix between the elements at ``level_a`` and ``level_b`` of a stage."""
-    t = comp.framework.tree
+    """Correlation matrix between the elements at ``level_a`` and ``level_b`` of a stage.
+
+    ``pval > 0`` blanks (NaN) every correlation whose p-value exceeds it, as COINr's
+    ``get_corr(pval = 0.05)`` does (COINr's default; here masking is on request). A stage
+    without elements at a level is an error.
+    """
     data = comp.stage(stage)
     lev_b = level_a if level_b is None else level_b
-    ca = [c for c in t.codes if t.level_of[c] == level_a and c in data.columns]
-    cb = [c for c in t.codes if t.level_of[c] == lev_b and c in data.columns]
-    return _corr(data[ca], data[cb], method)
+    ca = _level_codes(comp, data, stage, level_a)
+    cb = _level_codes(comp, data, stage, lev_b)
+    out = _corr(data[ca], data[cb], method)
+    if pval > 0:
+        p = correlation_pvalues(data[ca], data[cb], method)
+        out = out.where(~(p > pval))
+    return out
 
 
 def correlation_flags(
@@ -152,14 +206,40 @@ def parent_correlations(
     return pd.DataFrame(recs)
 
 
-def cronbach_alpha(comp: Composite, stage: str = "normalised", level: int = 1) -> pd.DataFrame:
-    """Cronbach's alpha of the elements at ``level`` within each parent group (COINr's
-    ``get_cronbach``, pairwise-complete covariances)."""
+def cronbach_alpha(
+    comp: Composite,
+    stage: str = "normalised",
+    level: int = 1,
+    group: str | None = None,
+) -> pd.DataFrame:
+    """Cronbach's alpha of the elements at ``level`` under each aggregate (COINr's
+    ``get_cronbach(coin, dset, iCodes = group, Level = level)``, pairwise-complete
+    covariances): every element at ``level`` that descends from the group, at any depth (the
+    index's alpha over all 49 indicators, a sub-index's over its pillars' indicators...).
+    ``group`` picks one aggregate; by default every aggregate with at least two such
+    elements. A stage without elements at ``level`` is an error."""
     t = comp.framework.tree
     data = comp.stage(stage)
+    at_level = set(_level_codes(comp, data, stage, level))
+    if group is not None and group not in t.aggregates:
+        raise ValidationError(
+            "audit", f"cronbach_alpha group {group!r}", "not an aggregate of the framework"
+        )
+
+    def ancestors(c: str) -> set[str]:
+        out: set[str] = set()
+        p = t.parent_of[c]
+        while p is not None:
+            out.add(p)
+            p = t.parent_of[p]
+        return out
+
+    lin = {c: ancestors(c) for c in at_level}
     recs = []
-    for agg in [c for c in t.aggregates if t.level_of[c] > level]:
-        kids = [c for c in t.children(agg) if t.level_of[c] == level and c in data.columns]
+    for agg in [group] if group is not None else t.aggregates:
+        if t.level_of[agg] <= level:
+            continue
+        kids = [c for c in t.codes if c in at_level and agg in lin[c]]
         k = len(kids)
         if k < 2:
             continue
@@ -167,13 +247,32 @@ def cronbach_alpha(comp: Composite, stage: str = "normalised", level: int = 1) -
         total = np.nansum(cov)
         avg = (total - np.nansum(np.diag(cov))) / (k * (k - 1))
         recs.append({"Group": agg, "Level": t.level_of[agg], "k": k, "Alpha": k**2 * avg / total})
-    return pd.DataFrame(recs)
+    if group is not None and not recs:
+        raise ValidationError(
+            "audit",
+            f"cronbach_alpha group {group!r}",
+            f"fewer than two elements at level {level} under {group!r} in stage {stage!r}",
+        )
+    return pd.DataFrame(recs, columns=["Group", "Level", "k", "Alpha"])
+
+
+def treatment(comp: Composite) -> pd.DataFrame:
+    """The treatment step's details per indicator (COINr's ``Treat`` details table): method,
+    skew, kurtosis and pass test before (``.0``) and after (``.1``), points winsorised, the
+    fallback transform (e.g. ``log_CT``) and, where it fell back, the points winsorisation
+    had taken before giving up (``WinsorisedBeforeFallback``)."""
+    if comp.recipe.step("treat") is None:
+        raise ValidationError("audit", "treatment", "the recipe has no treat step")
+    table = comp.details("treat")["table"]
+    assert isinstance(table, pd.DataFrame)
+    return table
 
 
 def pca(
     comp: Composite, stage: str = "normalised", level: int = 1
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """PCA per group: (variance explained per component, loadings per element)."""
+    _level_codes(comp, comp.stage(stage), stage, level)
     res = pca_by_group(comp.stage(stage), comp.framework.tree, level)
     var_rows, load_rows = [], []
     for grp, (var, load, kids) in res.items():
@@ -218,31 +317,63 @@ def remove_elements(
     return change, summary.reset_index(drop=True)
 
 
+PRE_NORMALISE = ("raw", "denominated", "imputed", "screened", "treated")
+
+
 def strengths_weaknesses(
-    comp: Composite, stage: str = "normalised", top_n: int = 5
+    comp: Composite,
+    stage: str = "normalised",
+    top_n: int = 5,
+    bottom_n: int | None = None,
+    adjust_direction: bool | None = None,
+    min_discard: bool = True,
+    unq_discard: float | None = None,
 ) -> pd.DataFrame:
-    """Each unit's ``top_n`` best- and worst-ranked indicators (directions applied; indicators
-    where the unit shares the bottom rank with many others are skipped as uninformative)."""
+    """Each unit's ``top_n`` best- and ``bottom_n`` worst-ranked indicators (COINr's
+    ``get_str_weak``, for every unit at once).
+
+    Ranks are COINr's (highest = 1, ties share the minimum rank). ``adjust_direction``: multiply
+    by the framework's directions before ranking, so that a low value of a "lower is better"
+    indicator is a strength; by default ``True`` on the stages before normalisation (``raw``
+    ... ``treated``) and ``False`` after (normalised data already carry the directions; COINr
+    defaults to ``True`` for ``"Raw"`` only). ``min_discard`` skips indicators where the unit
+    has the worst rank (shared with the others at the bottom, uninformative); ``unq_discard``
+    keeps only indicators whose share of unique values (NA counts as one, as COINr) exceeds it.
+    ``Value`` is the stage's value, not direction-adjusted. Weaknesses are listed worst first.
+    """
     data = comp.stage(stage)
-    inds = [c for c in comp.framework.tree.indicators if c in data.columns]
+    tree = comp.framework.tree
+    inds = [c for c in tree.indicators if c in data.columns]
+    if unq_discard is not None:
+        frc = data[inds].nunique(dropna=False) / len(data)
+        inds = [c for c in inds if frc[c] > unq_discard]
     x = data[inds].to_numpy(dtype=np.float64)
-    r = rank_desc(x)
-    worst = np.nanmax(r, axis=0)
-    usable = ~np.isnan(r) & (r != worst[None, :])
+    if adjust_direction is None:
+        adjust_direction = stage in PRE_NORMALISE
+    dirs = dict(zip(tree.indicators, tree.directions().tolist(), strict=True))
+    d = np.array([dirs[c] for c in inds], dtype=np.float64) if adjust_direction else 1.0
+    r = rank_desc(x * d)
+    usable = ~np.isnan(r)
+    if min_discard:
+        worst = np.nanmax(np.where(usable, r, -np.inf), axis=0)
+        usable &= r != worst[None, :]
     key = np.where(usable, r, np.inf)
     order = np.argsort(key, axis=1, kind="stable")
     n_ok = usable.sum(axis=1)
+    bottom = top_n if bottom_n is None else bottom_n
     recs = []
     codes = np.array(inds, dtype=object)
-    for kind, idx in (("strength", order[:, :top_n]), ("weakness", None)):
-        if idx is None:
-            # last usable positions, worst first
-            cols = np.arange(top_n)[None, :]
-            take = np.clip(n_ok[:, None] - 1 - cols, 0, None)
-            idx = np.take_along_axis(order, take, axis=1)
-        for pos in range(idx.shape[1]):
-            j = idx[:, pos]
+    rows = np.arange(len(data))
+    for kind, count in (("strength", top_n), ("weakness", bottom)):
+        for pos in range(count):
+            if kind == "strength":
+                j = order[:, min(pos, order.shape[1] - 1)] if order.shape[1] else None
+            else:  # last usable positions, worst first
+                take = np.clip(n_ok - 1 - pos, 0, None)
+                j = order[rows, take] if order.shape[1] else None
             valid = pos < n_ok
+            if j is None or not valid.any():
+                continue
             recs.append(
                 pd.DataFrame(
                     {
@@ -250,10 +381,12 @@ def strengths_weaknesses(
                         "Type": kind,
                         "Position": pos + 1,
                         "iCode": codes[j[valid]],
-                        "Rank": r[np.arange(len(j))[valid], j[valid]],
-                        "Value": x[np.arange(len(j))[valid], j[valid]],
+                        "Rank": r[rows[valid], j[valid]],
+                        "Value": x[rows[valid], j[valid]],
                     }
                 )
             )
+    if not recs:
+        return pd.DataFrame(columns=["uCode", "Type", "Position", "iCode", "Rank", "Value"])
     out = pd.concat(recs, ignore_index=True)
     return out.sort_values(["uCode", "Type", "Position"], kind="stable").reset_index(drop=True)

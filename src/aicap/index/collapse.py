@@ -148,6 +148,21 @@ def _inverse(xp: Any, m: str, p: float, s: Any) -> Any:
     return s ** (1.0 / p)
 
 
+def wmatmul(xp: Any, w: Any, phi: Any) -> Any:
+    """``w @ phi`` where an infinite ``phi`` counts only for the rows of ``w`` that weigh it
+    (``inf * 0`` would make every other aggregate NaN, or an excluded child's infinity count),
+    as ``aggregate._wsum`` does for the engine: ``+inf`` and ``-inf`` together give NaN; a
+    weight of 0 does not count."""
+    fin = xp.isfinite(phi)
+    if bool(xp.all(fin | xp.isnan(phi))):
+        return w @ phi
+    s = w @ xp.where(fin | xp.isnan(phi), phi, 0.0)
+    nz = xp.astype(w != 0, phi.dtype)
+    pos = (nz @ xp.astype(phi == xp.inf, phi.dtype)) > 0
+    neg = (nz @ xp.astype(phi == -xp.inf, phi.dtype)) > 0
+    return xp.where(pos & neg, xp.nan, xp.where(pos, xp.inf, xp.where(neg, -xp.inf, s)))
+
+
 def evaluate(
     xp: Any,
     X: Any,
@@ -194,9 +209,9 @@ def evaluate(
                 xi = xp.where(bad, xp.ones_like(xi), xi)
             ph = xp.matrix_transpose(phi(xp, m, p, xi)) if xp is not np else phi(np, m, p, xi).T
             if len(seg.outputs) == 1:
-                ys = [eff @ ph]
+                ys = [wmatmul(xp, eff, ph)]
             else:
-                ys = [eff[:, a:b] @ ph[a:b, :] for a, b in seg.slices]
+                ys = [wmatmul(xp, eff[:, a:b], ph[a:b, :]) for a, b in seg.slices]
             y = xp.stack(ys, axis=1)  # (R, g, n)
         else:
             pick = [prev_pos[c] for c in seg.inputs]
@@ -218,7 +233,7 @@ def evaluate(
             member = np.zeros((len(seg.outputs), len(seg.inputs)))
             member[seg.owner, np.arange(len(seg.inputs))] = 1.0
             mem = like(xp, eff, member)
-            y = (eff[:, None, :] * mem[None, :, :]) @ ph  # (R, g, n)
+            y = wmatmul(xp, eff[:, None, :] * mem[None, :, :], ph)  # (R, g, n)
         y = _inverse(xp, m, p, y)
         prev, prev_log = y, m == "gmean"
         prev_pos = {c: j for j, c in enumerate(seg.outputs)}

@@ -7,7 +7,7 @@ parameters) spec after per-element overrides are processed together by the array
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -15,10 +15,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from aicap.index.aggregate import DomainError
 from aicap.index.errors import ComputationError, ValidationError
 from aicap.index.framework import Framework, Indicator, Tree
 from aicap.index.recipe import FRAME_PARAMS, Step
 from aicap.index.registry import REGISTRY, Method
+from aicap.index.treat import ValueMap, map_values, treatment_table, value_map
 from aicap.index.weights import WeightContext, level_matrix, resolve
 
 FloatArray = npt.NDArray[np.float64]
@@ -36,6 +38,8 @@ class State:
     weights: FloatArray  # per element of tree.codes
     time: float | None = None  # target time of a panel
     stages: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    # per indicator, what the treatment did to its values (see treat.value_map)
+    transforms: Mapping[str, ValueMap] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -282,22 +286,39 @@ def run_treat(step: Step, st: State, ctx: Context) -> StepResult:
     col = {c: j for j, c in enumerate(st.data.columns)}
     flags: list[pd.DataFrame] = []
     treated: dict[str, str] = {}
+    maps: dict[str, ValueMap] = {}
+    tables: list[pd.DataFrame] = []
     for name, params, cols in step.groups(codes):
         m = _method(ctx, step, name, cols[0])
         f2 = params.get("f2")
         if isinstance(f2, str) and f2 != "none":
             _method(ctx, step, f2, cols[0])
         idx = [col[c] for c in cols]
-        y, fl = _call(ctx, step, m, cols, arr[:, idx], **_func_params(m, params))
+        before = arr[:, idx]
+        y, fl = _call(ctx, step, m, cols, before, **_func_params(m, params))
         arr[:, idx] = np.asarray(y, dtype=np.float64)
         fl = np.asarray(fl, dtype=object)
+        maps.update(zip(cols, value_map(m.name, params, before, fl), strict=True))
+        tables.append(treatment_table(m.name, params, cols, before, arr[:, idx], fl))
         flags.append(flags_from_mask(fl != "", data.index, cols, "treat", fl))
         for j, c in enumerate(cols):
             kinds = sorted({str(v).split("(")[0] for v in fl[:, j] if v != ""})
             if kinds:
                 treated[c] = "+".join(kinds)
     data = _with(st.data, arr)
-    return StepResult(step, replace(st, data=data), _concat(flags), {"treated": treated})
+    return StepResult(
+        step,
+        replace(st, data=data, transforms=maps),
+        _concat(flags),
+        {
+            "treated": treated,
+            "maps": maps,
+            "table": pd.concat(tables, ignore_index=True)
+            .set_index("iCode")
+            .reindex(codes)
+            .reset_index(),
+        },
+    )
 
 
 # ------------------------------------------------------------------------------ normalise
@@ -317,6 +338,34 @@ def _framework_param(ctx: Context, step: Step, cols: list[str], attr: str) -> li
     return vals
 
 
+def _posts(ctx: Context, st: State, cols: list[str], g: FloatArray, what: str) -> FloatArray:
+    """Goalposts or targets (rows per indicator), written in the indicator's natural units,
+    mapped as the treatment mapped the indicator's values (``ln 100`` for an income treated
+    with ``ln``)."""
+    out = np.array(g, dtype=np.float64, copy=True)
+    for i, c in enumerate(cols):
+        vmap = st.transforms.get(c, ("identity",))
+        if vmap[0] == "unknown":
+            raise ValidationError(
+                ctx.label,
+                f"step normalise, indicator {c!r}",
+                f"its {what} are in the indicator's natural units but its treatment "
+                f"({vmap[1]}) is no fixed function of the value, so they cannot be mapped "
+                "with it: treat it with ln, log_CT, log_CT_orig or boxcox, or give them in "
+                "treated units with params.transform_posts: false",
+            )
+        mapped = map_values(vmap, out[i])
+        if np.isnan(mapped).any() and not np.isnan(out[i]).any():
+            raise ValidationError(
+                ctx.label,
+                f"step normalise, indicator {c!r}",
+                f"its {what} {out[i].tolist()} fall outside the domain of its treatment "
+                f"({vmap[0]}): give them in treated units with params.transform_posts: false",
+            )
+        out[i] = mapped
+    return out
+
+
 def run_normalise(step: Step, st: State, ctx: Context) -> StepResult:
     _check_codes(ctx, step)
     codes = [c for c in ctx.tree.indicators if c in st.data.columns]
@@ -330,6 +379,7 @@ def run_normalise(step: Step, st: State, ctx: Context) -> StepResult:
         d = np.array([dirs[c] for c in cols])
         idx = [col[c] for c in cols]
         x = arr[:, idx] * d
+        mapped = bool(params.get("transform_posts", True))
         if "targ" in _signature(m):
             tg = params.get("target")
             targ = (
@@ -337,6 +387,8 @@ def run_normalise(step: Step, st: State, ctx: Context) -> StepResult:
                 if tg is not None
                 else np.array(_framework_param(ctx, step, cols, "target"), dtype=np.float64)
             )
+            if mapped:
+                targ = _posts(ctx, st, cols, targ[:, None], "target")[:, 0]
             fp["targ"] = targ * d
         if "gposts" in _signature(m):
             gp = params.get("goalposts")
@@ -345,6 +397,8 @@ def run_normalise(step: Step, st: State, ctx: Context) -> StepResult:
                 if gp is not None
                 else np.array(_framework_param(ctx, step, cols, "goalposts"), dtype=np.float64)
             )
+            if mapped:
+                g = _posts(ctx, st, cols, g, "goalposts")
             lo = np.where(d < 0, -g[:, 1], g[:, 0])
             hi = np.where(d < 0, -g[:, 0], g[:, 1])
             fp["gposts"] = np.vstack([lo, hi])
@@ -383,17 +437,21 @@ def aggregate_tree(
     tree: Tree,
     step: Step,
     label: str = "recipe",
-) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    units: Sequence[str] | None = None,
+) -> tuple[FloatArray, npt.NDArray[Any]]:
     """Aggregate indicator scores ``(..., n, k)`` up the tree with weights ``(..., E)``.
 
-    Returns all element scores ``(..., n, E)`` in ``tree.codes`` order, and a mask of cells
-    set to NaN by a data-availability threshold. Batched over leading axes of ``x`` and ``w``.
+    Returns all element scores ``(..., n, E)`` in ``tree.codes`` order, and per cell a flag
+    (``""``: none): ``insufficient_data`` (set to NaN by a data-availability threshold),
+    ``nonpositive:gmean`` or ``floored:gmean`` (a geometric mean's ``nonpositive`` option;
+    over a batch, when any replication hit it). Batched over leading axes of ``x`` and ``w``.
+    ``units`` (the row codes) name the units in an error.
     """
     lead = np.broadcast_shapes(x.shape[:-2], w.shape[:-1])
     n = x.shape[-2]
     out = np.full((*lead, n, len(tree.codes)), np.nan)
     out[..., : x.shape[-1]] = x
-    low = np.zeros((n, len(tree.codes)), dtype=bool)
+    notes = np.full((n, len(tree.codes)), "", dtype=object)
     pos = {c: i for i, c in enumerate(tree.codes)}
     for lev in tree.levels:
         kid_idx = [pos[c] for c in lev.children]
@@ -407,9 +465,27 @@ def aggregate_tree(
             try:
                 y = m.func(xc, wl[..., jj], **fp)
             except (ComputationError, ValueError) as exc:
+                msg = str(exc)
+                if isinstance(exc, DomainError):
+                    names = list(units) if units is not None else None
+                    shown = ", ".join(
+                        f"unit {names[u]!r}" if names is not None else f"unit row {u}"
+                        for u, _ in exc.hits[:3]
+                    )
+                    shown += " in " + ", ".join(dict.fromkeys(aggs[a] for _, a in exc.hits[:3]))
+                    msg = f"{exc.what} ({shown}{exc.more()}): {exc.advice}"
                 raise ComputationError(
-                    f"{label}: step aggregate, method {m.name!r} on {', '.join(aggs)}: {exc}"
+                    f"{label}: step aggregate, method {m.name!r} on {', '.join(aggs)}: {msg}"
                 ) from exc
+            cols = [pos[a] for a in aggs]
+            option = params.get("nonpositive", "error")
+            if m.name == "gmean" and option != "error":
+                with np.errstate(invalid="ignore"):
+                    bad_x = xc <= 0 if option == "na" else xc < float(params.get("floor", 0.0))
+                hit = (bad_x.astype(np.float64) @ (wl[..., jj] != 0).astype(np.float64)) > 0
+                hit = hit.reshape(-1, n, len(aggs)).any(axis=0)
+                text = "nonpositive:gmean" if option == "na" else "floored:gmean"
+                notes[:, cols] = np.where(hit, text, notes[:, cols])
             thresh = params.get("dat_thresh")
             if thresh is not None:
                 ok = (~np.isnan(xc)).astype(np.float64)
@@ -417,9 +493,10 @@ def aggregate_tree(
                 avail = (ok @ member) / member.sum(axis=0)
                 bad = avail < float(thresh)
                 y = np.where(bad, np.nan, y)
-                low[:, [pos[a] for a in aggs]] |= bad.reshape(-1, n, len(aggs)).any(axis=0)
-            out[..., [pos[a] for a in aggs]] = y
-    return out, low
+                low = bad.reshape(-1, n, len(aggs)).any(axis=0)
+                notes[:, cols] = np.where(low, "insufficient_data", notes[:, cols])
+            out[..., cols] = y
+    return out, notes
 
 
 def run_aggregate(step: Step, st: State, ctx: Context) -> StepResult:
@@ -440,9 +517,9 @@ def run_aggregate(step: Step, st: State, ctx: Context) -> StepResult:
                 f"{', '.join(str(lv.level) for lv in tree.levels)}",
             )
     x = st.data[tree.indicators].to_numpy(dtype=np.float64)
-    vals, low = aggregate_tree(x, st.weights, tree, step, ctx.label)
+    vals, notes = aggregate_tree(x, st.weights, tree, step, ctx.label, list(st.data.index))
     data = pd.DataFrame(vals, index=st.data.index, columns=tree.codes)
-    flags = flags_from_mask(low, data.index, tree.codes, "aggregate", "insufficient_data")
+    flags = flags_from_mask(notes != "", data.index, tree.codes, "aggregate", notes)
     return StepResult(step, replace(st, data=data), flags, {})
 
 

@@ -38,7 +38,7 @@ FRAME_PARAMS: dict[str, frozenset[str]] = {
     "impute": frozenset({"group", "time_col"}),
     "screen": frozenset({"force"}),
     "treat": frozenset(),
-    "normalise": frozenset({"ref", "goalposts", "target"}),
+    "normalise": frozenset({"ref", "goalposts", "target", "transform_posts"}),
     "weight": frozenset(),
     "aggregate": frozenset({"dat_thresh"}),
 }
@@ -69,14 +69,28 @@ class Step(BaseModel):
         return STAGE_OF[self.step]
 
     def spec_for(self, code: str, level: int | None = None) -> tuple[str, dict[str, Any]]:
-        """Method and parameters for one element: step < level < element override."""
+        """Method and parameters for one element: step < level < element override.
+
+        Overrides *merge* into the step's parameters: a level or element override keeps every
+        parameter of the step (``dat_thresh``, an imputation ``group``...) and adds or replaces
+        the ones it names. When an override names another method, inherited parameters that
+        method does not take (e.g. the step's ``l_u`` for ``n_dist2targ``) stay with the
+        step's method; the frame-level ones (:data:`FRAME_PARAMS`) always carry over.
+        """
         method, params = self.method, dict(self.params)
+        own: set[str] = set()
+        changed = False
         for ov in (self.levels.get(level) if level is not None else None, self.overrides.get(code)):
             if ov is None:
                 continue
-            if ov.method is not None and ov.method != method:
-                method, params = ov.method, {}
+            if ov.method is not None:
+                method, own, changed = ov.method, set(), True
             params.update(ov.params)
+            own |= set(ov.params)
+        if changed:
+            accepted = accepted_params(REGISTRY.get(self.step, method))
+            if accepted is not None:
+                params = {k: v for k, v in params.items() if k in accepted or k in own}
         return method, params
 
     def groups(
@@ -163,9 +177,12 @@ class Recipe(BaseModel):
     ) -> Recipe:
         """A new recipe with some steps changed, e.g. ``{"normalise": {"method": "n_prank"}}``.
 
-        A change is merged into the step: ``params`` are updated key by key unless the method
-        changes (then the step's old parameters are dropped, as COINr does). A step not in the
-        recipe is added at its usual place. ``{"impute": None}`` removes a step.
+        A change is merged into the step: ``params`` are updated key by key, also when the
+        method changes (as when a COINr log entry is edited and regenerated: the other
+        arguments stay), except that the step's old parameters the new method does not take
+        are dropped (``n_minmax``'s ``l_u`` when switching to ``n_prank``); an imputation
+        ``group`` or an aggregation ``dat_thresh`` always stays. A step not in the recipe is
+        added at its usual place. ``{"impute": None}`` removes a step.
         """
         steps = [s.model_dump() for s in self.steps]
         names = [s["step"] for s in steps]
@@ -179,13 +196,19 @@ class Recipe(BaseModel):
                 cur = steps[names.index(name)]
                 new = copy.deepcopy(cur)
                 ch = dict(change)
-                if "method" in ch and ch["method"] != cur["method"] and "params" not in ch:
-                    new["params"] = {}
                 for key, val in ch.items():
-                    if key == "params" and ("method" not in ch or ch["method"] == cur["method"]):
-                        new["params"].update(val)
+                    if key == "params":
+                        new["params"].update(val or {})
                     else:
                         new[key] = val
+                if "method" in ch and ch["method"] != cur["method"]:
+                    m = REGISTRY.get(name, str(ch["method"]), label, f"{name}.method")
+                    accepted = accepted_params(m)
+                    given = set((ch.get("params") or {}).keys())
+                    if accepted is not None:
+                        new["params"] = {
+                            k: v for k, v in new["params"].items() if k in accepted or k in given
+                        }
                 steps[names.index(name)] = new
             else:
                 order = list(STAGE_OF)
@@ -225,17 +248,27 @@ def _where(data: Mapping[str, Any], loc: tuple[int | str, ...]) -> str:
     return "field " + ".".join(parts) if parts else ""
 
 
-def _check_params(m: Method, params: Mapping[str, Any], label: str, location: str) -> None:
+def accepted_params(m: Method) -> frozenset[str] | None:
+    """Recipe parameters method ``m`` takes (its keyword arguments and the frame layer's
+    parameters of its step); ``None`` when it takes any (``**kwargs``)."""
     sig = inspect.signature(m.func)
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in sig.parameters.values()):
-        return
+        return None
     accepted = {
         n
         for n, p in list(sig.parameters.items())[1:]
-        if p.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+        or (p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD and p.default is not p.empty)
     }
     accepted |= FRAME_PARAMS[m.kind]
     accepted -= {"groups", "times", "targ", "gposts", "iref", "context"}
+    return frozenset(accepted)
+
+
+def _check_params(m: Method, params: Mapping[str, Any], label: str, location: str) -> None:
+    accepted = accepted_params(m)
+    if accepted is None:
+        return
     for key in params:
         if key not in accepted:
             raise ValidationError(

@@ -72,6 +72,13 @@ def audit_report(comp: Composite, top_n: int = 15) -> str:
     parts.append(
         f"## Indicator statistics ({first}): flagged indicators\n\n" + markdown_table(flagged[cols])
     )
+    if comp.recipe.step("treat") is not None:
+        tr = audit.treatment(comp)
+        changed = tr[(tr["Winsorised"] > 0) | (tr["Fallback"] != "") | ~tr["Pass.0"]]
+        parts.append(
+            "## Outlier treatment: indicators that failed or were treated\n\n"
+            + markdown_table(changed, 3)
+        )
     if "normalised" in comp.stages:
         parts.append(
             "## Correlation flags within groups (normalised)\n\n"

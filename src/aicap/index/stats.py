@@ -89,12 +89,16 @@ def nanstd(x: FloatArray, axis: int = -2) -> FloatArray:
 
 
 def nanmin(x: FloatArray, axis: int = -2) -> FloatArray:
-    """Minimum ignoring NaNs (NaN, without a warning, for an all-NaN column)."""
+    """Minimum ignoring NaNs (NaN, without a warning, for an all-NaN column); a zero keeps
+    its sign."""
     low = np.where(np.isnan(x), np.inf, x).min(axis=axis, initial=np.inf)
-    return np.asarray(low + np.where(np.isnan(x).all(axis=axis), np.nan, 0.0), dtype=np.float64)
+    # np.where, not ``low + 0.0``: -0.0 + 0.0 is +0.0, and the sign of a zero extreme matters
+    # (n_fracmax divides by it: -5 / -0.0 is +inf, as in COINr)
+    return np.asarray(np.where(np.isnan(x).all(axis=axis), np.nan, low), dtype=np.float64)
 
 
 def nanmax(x: FloatArray, axis: int = -2) -> FloatArray:
-    """Maximum ignoring NaNs (NaN, without a warning, for an all-NaN column)."""
+    """Maximum ignoring NaNs (NaN, without a warning, for an all-NaN column); a zero keeps
+    its sign."""
     high = np.where(np.isnan(x), -np.inf, x).max(axis=axis, initial=-np.inf)
-    return np.asarray(high + np.where(np.isnan(x).all(axis=axis), np.nan, 0.0), dtype=np.float64)
+    return np.asarray(np.where(np.isnan(x).all(axis=axis), np.nan, high), dtype=np.float64)

@@ -11,8 +11,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from scipy import stats as sps
 
+from aicap.index.errors import ComputationError
 from aicap.index.registry import REGISTRY, register
 from aicap.index.stats import nanmax, nanmin, skew, skew_kurt_pass
 
@@ -153,6 +155,22 @@ def log_ct(x: FloatArray) -> Treated:
         return np.log(x - lo + 0.01 * (hi - lo)), _all(x, "log_CT")
 
 
+@register("treat", "ln", aliases=("log_natural", "natural_log"))
+def ln(x: FloatArray) -> Treated:
+    """Plain natural log ``ln(x)`` (e.g. the HDI's income); every value must be > 0. Not
+    ``log``, which is COINr's data-dependent ``log_CT``."""
+    with np.errstate(invalid="ignore"):
+        bad = x <= 0
+    if bad.any():
+        rows, cols = np.nonzero(bad)
+        raise ComputationError(
+            f"natural log of a zero or negative value (row {rows[0]}, column {cols[0]}: "
+            f"{x[rows[0], cols[0]]!r}; {rows.size} such value(s)): use log_CT or log_CT_orig, "
+            "which shift the data first"
+        )
+    return np.log(x), _all(x, "ln")
+
+
 @register("treat", "log_CT_orig", aliases=("log_plus1",))
 def log_ct_orig(x: FloatArray) -> Treated:
     """``log(x - min + 1)``."""
@@ -207,3 +225,109 @@ def boxcox_mle(x: FloatArray, *, makepos: bool = True) -> Treated:
         out[ok, j] = y
         flags[ok, j] = f"boxcox({lam:.4g})"
     return out, flags
+
+
+# ---------------------------------------------------------------------------- value maps
+# What a treatment did to a whole column, as data, so that goalposts and targets written in the
+# indicator's natural units can be mapped the same way: ("identity",) (nothing, or winsorised
+# points only), ("ln",), ("log_CT", lo, hi), ("log_CT_orig", lo), ("boxcox", lmda, shift)
+# (shift NaN: none), or ("unknown", what) when the map is not a fixed function of the value.
+ValueMap = tuple[Any, ...]
+
+
+def value_map(
+    method: str, params: dict[str, Any], before: FloatArray, flags: StrArray
+) -> list[ValueMap]:
+    """Per column of ``before`` (the data given to treatment ``method``), the map applied."""
+    out: list[ValueMap] = []
+    for j in range(before.shape[1]):
+        kinds = {str(v).split("(")[0] for v in flags[:, j] if v != ""}
+        col = before[:, j]
+        ok = ~np.isnan(col)
+        lo = float(col[ok].min()) if ok.any() else np.nan
+        hi = float(col[ok].max()) if ok.any() else np.nan
+        if kinds <= {"winhi", "winlo"}:
+            out.append(("identity",))
+        elif kinds == {"ln"}:
+            out.append(("ln",))
+        elif kinds == {"log_CT"} and method in ("log_CT", "log_CT_plus", "default"):
+            out.append(("log_CT", lo, hi))
+        elif kinds == {"log_CT_orig"}:
+            out.append(("log_CT_orig", lo))
+        elif kinds == {"boxcox"} and method in ("boxcox", "box_cox"):
+            lmda = float(params.get("lmda", 0.5))
+            out.append(("boxcox", lmda, lo if params.get("makepos", True) else np.nan))
+        else:
+            out.append(("unknown", "+".join(sorted(kinds))))
+    return out
+
+
+def map_values(vmap: ValueMap, v: FloatArray) -> FloatArray:
+    """Apply a column's treatment map to other values of it (goalposts, targets)."""
+    v = np.asarray(v, dtype=np.float64)
+    kind = vmap[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if kind == "identity":
+            return v
+        if kind == "ln":
+            return np.asarray(np.log(v), dtype=np.float64)
+        if kind == "log_CT":
+            lo, hi = vmap[1], vmap[2]
+            return np.asarray(np.log(v - lo + 0.01 * (hi - lo)), dtype=np.float64)
+        if kind == "log_CT_orig":
+            return np.asarray(np.log(v - vmap[1] + 1.0), dtype=np.float64)
+        if kind == "boxcox":
+            lmda, shift = vmap[1], vmap[2]
+            z = v if np.isnan(shift) else v - shift + 1.0
+            return np.asarray(np.log(z) if lmda == 0 else (z**lmda - 1.0) / lmda)
+    raise ValueError(f"treatment {vmap[1]!r} has no fixed map of values")
+
+
+def treatment_table(
+    method: str,
+    params: dict[str, Any],
+    cols: list[str],
+    before: FloatArray,
+    after: FloatArray,
+    flags: StrArray,
+) -> pd.DataFrame:
+    """Per indicator: skew, kurtosis and COINr's pass test before (``.0``) and after (``.1``)
+    treatment, points winsorised, the fallback transform applied (if any) and, for an
+    indicator that fell back, how many points winsorisation had taken before giving up."""
+    st, kt = float(params.get("skew_thresh", 2.0)), float(params.get("kurt_thresh", 3.5))
+    pass0, sk0, kt0 = skew_kurt_pass(before, st, kt)
+    pass1, sk1, kt1 = skew_kurt_pass(after, st, kt)
+    cells = np.asarray(flags, dtype=object)
+    parts = [
+        [p for v in cells[:, j] if v != "" for p in str(v).split("+")] for j in range(len(cols))
+    ]
+    n_win = np.array([sum(p.startswith("win") for p in ps) for ps in parts], dtype=np.int64)
+    fallback = [
+        "+".join(sorted({p.split("(")[0] for p in ps if not p.startswith("win")})) for ps in parts
+    ]
+    tried = np.zeros(len(cols), dtype=np.int64)
+    fell = np.array([f != "" for f in fallback])
+    if method == "default" and fell.any():
+        _, _, _, nwin = winsorise_columns(
+            before[:, fell],
+            winmax=params.get("winmax", 5),
+            skew_thresh=st,
+            kurt_thresh=kt,
+            force_win=bool(params.get("force_win", False)),
+        )
+        tried[fell] = nwin
+    return pd.DataFrame(
+        {
+            "iCode": cols,
+            "Method": method,
+            "Skew.0": sk0,
+            "Kurt.0": kt0,
+            "Pass.0": pass0,
+            "Winsorised": n_win,
+            "Fallback": fallback,
+            "WinsorisedBeforeFallback": np.where(fell, tried, 0),
+            "Skew.1": sk1,
+            "Kurt.1": kt1,
+            "Pass.1": pass1,
+        }
+    )

@@ -551,6 +551,13 @@ def _gammaincinv_runs(alpha: FloatArray, u: FloatArray) -> FloatArray:
 def _transform(step: Step, code: str, level: int) -> tuple[str, float]:
     name, params = step.spec_for(code, level)
     m = REGISTRY.get("aggregate", name).name
+    if params.get("nonpositive", "error") != "error":
+        raise ValidationError(
+            "uncertainty",
+            f"aggregate {code!r}",
+            "the uncertainty kernels do not implement a geometric mean's nonpositive option "
+            f"({params['nonpositive']!r}); run the analysis with nonpositive: error",
+        )
     p = float(params.get("p", 1.0))
     if m == "genmean" and p == 0:
         return "gmean", 0.0
@@ -720,21 +727,31 @@ def _levels(
     domain_fail = xp.zeros(r, dtype=xp.bool, device=device_of(X))
     for lp in kernel.levels:
         methods = {a: _transform(step, a, lp.level) for a in lp.codes}
-        kinds = {m for m, _ in methods.values()}
-        needs_pos = any(m == "gmean" or (m == "genmean" and p < 0) for m, p in methods.values())
-        needs_nonzero = "hmean" in kinds
-        if needs_pos or needs_nonzero:
-            ind = [c for c in lp.all_children if c < k]
-            agg_kids = [c for c in lp.all_children if c >= k]
+        # the domain of a mean is checked on its own aggregate's children only (as the engine
+        # and COINr do), never on the whole level
+        pos_kids: list[int] = []  # children of geometric means (and genmean with p < 0)
+        nz_kids: list[int] = []  # children of harmonic means
+        for a, kids in zip(lp.codes, lp.children, strict=True):
+            m, p = methods[a]
+            if m == "gmean" or (m == "genmean" and p < 0):
+                pos_kids += list(kids)
+            elif m == "hmean":
+                nz_kids += list(kids)
+        for kids_d, positive in ((pos_kids, True), (nz_kids, False)):
+            if not kids_d:
+                continue
+            ind = [c for c in kids_d if c < k]
+            agg_kids = [c for c in kids_d if c >= k]
             if ind:
                 xi = x_np[:, ind]
-                bad_col = (xi <= 0) if needs_pos else (xi == 0)
+                with np.errstate(invalid="ignore"):
+                    bad_col = (xi <= 0) if positive else (xi == 0)
                 hit = (incl_np[:, ind] & np.asarray(bad_col.any(axis=0))[None, :]).any(axis=1)
                 domain_fail = domain_fail | be.asarray(hit)
             if agg_kids:
                 yk, yk_log = gather(agg_kids, None)
                 # exp of a log is > 0 unless it underflows to 0 (a log of -inf)
-                plain_bad = (yk <= 0) if needs_pos else (yk == 0)
+                plain_bad = (yk <= 0) if positive else (yk == 0)
                 badv = (yk == -xp.inf) if yk_log else plain_bad
                 domain_fail = domain_fail | xp.any(xp.reshape(badv, (r, -1)), axis=1)
         shared: list[tuple[int, Any]] = []
@@ -753,7 +770,7 @@ def _levels(
             phi = transform(np, m, p, np.where(ok, xc, 1.0))
             phi_t = be.asarray(np.ascontiguousarray(np.where(ok, phi, 0.0).T))
             okf_t = be.asarray(np.ascontiguousarray(ok.T.astype(np.float64)))
-            num = wk @ phi_t  # (R, n)
+            num = collapse.wmatmul(xp, wk, phi_t)  # (R, n)
             den = wk @ okf_t if not ok.all() else xp.sum(wk, axis=1, keepdims=True)
             y = num / den if m == "gmean" else _inverse(xp, m, p, num, den)  # gmean: logs
             if thresh is not None:
@@ -803,7 +820,8 @@ def _levels(
                 phi = yc if m == "gmean" else transform(xp, m, p, yc)
                 den = xp.sum(wl, axis=2)[:, :, None]
             # (R, g, n); a geometric mean stays as logs
-            y = (wl @ phi) / den if m == "gmean" else _inverse(xp, m, p, wl @ phi, den)
+            num = collapse.wmatmul(xp, wl, phi)
+            y = num / den if m == "gmean" else _inverse(xp, m, p, num, den)
             if thresh is not None and gaps:
                 incm = np.ones((r, len(kids_all)))
                 for i, c in enumerate(kids_all):

@@ -24,21 +24,22 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from aicap.analysis.capacity_data import CapacityData
 from aicap.analysis.catalogue import AUDIENCE_WORDS, Catalogue
+from aicap.analysis.claims_run import StandardClaims, standard_claims
 from aicap.analysis.diagnose import Diagnosis, diagnose, expected_for
-from aicap.analysis.divide import (
-    GROUP_WORDS,
-    DivideVerdict,
-    divide_table,
-    group_mask,
-    group_means,
-    is_divide_widening,
-)
+from aicap.analysis.divide import GROUP_WORDS, group_mask
 from aicap.analysis.monitor.data import MonitorData
 from aicap.analysis.monitor.links import Links, MonitorResults, Signal, all_signals
 from aicap.analysis.profile import build_profile
 from aicap.analysis.recommend import recommend
 from aicap.report import charts
 from aicap.report.cache import Cache, key
+from aicap.report.divide_section import (
+    ClaimRefs,
+    divide_section,
+    expected_names,
+    group_claims,
+    verdict_row,
+)
 from aicap.report.monitor_section import incident_totals, monitor_section, profile_monitor
 from aicap.report.monitor_source import MonitorJob, Signals
 from aicap.report.monitor_source import compute as compute_monitor
@@ -106,112 +107,13 @@ def annex_countries(data: CapacityData, spec: str) -> list[str]:
 
 
 # ------------------------------------------------------------------------------ sections
-def _divide_section(data: CapacityData, n_boot: int) -> dict[str, Any]:
-    countries = data.countries
-    scored = data.series.copy()
-    if "status" in scored.columns:
-        cols = ["score", *data.pillars]
-        scored.loc[scored["status"] != "scored", "score"] = np.nan
-        scored = scored[["iso3", "year", *cols]]
-    measures = ["score", *data.pillars]
-    table = divide_table(scored, countries, measures)
-    years = data.years
-    verdict = is_divide_widening(scored, countries, "score", n_boot=n_boot)
-    pillar_rows = []
-    for code, name in data.pillars.items():
-        v = is_divide_widening(scored, countries, code, n_boot=n_boot, label=name)
-        pillar_rows.append({"pillar": code, "name": name, **_verdict_row(v)})
-    means = group_means(scored, countries, ["score"], ["HIC", "UMC", "LMC", "LIC", "LDC"])
-    lines = {
-        GROUP_WORDS[g].capitalize(): _pairs(means[means["group"] == g], "year", "mean")
-        for g in ["HIC", "UMC", "LMC", "LIC", "LDC"]
-    }
-    score_rows = table[table["measure"] == "score"]
-    fig_means = charts.line_chart(
-        lines,
-        title="Mean aicap index score by income group and for LDCs",
-        y_label="mean score (0-100)",
-        y_min=0,
-        y_max=80,
-    )
-    fig_ineq = charts.line_chart(
-        {
-            "Gini": _pairs(score_rows, "year", "gini"),
-            "Theil T": _pairs(score_rows, "year", "theil"),
-            "Theil between income groups": _pairs(score_rows, "year", "theil_between_income"),
-            "Theil between UN regions": _pairs(score_rows, "year", "theil_between_region"),
-        },
-        title="Inequality of the aicap index across Member States",
-        y_label="index value",
-        y_min=0,
-    )
-    last = table[table["year"] == years[-1]].set_index("measure")
-    gap_bars = charts.grouped_bars(
-        [data.pillars[p] for p in data.pillars],
-        {
-            "High-income countries": _col(last, "hic_mean", list(data.pillars)),
-            "Least developed countries": _col(last, "ldc_mean", list(data.pillars)),
-        },
-        title=f"Pillar means, high-income countries and LDCs, {years[-1]}",
-        x_label=f"mean pillar score (0-100), {years[-1]}",
-    )
-    return {
-        "table": table,
-        "verdict": verdict,
-        "verdict_row": _verdict_row(verdict),
-        "pillars": pillar_rows,
-        "fig_means": fig_means,
-        "fig_inequality": fig_ineq,
-        "fig_pillar_gap": gap_bars,
-        "latest": last.reset_index().to_dict(orient="records"),
-        "start": years[0],
-        "end": years[-1],
-        "first_score": score_rows.iloc[0].to_dict(),
-        "last_score": score_rows.iloc[-1].to_dict(),
-    }
-
-
-def _pairs(frame: pd.DataFrame, x: str, y: str) -> list[tuple[float, float]]:
-    xs = frame[x].to_numpy(dtype=np.float64).tolist()
-    ys = frame[y].to_numpy(dtype=np.float64).tolist()
-    return list(zip(xs, ys, strict=True))
-
-
-def _col(frame: pd.DataFrame, col: str, keys: list[str]) -> list[float]:
-    return frame[col].reindex(keys).to_numpy(dtype=np.float64).tolist()
-
-
-def _verdict_row(v: DivideVerdict) -> dict[str, Any]:
-    return {
-        "gap_start": v.gap_start,
-        "gap_end": v.gap_end,
-        "gap_change": v.gap_change.estimate,
-        "gap_low": v.gap_change.low,
-        "gap_high": v.gap_change.high,
-        "gini_start": v.gini_start,
-        "gini_end": v.gini_end,
-        "gini_change": v.gini_change.estimate,
-        "gini_low": v.gini_change.low,
-        "gini_high": v.gini_change.high,
-        "beta": v.beta.fit.slope,
-        "beta_low": v.beta.fit.slope_ci[0],
-        "beta_high": v.beta.fit.slope_ci[1],
-        "absolute": v.absolute,
-        "relative": v.relative,
-        "n": v.n,
-        "n_rich": v.n_rich,
-        "n_poor": v.n_poor,
-        "start": v.start,
-        "end": v.end,
-    }
-
-
 def _group_section(
     data: CapacityData,
     group: str,
     diags: dict[str, Diagnosis],
     recs: dict[str, list[str]],
     n_boot: int,
+    std: StandardClaims,
 ) -> dict[str, Any]:
     c = data.countries
     mask = group_mask(c, group)
@@ -246,42 +148,38 @@ def _group_section(
         title=f"Median pillar scores: {GROUP_WORDS[group]}, {data.year}",
         x_label=f"median pillar score (0-100), {data.year}",
     )
-    scored_series = data.series.copy()
-    if "status" in scored_series.columns:
-        scored_series.loc[scored_series["status"] != "scored", "score"] = np.nan
-    try:
-        v = is_divide_widening(
-            scored_series[["iso3", "year", "score"]], c, "score", poor=group, n_boot=n_boot
-        )
-        trend = _verdict_row(v)
-    except ValueError:
-        trend = None
+    gc = group_claims(data, group, std, n_boot)
+    gv = std.group_verdicts.get(group)
+    trend = verdict_row(gv) if gv is not None else None
     n = len(members)
     n_scored = len(scored)
     pname = data.pillars
-    rel = [
-        (p, float(scored[p].median()) - float(others[p].median()))
-        for p in pname
-        if np.isfinite(scored[p].median()) and np.isfinite(others[p].median())
-    ]
-    worst = sorted(rel, key=lambda t: t[1])[:2]
     findings = [
         f"{n_scored} of the {n} {GROUP_WORDS[group]} have an index score for {data.year}; "
         f"their median score is {_num(scored['score'].median())} against "
         f"{_num(others['score'].median())} for other developing countries and "
         f"{_num(hic['score'].median())} for high-income countries.",
     ]
+    claims: list[Any] = [None]
     if n_tiered:
         findings.append(
             f"{n_tier0} of the {n_tiered} with a tier are in tier 0 (\u201cAI nascent\u201d), "
             f"below A/79/966's minimum irreducible AI capacity."
         )
-    if worst:
+        claims.append(None)
+    # relative to other developing countries: only differences whose interval excludes zero
+    for c in gc["shortfalls"][:2]:
+        findings.append(c.text)
+        claims.append(c)
+    for c in gc["strengths"][:1]:
+        findings.append(c.text)
+        claims.append(c)
+    if not gc["shortfalls"] and not gc["strengths"] and gc["differences"]:
         findings.append(
-            "Relative to other developing countries, the widest shortfalls are in "
-            + " and ".join(f"{pname[p].lower()} ({g:+.1f} points)" for p, g in worst)
-            + "."
+            "No pillar differs clearly from other developing countries (every 95 % interval of "
+            "the difference of medians includes zero)."
         )
+        claims.append(None)
     if binding:
         top = binding.most_common(2)
         findings.append(
@@ -289,6 +187,7 @@ def _group_section(
             + " and ".join(f"{pname.get(str(k), str(k)).lower()} ({v} countries)" for k, v in top)
             + "."
         )
+        claims.append(None)
     if bott:
         top_b = bott.most_common(3)
         findings.append(
@@ -297,27 +196,22 @@ def _group_section(
             + " (number of countries where the indicator lags both income-group and "
             "another peer group)."
         )
+        claims.append(None)
     if gaps_missing:
         findings.append(
             f"Data gaps: a median of {int(np.median(gaps_missing))} of "
             f"{len(data.indicators)} indicators is missing per country; "
             f"{n - n_scored} cannot be scored for lack of data."
         )
-    if trend is not None:
-        direction = {
-            "widening": "widened",
-            "narrowing": "narrowed",
-            "no clear change": "shows no clear change",
-        }[trend["absolute"]]
-        findings.append(
-            f"Their gap to high-income countries {direction} between {trend['start']} and "
-            f"{trend['end']}: from {trend['gap_start']:.1f} to {trend['gap_end']:.1f} points "
-            f"(95 % interval of the change {trend['gap_low']:+.1f} to {trend['gap_high']:+.1f}; "
-            f"{trend['n_poor']} countries scored in both years)."
-        )
+        claims.append(None)
+    if gc["trend"] is not None:
+        findings.append(gc["trend"].text)
+        claims.append(gc["trend"])
+    assert len(claims) == len(findings)
     return {
         "group": group,
         "label": GROUP_WORDS[group],
+        "claims": claims,
         "n": n,
         "n_scored": n_scored,
         "n_tier0": n_tier0,
@@ -368,16 +262,17 @@ def _audience_section(
     return out
 
 
-def _expected_section(data: CapacityData, focus: set[str]) -> dict[str, Any]:
-    ec = expected_for(data)
+def _expected_section(
+    data: CapacityData, focus: set[str], std: StandardClaims, ec: Any
+) -> dict[str, Any]:
     t = ec.table
     names = data.countries.set_index("iso3")["name"]
     band_x = np.linspace(float(t["log_gdp"].min()), float(t["log_gdp"].max()), 30)
     lo, hi = ec.fit.prediction_interval(band_x)
-    over = t[(t["verdict"] == "over-performs") & t["iso3"].isin(focus)]
-    under = t[(t["verdict"] == "under-performs") & t["iso3"].isin(focus)]
-    hl = {i: str(t["iso3"].iloc[i]) for i in range(len(t)) if t["iso3"].iloc[i] in focus}
-    hl = {i: v for i, v in hl.items() if v in set(over["iso3"]) | set(under["iso3"])}
+    # named only when outside the band *and* significant after Holm over all countries
+    over, under = expected_names(std, names, focus)
+    named = {i for _, i in over} | {i for _, i in under}
+    hl = {i: str(t["iso3"].iloc[i]) for i in range(len(t)) if t["iso3"].iloc[i] in named}
     fig = charts.scatter_fit(
         t["log_gdp"].tolist(),
         t["actual"].tolist(),
@@ -388,13 +283,15 @@ def _expected_section(data: CapacityData, focus: set[str]) -> dict[str, Any]:
         y_label="aicap index score",
         highlight=hl,
     )
+    table = t.merge(std.outliers[["iso3", "p_value", "named"]], on="iso3", how="left")
     return {
         "fit": ec.fit.as_dict(),
         "n": len(t),
         "figure": fig,
-        "over": [(str(names.get(i, i)), i) for i in over["iso3"]],
-        "under": [(str(names.get(i, i)), i) for i in under["iso3"]],
-        "table": t,
+        "over": over,
+        "under": under,
+        "table": table,
+        "claim": std.get("outlier_count"),
         "n_over": int((t["verdict"] == "over-performs").sum()),
         "n_under": int((t["verdict"] == "under-performs").sum()),
     }
@@ -422,13 +319,18 @@ def _footnotes(data: CapacityData) -> list[str]:
         f"read from {data.origin}. Scores are 0-100; pillar and indicator definitions in "
         "frameworks/aicap.yaml.",
     ]
-    for (pub, title, lic, vint), g in meta.groupby(
-        ["publisher", "source_title", "licence", "vintage"], sort=True
+    if "route" not in meta.columns:
+        meta = meta.assign(route="")
+    for (pub, title, lic, vint, route), g in meta.groupby(
+        ["publisher", "source_title", "licence", "vintage", "route"], sort=True
     ):
         if not pub:
             continue
         series = ", ".join(sorted(set(g["series"])))
-        notes.append(f"{pub}, {title} ({vint}); licence {lic}; series {series}.")
+        via = f", obtained through {route}" if route else ""
+        notes.append(
+            f"Publisher: {pub}, {title}; licence {lic}; series {series}. Snapshot ({vint}){via}."
+        )
     return notes
 
 
@@ -529,8 +431,10 @@ def briefing_context(
     stored = cache.get("derived", diag_key) if cache is not None and diag_key else None
     parts = _chunks(codes, chunk_size(len(codes), pool.n))
     diag_futures = [] if stored is not None else [pool.submit(_diagnose_chunk, p) for p in parts]
-    divide = _divide_section(data, n_boot)
-    expected = _expected_section(data, set(focus))
+    ec = expected_for(data)
+    std = standard_claims(data, n_boot=n_boot, expected_table=ec.table)
+    divide = divide_section(data, std)
+    expected = _expected_section(data, set(focus), std, ec)
     if stored is not None:
         diags: dict[str, Diagnosis] = stored
     else:
@@ -563,7 +467,7 @@ def briefing_context(
         recs[iso] = ids
         if prof is not None:
             built[iso] = prof
-    groups = [_group_section(data, g, diags, recs, n_boot) for g in FOCUS_GROUPS]
+    groups = [_group_section(data, g, diags, recs, n_boot, std) for g in FOCUS_GROUPS]
     audiences = _audience_section(catalogue, recs, focus)
     footnotes = _footnotes(data)
     section = None
@@ -600,6 +504,8 @@ def briefing_context(
         "tier_counts": tier_counts,
         "tier_labels": data.tiers,
         "divide": divide,
+        "claims": std.claims,
+        "cite": ClaimRefs(),
         "groups": groups,
         "expected": expected,
         "audiences": audiences,
@@ -632,17 +538,20 @@ def _data_files(ctx: dict[str, Any], out: Path) -> list[Path]:
     put(
         "divide_verdicts.csv",
         pd.DataFrame(
-            [{"measure": "score", **ctx["divide"]["verdict_row"]}]
+            [{"measure": "score", **(ctx["divide"]["verdict_row"] or {})}]
             + [
                 {
                     "measure": r["pillar"],
-                    **{k: v for k, v in r.items() if k not in ("pillar", "name")},
+                    **{k: v for k, v in r.items() if k not in ("pillar", "name", "claim")},
                 }
                 for r in ctx["divide"]["pillars"]
             ]
         ),
     )
     put("expected_capacity.csv", ctx["expected"]["table"])
+    claims_path = d / "claims.json"
+    ctx["claims"].write(claims_path)
+    files.append(claims_path)
     rows = []
     for g in ctx["groups"]:
         for k, f in enumerate(g["findings"], start=1):

@@ -94,11 +94,18 @@ def _concentration(results: MonitorResults, names: dict[str, str]) -> dict[str, 
     t = results.concentration
     t = t[t["dimension"] == "country"]
     rows = []
+    coverage_notes: list[str] = []  # capacity views: the share of the market they rest on
     for resource, view, variant in MARKETS:
         sel = t[(t["resource"] == resource) & (t["view"] == view) & (t["variant"] == variant)]
         if sel.empty:
             continue
         r = sel[sel["year"] == sel["year"].max()].iloc[0]
+        note = str(r.get("note") or "")
+        if note:
+            label = RESOURCE_WORDS[resource].split(" (")[0]
+            coverage_notes.append(f"{label[:1].upper()}{label[1:]}, {int(r['year'])}: {note}")
+        if bool(r.get("low_coverage", False)):
+            continue  # the count view of the same market is in the table
         rows.append(
             {
                 "resource": resource,
@@ -208,7 +215,11 @@ def _concentration(results: MonitorResults, names: dict[str, str]) -> dict[str, 
     amounts = results.access.set_index("iso3")["compute_amount"].astype("float64")
     lor = conc.lorenz(amounts)
     g = conc.gini(amounts)
-    n_hosts = int((amounts > 0).sum())
+    # a host is a country with an existing cluster, with or without a capacity estimate: the
+    # same definition as the dependency section's "host no AI compute" (they must add up)
+    acc = results.access.set_index("iso3")
+    n_hosts = int(acc["hosts_compute"].astype(bool).sum()) if "hosts_compute" in acc else 0
+    n_hosts_unestimated = n_hosts - int((amounts > 0).sum())
     top_share = float(100.0 * amounts.sort_values(ascending=False).head(5).sum() / amounts.sum())
     fig_lorenz = charts.lorenz_chart(
         list(
@@ -234,10 +245,12 @@ def _concentration(results: MonitorResults, names: dict[str, str]) -> dict[str, 
         "gini": g,
         "n_members": len(amounts),
         "n_hosts": n_hosts,
+        "n_hosts_unestimated": n_hosts_unestimated,
         "top5_share": top_share,
         "share_rows": pd.DataFrame(share_rows),
         "hhi_rows": hhi_rows,
         "lorenz": lor,
+        "coverage_notes": coverage_notes,
     }
 
 
@@ -380,8 +393,9 @@ def monitor_footnotes(results: MonitorResults) -> list[tuple[str, str]]:
         out.append(
             (
                 key,
-                f"{r['publisher']}, {r['title']}; retrieved {str(r['retrieved'])[:10]} "
-                f"({r['vintage']}); licence {r['licence']}. Read from the warehouse records "
+                f"{r['publisher']}, {r['title']}; licence {r['licence']}. Snapshot of "
+                f"{str(r['retrieved'])[:10]} ({r['vintage']}), obtained through "
+                f"{r.get('route', 'a route not stated')}. Read from the warehouse records "
                 f"table(s) of source '{key}'.",
             )
         )

@@ -235,6 +235,17 @@ def create_app(site: SiteData, coop_store: CoopStore | None = None) -> FastAPI:
     async def api_divide(request: Request) -> Response:
         return send_json(request, "api:divide", lambda: views.divide(site))
 
+    @app.get("/api/claims", tags=["api"], summary="Every published claim (docs/claims.md)")
+    async def api_claims(request: Request) -> Response:
+        return send_json(request, "api:claims", lambda: views.claims(site))
+
+    @app.get("/api/claims/{claim_id}", tags=["api"], responses=ERRORS, summary="One claim")
+    async def api_claim(request: Request, claim_id: str) -> Response:
+        found = views.claim(site, claim_id)
+        if found is None:
+            raise HTTPException(404, f"claim {claim_id[:200]!r} not found")
+        return send_json(request, f"api:claim:{claim_id}", lambda: found)
+
     @app.get("/api/indicators", tags=["api"], summary="Indicators by pillar")
     async def api_indicators(request: Request) -> Response:
         return send_json(request, "api:indicators", lambda: views.indicators(site))

@@ -24,10 +24,11 @@ import numpy as np
 import pandas as pd
 
 from aicap.analysis.capacity_data import CapacityData, from_frames
-from aicap.analysis.capacity_index import STATUS_SCORED, read_inputs, score_year, unit_data
+from aicap.analysis.capacity_index import read_inputs, score_year, unit_data
 from aicap.analysis.catalogue import Catalogue, load_catalogue
+from aicap.analysis.claims_run import standard_claims
 from aicap.analysis.diagnose import ExpectedCapacity, expected_for
-from aicap.analysis.divide import divide_table, is_divide_widening
+from aicap.analysis.divide import divide_table
 from aicap.analysis.run import audit_for_scored, run_index
 from aicap.analysis.spec import IndexSpec, default_framework_path
 from aicap.index import Composite
@@ -164,6 +165,7 @@ def _countries(wh: Warehouse) -> dict[str, Country]:
 
 def _indicators(wh: Warehouse, spec: IndexSpec) -> list[dict[str, Any]]:
     meta = wh.indicators().set_index("code")
+    src = wh.sources().set_index("source_id")
     out = []
     for ind in spec.indicators:
         m = meta.loc[ind.series] if ind.series in meta.index else None
@@ -189,16 +191,36 @@ def _indicators(wh: Warehouse, spec: IndexSpec) -> list[dict[str, Any]]:
                 "publisher": _str(m["publisher"]) if m is not None else "",
                 "licence": _str(m["licence"]) if m is not None else "",
                 "url": _str(m["url"]) if m is not None else "",
+                "source": _str(m["source_id"]) if m is not None else "",
+                "source_title": _source_field(src, m, "title"),
+                "route": _source_field(src, m, "route"),
             }
         )
     return out
+
+
+def _source_field(src: pd.DataFrame, m: Any, column: str) -> str:
+    """``column`` of the indicator's source (empty when unknown)."""
+    if m is None or str(m["source_id"]) not in src.index or column not in src.columns:
+        return ""
+    return _str(src.loc[str(m["source_id"]), column])
 
 
 def _provenance(wh: Warehouse, spec: IndexSpec) -> dict[tuple[str, str, int], dict[str, Any]]:
     """Source of every observation of the index's input series (one query)."""
     series = sorted({i.series for i in spec.indicators})
     frame = wh.panel(series, countries=wh.member_states(), provenance=True)
-    keep = ["publisher", "source_title", "url", "licence", "vintage", "file", "row", "sha256"]
+    keep = [
+        "publisher",
+        "source_title",
+        "url",
+        "licence",
+        "vintage",
+        "route",
+        "file",
+        "row",
+        "sha256",
+    ]
     out: dict[tuple[str, str, int], dict[str, Any]] = {}
     for rec in frame[["iso3", "indicator", "year", *keep]].to_dict(orient="records"):
         out[(str(rec["iso3"]), str(rec["indicator"]), int(rec["year"]))] = {
@@ -216,20 +238,39 @@ def _geometries(wh: Warehouse, members: dict[str, Country]) -> dict[str, dict[st
     }
 
 
-def _divide(series: pd.DataFrame, wh: Warehouse, spec: IndexSpec) -> dict[str, Any]:
-    countries = wh.countries("member")
-    cols = ["score", *spec.pillar_codes]
-    scores = series[["iso3", "year", *cols]].copy()
-    scored = series["status"] == STATUS_SCORED
-    scores.loc[~scored, cols] = np.nan
-    table = divide_table(scores, countries, cols)
-    verdicts = {}
+def _divide(diag: CapacityData, expected: ExpectedCapacity | None) -> dict[str, Any]:
+    """The divide page's numbers: every change on constant-composition scores, every sentence
+    a claim (aicap.analysis.claims_run), with the composition and its breaks."""
+    std = standard_claims(
+        diag, n_boot=1000, expected_table=expected.table if expected is not None else None
+    )
+    cols = ["score", *diag.pillars]
+    table = divide_table(std.composition.scores, diag.countries, cols)
+    verdicts: dict[str, Any] = {}
     for m in cols:
-        try:
-            verdicts[m] = is_divide_widening(scores, countries, m, n_boot=1000).as_dict()
-        except ValueError as exc:  # too few countries in a group for this measure
-            verdicts[m] = {"measure": m, "text": str(exc), "error": True}
-    return {"table": table, "verdicts": verdicts}
+        v = std.verdicts.get(m)
+        if v is None:
+            verdicts[m] = {
+                "measure": m,
+                "error": True,
+                "text": f"not comparable over {std.composition.start}-{std.composition.end}: "
+                "no indicator of it is available in every year for enough countries",
+            }
+        else:
+            verdicts[m] = v.as_dict()
+    names = dict(zip(diag.indicators["code"], diag.indicators["name"], strict=True))
+    age = std.get("data_age")
+    return {
+        "table": table,
+        "verdicts": verdicts,
+        "composition": std.composition.as_dict(),
+        "composition_text": std.composition.describe(names),
+        "breaks": [
+            c.as_dict() for c in std.claims.claims.values() if c.kind == "composition_break"
+        ],
+        "data_age": age.as_dict() if age is not None else None,
+        "claims": std.claims.as_list(),
+    }
 
 
 def load_site(warehouse: str | Path, out_dir: str | Path | None = "var/out") -> SiteData:
@@ -277,9 +318,6 @@ def load_site(warehouse: str | Path, out_dir: str | Path | None = "var/out") -> 
     provenance = _provenance(wh, spec)
     geometries = _geometries(wh, countries)
     timings["reference"] = time.perf_counter() - t
-    t = time.perf_counter()
-    divide = _divide(series, wh, spec)
-    timings["divide"] = time.perf_counter() - t
     catalogue = load_catalogue()
     has_bands = "rank_p05" in results.columns and bool(results["rank_p05"].notna().any())
     if not has_bands:
@@ -292,6 +330,9 @@ def load_site(warehouse: str | Path, out_dir: str | Path | None = "var/out") -> 
         expected = None
         notes.append(f"Expected capacity not estimated: {exc}")
     timings["diagnosis"] = time.perf_counter() - t
+    t = time.perf_counter()
+    divide = _divide(diag, expected)
+    timings["divide"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     return SiteData(
         spec=spec,

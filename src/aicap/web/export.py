@@ -94,6 +94,11 @@ def export_site(
             count += 1
     _write(root, "api/ranking.csv", views.ranking_csv(views.ranking(site), site.pillar_codes))
     count += 1
+    _write(root, "api/claims.json", _json(views.claims(site)))
+    count += 1
+    for c in views.claims(site)["claims"]:  # the divide page links each sentence to its claim
+        _write(root, f"api/claims/{c['id']}.json", _json(c))
+        count += 1
     target = root / "static"
     if target.exists():
         shutil.rmtree(target)

@@ -88,7 +88,7 @@ def chart_specs(site: SiteData, page: Page, lang: str) -> dict[str, Any]:
         labels = {"score": _("Index score"), **pname}
         values = [
             {"year": r["year"], "measure": labels[k], "value": r[k]}
-            for r in d["trend"]
+            for r in d.get("trend_comparable") or []
             for k in labels
             if r.get(k) is not None
         ]

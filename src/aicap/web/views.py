@@ -277,6 +277,10 @@ def _diagnosis(site: SiteData, prof: dict[str, Any], groups: list[PeerGroup]) ->
     }
 
 
+#: cell flags of the plausibility screen and the zero rule (aicap.analysis.plausibility)
+SCREEN_FLAGS = ("screen:", "capped:", "dropped:", "missing:not_listed", "zero:not_listed")
+
+
 def _data_table(site: SiteData, iso3: str) -> list[dict[str, Any]]:
     cells = site.cells
     own = cells[(cells["iso3"] == iso3) & (cells["year"] == site.year)]
@@ -300,6 +304,12 @@ def _data_table(site: SiteData, iso3: str) -> list[dict[str, Any]]:
                 "normalised": _f(r.get("normalised")),
                 "imputed": bool(r.get("imputed")),
                 "flags": flags,
+                # the plausibility screen and the zero rule (issue 16): shown whatever the year
+                "screen": [
+                    f.strip()
+                    for f in str(r.get("flags") or "").replace(",", ";").split(";")
+                    if f.strip().startswith(SCREEN_FLAGS)
+                ],
                 "source": src
                 or (
                     {"publisher": m.get("publisher"), "licence": m.get("licence")}
@@ -310,6 +320,21 @@ def _data_table(site: SiteData, iso3: str) -> list[dict[str, Any]]:
         )
     order = {c: k for k, c in enumerate(site.spec.indicator_codes)}
     return sorted(rows, key=lambda x: order.get(x["indicator"], 99))
+
+
+def _trend_comparable(site: SiteData, iso3: str) -> list[dict[str, Any]]:
+    """Constant-composition index and pillar scores per year (the only series a trend may be
+    read from: the same indicators in every year)."""
+    comp = site.diagnosis_data.composition()
+    s = comp.scores[comp.scores["iso3"] == iso3].sort_values("year")
+    return [
+        {
+            "year": int(r["year"]),
+            "score": _f(r["score"]),
+            **{p: _f(r.get(p)) for p in site.pillar_codes},
+        }
+        for r in s.to_dict(orient="records")
+    ]
 
 
 def _trend(site: SiteData, iso3: str) -> list[dict[str, Any]]:
@@ -368,7 +393,15 @@ def country(site: SiteData, iso3: str) -> dict[str, Any]:
         "tier_detail": tier_info,
         "groups": {g.code: _f(r.get(g.code)) if r is not None else None for g in site.spec.groups},
         "change": change,
+        "data_age": site.diagnosis_data.data_age_of(iso3),
         "trend": _trend(site, iso3),
+        "trend_comparable": _trend_comparable(site, iso3),
+        "claims": prof.get("claims", []),
+        "breaks": [
+            {"year": b["end"], "text": b["text"]}
+            for b in site.divide.get("breaks", [])
+            if b.get("end") is not None
+        ],
         "diagnosis": diag,
         "recommendations": {
             "method": RECOMMEND_METHOD,
@@ -442,9 +475,27 @@ def divide(site: SiteData) -> dict[str, Any]:
         "verdicts": site.divide["verdicts"],
         "table": rows,
         "columns": list(t.columns),
+        "composition": site.divide.get("composition"),
+        "composition_text": site.divide.get("composition_text"),
+        "breaks": site.divide.get("breaks", []),
+        "data_age": site.divide.get("data_age"),
+        "claims": site.divide.get("claims", []),
     }
     site.cache["divide"] = out
     return out
+
+
+def claims(site: SiteData) -> dict[str, Any]:
+    """Every claim the pages publish, with its numbers, test and the command that recomputes
+    it (``aicap claim show ID --recompute``)."""
+    return {"year": site.year, "claims": site.divide.get("claims", [])}
+
+
+def claim(site: SiteData, claim_id: str) -> dict[str, Any] | None:
+    for c in site.divide.get("claims", []):
+        if c.get("id") == claim_id:
+            return dict(c)
+    return None
 
 
 # ------------------------------------------------------------------------------ indicators
@@ -511,9 +562,34 @@ def indicator(site: SiteData, code: str) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------ methodology
+def _sources(site: SiteData) -> list[dict[str, Any]]:
+    """The index's sources: publisher (the custodian) and, apart, the route (how the snapshot
+    obtained the files: the mirror and its commit), with the series read from each."""
+    out: dict[str, dict[str, Any]] = {}
+    for i in site.indicators:
+        key = str(i.get("source") or i.get("publisher") or "")
+        if not key:
+            continue
+        entry = out.setdefault(
+            key,
+            {
+                "source": key,
+                "publisher": i.get("publisher", ""),
+                "title": i.get("source_title", ""),
+                "route": i.get("route", ""),
+                "licence": i.get("licence", ""),
+                "url": i.get("url", ""),
+                "indicators": [],
+            },
+        )
+        entry["indicators"].append(i["code"])
+    return sorted(out.values(), key=lambda e: str(e["publisher"]))
+
+
 def methodology(site: SiteData) -> dict[str, Any]:
     spec = site.spec
     return {
+        "sources": _sources(site),
         "title": spec.title,
         "version": spec.version,
         "description": " ".join(spec.description.split()),

@@ -1,0 +1,201 @@
+"""``aicap claim``: every published sentence, checkable.
+
+``aicap claim list`` lists the claims ``aicap build`` wrote (``--out/claims.json``);
+``aicap claim show ID`` prints one claim: its sentence, its numbers, its test, its sample, the
+data it read with their provenance, and the command that recomputes it;
+``aicap claim show ID --recompute`` computes it again from the index outputs and the warehouse
+and says whether the numbers and the verdict are the same.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(help="Claims: the numbers, test and data behind every published sentence.")
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+OutDir = Annotated[
+    Path, typer.Option("--out", envvar="AICAP_OUT", help="Outputs of `aicap build`.")
+]
+WarehouseOpt = Annotated[
+    Path,
+    typer.Option("--warehouse", envvar="AICAP_WAREHOUSE", help="The warehouse (provenance)."),
+]
+
+
+def _load(out_dir: Path) -> Any:
+    from aicap.analysis.claims import ClaimSet
+
+    path = out_dir / "claims.json"
+    if not path.is_file():
+        err.print(f"[red]error:[/red] no {path}: run `aicap build` first", highlight=False)
+        raise typer.Exit(code=1)
+    return ClaimSet.read(path)
+
+
+@app.command("list")
+def list_claims(
+    out_dir: OutDir = Path("var/out"),
+    kind: Annotated[str | None, typer.Option("--kind", help="Only this claim kind.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The claims of the last build: id, kind, verdict, sentence."""
+    cs = _load(out_dir)
+    rows = [c for c in cs.as_list() if kind is None or c["kind"] == kind]
+    if as_json:
+        out.print_json(json.dumps(rows, ensure_ascii=False))
+        return
+    for c in rows:
+        out.print(f"[bold]{c['id']}[/bold] ({c['verdict']})", highlight=False)
+        out.print(f"  {c['text']}", highlight=False)
+
+
+def _provenance(warehouse: Path, data: list[str]) -> list[dict[str, Any]]:
+    """Publisher, source, vintage, licence and file checksums of the series a claim read."""
+    from aicap.warehouse.read import Warehouse, WarehouseError
+
+    try:
+        wh = Warehouse(warehouse)
+        meta = wh.indicators().set_index("code")
+        sources = wh.sources().set_index("source_id")
+    except (WarehouseError, OSError):
+        return []
+    rows = []
+    for item in data:
+        series = item.split("(", 1)[1].split(",", 1)[0].strip() if "(" in item else ""
+        if not series or series not in meta.index:
+            continue
+        m = meta.loc[series]
+        sid = str(m["source_id"])
+        s = sources.loc[sid] if sid in sources.index else None
+        rows.append(
+            {
+                "indicator": item.split(" ", 1)[0],
+                "series": series,
+                "publisher": str(m["publisher"]),
+                "source": sid,
+                "source_title": "" if s is None else str(s["title"]),
+                "vintage": "" if s is None else str(s["vintage"]),
+                "licence": str(m["licence"]),
+            }
+        )
+    return rows
+
+
+@app.command("show")
+def show(
+    claim_id: Annotated[str, typer.Argument(help="The claim's id, as printed beside it.")],
+    out_dir: OutDir = Path("var/out"),
+    warehouse: WarehouseOpt = Path("var/aicap.duckdb"),
+    recompute: Annotated[
+        bool, typer.Option("--recompute", help="Compute it again and compare.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """One claim: sentence, numbers, test, sample, data read (with provenance), and the
+    command that recomputes it."""
+    cs = _load(out_dir)
+    if claim_id not in cs and claim_id.split(".")[0].replace("-", "_") in (
+        "relative_trend",
+        "expected_residual",
+    ):
+        # a profile's claim: computed for that country from the same outputs
+        from aicap.analysis.capacity_data import load_capacity_data
+        from aicap.analysis.claims_run import country_claim
+        from aicap.warehouse.read import Warehouse
+
+        found = country_claim(load_capacity_data(Warehouse(warehouse), out_dir), claim_id)
+        if found is not None:
+            cs.add(found)
+    if claim_id not in cs:
+        near = [c for c in sorted(cs.claims) if claim_id.split(".")[0] in c][:5]
+        err.print(
+            f"[red]error:[/red] no claim {claim_id!r} in {out_dir / 'claims.json'}"
+            + (f"; similar: {', '.join(near)}" if near else ""),
+            highlight=False,
+        )
+        raise typer.Exit(code=1)
+    c = cs[claim_id]
+    d = c.as_dict()
+    d["provenance"] = _provenance(warehouse, list(c.data))
+    if recompute:
+        d["recomputed"] = _recompute(c, out_dir, warehouse)
+    if as_json:
+        out.print_json(json.dumps(d, ensure_ascii=False, default=str))
+        if recompute and not d["recomputed"]["same"]:
+            raise typer.Exit(code=3)
+        return
+    out.print(f"[bold]{c.id}[/bold]", highlight=False)
+    out.print(d["text"], highlight=False)
+    out.print(f"kind: {c.kind}; verdict: {d['verdict']}", highlight=False)
+    out.print(f"quantity: {d['quantity']}", highlight=False)
+    iv = "" if c.low is None else f" [{c.low:.4g}, {c.high:.4g}] at {c.level or 0.95:.0%}"
+    out.print(f"value: {c.value:.6g}{iv}; n = {c.n}", highlight=False)
+    out.print(f"test: {d['test']}", highlight=False)
+    if c.start is not None or c.end is not None:
+        out.print(f"years: {c.start or ''}-{c.end or ''}", highlight=False)
+    if c.sample:
+        out.print(f"sample: {c.sample}", highlight=False)
+    if c.params:
+        nums = ", ".join(f"{k} = {v}" for k, v in c.params.items())
+        out.print(f"numbers: {nums}", highlight=False)
+    out.print("data read:", highlight=False)
+    for item in c.data:
+        out.print(f"  - {item}", highlight=False)
+    for p in d["provenance"]:
+        out.print(
+            f"  provenance {p['indicator']}: {p['publisher']}, {p['source_title']} "
+            f"({p['vintage']}), licence {p['licence']}; `aicap sources` for the files",
+            highlight=False,
+        )
+    out.print(f"recompute: {c.recompute}", highlight=False)
+    if recompute:
+        r = d["recomputed"]
+        word = "the same" if r["same"] else "DIFFERENT"
+        out.print(f"recomputed from {r['origin']}: {word}", highlight=False)
+        if not r["same"]:
+            out.print(f"  now: {r.get('text')}", highlight=False)
+            raise typer.Exit(code=3)
+
+
+def _recompute(c: Any, out_dir: Path, warehouse: Path) -> dict[str, Any]:
+    import math
+
+    from aicap.analysis.capacity_data import load_capacity_data
+    from aicap.analysis.claims_run import recompute
+    from aicap.warehouse.read import Warehouse
+
+    data = load_capacity_data(Warehouse(warehouse), out_dir)
+    new = recompute(data, c)
+    if new is None:
+        return {"same": False, "origin": data.origin, "text": "not produced any more"}
+
+    def close(a: float | None, b: float | None) -> bool:
+        if a is None or b is None:
+            return a is None and b is None
+        if math.isnan(a) and math.isnan(b):
+            return True
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+    same = (
+        close(c.value, new.value)
+        and close(c.low, new.low)
+        and close(c.high, new.high)
+        and c.verdict == new.verdict
+        and c.n == new.n
+    )
+    return {
+        "same": same,
+        "origin": data.origin,
+        "value": new.value,
+        "low": new.low,
+        "high": new.high,
+        "verdict": new.verdict,
+        "text": new.text,
+    }
