@@ -231,3 +231,22 @@ def test_only_ai_or_national_digital_strategies_count() -> None:
     # documents approved after as_of do not count yet
     earlier = country_assets(inputs, as_of=2024)
     assert _get(earlier, "CCC", "strategy")["state"] == "no"
+
+
+def test_title_whitespace_does_not_hide_an_ai_strategy() -> None:
+    """GIRAI's title of Ukraine's AI concept has runs of double spaces (issue 18's audit)."""
+    base = _inputs()
+    fw = pd.DataFrame(
+        {
+            "iso3": ["BBB"],
+            "title": ["Concept  for  the  Development  of  Artificial  Intelligence  in  X"],
+            "type": ["Strategy"],
+            "area_status": ["Adopted"],
+            "approval_year": [2020],
+            "file": ["fw.csv"],
+            "row": [10],
+        }
+    )
+    inputs = AssetInputs(**{**base.__dict__, "frameworks": fw})
+    s = _get(country_assets(inputs, as_of=2025), "BBB", "strategy")
+    assert s["state"] == "yes" and s["year"] == 2020

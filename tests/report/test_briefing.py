@@ -109,7 +109,8 @@ def test_briefing_pdf_has_sections_annex_pages_and_data(tmp_path: Path, cat: Cat
 
 
 def test_profile_pdf_is_one_page(tmp_path: Path, cat: Catalogue) -> None:
-    prof = build_profile(make_data(), "L4", cat)
+    lacks = {"strategy": ("no", None), "gpu_clusters": ("no", None), "cloud_region": ("no", 2022)}
+    prof = build_profile(make_data(assets={"L4": lacks}), "L4", cat)
     out = tmp_path / "l4.pdf"
     assert write_profile_pdf(prof, out) == 1
     pages = _pages(out)
@@ -118,6 +119,7 @@ def test_profile_pdf_is_one_page(tmp_path: Path, cat: Catalogue) -> None:
     assert "Country profile: Low 4 (L4)" in t
     assert "not available" in t  # no uncertainty bands in this data
     assert "A/79/966" in t and "Recommendations" in t
+    assert "origin of the proposal" in t.lower() and "Bundle of the first" in t
 
 
 def test_annex_selection() -> None:

@@ -231,7 +231,9 @@ def _flag_frameworks(fw: pd.DataFrame) -> pd.DataFrame:
     """GIRAI frameworks with boolean columns (computed once, vectorised): ``_strategy`` (an
     adopted strategy-like document), ``_ai`` (names AI), ``_draft`` (a draft strategy),
     ``_dp`` (an adopted data-protection law)."""
-    title = fw["title"].fillna("").astype(str)
+    # runs of spaces collapsed: "Concept  for  the  Development  of  Artificial  Intelligence
+    # in  Ukraine" is an AI strategy (the register's title has double spaces)
+    title = fw["title"].fillna("").astype(str).str.split().str.join(" ")
     ftype = fw["type"].fillna("").astype(str)
     adopted = fw["area_status"] == "Adopted"
     named = title.str.contains(_STRATEGY_TITLE, case=False, regex=True) & title.str.contains(
