@@ -270,6 +270,23 @@ def countries_cmd(
     out.print(table)
 
 
+@app.command("where")
+def where_cmd(as_json: JsonFlag = False) -> None:
+    """Where the warehouse, the outputs and the data are, and how each was found (environment
+    variable, project directory found upwards from here, or the per-user data directory)."""
+    from aicap import paths
+
+    locations = paths.locate(env=paths.user_env())
+    if as_json:
+        typer.echo(json.dumps([loc.as_dict() for loc in locations], indent=2))
+        return
+    width = max(len(loc.name) for loc in locations)
+    for loc in locations:
+        state = {True: "exists", False: "missing", None: "not checked"}[loc.exists]
+        typer.echo(f"{loc.name:<{width}}  {loc.path}")
+        typer.echo(f"{'':<{width}}  found by: {loc.how}; {state}; override with {loc.env}")
+
+
 @app.command("sources")
 def sources_cmd(warehouse: WarehousePath = DEFAULT_WAREHOUSE, as_json: JsonFlag = False) -> None:
     """Every source: publisher, licence, vintage, file checksums."""
