@@ -24,6 +24,11 @@ def main() -> None:  # pragma: no cover - console entry point
     # every command's --warehouse/--out/--data-dir default follows the project directory found
     # from the current one (or the per-user directory); variables already set win
     paths.apply()
+    if sys.argv[1:] == ["--version"]:  # without importing every command
+        import aicap
+
+        print(f"aicap {aicap.__version__}")
+        return
     if sys.argv[1:2] and sys.argv[1] in LIGHT:
         from aicap.cli.report_cmd import standalone
 
