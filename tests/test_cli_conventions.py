@@ -231,3 +231,24 @@ def test_unknown_country_message() -> None:
     assert conventions.unknown_country("Atlantis", NAMES, "a country code") == (
         "'Atlantis' is not a country code"
     )
+
+
+@pytest.mark.slow
+def test_profile_did_you_mean(warehouse: Path, tmp_path: Path) -> None:
+    done = runner.invoke(
+        standalone(),
+        [
+            "profile",
+            "Kenya",
+            "--no-monitor",
+            "--no-cache",
+            "--warehouse",
+            str(warehouse),
+            "--index",
+            str(ROOT / "var" / "out"),
+        ],
+    )
+    assert done.exit_code == 2
+    assert "'Kenya' is not a UN Member State" in done.output
+    assert "did you mean KEN (Kenya)?" in done.output
+    assert "Traceback" not in done.output
