@@ -43,6 +43,11 @@ def test_explain_json_has_provenance(full_warehouse: Path) -> None:
     fields = lines[rec["row"] - 1].split(",")
     assert fields[1] == "KEN" and fields[2] == "2023"
     assert float(fields[3]) == rec["value"]
+    # publisher (the custodian) and route (the mirror and its commit), apart
+    assert rec["publisher"] == "World Bank"
+    assert rec["route"].startswith("GitHub mirror datasets/world-development-indicators at commit ")
+    assert rec["route_detail"][0]["commit"] in (data_dir / "wdi" / "SOURCE.md").read_text()
+    assert "github" not in rec["publisher"].lower()
 
 
 def test_explain_table_and_errors(full_warehouse: Path) -> None:
@@ -50,6 +55,7 @@ def test_explain_table_and_errors(full_warehouse: Path) -> None:
         app, ["explain", "KEN", "IT.NET.BBND.P2", "--warehouse", str(full_warehouse)]
     )
     assert ok.exit_code == 0 and "sha256" in ok.stdout
+    assert "route" in ok.stdout and "GitHub mirror" in ok.stdout
     bad = runner.invoke(app, ["explain", "KEN", "NOPE", "--warehouse", str(full_warehouse)])
     assert bad.exit_code == 1 and "unknown indicator" in bad.output
     none = runner.invoke(
@@ -68,6 +74,17 @@ def test_countries_and_sources(full_warehouse: Path) -> None:
     assert src.exit_code == 0
     ids = {s["source_id"] for s in json.loads(src.stdout)}
     assert {"wdi", "wgi", "un_egdi", "undp_hdr", "country_reference"} <= ids
+    by_id = {s["source_id"]: s for s in json.loads(src.stdout)}
+    # the publisher is the custodian, never the mirror; the route names the mirror
+    assert (
+        by_id["owid_internet_users"]["publisher"] == "International Telecommunication Union (ITU)"
+    )
+    assert "sberkayuguz/dsa-210-project" in by_id["owid_internet_users"]["route"]
+    for s in by_id.values():
+        assert "github" not in s["publisher"].lower() and "via" not in s["publisher"]
+        assert s["route"].startswith("GitHub mirror"), s["source_id"]
+    table = runner.invoke(app, ["sources", "--warehouse", str(full_warehouse)])
+    assert table.exit_code == 0 and "route" in table.stdout
 
 
 def test_missing_warehouse_is_a_clear_error(tmp_path: Path) -> None:

@@ -154,7 +154,31 @@ def test_series_shows_change_on_fixed_goalposts(full_warehouse: Path) -> None:
 def test_zero_fill_is_flagged_not_hidden(full_warehouse: Path, code: str) -> None:
     c = index(full_warehouse).latest.cells
     sub = c[c["indicator"] == code]
-    assert sub["value_year"].notna().all()  # a value (possibly 0) for every Member State
+    # a value (possibly 0) for every Member State, or a zero the framework's rule does not
+    # count (fewer than two other research indicators): missing, and flagged as such
+    uncounted = sub["flags"].str.contains("missing:not_listed")
+    assert sub.loc[~uncounted, "value_year"].notna().all()
+    assert sub.loc[uncounted, "value"].isna().all() and uncounted.sum() > 10
     zero = sub["flags"].str.contains("zero:not_listed")
     assert (sub.loc[zero, "value"] == 0).all() and zero.sum() > 100
-    assert (sub.loc[~zero, "value"] > 0).all()
+    assert (sub.loc[~zero & ~uncounted, "value"] > 0).all()
+
+
+def test_notable_models_read_epochs_december_2025_release(full_warehouse: Path) -> None:
+    """The index reads the December 2025 release (models to 2025-11-24), not the April one: the
+    latest five-year sum of a country equals its December fractional counts summed."""
+    wh = Warehouse(full_warehouse)
+    ind = spec().indicator("notable_models")
+    meta = wh.indicators().set_index("code")
+    assert meta.loc[ind.series, "source_id"] == "epoch_ai_models_2025_12"
+    latest = index(full_warehouse).latest
+    dec = wh.panel([ind.series], countries=["USA", "GBR"])
+    cells = latest.cells.set_index(["iso3", "indicator"])
+    for iso in ("USA", "GBR"):
+        window = dec[(dec["iso3"] == iso) & dec["year"].between(latest.year - 4, latest.year)]
+        assert cells.loc[(iso, "notable_models"), "value"] == pytest.approx(window["value"].sum())
+    april = wh.panel(["EPOCH.NOTABLE.NFRAC"], countries=["USA"])
+    assert (
+        april[april["year"] == 2025]["value"].sum()
+        < dec[(dec["iso3"] == "USA") & (dec["year"] == 2025)]["value"].sum()
+    )

@@ -22,7 +22,7 @@ def test_trend_noise_is_the_scatter_around_each_line() -> None:
 
 def test_comparable_scores_equal_the_index_where_nothing_drops_out(full_warehouse: Path) -> None:
     idx = index(full_warehouse)
-    years = [2016, 2017, 2018]
+    years = [2019, 2020, 2021]  # after the secure-servers method break of 2018
     comps = {y: idx.years[y].composite for y in years}
     comp = comparable_scores(comps, spec())
     # a country with the same indicators in every year: comparable == published score
@@ -43,7 +43,10 @@ def test_comparable_scores_equal_the_index_where_nothing_drops_out(full_warehous
 
 def test_changes_use_the_noise_threshold(full_warehouse: Path) -> None:
     idx = index(full_warehouse)
-    ch = classify_changes({y: ys.composite for y, ys in idx.years.items()}, spec())
+    # from 2018: over 2015-2025 no DATA indicator is comparable (secure servers break in 2018,
+    # statistical capacity stops, the Online Service Index starts in 2024), so no country is
+    comps = {y: ys.composite for y, ys in idx.years.items() if y >= 2018}
+    ch = classify_changes(comps, spec())
     assert np.isfinite(ch.noise) and ch.noise > 0
     assert ch.threshold == spec().series.change_noise_z * ch.noise * np.sqrt(2)
     t = ch.changes

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import types
 from pathlib import Path
 from typing import Any
@@ -33,10 +34,16 @@ from aicap.analysis.claims_run import group_differences, recompute, standard_cla
 from aicap.analysis.diagnose import diagnose
 from aicap.analysis.divide import is_divide_widening
 from aicap.analysis.spec import IndexSpec, default_framework_path
-from aicap.analysis.trend import composition_breaks, constant_composition
+from aicap.analysis.trend import comparable_start, composition_breaks, constant_composition
 
 YEARS = list(range(2015, 2026))
+#: The shipped framework without its method breaks: the synthetic series below have none (a
+#: test that needs one sets it), while the shipped secure_servers break (2018) would leave the
+#: synthetic DATA pillar without a comparable indicator over 2015-2025.
 SPEC = IndexSpec.load(default_framework_path())
+SPEC = SPEC.model_copy(
+    update={"indicators": [i.model_copy(update={"method_break": None}) for i in SPEC.indicators]}
+)
 
 
 def _countries(n: int = 24) -> pd.DataFrame:
@@ -223,6 +230,34 @@ def test_method_break_excludes_indicator_from_trends() -> None:
     # a window after the break keeps the indicator
     after = constant_composition(broken, spec, 2021, 2025)
     assert "secure_servers" not in after.excluded
+
+
+def test_window_shortens_rather_than_crossing_a_break() -> None:
+    """A break in the only indicator of a pillar that is present in every year leaves that
+    pillar (and so the index) without a comparable score over the whole series: the window for
+    statements about change then starts at the break, and says so."""
+    data = make_data()  # statistical capacity stops in 2022, online services start in 2024
+    ind = SPEC.indicator("secure_servers")
+    marked = ind.model_copy(
+        update={"method_break": types.SimpleNamespace(year=2019, note="new method")}
+    )
+    spec = SPEC.model_copy(
+        update={
+            "indicators": [marked if i.code == "secure_servers" else i for i in SPEC.indicators]
+        }
+    )
+    whole = constant_composition(data.cells, spec, 2015, 2025)
+    assert whole.wide().isna().all().all()  # no DATA indicator over 2015-2025
+    start, why = comparable_start(data.cells, spec, 2025)
+    assert start == 2019
+    assert "starts in 2019" in why and "method break in 2019" in why
+    # without the break the whole series is comparable
+    assert comparable_start(data.cells, SPEC, 2025) == (2015, "")
+    broken = dataclasses.replace(data, spec=spec)
+    sc = standard_claims(broken, n_boot=200)
+    gap = sc.get("gap_change:score")
+    assert gap is not None and (gap.start, gap.end) == (2019, 2025)
+    assert "starts in 2019" in sc.composition.describe()
 
 
 def _band_table(n: int, rng: np.random.Generator, shift: float = 0.0) -> pd.DataFrame:

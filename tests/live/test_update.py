@@ -120,10 +120,14 @@ def test_update_stores_snapshots_and_explain_shows_them(setup: tuple[Path, Path,
     assert snap["retrieved"] == manifest["retrieved"]
     assert rec["file"] == f"{folders[0].resolve()}/{ms.FILE}"
     assert rec["sha256"] == entry["sha256"]
+    # the route of a live value: the publisher's own URL, not a mirror
+    assert rec["route"] == f"downloaded from {ms.SOURCE.live_url} on {manifest['retrieved']}"
+    assert rec["publisher"] == ms.SOURCE.publisher
     assert Warehouse(wh).explain("KEN", "OWID.INTERNET_USERS", 2022)["value"] == 40.8137
     # a bundled value has no snapshot
     bundled = Warehouse(wh).explain("KEN", "WGI.GE.EST", 2023)
     assert bundled["snapshot"] is None and bundled["origin"] == "snapshot"
+    assert not bundled["route"].startswith("downloaded from")  # its SOURCE.md's mirror
 
 
 def test_a_failing_source_keeps_its_data_and_the_others_update(

@@ -131,3 +131,95 @@ def test_lorenz_and_gini() -> None:
     assert c.gini(one) == pytest.approx(0.75)  # (n-1)/n for one holder among n
     curve = c.lorenz(one)
     assert curve["quantity_share"].tolist() == [0.0, 0.0, 0.0, 0.0, 1.0]
+
+
+def _frontier(n: int, estimated: set[int], country: dict[int, str]) -> pd.DataFrame:
+    models = pd.DataFrame(
+        {
+            "tier": ["frontier"] * n,
+            "model": [f"M{k}" for k in range(n)],
+            "organization": [f"Org{k}" for k in range(n)],
+            "year": pd.array([2024] * n, dtype="Int64"),
+            "training_compute_flop": [1e25 if k in estimated else float("nan") for k in range(n)],
+        }
+    )
+    links = pd.DataFrame(
+        {
+            "tier": ["frontier"] * n,
+            "model": [f"M{k}" for k in range(n)],
+            "iso3": [country.get(k, "USA") for k in range(n)],
+        }
+    )
+    return c.concentration_table(c.model_holdings(models, links), min_coverage=50)
+
+
+def _row(t: pd.DataFrame, view: str) -> pd.Series:
+    sel = t[(t["view"] == view) & (t["dimension"] == "country") & (t["variant"] == "full")]
+    assert len(sel) == 1
+    return sel.iloc[0]
+
+
+def test_capacity_view_reports_its_coverage_and_falls_back_when_low() -> None:
+    """12 frontier models, 4 with a compute estimate (all American), 8 without (3 Chinese):
+    the capacity view reads USA 100 % on 4 of 12 models, low coverage, the count view shown."""
+    t = _frontier(12, {0, 1, 2, 3}, {4: "CHN", 5: "CHN", 6: "CHN"})
+    cap, cnt = _row(t, "capacity"), _row(t, "count")
+    assert (cap["n_items"], cap["n_measured"]) == (12, 4)
+    assert cap["coverage"] == pytest.approx(100 * 4 / 12)
+    assert bool(cap["low_coverage"]) and not bool(cnt["low_coverage"])
+    assert cap["note"].startswith("4 of 12 models have a training-compute estimate")
+    assert "read the count view" in cap["note"]
+    assert cap["class"] == c.SINGLE_ACTOR  # one actor among the measured four
+    assert cnt["n_actors"] == 2 and cnt["class"] == "highly concentrated"
+    assert cnt["coverage"] == pytest.approx(100.0) and cnt["note"] == ""
+    assert c.shown_view(t[t["dimension"] == "country"], "models_frontier", "capacity") == "count"
+
+
+def test_capacity_view_with_enough_coverage_is_kept() -> None:
+    t = _frontier(4, {0, 1, 2}, {1: "CHN"})
+    cap = _row(t, "capacity")
+    assert not bool(cap["low_coverage"]) and cap["coverage"] == pytest.approx(75.0)
+    assert cap["note"] == "3 of 4 models have a training-compute estimate"
+    assert c.shown_view(t[t["dimension"] == "country"], "models_frontier", "capacity") == "capacity"
+    # without a documented threshold nothing is called low
+    h = c.concentration_table(c.model_holdings(*_frames_of(1, set())))
+    assert not h["low_coverage"].any()
+
+
+def _frames_of(n: int, estimated: set[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    models = pd.DataFrame(
+        {
+            "tier": ["notable"] * n,
+            "model": [f"M{k}" for k in range(n)],
+            "organization": ["O"] * n,
+            "year": pd.array([2020] * n, dtype="Int64"),
+            "training_compute_flop": [1e20 if k in estimated else float("nan") for k in range(n)],
+        }
+    )
+    links = pd.DataFrame({"tier": ["notable"] * n, "model": models["model"], "iso3": ["FRA"] * n})
+    return models, links
+
+
+def test_one_actor_is_a_single_actor_never_highly_concentrated() -> None:
+    t = c.concentration_table(c.model_holdings(*_frames_of(3, {0, 1, 2})))
+    assert set(t["n_actors"]) == {1}
+    assert set(t["class"]) == {c.SINGLE_ACTOR}
+    # the HHI and its DOJ/FTC class stay in their own columns
+    assert set(t["hhi_low"]) == {10_000.0} and set(t["class_low"]) == {"highly concentrated"}
+
+
+def test_compute_coverage_counts_clusters_without_an_h100e_estimate() -> None:
+    t = c.concentration_table(c.compute_holdings(clusters(), years=[2021]), min_coverage=90)
+    cap = _row(t, "capacity")
+    # standard clusters operational by 2021: three, one of them without an estimate
+    assert (cap["n_items"], cap["n_measured"]) == (3, 2)
+    assert bool(cap["low_coverage"])
+    assert cap["note"].startswith("2 of 3 clusters have an H100e estimate")
+
+
+def test_one_actor_beside_an_unattributed_part_says_so() -> None:
+    models, links = _frames_of(2, {0, 1})
+    links.loc[1, "iso3"] = None
+    t = c.concentration_table(c.model_holdings(models, links))
+    row = t[(t["view"] == "count") & (t["dimension"] == "country") & (t["variant"] == "full")]
+    assert row["class"].iloc[0] == c.SINGLE_IDENTIFIED

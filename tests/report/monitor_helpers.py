@@ -94,6 +94,10 @@ def synthetic_results(countries: pd.DataFrame, taxonomy: Taxonomy) -> MonitorRes
             "retrieved": ["2025-12-17", "2026-06-14"],
             "vintage": ["test vintage", "test vintage"],
             "licence": ["CC BY 4.0", "CC BY 4.0"],
+            "route": [
+                "GitHub mirror cnyke/cnyke.github.io at commit 20889d5",
+                "GitHub mirror dataphyte-africa/girai-global-index at commit ecc3897",
+            ],
         }
     )
     return MonitorResults(

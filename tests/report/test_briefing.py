@@ -256,8 +256,10 @@ def test_briefing_with_monitor_section(tmp_path: Path, cat: Catalogue) -> None:
     assert html.count("<svg") >= 9 + 4  # the briefing's charts and four Monitor charts
     assert "Lorenz curve of AI compute" in html
     # footnotes: the Monitor's sources follow the briefing's own, numbered in order
-    assert "Epoch AI, Data on GPU Clusters; retrieved 2025-12-17" in text
-    assert "Global Index on Responsible AI 2026; retrieved 2026-06-14" in text
+    # publisher and route apart: the custodian first, then how the snapshot obtained the file
+    assert "Epoch AI, Data on GPU Clusters; licence CC BY 4.0. Snapshot of 2025-12-17" in text
+    assert "obtained through GitHub mirror cnyke/cnyke.github.io at commit 20889d5" in text
+    assert "Global Index on Responsible AI 2026; licence CC BY 4.0. Snapshot of 2026-06-14" in text
     # the annex: one page per profile, each with its Monitor line; L1's recommendations
     # carry its signals
     heads = [i for i, t in enumerate(pages) if "Country profile:" in t]

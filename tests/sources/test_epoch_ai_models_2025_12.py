@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 
 import pandas as pd
+import pytest
 from monitor_support import arbitrary, check_records_shape, fuzz, harmonise_all
 from parsers_support import check_shape, expect_error, real_files, value_of
 
@@ -49,6 +50,9 @@ def test_records_and_counts() -> None:
     assert value_of(parsed, USA, 2023, "EPOCH.M25.NOTABLE.N") == 3
     assert value_of(parsed, GBR, 2023, "EPOCH.M25.NOTABLE.N") == 1
     assert value_of(parsed, USA, 2023, "EPOCH.M25.FRONTIER.N") == 1
+    # fractional (the index's input): GPT-4 1, Gemini 1/3 (of 3 tokens), LLaVA 2 x 1/2
+    assert value_of(parsed, USA, 2023, m.NOTABLE_FRAC) == pytest.approx(1 + 1 / 3 + 1)
+    assert value_of(parsed, GBR, 2023, m.NOTABLE_FRAC) == pytest.approx(1 / 3)
     models = parsed.records["models"]
     assert list(models["tier"]) == ["notable"] * 3 + ["large_scale", "frontier"]
     assert models["open_weights"].tolist()[:3] == [False, True, None] or (

@@ -356,3 +356,24 @@ def test_divide_sentences_are_claims_with_records(client: TestClient) -> None:
             assert "no clear change" in c["text"]
     assert api["composition_text"].startswith("constant composition")
     assert client.get("/api/claims/no-such-claim").status_code == 404
+
+
+def test_country_page_shows_the_screen_and_each_values_route(client: TestClient) -> None:
+    """Samoa's 76.7 % high-tech exports of 2024 (a jump from about 2 % and an outlier across
+    countries) is dropped by the plausibility screen and the page says so; every value names
+    its publisher and, apart, how the snapshot obtained the file."""
+    api = client.get("/api/country/WSM").json()
+    rows = {r["indicator"]: r for r in api["data"]}
+    hte = rows["hightech_exports"]
+    assert "dropped:2024:jump+outlier" in hte["screen"]
+    assert hte["value_year"] == 2023 and hte["value"] < 10
+    html = client.get("/country/WSM").text
+    assert "dropped:2024:jump+outlier" in html
+    src = rows["internet_use"]["source"]
+    assert src["publisher"] == "International Telecommunication Union (ITU)"
+    assert src["route"].startswith("GitHub mirror sberkayuguz/dsa-210-project at commit ")
+    assert "GitHub mirror" in html
+    meth = client.get("/methodology").text
+    assert (
+        "Sources: publisher and route" in meth and "datasets/world-development-indicators" in meth
+    )

@@ -44,7 +44,8 @@ class CapacityData:
       indicator, series, value`` (natural units), ``value_year``, ``normalised`` (0-100),
       ``imputed`` (value carried from an earlier year), ``flags``;
     * ``indicators``: ``code, name, pillar, series, unit, direction, publisher, licence,
-      source, source_title, vintage``;
+      source, source_title, vintage, route`` (publisher: the custodian; route: how the snapshot
+      obtained the file, the mirror and its commit);
     * ``pillars``: pillar code -> name, in framework order;
     * ``gdp``: ``iso3, value, year`` (GDP per capita, PPP) for the latest year.
     """
@@ -64,21 +65,34 @@ class CapacityData:
     spec: Any = None  # the IndexSpec the scores were built with (None: the shipped framework)
 
     def composition(self, start: int | None = None, end: int | None = None) -> Any:
-        """Constant-composition scores over ``start..end`` (default: the whole series), the
-        only basis for statements about change (:mod:`aicap.analysis.trend`). Cached."""
-        from aicap.analysis.trend import constant_composition
+        """Constant-composition scores over ``start..end``, the only basis for statements
+        about change (:mod:`aicap.analysis.trend`). Default ``start``: the earliest year from
+        which most countries keep a comparable score (a window across a method break or a
+        vanished indicator is shortened, and the composition's ``note`` says why). Cached."""
+        import dataclasses
+
+        from aicap.analysis.trend import comparable_start, constant_composition
 
         ys = self.years
-        s = ys[0] if start is None else start
         e = ys[-1] if end is None else end
+        spec = self.spec
+        if spec is None:
+            from aicap.analysis.spec import IndexSpec, default_framework_path
+
+            spec = IndexSpec.load(default_framework_path())
+        note = ""
+        if start is None:
+            # the longest window that keeps comparable scores for most countries
+            starts: dict[int, tuple[int, str]] = self.__dict__.setdefault("_starts", {})
+            if e not in starts:
+                starts[e] = comparable_start(self.cells, spec, e)
+            s, note = starts[e]
+        else:
+            s = start
         cache: dict[tuple[int, int], Any] = self.__dict__.setdefault("_compositions", {})
         if (s, e) not in cache:
-            spec = self.spec
-            if spec is None:
-                from aicap.analysis.spec import IndexSpec, default_framework_path
-
-                spec = IndexSpec.load(default_framework_path())
-            cache[(s, e)] = constant_composition(self.cells, spec, s, e)
+            comp = constant_composition(self.cells, spec, s, e)
+            cache[(s, e)] = dataclasses.replace(comp, note=note) if note else comp
         return cache[(s, e)]
 
     def data_age(self, year: int | None = None) -> pd.DataFrame:
@@ -231,6 +245,7 @@ def _indicators(wh: Warehouse, spec: Any) -> pd.DataFrame:
                 "source": sid,
                 "source_title": str(s["title"]) if s is not None else "",
                 "vintage": str(s["vintage"]) if s is not None else "",
+                "route": str(s["route"]) if s is not None and "route" in s.index else "",
             }
         )
     return pd.DataFrame(rows)

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from aicap.analysis.plausibility import CellScreen, empty_log, screen_indicator
 from aicap.analysis.spec import INDEX_CODE, IndexSpec, apply_transform
 from aicap.index import Composite, Framework, build
 from aicap.index.stats import rank_desc
@@ -39,13 +40,15 @@ class Inputs:
 
     ``values`` is long: ``iso3, year, code, series, value`` (indicator unit, after per capita,
     rolling sum and zero fill; before the transformation), ``tvalue`` (transformed),
-    ``zero_filled`` (bool)."""
+    ``zero_filled`` (bool). ``screened`` lists every value the plausibility screen flagged
+    (:mod:`aicap.analysis.plausibility`), with what was done to it."""
 
     spec: IndexSpec
     members: pd.DataFrame
     values: pd.DataFrame
     licences: dict[str, str]
     last_data_year: dict[str, int]  # per indicator code: latest year with data
+    screened: pd.DataFrame = field(default_factory=empty_log)
 
 
 def read_inputs(wh: Warehouse, spec: IndexSpec, years: Iterable[int] | None = None) -> Inputs:
@@ -68,6 +71,7 @@ def derive(
     raw = raw[raw["iso3"].isin(iso)]
     by_series = {s: g[["iso3", "year", "value"]] for s, g in raw.groupby("indicator", sort=False)}
     frames: list[pd.DataFrame] = []
+    logs: list[pd.DataFrame] = [empty_log()]
     last: dict[str, int] = {}
     for ind in spec.indicators:
         base = by_series.get(ind.series, pd.DataFrame(columns=["iso3", "year", "value"]))
@@ -84,6 +88,11 @@ def derive(
                         df["value"] / df["den"].where(df["den"] > 0) * (ind.per_capita.scale)
                     )
                 df = df.drop(columns="den")
+        df = df.dropna(subset=["value"])
+        first = spec.series.start - spec.max_age(ind) - (ind.rolling_sum or 1) + 1
+        screened = screen_indicator(spec, ind, df, start=first)
+        df = screened.values
+        logs.append(screened.log)
         df["zero_filled"] = False
         if ind.zero_fill and len(df):
             lo, hi = int(df["year"].min()), int(df["year"].max())
@@ -122,7 +131,8 @@ def derive(
     values = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     values["year"] = values["year"].astype("int64")
     values["zero_filled"] = values["zero_filled"].astype(bool)
-    return Inputs(spec, members, values, licences, last)
+    log = pd.concat([g for g in logs if len(g)] or logs[:1], ignore_index=True)
+    return Inputs(spec, members, values, licences, last, log)
 
 
 def latest_year(inputs: Inputs) -> int:
@@ -159,9 +169,47 @@ def unit_data(inputs: Inputs, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     wide = v.pivot_table(index=["year", "iso3"], columns="code", values="tvalue", aggfunc="first")
     grid = pd.MultiIndex.from_product([years, iso], names=["year", "iso3"])
     wide = wide.reindex(index=grid, columns=spec.indicator_codes)
+    wide = _uncounted_zeros(inputs, v, wide, year)
     data = wide.reset_index().rename(columns={"year": "Time", "iso3": "uCode"})
     data.columns.name = None
     return data, wide
+
+
+def _short_of_pillar(inputs: Inputs, wide: pd.DataFrame, year: int, code: str) -> list[str]:
+    """Member States whose cell of ``code`` is a zero that must not count in ``year``: the
+    indicator's ``zeros.zero_needs_pillar`` other indicators of its pillar are not all there."""
+    spec = inputs.spec
+    ind = spec.indicator(code)
+    need = ind.zeros.zero_needs_pillar
+    iso = list(inputs.members["iso3"])
+    count = np.zeros(len(iso), dtype=np.int64)
+    for other in spec.indicators_of(ind.pillar):
+        if other.code == code:
+            continue
+        col = wide[other.code].unstack("iso3")  # years x iso3
+        col = col[(col.index >= year - spec.max_age(other)) & (col.index <= year)]
+        count += col.notna().any(axis=0).reindex(iso, fill_value=False).to_numpy(dtype=np.int64)
+    return [i for i, n in zip(iso, count, strict=True) if n < need]
+
+
+def _uncounted_zeros(
+    inputs: Inputs, v: pd.DataFrame, wide: pd.DataFrame, year: int
+) -> pd.DataFrame:
+    """Blank the zeros of unlisted countries where the framework's zero rule says they do not
+    count (``zeros.zero_needs_pillar``): the cell is then missing, never a zero."""
+    for ind in inputs.spec.indicators:
+        if ind.zeros.zero_needs_pillar == 0:
+            continue
+        short = _short_of_pillar(inputs, wide, year, ind.code)
+        if not short:
+            continue
+        zf = v[(v["code"] == ind.code) & v["zero_filled"] & v["iso3"].isin(short)]
+        if zf.empty:
+            continue
+        keys = pd.MultiIndex.from_arrays([zf["year"], zf["iso3"]], names=["year", "iso3"])
+        wide = wide.copy()
+        wide.loc[wide.index.intersection(keys), ind.code] = np.nan
+    return wide
 
 
 def value_years(inputs: Inputs, wide: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -230,6 +278,11 @@ def _cells(inputs: Inputs, comp: Composite, year: int, vyears: pd.DataFrame) -> 
     flags = comp.flags_wide().reindex(index=iso, columns=codes).fillna("")
     v = inputs.values.set_index(["iso3", "code", "year"])
     vy = vyears.reindex(index=iso)
+    screen = CellScreen(inputs.screened)
+    depth = max(spec.max_age(i) for i in spec.indicators)
+    window = inputs.values[inputs.values["year"].between(year - depth, year)]
+    zeros = window[window["zero_filled"]]
+    unlisted = set(zip(zeros["iso3"], zeros["code"], strict=True))
     before = inputs.values[inputs.values["year"] <= year]
     last_seen = before.groupby(["iso3", "code"])["year"].max().unstack("code").reindex(index=iso)
     rows: list[pd.DataFrame] = []
@@ -251,10 +304,13 @@ def _cells(inputs: Inputs, comp: Composite, year: int, vyears: pd.DataFrame) -> 
             else np.full(len(iso), np.nan)
         )
         engine_flags = [str(f) for f in flags[ind.code].tolist()]
+        max_age = spec.max_age(ind)
         fl = []
         for k in range(len(iso)):
             parts = [f for f in engine_flags[k].split("; ") if f]
-            if np.isnan(yrs[k]):
+            if np.isnan(yrs[k]) and (iso[k], ind.code) in unlisted:
+                parts.append("missing:not_listed")
+            elif np.isnan(yrs[k]):
                 parts.append(
                     f"missing:stale(last {int(seen[k])})" if not np.isnan(seen[k]) else "missing"
                 )
@@ -270,6 +326,7 @@ def _cells(inputs: Inputs, comp: Composite, year: int, vyears: pd.DataFrame) -> 
                     parts.append("truncated:lower")
                 elif t[k] > hi_d:
                     parts.append("truncated:upper")
+            parts += screen.flags(iso[k], ind.code, yrs[k], year, max_age)
             fl.append("; ".join(parts))
         rows.append(
             pd.DataFrame(

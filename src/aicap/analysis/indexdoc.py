@@ -73,8 +73,44 @@ def framework_tables(spec: IndexSpec) -> str:
         )
     out += ["", "### Excluded sources", ""]
     out += [f"- `{k}`: {_cell(v)}" for k, v in spec.excluded_sources.items()]
+    out += _screen_tables(spec)
     out += ["", END]
     return "\n".join(out)
+
+
+def _screen_tables(spec: IndexSpec) -> list[str]:
+    """The plausibility rule, each indicator's screen, zero rule and method break."""
+    if spec.plausibility is None:
+        return []
+    out = ["", "### Plausibility screen, zeros and method breaks", ""]
+    out += [_cell(spec.plausibility.rule), ""]
+    out += [
+        "| indicator | bounds | jump | outlier z | acted on | zero / not listed | method break |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for i in spec.indicators:
+        r = spec.screen_of(i)
+        if r is None:
+            continue
+        b = r.bounds
+        bounds = (
+            "none"
+            if b is None
+            else f"{_num(b[0]) if b[0] is not None else '-inf'} to "
+            + (_num(b[1]) if b[1] is not None else "+inf")
+        )
+        z = i.zeros
+        zero = f"{z.zero}; not listed: {z.unlisted}"
+        if z.zero_needs_pillar:
+            zero += f" (counts beside {z.zero_needs_pillar} other {i.pillar} indicators)"
+        brk = f"{i.method_break.year}: {_cell(i.method_break.note)}" if i.method_break else ""
+        note = f" {_cell(r.note)}" if r.note else ""
+        out.append(
+            f"| **{i.code}** | {bounds} | {_num(r.jump) if r.jump else 'off'} | "
+            f"{_num(r.outlier_z) if r.outlier_z else 'off'} | {r.act_on} -> {r.action}{note} | "
+            f"{zero} | {brk} |"
+        )
+    return out
 
 
 def replace_block(doc: str, block: str) -> str:

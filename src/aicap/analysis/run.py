@@ -119,10 +119,16 @@ def run_index(
         [with_tiers(spec, index.years[y].results) for y in sorted(index.years)], ignore_index=True
     )
     results = series[series["year"] == index.end].reset_index(drop=True)
+    # changes like for like over the longest window that keeps most countries comparable
+    from aicap.analysis.trend import comparable_start
+
+    all_cells = pd.concat([ys.cells for ys in index.years.values()], ignore_index=True)
+    change_start, _ = comparable_start(all_cells, spec, index.end)
     change = classify_changes(
         {y: ys.composite for y, ys in index.years.items()},
         spec,
         names=inputs.members.set_index("iso3")["name"],
+        start=change_start,
     )
     timings["tiers_changes"] = time.perf_counter() - t
     t = time.perf_counter()

@@ -63,6 +63,94 @@ class Goalposts(BaseModel):
         return self
 
 
+class MethodBreak(BaseModel):
+    """The source changed its method: values before ``year`` are not comparable with values
+    from ``year`` on, so no trend is claimed across the break."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    year: int
+    note: str = Field(min_length=10)
+
+
+ScreenCheck = Literal["bounds", "jump", "outlier"]
+ActOn = Literal["jump_and_outlier", "jump_or_outlier", "jump", "outlier", "never"]
+
+
+class ScreenSpec(BaseModel):
+    """The plausibility screen of one indicator (values after per capita, before rolling sums,
+    zero fill and the transformation).
+
+    * ``bounds``: what the indicator's definition allows (a share is 0-100 %); a value outside
+      is impossible and always dropped;
+    * ``jump``: a value further than ``jump`` times the goalpost range (on the transformed
+      scale) from the median of the country's own previous observations in ``jump_window``
+      years (at least ``jump_min_prior`` of them) is a jump;
+    * ``outlier_z``: a robust z-score (median and MAD of the pooled Member State values in the
+      goalpost years, transformed scale) beyond this is an outlier across countries;
+    * ``act_on`` names which flagged values the ``action`` applies to (the others are only
+      flagged): ``drop`` removes the value (the country's previous value is carried as for any
+      missing year), ``cap`` clamps it to the edge of the plausible range it broke.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    bounds: tuple[float | None, float | None] | None = None
+    jump: float | None = Field(default=None, gt=0)
+    jump_window: int = Field(default=5, ge=1)
+    jump_min_prior: int = Field(default=2, ge=1)
+    outlier_z: float | None = Field(default=None, gt=0)
+    act_on: ActOn = "jump_and_outlier"
+    action: Literal["drop", "cap"] = "drop"
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> ScreenSpec:
+        if self.bounds is not None:
+            lo, hi = self.bounds
+            if lo is not None and hi is not None and not lo < hi:
+                raise ValueError(f"screen bounds {lo} must be < {hi}")
+        return self
+
+
+class ScreenDefaults(BaseModel):
+    """The framework-wide plausibility rule (``plausibility:``): its text and the defaults every
+    indicator's ``screen:`` starts from."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rule: str = Field(min_length=40)
+    defaults: ScreenSpec
+
+
+class ZeroRule(BaseModel):
+    """What a zero and a missing value mean for one indicator (``zeros:``).
+
+    * ``zero``: ``measured`` (a reported 0 is a measurement) or ``exhaustive_source`` (the
+      source lists every case, so a country it does not list has none of them);
+    * ``unlisted``: what a country-year the source does not list reads as: ``missing`` (never
+      zero) or ``zero`` (only with an exhaustive source);
+    * ``zero_needs_pillar``: an unlisted zero counts only where the country has at least this
+      many *other* indicators of the pillar with a value in the year (a system measured by
+      other indicators); elsewhere the cell is missing (``missing:not_listed``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    zero: Literal["measured", "exhaustive_source"] = "measured"
+    unlisted: Literal["missing", "zero"] = "missing"
+    zero_needs_pillar: int = Field(default=0, ge=0)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ZeroRule:
+        if self.unlisted == "zero" and self.zero != "exhaustive_source":
+            raise ValueError("an unlisted country reads as zero only with an exhaustive source")
+        if self.unlisted == "zero" and not self.note:
+            raise ValueError("a zero for unlisted countries needs a 'note' justifying it")
+        return self
+
+
 class IndicatorSpec(BaseModel):
     """One indicator of the aicap index."""
 
@@ -84,6 +172,17 @@ class IndicatorSpec(BaseModel):
     weight: float = Field(default=1.0, gt=0)
     rationale: str = Field(min_length=40)
     caveats: str | None = None
+    screen: ScreenSpec | None = None  # overrides of the framework's plausibility defaults
+    zeros: ZeroRule = ZeroRule()
+    method_break: MethodBreak | None = None
+
+    @model_validator(mode="after")
+    def _zero_rule(self) -> IndicatorSpec:
+        if self.zero_fill != (self.zeros.unlisted == "zero"):
+            raise ValueError(
+                f"indicator {self.code!r}: zero_fill must match zeros.unlisted == 'zero'"
+            )
+        return self
 
 
 class PillarSpec(BaseModel):
@@ -177,6 +276,7 @@ class IndexSpec(BaseModel):
     description: str
     window: WindowSpec
     series: SeriesSpec
+    plausibility: ScreenDefaults | None = None
     allowed_licences: tuple[str, ...]
     excluded_sources: dict[str, str] = Field(default_factory=dict)  # series -> reason
     validation_targets: tuple[ValidationTarget, ...]
@@ -220,6 +320,13 @@ class IndexSpec(BaseModel):
                 raise ValueError(
                     f"indicator {i.code!r}: {i.series} is excluded "
                     f"({self.excluded_sources[i.series]})"
+                )
+        for i in self.indicators:
+            others = sum(1 for j in self.indicators if j.pillar == i.pillar) - 1
+            if i.zeros.zero_needs_pillar > others:
+                raise ValueError(
+                    f"indicator {i.code!r}: zeros.zero_needs_pillar {i.zeros.zero_needs_pillar} "
+                    f"exceeds the {others} other indicators of pillar {i.pillar!r}"
                 )
         for t in self.tiers.tiers:
             for code in t.min:
@@ -276,6 +383,16 @@ class IndexSpec(BaseModel):
 
     def indicators_of(self, pillar: str) -> list[IndicatorSpec]:
         return [i for i in self.indicators if i.pillar == pillar]
+
+    def screen_of(self, ind: IndicatorSpec) -> ScreenSpec | None:
+        """The indicator's plausibility screen: the framework's defaults overridden by the
+        fields its own ``screen:`` sets; None when the framework has no ``plausibility:``."""
+        if self.plausibility is None:
+            return None
+        base = self.plausibility.defaults.model_dump()
+        if ind.screen is not None:
+            base.update(ind.screen.model_dump(exclude_unset=True))
+        return ScreenSpec.model_validate(base)
 
     def max_age(self, ind: IndicatorSpec) -> int:
         return self.window.max_age if ind.max_age is None else ind.max_age

@@ -2,7 +2,7 @@
 
 A yearly score can move because the world moved or because its ingredients changed: an
 indicator that starts (AI diffusion in 2025, the Online Service Index in 2024), stops
-(statistical capacity after 2022) or changes method (secure servers, Netcraft 2019-2020).
+(statistical capacity after 2022) or changes method (secure servers, from 2018).
 :func:`constant_composition` rebuilds, for a window ``start..end``, every country's index and
 pillar scores from the **same indicators in every year of the window** (the cells the country
 has in all of them), on the same fixed goalposts, with the engine's own aggregation (same
@@ -51,6 +51,7 @@ class Composition:
     held: pd.DataFrame
     eligible: tuple[str, ...]
     excluded: dict[str, str]
+    note: str = ""  # why the window starts where it does (see comparable_start)
 
     def wide(self, measure: str = SCORE) -> pd.DataFrame:
         """``iso3 x year`` table of ``measure``."""
@@ -70,7 +71,8 @@ class Composition:
                 "left out for every country: "
                 + "; ".join(f"{names.get(c, c)} ({why})" for c, why in self.excluded.items())
             )
-        return ", ".join(out[:1]) + ("; " + out[1] if len(out) > 1 else "")
+        text = ", ".join(out[:1]) + ("; " + out[1] if len(out) > 1 else "")
+        return text + (f" ({self.note})" if self.note else "")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -80,6 +82,7 @@ class Composition:
             "eligible": list(self.eligible),
             "excluded": dict(self.excluded),
             "median_held": _median_int(self.held["n_held"]),
+            "note": self.note,
         }
 
 
@@ -194,3 +197,39 @@ def composition_breaks(cells: pd.DataFrame, min_share: float = 0.5) -> list[dict
         if entered or left:
             out.append({"year": int(b), "entered": entered, "left": left})
     return out
+
+
+#: The share of the units that must have a constant-composition index score for a window to be
+#: used for statements about change (see :func:`comparable_start`).
+MIN_COMPARABLE_SHARE = 0.5
+
+
+def comparable_start(
+    cells: pd.DataFrame,
+    spec: IndexSpec,
+    end: int,
+    min_share: float = MIN_COMPARABLE_SHARE,
+) -> tuple[int, str]:
+    """The earliest start year whose window ``start..end`` gives a constant-composition index
+    score to at least ``min_share`` of the units, and the reason in words. A longer window
+    loses indicators (those not observed in every year, and those with a method break inside
+    it); when too few units keep a score, the window is shortened rather than the comparison
+    made across a break. Raises ``ValueError`` when no window of two or more years qualifies."""
+    years = sorted(int(y) for y in cells["year"].unique() if int(y) < end)
+    n_units = int(cells["iso3"].nunique())
+    first = years[0] if years else end
+    for s in years:
+        comp = constant_composition(cells, spec, s, end)
+        share = float(comp.wide().notna().all(axis=1).sum()) / max(n_units, 1)
+        if share >= min_share:
+            if s == first:
+                return s, ""
+            why = (
+                f"the comparison starts in {s}: over {first}-{end} fewer than "
+                f"{min_share:.0%} of the countries keep a comparable score"
+            )
+            breaks = break_exclusions(spec, first, end)
+            if breaks:
+                why += "; " + "; ".join(f"{c}: {r}" for c, r in breaks.items())
+            return s, why
+    raise ValueError(f"no window ending in {end} gives comparable scores to {min_share:.0%}")

@@ -226,6 +226,7 @@ def explain_cmd(
         "indicator",
         "source_code",
         "publisher",
+        "route",
         "source_title",
         "url",
         "licence",
@@ -359,19 +360,21 @@ def where_cmd(as_json: JsonFlag = False) -> None:
 
 @app.command("sources")
 def sources_cmd(warehouse: WarehousePath = DEFAULT_WAREHOUSE, as_json: JsonFlag = False) -> None:
-    """Every source: publisher, licence, vintage, file checksums."""
+    """Every source: publisher (the custodian), how the snapshot obtained its files (route:
+    the mirror and its commit), licence, vintage, file checksums."""
     wh = _open(warehouse)
     frame = wh.sources()
     if as_json:
         out.print_json(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
         return
     table = Table(title="Sources")
-    for col in ("source_id", "publisher", "licence", "vintage", "n_observations"):
+    for col in ("source_id", "publisher", "route", "licence", "vintage", "n_observations"):
         table.add_column(col)
     for r in frame.itertuples():
         table.add_row(
             str(r.source_id),
             str(r.publisher),
+            str(r.route),
             str(r.licence),
             str(r.vintage),
             str(r.n_observations),

@@ -17,6 +17,7 @@ from aicap.analysis.monitor import access as acc
 from aicap.analysis.monitor import concentration as conc
 from aicap.analysis.monitor import governance as gov
 from aicap.analysis.monitor import incidents as inc
+from aicap.analysis.monitor import links as lk
 from aicap.analysis.monitor import risks as rk
 from aicap.analysis.monitor.data import MonitorData, load
 from aicap.warehouse.read import Warehouse, WarehouseError
@@ -104,7 +105,10 @@ def concentration_cmd(
             console.print(f"[bold red]error:[/] unknown resource {escape(resource)!r}")
             raise typer.Exit(2)
     holdings = holdings[holdings["dimension"] == dimension]
-    table = conc.concentration_table(holdings)
+    coverage = lk.load_market_coverage()
+    table = conc.concentration_table(
+        holdings, min_coverage=coverage.min_share if coverage is not None else None
+    )
     if year is not None:
         table = table[table["year"] == year]
     else:
@@ -140,8 +144,14 @@ def concentration_cmd(
         "cr3_low",
         "top_actor",
         "class",
+        "coverage",
     ]
-    out.print(_table(table[cols], f"Concentration by {dimension}"))
+    shown = table.copy()
+    low = shown["low_coverage"].astype(bool)
+    shown.loc[low, "class"] = "low coverage: see the count view"
+    out.print(_table(shown[cols], f"Concentration by {dimension}"))
+    for r in shown[shown["note"] != ""].itertuples(index=False):
+        out.print(f"{r.resource} {r.view} ({r.variant}) {r.year}: {r.note}.", highlight=False)
     out.print(f"Thresholds: {conc.DOJ_FTC_2023}.", highlight=False)
 
 
@@ -298,7 +308,6 @@ def links_cmd(
     their interventions with mandate citations."""
     from aicap.analysis.catalogue import CatalogueError, load_catalogue
     from aicap.analysis.mandates import MandateError, MandateLibrary
-    from aicap.analysis.monitor import links as lk
 
     try:
         catalogue = load_catalogue(None, MandateLibrary.load(mandates), None)

@@ -319,13 +319,18 @@ def _footnotes(data: CapacityData) -> list[str]:
         f"read from {data.origin}. Scores are 0-100; pillar and indicator definitions in "
         "frameworks/aicap.yaml.",
     ]
-    for (pub, title, lic, vint), g in meta.groupby(
-        ["publisher", "source_title", "licence", "vintage"], sort=True
+    if "route" not in meta.columns:
+        meta = meta.assign(route="")
+    for (pub, title, lic, vint, route), g in meta.groupby(
+        ["publisher", "source_title", "licence", "vintage", "route"], sort=True
     ):
         if not pub:
             continue
         series = ", ".join(sorted(set(g["series"])))
-        notes.append(f"{pub}, {title} ({vint}); licence {lic}; series {series}.")
+        via = f", obtained through {route}" if route else ""
+        notes.append(
+            f"Publisher: {pub}, {title}; licence {lic}; series {series}. Snapshot ({vint}){via}."
+        )
     return notes
 
 

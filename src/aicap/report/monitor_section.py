@@ -94,11 +94,18 @@ def _concentration(results: MonitorResults, names: dict[str, str]) -> dict[str, 
     t = results.concentration
     t = t[t["dimension"] == "country"]
     rows = []
+    coverage_notes: list[str] = []  # capacity views: the share of the market they rest on
     for resource, view, variant in MARKETS:
         sel = t[(t["resource"] == resource) & (t["view"] == view) & (t["variant"] == variant)]
         if sel.empty:
             continue
         r = sel[sel["year"] == sel["year"].max()].iloc[0]
+        note = str(r.get("note") or "")
+        if note:
+            label = RESOURCE_WORDS[resource].split(" (")[0]
+            coverage_notes.append(f"{label[:1].upper()}{label[1:]}, {int(r['year'])}: {note}")
+        if bool(r.get("low_coverage", False)):
+            continue  # the count view of the same market is in the table
         rows.append(
             {
                 "resource": resource,
@@ -243,6 +250,7 @@ def _concentration(results: MonitorResults, names: dict[str, str]) -> dict[str, 
         "share_rows": pd.DataFrame(share_rows),
         "hhi_rows": hhi_rows,
         "lorenz": lor,
+        "coverage_notes": coverage_notes,
     }
 
 
@@ -385,8 +393,9 @@ def monitor_footnotes(results: MonitorResults) -> list[tuple[str, str]]:
         out.append(
             (
                 key,
-                f"{r['publisher']}, {r['title']}; retrieved {str(r['retrieved'])[:10]} "
-                f"({r['vintage']}); licence {r['licence']}. Read from the warehouse records "
+                f"{r['publisher']}, {r['title']}; licence {r['licence']}. Snapshot of "
+                f"{str(r['retrieved'])[:10]} ({r['vintage']}), obtained through "
+                f"{r.get('route', 'a route not stated')}. Read from the warehouse records "
                 f"table(s) of source '{key}'.",
             )
         )

@@ -60,7 +60,7 @@ OXFORD_LICENCE = "CC BY 4.0"
 
 SOURCE = SourceInfo(
     id="ai_readiness_indices",
-    publisher="International Monetary Fund; Oxford Insights (compiled by FutureGrid)",
+    publisher="International Monetary Fund; Oxford Insights",
     title="IMF AI Preparedness Index and Oxford Insights Government AI Readiness Index 2023",
     url="https://www.imf.org/external/datamapper/AI_PI@AIPI/ADVEC/EME/LIC",
     licence="per indicator: IMF terms of use (IMF.AIPI*), CC BY 4.0 (OXF.GAIRI); "

@@ -29,7 +29,7 @@ from aicap.sources.files import read_source_files
 
 SOURCE = SourceInfo(
     id="country_reference",
-    publisher="UNSD / ISO (via datasets/country-codes); World Bank; OCHA HDX; lukes",
+    publisher="UN Statistics Division; ISO 3166 Maintenance Agency; World Bank; OCHA",
     title="Country reference: ISO 3166, UN M49, UNTERM names, LDC/LLDC/SIDS, WB income groups",
     url="https://github.com/datasets/country-codes",
     licence="ODC-PDDL-1.0 (country-codes); CC BY 4.0 (World Bank CLASS); MIT (HDX taxonomy); "

@@ -21,8 +21,8 @@ Records:
 
 Observations (full counting: a model counts once for each distinct country it lists, Epoch's
 convention), per publication year: ``EPOCH.M25.NOTABLE.N``, ``EPOCH.M25.LARGE.N``,
-``EPOCH.M25.FRONTIER.N``. Fractional counting (1/k per token) is a sensitivity variant computed
-from the records in :mod:`aicap.analysis.monitor.concentration`. Zero models means "none in
+``EPOCH.M25.FRONTIER.N``; and ``EPOCH.M25.NOTABLE.NFRAC``, notable models counted fractionally
+(1/k per country token, repeats kept: the index's notable_models input). Zero models means "none in
 Epoch's curated list", not "no AI development": country-years without a model are absent.
 """
 
@@ -97,6 +97,19 @@ INDICATORS = [
     )
     for tier, label in _LABELS.items()
 ]
+#: Fractional count of notable models (the index's notable_models input).
+NOTABLE_FRAC = "EPOCH.M25.NOTABLE.NFRAC"
+INDICATORS.append(
+    IndicatorMeta(
+        code=NOTABLE_FRAC,
+        name="Notable AI models, fractional count by country of organisation",
+        unit="models (fractional)",
+        description="Notable AI models (Epoch AI, December 2025 release) published in the year, "
+        "each model's listed country tokens sharing it equally (1/k per token, repeats kept, as "
+        "in the April 2025 EPOCH.NOTABLE.NFRAC); tokens not resolved to a country are dropped.",
+        source_code=COUNTRY,
+    )
+)
 
 #: ``Model accessibility`` values that mean the weights are downloadable.
 OPEN_WEIGHTS = re.compile(r"^Open weights\b", re.IGNORECASE)
@@ -194,6 +207,25 @@ def _read(files: Mapping[str, bytes], file: str) -> tuple[pd.DataFrame, pd.DataF
     return models, countries
 
 
+def _fractional(links: pd.DataFrame, years: pd.Series, file: str) -> pd.DataFrame:
+    """Per country token and year: the sum of 1/k over the models listing it (k tokens)."""
+    share = links.assign(
+        share=1.0 / links["n_tokens"].astype("float64"), year=links["model"].map(years)
+    )
+    share = share[share["year"].notna()]
+    grouped = share.groupby(["country_entity", "year"], sort=True).agg(
+        v=("share", "sum"), row=("row", "min")
+    )
+    return observations(
+        entity=pd.Series(grouped.index.get_level_values(0), dtype="string"),
+        year=pd.Series(grouped.index.get_level_values(1)).astype("int64"),
+        indicator=NOTABLE_FRAC,
+        value=grouped["v"].astype("float64").reset_index(drop=True),
+        file=file,
+        row=grouped["row"].reset_index(drop=True),
+    )
+
+
 def parse(files: Mapping[str, bytes]) -> Parsed:
     """Model and model-country records of the three tiers, and per-country counts."""
     model_frames: list[pd.DataFrame] = []
@@ -228,6 +260,8 @@ def parse(files: Mapping[str, bytes]) -> Parsed:
                 row=grouped["row"].reset_index(drop=True),
             )
         )
+        if tier == "notable":
+            obs_frames.append(_fractional(links, years, file))
     obs = finish(obs_frames, notes)
     return Parsed(
         observations=obs,

@@ -32,7 +32,7 @@ FILE = "world-countries-110m.geo.json"
 
 SOURCE = SourceInfo(
     id="geo",
-    publisher="Natural Earth (via world-atlas and FutureGrid)",
+    publisher="Natural Earth",
     title="Admin-0 countries, 1:110m, as GeoJSON keyed by ISO3",
     url="https://www.naturalearthdata.com/downloads/110m-cultural-vectors/",
     licence="Public domain (Natural Earth); ISO3 id crosswalk from a CC BY-SA 4.0 table",

@@ -27,7 +27,7 @@ VALUE_COLUMN = "Number of articles - Field: All"
 
 SOURCE = SourceInfo(
     id="owid_ai_publications",
-    publisher="Our World in Data; Center for Security and Emerging Technology (CSET)",
+    publisher="Center for Security and Emerging Technology (CSET)",
     title="Annual scholarly publications on artificial intelligence",
     url=f"https://ourworldindata.org/grapher/{SLUG}",
     licence="CC BY 4.0 (OWID processing); CSET source data CC BY-NC 4.0",

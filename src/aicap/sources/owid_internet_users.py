@@ -25,7 +25,7 @@ VALUE_COLUMN = "Individuals using the Internet (% of population)"
 
 SOURCE = SourceInfo(
     id="owid_internet_users",
-    publisher="Our World in Data; International Telecommunication Union (ITU)",
+    publisher="International Telecommunication Union (ITU)",
     title="Share of the population using the Internet",
     url=f"https://ourworldindata.org/grapher/{SLUG}",
     licence="CC BY 4.0",

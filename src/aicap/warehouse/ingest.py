@@ -55,6 +55,7 @@ from aicap.sources.files import read_source_files
 from aicap.sources.harmonise import Harmoniser, load_mapping
 from aicap.sources.live import Snapshot, read_snapshot
 from aicap.sources.registry import REFERENCE_FOLDER, SourceFolder, discover
+from aicap.sources.route import live_route, read_route
 from aicap.warehouse.schema import DDL, PER_SOURCE_TABLES, RECORD_TABLE_PREFIX, SCHEMA_VERSION
 
 Progress = Callable[[str, str], None]
@@ -107,6 +108,7 @@ class _Staged:
     warnings: list[str] = field(default_factory=list)
     reference: Reference | None = None
     snapshot: Snapshot | None = None
+    route: list[dict[str, str]] = field(default_factory=list)
 
 
 def _module_fingerprint(module: ModuleType, source_id: str) -> str:
@@ -429,7 +431,7 @@ def _write_source(con: duckdb.DuckDBPyConnection, s: _Staged) -> None:
         vintage = f"live snapshot {snap.id} (retrieved {snap.retrieved})"
     con.execute(
         "INSERT INTO sources VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             info.id,
             info.publisher,
@@ -452,6 +454,7 @@ def _write_source(con: duckdb.DuckDBPyConnection, s: _Staged) -> None:
             json.dumps(s.excluded, ensure_ascii=False),
             json.dumps(s.notes, ensure_ascii=False),
             json.dumps(s.warnings, ensure_ascii=False),
+            json.dumps(s.route, ensure_ascii=False),
         ],
     )
     records = {f.path: f for f in snap.files} if snap is not None else {}
@@ -556,6 +559,7 @@ def ingest(
                         continue
                     raise IngestError(info.id, exc) from exc
                 extra = f"{reference_fp}\0live:{snapshot.id}"
+                route = live_route(snapshot.urls, snapshot.retrieved)
                 fp = _fingerprint(files, folder.module, info.id, extra)
                 retrieved = snapshot.retrieved
             else:
@@ -563,7 +567,9 @@ def ingest(
                     files = read_source_files(folder.path, info)
                 except (SourceError, OSError) as exc:
                     raise IngestError(info.id, exc) from exc
-                fp = _fingerprint(files, folder.module, info.id, reference_fp)
+                route = read_route(folder.path)
+                extra = f"{reference_fp}\0route:{json.dumps(route, sort_keys=True)}"
+                fp = _fingerprint(files, folder.module, info.id, extra)
                 retrieved = _retrieved(info, folder.path, files)
             if folder.name == REFERENCE_FOLDER:
                 reference_fp = fp
@@ -571,7 +577,9 @@ def ingest(
                 report.unchanged.append(info.id)
                 notify(info.id, "unchanged")
                 continue
-            staged.append(_Staged(folder, info, fp, files, retrieved, snapshot=snapshot))
+            staged.append(
+                _Staged(folder, info, fp, files, retrieved, snapshot=snapshot, route=route)
+            )
         reference: Reference | None = None
         kept: list[_Staged] = []
         for s in staged:

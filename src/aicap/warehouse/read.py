@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from aicap.sources.route import route_text
 from aicap.warehouse.schema import SCHEMA_VERSION
 
 
@@ -29,7 +30,8 @@ _PROVENANCE_SQL = """
            i.licence, s.citation, s.vintage, s.retrieved, s.origin, s.ingested_at,
            s.folder || '/' || o.file AS file, o.row, f.sha256, i.source_code,
            s.snapshot AS _snapshot_id, s.snapshot_retrieved AS _snapshot_retrieved,
-           s.folder AS _snapshot_folder, f.url AS _file_url, f.origin AS _file_origin
+           s.folder AS _snapshot_folder, f.url AS _file_url, f.origin AS _file_origin,
+           s.route AS _route
     FROM observations o
     JOIN indicators i ON i.code = o.indicator
     JOIN sources s ON s.source_id = o.source_id
@@ -97,7 +99,9 @@ class Warehouse:
         )
 
     def sources(self) -> pd.DataFrame:
-        """Every source with its licence, vintage and files' checksums."""
+        """Every source with its publisher (the custodian), licence, vintage, route (how the
+        snapshot obtained the files: ``route`` in words, ``route_detail`` as records) and
+        files' checksums."""
         frame = self._query(
             """SELECT s.*, list(struct_pack(path := f.path, sha256 := f.sha256, bytes := f.bytes,
                                             origin := f.origin, url := f.url)
@@ -105,6 +109,9 @@ class Warehouse:
                FROM sources s LEFT JOIN source_files f USING (source_id)
                GROUP BY ALL ORDER BY s.source_id"""
         )
+        detail = [json.loads(str(r or "[]")) for r in frame["route"].tolist()]
+        frame["route_detail"] = detail
+        frame["route"] = [route_text(d) for d in detail]
         return frame
 
     def aggregates(self) -> pd.DataFrame:
@@ -147,7 +154,8 @@ class Warehouse:
         provenance: bool = False,
     ) -> pd.DataFrame:
         """Long frame ``iso3, year, indicator, value, unit, flags, source`` (plus the full
-        provenance with ``provenance=True``) for the given indicators, years and countries."""
+        provenance with ``provenance=True``: the publisher, and apart the ``route`` by which the
+        snapshot obtained the file) for the given indicators, years and countries."""
         self._check_indicators(indicators)
         where = ["o.indicator IN (SELECT unnest(?))"]
         params: list[Any] = [list(indicators)]
@@ -164,6 +172,8 @@ class Warehouse:
         if not provenance:
             return frame[cols]
         frame = frame.rename(columns={"_snapshot_id": "snapshot", "_file_url": "file_url"})
+        routes = {r: route_text(json.loads(str(r or "[]"))) for r in frame["_route"].unique()}
+        frame["route"] = frame["_route"].map(routes)  # how the snapshot obtained the file
         return frame.drop(columns=[c for c in frame.columns if str(c).startswith("_")])
 
     def latest(
@@ -232,6 +242,9 @@ class Warehouse:
                 out[key] = value
         out["flags"] = [f for f in str(out.get("flags") or "").split(",") if f]
         out["snapshot"] = _snapshot(out)
+        route = json.loads(str(out.get("_route") or "[]"))
+        out["route"] = route_text(route)  # how the snapshot obtained the file
+        out["route_detail"] = route
         for key in [k for k in out if k.startswith("_")]:
             del out[key]
         return out

@@ -3,7 +3,7 @@ with another version is rebuilt from the snapshot on the next ingest."""
 
 from __future__ import annotations
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 
 DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS meta (
@@ -31,7 +31,9 @@ DDL: tuple[str, ...] = (
         n_aggregate_observations BIGINT NOT NULL,
         excluded JSON NOT NULL,          -- entity -> reason
         notes JSON NOT NULL,
-        warnings JSON NOT NULL
+        warnings JSON NOT NULL,
+        route JSON NOT NULL              -- how the snapshot obtained the files: mirrors
+                                         -- [{repository, url, commit}] or live URLs
     )""",
     """CREATE TABLE IF NOT EXISTS source_files (
         source_id VARCHAR NOT NULL,

@@ -165,6 +165,7 @@ def _countries(wh: Warehouse) -> dict[str, Country]:
 
 def _indicators(wh: Warehouse, spec: IndexSpec) -> list[dict[str, Any]]:
     meta = wh.indicators().set_index("code")
+    src = wh.sources().set_index("source_id")
     out = []
     for ind in spec.indicators:
         m = meta.loc[ind.series] if ind.series in meta.index else None
@@ -190,16 +191,36 @@ def _indicators(wh: Warehouse, spec: IndexSpec) -> list[dict[str, Any]]:
                 "publisher": _str(m["publisher"]) if m is not None else "",
                 "licence": _str(m["licence"]) if m is not None else "",
                 "url": _str(m["url"]) if m is not None else "",
+                "source": _str(m["source_id"]) if m is not None else "",
+                "source_title": _source_field(src, m, "title"),
+                "route": _source_field(src, m, "route"),
             }
         )
     return out
+
+
+def _source_field(src: pd.DataFrame, m: Any, column: str) -> str:
+    """``column`` of the indicator's source (empty when unknown)."""
+    if m is None or str(m["source_id"]) not in src.index or column not in src.columns:
+        return ""
+    return _str(src.loc[str(m["source_id"]), column])
 
 
 def _provenance(wh: Warehouse, spec: IndexSpec) -> dict[tuple[str, str, int], dict[str, Any]]:
     """Source of every observation of the index's input series (one query)."""
     series = sorted({i.series for i in spec.indicators})
     frame = wh.panel(series, countries=wh.member_states(), provenance=True)
-    keep = ["publisher", "source_title", "url", "licence", "vintage", "file", "row", "sha256"]
+    keep = [
+        "publisher",
+        "source_title",
+        "url",
+        "licence",
+        "vintage",
+        "route",
+        "file",
+        "row",
+        "sha256",
+    ]
     out: dict[tuple[str, str, int], dict[str, Any]] = {}
     for rec in frame[["iso3", "indicator", "year", *keep]].to_dict(orient="records"):
         out[(str(rec["iso3"]), str(rec["indicator"]), int(rec["year"]))] = {

@@ -93,6 +93,10 @@ CLASSES = {
     "unconcentrated to highly concentrated": N_("unconcentrated to highly concentrated"),
     "moderately to highly concentrated": N_("moderately to highly concentrated"),
     "no data": N_("no data"),
+    "a single actor (n = 1)": N_("a single actor (n = 1)"),
+    "a single identified actor (n = 1) and an unattributed part": N_(
+        "a single identified actor (n = 1) and an unattributed part"
+    ),
 }
 GAP_STATUSES = {
     "addressed": N_("addressed"),

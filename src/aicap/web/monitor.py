@@ -194,8 +194,22 @@ MARKET_COLS = [
     "class",
     "class_ec_low",
     "class_ec_high",
+    "n_items",
+    "n_measured",
+    "coverage",
+    "low_coverage",
+    "note",
 ]
-TIME_COLS = ["resource", "year", "hhi_low", "hhi_high", "cr1_low", "class"]
+TIME_COLS = [
+    "resource",
+    "year",
+    "hhi_low",
+    "hhi_high",
+    "cr1_low",
+    "class",
+    "coverage",
+    "low_coverage",
+]
 
 
 def _latest(table: pd.DataFrame) -> pd.DataFrame:

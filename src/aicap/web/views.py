@@ -277,6 +277,10 @@ def _diagnosis(site: SiteData, prof: dict[str, Any], groups: list[PeerGroup]) ->
     }
 
 
+#: cell flags of the plausibility screen and the zero rule (aicap.analysis.plausibility)
+SCREEN_FLAGS = ("screen:", "capped:", "dropped:", "missing:not_listed", "zero:not_listed")
+
+
 def _data_table(site: SiteData, iso3: str) -> list[dict[str, Any]]:
     cells = site.cells
     own = cells[(cells["iso3"] == iso3) & (cells["year"] == site.year)]
@@ -300,6 +304,12 @@ def _data_table(site: SiteData, iso3: str) -> list[dict[str, Any]]:
                 "normalised": _f(r.get("normalised")),
                 "imputed": bool(r.get("imputed")),
                 "flags": flags,
+                # the plausibility screen and the zero rule (issue 16): shown whatever the year
+                "screen": [
+                    f.strip()
+                    for f in str(r.get("flags") or "").replace(",", ";").split(";")
+                    if f.strip().startswith(SCREEN_FLAGS)
+                ],
                 "source": src
                 or (
                     {"publisher": m.get("publisher"), "licence": m.get("licence")}
@@ -552,9 +562,34 @@ def indicator(site: SiteData, code: str) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------ methodology
+def _sources(site: SiteData) -> list[dict[str, Any]]:
+    """The index's sources: publisher (the custodian) and, apart, the route (how the snapshot
+    obtained the files: the mirror and its commit), with the series read from each."""
+    out: dict[str, dict[str, Any]] = {}
+    for i in site.indicators:
+        key = str(i.get("source") or i.get("publisher") or "")
+        if not key:
+            continue
+        entry = out.setdefault(
+            key,
+            {
+                "source": key,
+                "publisher": i.get("publisher", ""),
+                "title": i.get("source_title", ""),
+                "route": i.get("route", ""),
+                "licence": i.get("licence", ""),
+                "url": i.get("url", ""),
+                "indicators": [],
+            },
+        )
+        entry["indicators"].append(i["code"])
+    return sorted(out.values(), key=lambda e: str(e["publisher"]))
+
+
 def methodology(site: SiteData) -> dict[str, Any]:
     spec = site.spec
     return {
+        "sources": _sources(site),
         "title": spec.title,
         "version": spec.version,
         "description": " ".join(spec.description.split()),

@@ -20,6 +20,15 @@ residual to belong to the largest known actor, concentration would be higher sti
 interval brackets the two neutral readings, not every conceivable one.) Classification uses
 the US DOJ/FTC 2023 Merger Guidelines thresholds and, alongside, the European Commission's 2004
 horizontal merger guidelines bands; both sources are named in every result row.
+
+Market coverage: every holding names its ``item`` (the cluster, model or region) and whether
+its quantity is ``measured`` (a capacity view's item without an estimate, such as a model with
+no training-compute figure, adds 0 and is not measured). :func:`concentration_table` reports,
+per market, how many items it rests on (``n_items``, ``n_measured``, ``coverage`` in %); below
+the documented minimum (``market_coverage`` in ``catalogues/monitor_links.yaml``) a capacity
+view is ``low_coverage`` and its ``note`` points to the count view of the same market, which
+the displays show instead. A market with one actor reads :data:`SINGLE_ACTOR` (or
+:data:`SINGLE_IDENTIFIED` beside an unattributed part), never a concentration class.
 """
 
 from __future__ import annotations
@@ -29,7 +38,21 @@ from collections.abc import Hashable, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-HOLDINGS_COLUMNS = ("resource", "year", "view", "dimension", "variant", "actor", "quantity")
+HOLDINGS_COLUMNS = (
+    "resource",
+    "year",
+    "view",
+    "dimension",
+    "variant",
+    "actor",
+    "quantity",
+    "item",
+    "measured",
+)
+#: the reading of a market held by one actor: never "highly concentrated"
+SINGLE_ACTOR = "a single actor (n = 1)"
+#: ... and of a market with one identified actor and a part without one
+SINGLE_IDENTIFIED = "a single identified actor (n = 1) and an unattributed part"
 
 #: US DOJ and FTC, Merger Guidelines (18 December 2023), Guideline 1 and section 2.1.
 DOJ_FTC_2023 = (
@@ -151,6 +174,8 @@ def _stats(
 def _holdings(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.reindex(columns=list(HOLDINGS_COLUMNS))
     out["actor"] = out["actor"].astype("string")
+    out["item"] = out["item"].astype("string")
+    out["measured"] = out["measured"].astype("boolean")
     out["year"] = out["year"].astype("int64")
     out["quantity"] = out["quantity"].astype("float64")
     return out.reset_index(drop=True)
@@ -189,7 +214,12 @@ def compute_holdings(clusters: pd.DataFrame, years: Iterable[int] | None = None)
     if std.empty:
         return _holdings(pd.DataFrame(columns=list(HOLDINGS_COLUMNS)))
     std["first_year"] = std["first_year"].astype("int64")
+    std["estimated"] = std["h100e"].notna()
     std["h100e"] = std["h100e"].astype("float64").fillna(0.0)
+    if {"file", "row"} <= set(std.columns):
+        std["item"] = std["file"].astype(str) + ":" + std["row"].astype(str)
+    else:  # records without their file position: one item per record
+        std["item"] = [f"cluster:{k}" for k in range(len(std))]
     span = (
         list(years)
         if years is not None
@@ -201,6 +231,7 @@ def compute_holdings(clusters: pd.DataFrame, years: Iterable[int] | None = None)
         for rec in live.itertuples(index=False):
             actor = _actor(getattr(rec, "iso3", None))
             for view, qty in (("capacity", _num(rec.h100e)), ("count", 1.0)):
+                measured = bool(rec.estimated) if view == "capacity" else True
                 rows.append(
                     {
                         "resource": "compute",
@@ -210,6 +241,8 @@ def compute_holdings(clusters: pd.DataFrame, years: Iterable[int] | None = None)
                         "variant": "full",
                         "actor": actor,
                         "quantity": qty,
+                        "item": rec.item,
+                        "measured": measured,
                     }
                 )
                 owners: list[str | None] = list(_split_orgs(rec.owner)) or [None]
@@ -223,6 +256,8 @@ def compute_holdings(clusters: pd.DataFrame, years: Iterable[int] | None = None)
                             "variant": "full",
                             "actor": owner,
                             "quantity": qty / len(owners),
+                            "item": rec.item,
+                            "measured": measured,
                         }
                     )
     return _holdings(pd.DataFrame(rows, columns=list(HOLDINGS_COLUMNS)))
@@ -252,7 +287,9 @@ def model_holdings(
         year = int(_num(rec.year))
         resource = f"models_{rec.tier}"
         flop = _num(rec.training_compute_flop)
-        flop = 0.0 if flop != flop else flop
+        estimated = flop == flop
+        flop = flop if estimated else 0.0
+        item = f"{rec.tier}:{rec.model}"
         group = by_model.get(f"{rec.tier}\x00{rec.model}")
         isos: list[str | None] = [_actor(v) for v in group] if group is not None else [None]
         orgs: list[str | None] = list(_split_orgs(rec.organization)) or [None]
@@ -273,6 +310,8 @@ def model_holdings(
                                 "variant": variant,
                                 "actor": actor,
                                 "quantity": qty,
+                                "item": item,
+                                "measured": estimated if view == "capacity" else True,
                             }
                         )
     return _holdings(pd.DataFrame(rows, columns=list(HOLDINGS_COLUMNS)))
@@ -288,8 +327,13 @@ def _fractions(actors: list[str | None]) -> dict[str | None, float]:
 def cloud_holdings(regions: pd.DataFrame, year: int = 2022) -> pd.DataFrame:
     """Open public-cloud regions by country and by provider (count view)."""
     live = regions[~regions["announced"].astype(bool)]
+    names = (
+        live["region"].astype(str).tolist()
+        if "region" in live.columns
+        else [str(k) for k in range(len(live))]
+    )
     rows: list[dict[str, object]] = []
-    for rec in live.itertuples(index=False):
+    for rec, region in zip(live.itertuples(index=False), names, strict=True):
         for dimension, actor in (
             ("country", _actor(rec.iso3)),
             ("organisation", str(rec.provider)),
@@ -303,6 +347,8 @@ def cloud_holdings(regions: pd.DataFrame, year: int = 2022) -> pd.DataFrame:
                     "variant": "full",
                     "actor": actor,
                     "quantity": 1.0,
+                    "item": f"{rec.provider}:{region}",
+                    "measured": True,
                 }
             )
     return _holdings(pd.DataFrame(rows, columns=list(HOLDINGS_COLUMNS)))
@@ -333,9 +379,71 @@ def _same_sums(
             values[a:b] = np.add.reduceat(q, starts)
 
 
-def concentration_table(holdings: pd.DataFrame, ks: Iterable[int] = (1, 3, 5)) -> pd.DataFrame:
-    """One row per resource, view, dimension, variant and year: :func:`market_stats` plus the
-    threshold sources."""
+#: what a capacity view's items and estimates are called, per resource prefix
+COVERAGE_WORDS = {
+    "compute": ("clusters", "an H100e estimate"),
+    "models": ("models", "a training-compute estimate"),
+}
+
+
+def _coverage(holdings: pd.DataFrame) -> pd.DataFrame:
+    """Per market: ``n_items`` (distinct items), ``n_measured`` (those with a measured
+    quantity) and ``coverage`` (%); NaN where the holdings name no items."""
+    items = holdings[holdings["item"].notna()] if "item" in holdings else holdings.iloc[:0]
+    if items.empty:
+        return pd.DataFrame(columns=[*_KEYS, "n_items", "n_measured", "coverage"])
+    n_items = items.groupby(_KEYS)["item"].nunique().rename("n_items")
+    measured = items[items["measured"].fillna(False).astype(bool)]
+    n_measured = measured.groupby(_KEYS)["item"].nunique().rename("n_measured")
+    out = pd.concat([n_items, n_measured], axis=1).fillna({"n_measured": 0})
+    out["n_measured"] = out["n_measured"].astype("int64")
+    out["coverage"] = 100.0 * out["n_measured"] / out["n_items"]
+    return out.reset_index()
+
+
+def coverage_note(resource: str, n_measured: int, n_items: int) -> str:
+    """``"4 of 12 models have a training-compute estimate"``."""
+    noun, what = COVERAGE_WORDS.get(resource.split("_")[0], ("items", "an estimate"))
+    verb = "has" if n_measured == 1 else "have"
+    return f"{n_measured} of {n_items} {noun} {verb} {what}"
+
+
+def _readings(table: pd.DataFrame, min_coverage: float | None) -> pd.DataFrame:
+    """Add the coverage reading: ``low_coverage`` (a capacity view below ``min_coverage`` %),
+    ``note`` (the coverage in words, and the fallback to the count view when low), and the
+    single-actor reading of ``class``."""
+    table["n_items"] = table["n_items"].astype("Int64")
+    table["n_measured"] = table["n_measured"].astype("Int64")
+    capacity = (table["view"] == "capacity").to_numpy()
+    cov = table["coverage"].to_numpy(dtype="float64")
+    low = capacity & ~np.isnan(cov) & (cov < (min_coverage if min_coverage is not None else -1))
+    table["low_coverage"] = low
+    notes = []
+    resources = table["resource"].astype(str).tolist()
+    n_items = table["n_items"].fillna(0).to_numpy(dtype="int64")
+    n_measured = table["n_measured"].fillna(0).to_numpy(dtype="int64")
+    for k in range(len(table)):
+        note = ""
+        if capacity[k] and not np.isnan(cov[k]):
+            note = coverage_note(resources[k], int(n_measured[k]), int(n_items[k]))
+            if low[k]:
+                note += f", under the {min_coverage:.0f} % needed: read the count view"
+        notes.append(note)
+    table["note"] = notes
+    single = (table["n_actors"] == 1).to_numpy()
+    residual = (table["unattributed_share"].fillna(0.0) > 0).to_numpy()
+    table.loc[single & ~residual, "class"] = SINGLE_ACTOR
+    table.loc[single & residual, "class"] = SINGLE_IDENTIFIED
+    return table
+
+
+def concentration_table(
+    holdings: pd.DataFrame, ks: Iterable[int] = (1, 3, 5), min_coverage: float | None = None
+) -> pd.DataFrame:
+    """One row per resource, view, dimension, variant and year: :func:`market_stats`, the
+    threshold sources, and the market's coverage (``n_items``, ``n_measured``, ``coverage``
+    %, ``low_coverage`` below ``min_coverage`` % for a capacity view, ``note``); a market with
+    one actor has ``class`` :data:`SINGLE_ACTOR`."""
     ks = list(ks)
     out: list[dict[str, object]] = []
     if holdings.empty:
@@ -369,7 +477,20 @@ def concentration_table(holdings: pd.DataFrame, ks: Iterable[int] = (1, 3, 5)) -
     table = pd.DataFrame(out)
     table["threshold_source"] = DOJ_FTC_2023
     table["threshold_source_ec"] = EC_2004
-    return table
+    table = table.merge(_coverage(holdings), on=_KEYS, how="left")
+    return _readings(table, min_coverage)
+
+
+def shown_view(table: pd.DataFrame, resource: str, view: str, variant: str = "full") -> str:
+    """The view the displays show for ``resource``'s ``view``: the count view when the latest
+    year's capacity view has low coverage, else ``view`` itself."""
+    sel = table[
+        (table["resource"] == resource) & (table["view"] == view) & (table["variant"] == variant)
+    ]
+    if sel.empty or "low_coverage" not in sel:
+        return view
+    latest = sel[sel["year"] == sel["year"].max()]
+    return "count" if bool(latest["low_coverage"].any()) else view
 
 
 def shares_table(holdings: pd.DataFrame) -> pd.DataFrame:

@@ -112,10 +112,21 @@ class LinkSignal(BaseModel):
         return self
 
 
+class MarketCoverage(BaseModel):
+    """``market_coverage`` of ``monitor_links.yaml``: the share of a market's items (models,
+    clusters) a capacity view must have an estimate for; below it the count view is shown."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_share: float = Field(gt=0, le=100)  # % of the items
+    rationale: str = Field(min_length=20)
+
+
 class LinksModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: int
+    market_coverage: MarketCoverage | None = None
     signals: tuple[LinkSignal, ...] = Field(min_length=1)
 
 
@@ -239,6 +250,24 @@ def load_links(
     return parse_links(data, catalogue, tax, p.name)
 
 
+def load_market_coverage(path: str | Path | None = None) -> MarketCoverage | None:
+    """The ``market_coverage`` of ``catalogues/monitor_links.yaml`` (or ``path``), validated."""
+    p = Path(path) if path is not None else default_links_path()
+    try:
+        data = yaml.safe_load(p.read_text("utf-8"))
+    except (yaml.YAMLError, OSError) as exc:
+        raise LinksError(f"cannot read the monitor links {p}: {exc}") from None
+    raw = data.get("market_coverage") if isinstance(data, dict) else None
+    if raw is None:
+        return None
+    try:
+        return MarketCoverage.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise LinksError(f"{p.name}: market_coverage.{where}: {err['msg']}") from None
+
+
 # ------------------------------------------------------------------------------ the figures
 @dataclass
 class MonitorResults:
@@ -263,9 +292,18 @@ class MonitorResults:
     matches: int = 0
 
 
-def compute_results(data: MonitorData, taxonomy: rk.Taxonomy | None = None) -> MonitorResults:
-    """Run the Monitor on the warehouse frames: concentration, access, rule gaps, incidents."""
+def compute_results(
+    data: MonitorData,
+    taxonomy: rk.Taxonomy | None = None,
+    min_coverage: float | None = None,
+) -> MonitorResults:
+    """Run the Monitor on the warehouse frames: concentration, access, rule gaps, incidents.
+    ``min_coverage``: the market coverage (%) a capacity view needs (default: the
+    ``market_coverage`` of ``catalogues/monitor_links.yaml``)."""
     tax = taxonomy if taxonomy is not None else rk.load_taxonomy()
+    if min_coverage is None:
+        mc = load_market_coverage()
+        min_coverage = mc.min_share if mc is not None else None
     holdings = pd.concat(
         [
             conc.compute_holdings(data.clusters),
@@ -285,7 +323,7 @@ def compute_results(data: MonitorData, taxonomy: rk.Taxonomy | None = None) -> M
     return MonitorResults(
         countries=data.countries,
         holdings=holdings,
-        concentration=conc.concentration_table(holdings),
+        concentration=conc.concentration_table(holdings, min_coverage=min_coverage),
         shares=conc.shares_table(holdings),
         access=access,
         access_summary=acc.access_summary(access),
@@ -302,11 +340,13 @@ def compute_results(data: MonitorData, taxonomy: rk.Taxonomy | None = None) -> M
 
 def latest_markets(table: pd.DataFrame) -> pd.DataFrame:
     """Per resource of :data:`MARKET_VIEWS`: the country market (full counting, the resource's
-    view) in its latest year, one row each."""
+    view, or its count view when the capacity view's coverage is low) in its latest year, one
+    row each."""
     if table.empty:
         return table
     rows = []
-    for resource, view in MARKET_VIEWS.items():
+    for resource, wanted in MARKET_VIEWS.items():
+        view = conc.shown_view(table[table["dimension"] == "country"], resource, wanted)
         sel = table[
             (table["resource"] == resource)
             & (table["view"] == view)
@@ -465,7 +505,9 @@ def country_signals(
                 hits.append(
                     f"{RESOURCE_WORDS[market]} across countries: HHI "
                     f"{_hhi(float(m['hhi_low']), float(m['hhi_high']))} in {int(m['year'])}, "
-                    f"{m['class']} (DOJ/FTC 2023); largest {m['top_actor']} "
+                    f"{m['class']}"
+                    f"{'' if int(m['n_actors']) == 1 else ' (DOJ/FTC 2023)'}; "
+                    f"largest {m['top_actor']} "
                     f"{_pct(m['top_share'])}"
                 )
         if hits:
