@@ -25,9 +25,16 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def warehouse(request: pytest.FixtureRequest) -> Path:
     """This checkout's warehouse when it has one (fast), else one built from the snapshot."""
+    from aicap.warehouse.read import Warehouse, WarehouseError
+
     local = ROOT / "var" / "aicap.duckdb"
     if local.is_file():
-        return local
+        try:
+            Warehouse(local)  # current schema
+        except WarehouseError:
+            pass
+        else:
+            return local
     built: Path = request.getfixturevalue("full_warehouse")
     return built
 
