@@ -154,3 +154,17 @@ def test_the_wheel_installs_and_works_with_no_repository_beside_it(tmp_path: Pat
     done = _run([str(aicap_bin), "--help"], cwd=elsewhere, env=env)
     assert done.returncode == 0, done.stderr
     assert "AI Capacity Observatory" in done.stdout
+
+    # the failure: after `pip install`, `aicap build` from an empty folder (the
+    # warehouse and outputs go to the per-user data directory)
+    raw = mandates.parent / "data" / "raw"
+    if not raw.is_dir():
+        return
+    env = {**env, "AICAP_DATA_DIR": str(raw), "XDG_DATA_HOME": str(tmp_path / "xdg")}
+    build = [str(aicap_bin), "build", "--no-briefing-cache", "--no-uncertainty"]
+    done = _run(build, cwd=elsewhere, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Member States scored" in done.stdout
+    assert (tmp_path / "xdg" / "aicap" / "out" / "results.parquet").is_file()
+    assert (tmp_path / "xdg" / "aicap" / "aicap.duckdb").is_file()
+    assert list(elsewhere.iterdir()) == []
