@@ -4,137 +4,21 @@ concurrent clients, the match transition table, the append-only audit log, IATI 
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
-from coop_helpers import postgres_server
-from fastapi import FastAPI
+from coop_helpers import NEED, OFFER, PW, World, setup_match
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from aicap.analysis.cooperate.service import default_vocabulary
 from aicap.warehouse.cooperation.db import current_revision, head_revision
 from aicap.warehouse.cooperation.iati import validate
 from aicap.warehouse.cooperation.states import TRANSITIONS, MatchState
 from aicap.warehouse.cooperation.store import CoopStore
-from aicap.web.cooperation import build_router
-
-PW = "correct horse battery"
-FAST_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-
-
-@pytest.fixture(scope="module")
-def pg_base() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CoopStore]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'coop.sqlite'}"
-    else:
-        base = request.getfixturevalue("pg_base")
-        name = "t" + uuid.uuid4().hex[:10]
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f"CREATE DATABASE {name}"))
-        admin.dispose()
-        url = base.rsplit("/", 1)[0] + "/" + name
-    # argon2id with light parameters: the same code path, fewer seconds per login in tests
-    st = CoopStore.open(url, default_vocabulary(), hasher=FAST_HASH)
-    yield st
-    st.close()
-
-
-class World:
-    """A client per role on one store."""
-
-    def __init__(self, store: CoopStore) -> None:
-        self.store = store
-        app = FastAPI()
-        app.include_router(build_router(store))
-        self.app = app
-        store.bootstrap_admin("admin", PW)
-        self.anon = TestClient(app)
-        self.admin = self.client("admin")
-        for body in (
-            {"username": "ken", "role": "focal_point", "country_iso3": "KEN"},
-            {"username": "mwi", "role": "focal_point", "country_iso3": "MWI"},
-            {"username": "acme", "role": "partner", "organisation": "Acme Cloud"},
-            {"username": "uni", "role": "partner", "organisation": "Open University"},
-            {"username": "reader", "role": "public"},
-        ):
-            r = self.admin.post("/api/coop/accounts", json={**body, "password": PW})
-            assert r.status_code == 200, r.text
-        self.ken, self.mwi = self.client("ken"), self.client("mwi")
-        self.acme, self.uni = self.client("acme"), self.client("uni")
-        self.reader = self.client("reader")
-
-    def client(self, user: str) -> TestClient:
-        c = TestClient(self.app)
-        r = c.post("/api/coop/auth/login", json={"username": user, "password": PW})
-        assert r.status_code == 200, r.text
-        r = c.post(
-            "/api/coop/auth/tokens",
-            json={"label": "t"},
-            headers={"X-CSRF-Token": r.json()["csrf_token"]},
-        )
-        assert r.status_code == 200, r.text
-        token = r.json()["token"]
-        c.cookies.clear()
-        c.headers["Authorization"] = f"Bearer {token}"
-        return c
-
-
-NEED = {
-    "country_iso3": "KEN",
-    "title": "Shared GPU access for the national AI centre",
-    "interventions": ["COMP-01", "SKILL-02"],
-    "priority": 4,
-    "beneficiary_groups": ["youth", "women_and_girls"],
-    "budget_gap_usd": 2_000_000,
-    "demand": {"GPU-hours": 50_000},
-    "preferred_modality": "south_south",
-    "languages": ["en", "sw"],
-    "tier": 1,
-    "evidence": {"tier": 1, "source": "aicap profile KEN"},
-}
-OFFER = {
-    "provider_org": "Acme Cloud",
-    "provider_type": "private_company",
-    "pledge_type": "compute",
-    "title": "Cloud credits for public-interest AI",
-    "interventions": ["COMP-01"],
-    "areas": ["compute"],
-    "eligible_tiers": [0, 1, 2],
-    "capacity_amount": 1_500_000,
-    "capacity_unit": "USD",
-    "modalities": ["south_south", "north_south"],
-    "languages": ["en"],
-    "conditions": {"licence": "open", "lock_in": "none", "data_localisation": "in-country"},
-    "valid_from": "2025-01-01",
-    "valid_until": "2030-12-31",
-}
-
-
-def setup_match(w: World) -> dict[str, Any]:
-    assert w.ken.post("/api/coop/needs", json=NEED).status_code == 201
-    assert w.acme.post("/api/coop/offers", json=OFFER).status_code == 201
-    r = w.admin.post("/api/coop/matches/propose", json={"on": "2026-01-01"})
-    assert r.status_code == 200, r.text
-    body = r.json()
-    assert body["proposals"], body
-    return w.admin.get(f"/api/coop/matches/{body['proposals'][0]['match_id']}").json()
 
 
 def test_migrations_at_head_and_crud_roundtrip(store: CoopStore) -> None:
-    assert current_revision(store.engine) == head_revision() == "0001"
+    assert current_revision(store.engine) == head_revision() == "0005"
     w = World(store)
     r = w.ken.post("/api/coop/needs", json=NEED)
     assert r.status_code == 201, r.text
@@ -232,8 +116,10 @@ def test_match_sides_and_transition_roles(store: CoopStore) -> None:
     assert r.status_code == 403
     r = w.uni.post(f"/api/coop/matches/{mid}/accept", json={"version": m["version"]})
     assert r.status_code == 403
-    # the need's side may accept, not commit
+    # the need's side may accept, not commit; the match is accepted once both sides accept
     r = w.ken.post(f"/api/coop/matches/{mid}/accept", json={"version": m["version"]})
+    assert r.status_code == 200 and r.json()["state"] == "proposed" and r.json()["need_accepted"]
+    r = w.acme.post(f"/api/coop/matches/{mid}/accept", json={"version": r.json()["version"]})
     assert r.status_code == 200 and r.json()["state"] == "accepted"
     v = r.json()["version"]
     r = w.ken.post(f"/api/coop/matches/{mid}/transition", json={"version": v, "state": "committed"})

@@ -1,6 +1,6 @@
 """Evidence snapshots (aicap.analysis.cooperate.evidence) without a warehouse: no diagnosis is
 recorded as such, a failing diagnosis never blocks a need, snapshots are cached per country,
-evidence the client brings is kept; and the API attaches them through ``build_router``."""
+evidence a client sends is refused; and the API attaches them through ``build_router``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from aicap.analysis.capacity_data import CapacityData
-from aicap.analysis.cooperate.evidence import EvidenceSource, unavailable, with_evidence
+from aicap.analysis.cooperate.evidence import EvidenceSource, need_derived, unavailable
 from aicap.analysis.cooperate.service import default_vocabulary
 from aicap.warehouse.cooperation.store import CoopStore
 from aicap.web.cooperation import build_router
@@ -47,13 +47,13 @@ def test_a_failing_diagnosis_is_recorded_not_raised_and_cached() -> None:
     assert len(calls) == 2
 
 
-def test_with_evidence_keeps_what_the_client_brings() -> None:
+def test_need_derived_is_the_servers() -> None:
     src = EvidenceSource(None)
-    assert with_evidence({"country_iso3": "KEN", "evidence": {"x": 1}}, src)["evidence"] == {"x": 1}
-    assert with_evidence({"country_iso3": "KEN"}, None) == {"country_iso3": "KEN"}
-    assert "evidence" not in with_evidence({"country_iso3": 7}, src)  # the schema names it
-    got = with_evidence({"country_iso3": "KEN", "evidence": {}}, src)
-    assert got["evidence"]["available"] is False
+    got = need_derived("KEN", src, {"KEN": {"ldc": False}})
+    assert got["evidence"]["available"] is False and got["tier"] is None
+    assert got["ldc"] is False
+    assert need_derived("KEN", None) == {"tier": None, "ldc": None}
+    assert need_derived(7, src) == {}  # the schema names the bad country
     assert unavailable("KEN", "why")["reason"] == "why"
 
 
@@ -74,7 +74,7 @@ def test_the_api_attaches_a_snapshot(tmp_path: Path) -> None:
     assert r.status_code == 201, r.text
     assert r.json()["evidence"]["available"] is False
     r = c.post("/api/coop/needs", json={**body, "evidence": {"from": "client"}}, headers=h)
-    assert r.json()["evidence"] == {"from": "client"}
+    assert r.status_code == 422 and "evidence" in r.json()["error"]["message"]
     # the public is refused before any snapshot is taken
     assert TestClient(app).post("/api/coop/needs", json=body).status_code == 403
     store.close()

@@ -147,7 +147,8 @@ def test_admin_runs_matching_and_partner_records_a_disbursement(
         "need",
         {"country_iso3": "KEN", "title": "Data scientists for the health ministry",
          "interventions": ["SKILL-02"], "budget_gap_usd": 200_000, "priority": 3,
-         "preferred_modality": "south_south", "languages": ["en"], "evidence": {"n": 1}},
+         "preferred_modality": "south_south", "languages": ["en"]},
+        derived={"evidence": {"n": 1}},
     )  # fmt: skip
     offer = store.create(
         acme,
@@ -187,7 +188,10 @@ def test_admin_runs_matching_and_partner_records_a_disbursement(
     page.screenshot(path=str(shots / "coop-matching-ar.png"), full_page=True)
     ctx.close()
 
-    # the partner accepts, commits and records a disbursement on the match page
+    # the country accepts (through the API here), then the partner accepts, commits and
+    # records a disbursement on the match page
+    m = store.get("match", match["id"])
+    store.transition(ken, match["id"], "accepted", m["version"])
     ctx = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
     page = ctx.new_page()
     target = f"/coop/match/{match['id']}"

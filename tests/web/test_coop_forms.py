@@ -80,10 +80,9 @@ def new_need(store: CoopStore, **extra: Any) -> dict[str, Any]:
         "interventions": ["COMP-01"],
         "budget_gap_usd": 300_000,
         "priority": 3,
-        "evidence": {"note": "test"},
         **extra,
     }
-    return store.create(who(store, "ken"), "need", data)
+    return store.create(who(store, "ken"), "need", data, derived={"evidence": {"note": "test"}})
 
 
 def new_offer(store: CoopStore, **extra: Any) -> dict[str, Any]:
@@ -459,6 +458,9 @@ def test_flow_form_refused(app: FastAPI, store: CoopStore) -> None:
         ({"kind": "gift"}, "kind"),
         ({"unit": "GPU-hours"}, "unit"),  # a disbursement is in USD
         ({"version": "v1"}, "version"),
+        ({"amount": "inf"}, "amount"),  # security review F4
+        ({"amount": "nan"}, "amount"),
+        ({"amount": "1e28"}, "amount"),
     ],
 )
 def test_flow_form_422(app: FastAPI, store: CoopStore, change: dict[str, Any], field: str) -> None:
@@ -634,19 +636,15 @@ def test_sign_in_throttle_form_and_api(app: FastAPI, store: CoopStore) -> None:
     assert r.status_code == 429, "blocked even with the right password"
     assert 0 < int(r.headers["retry-after"]) <= 15 * 60
     assert "Too many failed sign-ins" in r.text and 'value="guessme"' in r.text
-    # the same account from another client: blocked (the account's count)
+    assert int(r.headers["retry-after"]) == 60  # backoff: one minute after the fifth failure
+    # the same account from another client: heard (nobody locks its owner out, F6)
     api = TestClient(app, client=("198.51.100.9", 5000))
     r = api.post("/api/coop/auth/login", json={"username": "guessme", "password": PW})
-    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
-    assert r.json()["error"]["code"] == "too_many_requests"
-    # another account from the blocked client: blocked (the client's count) ...
+    assert r.status_code == 200
+    # another account from the blocked client: heard until that address has failed 20 times
     r = c.post("/coop/login", data={**wrong, "username": "reader", "password": PW},
                follow_redirects=False)  # fmt: skip
-    assert r.status_code == 429
-    # ... and from a clean client it signs in
-    ok = TestClient(app, client=("192.0.2.1", 5000))
-    r = ok.post("/api/coop/auth/login", json={"username": "reader", "password": PW})
-    assert r.status_code == 200
+    assert r.status_code == 303
     # French form: translated message
     fr = TestClient(app, client=("203.0.113.7", 5001))
     t = csrf_of(fr.get("/fr/coop/login").text)

@@ -442,7 +442,8 @@ def match(store: CoopStore) -> dict[str, Any]:
         ken,
         "need",
         {"country_iso3": "KEN", "title": "Compute for the AI centre", "interventions": ["COMP-01"],
-         "budget_gap_usd": 300_000, "priority": 4, "evidence": {"note": "supplied by client"}},
+         "budget_gap_usd": 300_000, "priority": 4},
+        derived={"evidence": {"note": "supplied by the server"}},
     )  # fmt: skip
     store.create(
         acme,
@@ -485,23 +486,32 @@ def test_accept_and_decline_forms(app: FastAPI, store: CoopStore, match: dict[st
     r = post(c, f"/coop/match/{mid}/accept", {**form, "version": "99"}, csrf)
     assert r.status_code == 409
     assert store.get("match", mid)["state"] == "proposed"
-    # accepted, back on the page it came from
+    # accepted by the need's side, back on the page it came from; not yet by the offer's side
     r = post(c, f"/coop/match/{mid}/accept", {**form, "next": f"/coop/need/{need['id']}"}, csrf)
     assert r.status_code == 303 and r.headers["location"] == f"/coop/need/{need['id']}"
+    half = store.get("match", mid)
+    assert half["state"] == "proposed" and half["need_accepted"] and "we accept" in half["note"]
+    page = c.get(f"/coop/match/{mid}").text
+    assert 'id="acceptance"' in page and f'action="/coop/match/{mid}/accept"' not in page
+    r = post(c, f"/coop/match/{mid}/accept", {"version": str(half["version"])}, csrf)
+    assert r.status_code == 409  # its side has accepted already
+    # the partner accepts too: accepted
+    p, pcsrf = signed(app, "acme")
+    r = post(p, f"/coop/match/{mid}/accept", {"version": str(half["version"])}, pcsrf)
+    assert r.status_code == 303
     after = store.get("match", mid)
-    assert after["state"] == "accepted" and "we accept" in after["note"]
+    assert after["state"] == "accepted"
     page = c.get(f"/coop/need/{need['id']}").text
     assert "accepted" in page
     # the partner declines (accepted -> declined is allowed for the offer side)
-    p, pcsrf = signed(app, "acme")
     r = post(p, f"/coop/match/{mid}/decline", {"version": str(after["version"])}, pcsrf)
     assert r.status_code == 303
     assert store.get("match", mid)["state"] == "declined"
     # a final state cannot move: 409
     r = post(p, f"/coop/match/{mid}/accept", {"version": str(after["version"] + 1)}, pcsrf)
     assert r.status_code == 409
-    # the need page shows evidence supplied by the client as it came
-    assert "supplied by client" in c.get(f"/coop/need/{need['id']}").text
+    # the need page shows the evidence the server recorded as it came
+    assert "supplied by the server" in c.get(f"/coop/need/{need['id']}").text
 
 
 # ------------------------------------------------------------------------------ evidence
@@ -523,9 +533,11 @@ def test_api_need_gets_a_cached_snapshot(app: FastAPI, site: SiteData) -> None:
     assert time.perf_counter() - t0 < 2.0
     assert source.computed == computed, "the second need of a country uses the cache"
     assert r2.json()["evidence"]["score"] == ev["score"]
-    # evidence supplied by the client is kept as it is
-    r3 = c.post("/api/coop/needs", json={**body, "evidence": {"mine": 1}}, headers=h)
-    assert r3.json()["evidence"] == {"mine": 1}
+    # evidence and a tier supplied by the client are refused (security review F3)
+    for forged in ({"evidence": {"mine": 1}}, {"tier": 0}, {"ldc": True}):
+        r3 = c.post("/api/coop/needs", json={**body, **forged}, headers=h)
+        assert r3.status_code == 422 and next(iter(forged)) in r3.json()["error"]["message"]
+    assert r.json()["tier"] == ev["tier"]  # the tier is the diagnosis's
 
 
 def test_need_without_a_diagnosis_records_that(app: FastAPI) -> None:
@@ -552,3 +564,19 @@ def test_openapi_error_models_have_unique_names(anon: TestClient) -> None:
     coop = spec["paths"]["/api/coop/needs"]["post"]["responses"]["403"]
     assert coop["content"]["application/json"]["schema"]["$ref"].endswith("/CoopErrorResponse")
     assert not [p for p in spec["paths"] if p.startswith(("/coop", "/fr/coop"))], "pages stay out"
+
+
+# ------------------------------------------------------------------------------ security (issue 21)
+def test_pages_carry_security_headers(app: FastAPI) -> None:
+    """F15: CSP without scripts, nosniff, no framing, a referrer policy; no-store once signed in."""
+    anon = TestClient(app).get("/coop")
+    c, _csrf = signed(app, "ken")
+    mine = c.get("/coop")
+    for r, private in ((anon, False), (mine, True)):
+        assert r.status_code == 200
+        h = r.headers
+        assert "frame-ancestors 'none'" in h["content-security-policy"]
+        assert "style-src 'self'" in h["content-security-policy"]
+        assert h["x-content-type-options"] == "nosniff" and h["referrer-policy"] == "same-origin"
+        assert (h.get("cache-control") == "no-store") is private
+    assert 'style="' not in mine.text  # nothing the policy would block on the registry's pages

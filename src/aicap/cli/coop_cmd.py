@@ -25,7 +25,7 @@ from aicap.analysis.cooperate.service import (
     summarise,
 )
 from aicap.sources.http import FetchError, LiveClient
-from aicap.warehouse.cooperation.db import current_revision, default_url
+from aicap.warehouse.cooperation.db import app_role_sql, current_revision, default_url
 from aicap.warehouse.cooperation.iati import IatiError, from_iati_xml, to_iati_xml
 from aicap.warehouse.cooperation.importers import (
     ImportProblem,
@@ -231,3 +231,99 @@ def account(
             str(r["results_meeting_target"]),
         )
     out.print(t)
+
+
+# ------------------------------------------------------------------ tokens and accounts (F8)
+User = Annotated[str, typer.Argument(help="The account's username")]
+
+
+@app.command("tokens")
+def tokens(
+    db: Db = None,
+    user: Annotated[str | None, typer.Option(help="Only this account's tokens")] = None,
+) -> None:
+    """List API tokens (id, account, label, scope, expiry, revoked); secrets are never shown."""
+    try:
+        rows = _store(db).list_tokens(CLI, user)
+    except CoopError as exc:
+        _fail(exc.message)
+        return
+    for t in rows:
+        state = "revoked" if t["revoked"] else ("expired" if t["expired"] else "active")
+        out.print(
+            f"{t['id']}\taccount {t['account_id']}\t{t['label'] or '-'}\t{t['scope']}\t"
+            f"expires {t['expires_at'] or 'never'}\t{state}"
+        )
+
+
+@app.command("revoke-token")
+def revoke_token(
+    token_id: Annotated[int, typer.Argument(help="The token's id (aicap coop tokens)")],
+    db: Db = None,
+) -> None:
+    """Revoke an API token at once."""
+    try:
+        _store(db).revoke_token_id(CLI, token_id)
+    except CoopError as exc:
+        _fail(exc.message)
+    out.print(f"token {token_id} revoked")
+
+
+@app.command("password")
+def password(user: User, db: Db = None) -> None:
+    """Set an account's password (from AICAP_COOP_NEW_PASSWORD or a prompt); its sessions and
+    tokens end."""
+    pw = os.environ.get("AICAP_COOP_NEW_PASSWORD") or typer.prompt(
+        "new password", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        n = _store(db).reset_password(CLI, user, pw)
+    except CoopError as exc:
+        _fail(f"{exc.message} {exc.detail or ''}")
+        return
+    out.print(f"password of {user} set; {n} session(s) and token(s) ended")
+
+
+@app.command("disable")
+def disable(user: User, db: Db = None) -> None:
+    """Disable an account: it cannot sign in and its sessions and tokens end at once."""
+    try:
+        got = _store(db).set_active(CLI, user, False)
+    except CoopError as exc:
+        _fail(exc.message)
+        return
+    out.print(f"{user} disabled; {got['tokens_ended']} session(s) and token(s) ended")
+
+
+@app.command("enable")
+def enable(user: User, db: Db = None) -> None:
+    """Enable a disabled account."""
+    try:
+        _store(db).set_active(CLI, user, True)
+    except CoopError as exc:
+        _fail(exc.message)
+    out.print(f"{user} enabled")
+
+
+# ------------------------------------------------------------------ audit (F10)
+@app.command("verify-audit")
+def verify_audit(db: Db = None) -> None:
+    """Check the audit log's hash chain: exit 0 and print the head hash (keep it elsewhere:
+    a log cut at its end is then detected too), or exit 1 naming the first entry that does
+    not fit."""
+    v = _store(db).verify_audit()
+    if not v.ok:
+        _fail(f"audit log broken at entry {v.broken_at} (after {v.entries - 1} good): {v.reason}")
+    out.print(f"audit log intact: {v.entries} entries; head {v.head}")
+
+
+@app.command("role-sql")
+def role_sql(
+    role: Annotated[str, typer.Argument(help="The PostgreSQL role the application uses")],
+) -> None:
+    """Print the GRANTs that let ROLE run the registry without owning its tables (it cannot
+    drop the audit log's triggers or truncate it); run them as the owner after each init."""
+    try:
+        out.print(app_role_sql(role))
+    except ValueError as exc:
+        _fail(str(exc))

@@ -12,22 +12,20 @@ Who is acting: ``Authorization: Bearer <API token>``, or the session cookie set 
 token in ``X-CSRF-Token`` or a ``csrf_token`` form field), or nobody: the public reads.
 """
 
+import asyncio
 import hmac
-import math
 import threading
-import time
-from collections import deque
 from collections.abc import Callable, Coroutine
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar, cast
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from aicap.analysis.cooperate.evidence import EvidenceSource, with_evidence
+from aicap.analysis.cooperate.evidence import EvidenceSource, need_derived
 from aicap.analysis.cooperate.service import (
     accountability,
     country_facts,
@@ -38,6 +36,7 @@ from aicap.analysis.cooperate.service import (
 from aicap.warehouse.cooperation.db import default_url
 from aicap.warehouse.cooperation.iati import IatiError, from_csv, from_iati_xml, to_csv, to_iati_xml
 from aicap.warehouse.cooperation.schemas import (
+    MAX_TEXT,
     AccountIn,
     ActivityIn,
     FlowIn,
@@ -45,6 +44,7 @@ from aicap.warehouse.cooperation.schemas import (
     NeedIn,
     OfferIn,
     ResultIn,
+    Strict,
 )
 from aicap.warehouse.cooperation.store import (
     PUBLIC,
@@ -52,21 +52,39 @@ from aicap.warehouse.cooperation.store import (
     CoopStore,
     ForbiddenError,
     InvalidInputError,
+    NotFoundError,
     Principal,
     TooManyRequestsError,
     UnauthorisedError,
 )
+from aicap.web.coop_http import (
+    SESSION_BASE,
+    add_security_headers,
+    delete_cookie,
+    limit_body,
+    route_limit,
+    session_cookie,
+    set_cookie,
+)
+from aicap.web.coop_jobs import JobRunner, Progress
+from aicap.web.coop_throttle import LoginThrottle as LoginThrottle
 
+T = TypeVar("T")
 PREFIX = "/api/coop"
-SESSION_COOKIE = "aicap_coop_session"
+#: The largest id, version or offset a request may name (ids are 32-bit integer columns on
+#: PostgreSQL); larger ones get 422, never a database error.
+MAX_ID = 2**31 - 1
 SESSION_LIFETIME = timedelta(hours=12)
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 ERROR_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
                422: "invalid_request", 400: "bad_request", 429: "too_many_requests",
+               413: "payload_too_large",
                500: "internal_error"}  # fmt: skip
 
 
-def error_response(status: int, message: str, detail: Any = None, code: str | None = None) -> Any:
+def error_response(
+    status: int, message: str, detail: Any = None, code: str | None = None
+) -> JSONResponse:
     body = {
         "error": {
             "status": status,
@@ -87,17 +105,21 @@ class CoopRoute(APIRoute):
 
         async def handler(request: Request) -> Response:
             try:
-                return await original(request)
+                resp: Response = await original(limit_body(request, route_limit(self.path)))
+            except HTTPException as exc:
+                if exc.status_code not in (400, 413):
+                    raise
+                code = "payload_too_large" if exc.status_code == 413 else "bad_request"
+                resp = error_response(exc.status_code, str(exc.detail), None, code)
             except CoopError as exc:
-                resp: Response = error_response(exc.status, exc.message, exc.detail, exc.code)
+                resp = error_response(exc.status, exc.message, exc.detail, exc.code)
                 if isinstance(exc, TooManyRequestsError):
                     resp.headers["Retry-After"] = str(exc.retry_after)
-                return resp
             except RequestValidationError as exc:
                 detail = [_named(e) for e in exc.errors()]
                 fields = sorted({".".join(str(x) for x in d["loc"][1:]) for d in detail})
                 resp = error_response(422, "invalid input: " + ", ".join(fields), detail)
-                return resp
+            return add_security_headers(request, resp)
 
         return handler
 
@@ -134,32 +156,36 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         404: "No such record.",
         409: "Conflict: a stale version (reload and retry) or an illegal transition.",
         422: "Invalid input; detail names each field.",
+        413: "The request body is too large (1 MiB; imports 50 MiB).",
         429: "Too many failed sign-ins; retry after the Retry-After header's seconds.",
     }
     return {c: {"model": CoopErrorResponse, "description": words[c]} for c in codes}
 
 
-WRITE_ERRORS = _errors(401, 403, 404, 409, 422)
+WRITE_ERRORS = _errors(401, 403, 404, 409, 413, 422)
+
+
+#: A record id in a path (1 .. 2^31 - 1: larger ones are no id, 422 not 500).
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id")]
+OptVersion = Annotated[int | None, Query(ge=1, le=MAX_ID, description="The version you read")]
 
 
 class Patch(BaseModel):
     """Fields to change, with the ``version`` you read (optimistic locking)."""
 
     model_config = ConfigDict(extra="allow")
-    version: int = Field(ge=1, description="The version you read; a stale one gets 409.")
+    version: int = Field(ge=1, le=MAX_ID, description="The version you read; a stale one gets 409.")
 
 
-class TransitionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    version: int = Field(ge=1)
-    state: str = Field(description="accepted, declined, committed, in_progress, ...")
-    note: str = ""
+class TransitionIn(Strict):
+    version: int = Field(ge=1, le=MAX_ID)
+    state: str = Field(max_length=24, description="accepted, declined, committed, ...")
+    note: str = Field("", max_length=MAX_TEXT)
 
 
-class DecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    version: int = Field(ge=1)
-    note: str = ""
+class DecisionIn(Strict):
+    version: int = Field(ge=1, le=MAX_ID)
+    note: str = Field("", max_length=MAX_TEXT)
 
 
 class LoginIn(BaseModel):
@@ -168,13 +194,36 @@ class LoginIn(BaseModel):
     password: str
 
 
-class TokenIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TokenIn(Strict):
     label: str = Field("", max_length=120)
+    expires_in_days: int = Field(90, ge=1, le=365, description="Lifetime in days (1..365)")
+    scope: str = Field("write", pattern=r"^(read|write)$", description="read or write")
+
+
+class PasswordIn(Strict):
+    current_password: str = Field(max_length=200)
+    new_password: str = Field(max_length=200)
+
+
+class ResetIn(Strict):
+    new_password: str = Field(max_length=200)
+
+
+Username = Annotated[str, Path(min_length=3, max_length=80, pattern=r"^[A-Za-z0-9_.@-]+$")]
+
+
+class UnlockIn(Strict):
+    username: str | None = Field(None, max_length=80)
+    address: str | None = Field(None, max_length=64, description="A client IP address")
+
+
+#: ``?background=true``: answer 202 with the job at once (see ``coop_jobs``).
+Background = Annotated[bool, Query(description="true: 202 with a job to follow at /jobs/{id}")]
 
 
 class ProposeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    background: bool = Field(False, description="true: 202 with a job to follow")
     dataset: str = Field("real", pattern=r"^(real|demo)$")
     on: date | None = Field(None, description="Matching date (offer validity); default today")
     save: bool = Field(True, description="False: a dry run, nothing stored")
@@ -192,78 +241,18 @@ COLLECTIONS: dict[str, tuple[str, type[BaseModel], str | None]] = {
 }
 
 
-class LoginThrottle:
-    """Failed sign-ins per account and per client address: after ``limit`` failures of
-    either within ``window``, sign-in is refused with 429 (and ``Retry-After``: the seconds
-    until the oldest of those failures leaves the window) without checking the password.
-    A successful sign-in clears its account's count (not the client's). Kept in memory, per
-    process: a simple brake on password guessing, not a distributed rate limiter."""
+def _without_usernames(data: Any) -> Any:
+    if isinstance(data, list):
+        return [_without_usernames(x) for x in data]
+    if isinstance(data, dict):
+        return {k: (None if k == "created_by" else _without_usernames(v)) for k, v in data.items()}
+    return data
 
-    def __init__(
-        self,
-        limit: int = 5,
-        window: timedelta = timedelta(minutes=15),
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.limit = limit
-        self.window = window.total_seconds()
-        self.clock = clock
-        self._fails: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
 
-    @staticmethod
-    def _keys(username: str, client: str) -> list[tuple[str, str]]:
-        keys = [("client", client or "unknown")]
-        if username.strip():
-            keys.append(("account", username.strip().lower()))
-        return keys
-
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        q = self._fails.get(key)
-        if q is None:
-            return deque()
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        if not q:
-            del self._fails[key]
-        return q
-
-    def check(self, username: str, client: str) -> None:
-        """Raise :class:`TooManyRequestsError` when the account or the client is blocked."""
-        now = self.clock()
-        with self._lock:
-            wait = 0.0
-            for key in self._keys(username, client):
-                q = self._recent(key, now)
-                if len(q) >= self.limit:
-                    wait = max(wait, q[-self.limit] + self.window - now)
-        if wait > 0:
-            raise TooManyRequestsError(
-                f"too many failed sign-ins; try again in {math.ceil(wait / 60)} minute(s)",
-                max(1, math.ceil(wait)),
-            )
-
-    def failed(self, username: str, client: str) -> None:
-        now = self.clock()
-        with self._lock:
-            for key in self._keys(username, client):
-                self._recent(key, now)
-                self._fails.setdefault(key, deque()).append(now)
-
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._fails.pop(("account", username.strip().lower()), None)
-
-    def authenticate(self, st: CoopStore, username: str, password: str, client: str) -> Principal:
-        """``st.authenticate`` behind the throttle."""
-        self.check(username, client)
-        try:
-            who = st.authenticate(username, password)
-        except UnauthorisedError:
-            self.failed(username, client)
-            raise
-        self.succeeded(username)
-        return who
+def redact(who: Principal, data: T) -> T:
+    """What ``who`` may read: the public (anonymous or a public reader's account) does not see
+    who recorded a record (``created_by`` holds a username)."""
+    return data if who.can_write else cast(T, _without_usernames(data))
 
 
 def client_of(request: Request) -> str:
@@ -280,6 +269,7 @@ class StoreHolder:
         self._source = store
         self._lock = threading.Lock()
         self.throttle = LoginThrottle()
+        self.jobs = JobRunner()
         self._store: CoopStore | None = store if isinstance(store, CoopStore) else None
 
     def __call__(self) -> CoopStore:
@@ -300,8 +290,8 @@ def build_router(
 ) -> APIRouter:
     """The router; ``store`` is a store, a factory or a :class:`StoreHolder` (default:
     ``AICAP_COOP_DB`` or ``var/cooperation.sqlite``, opened and migrated on the first request).
-    ``evidence``: where a need recorded without evidence gets its diagnosis snapshot (none:
-    needs keep the evidence they bring)."""
+    ``evidence``: where a need gets its diagnosis snapshot and tier (none: needs are recorded
+    without evidence and without a tier; clients never send either)."""
     router = APIRouter(prefix=PREFIX, tags=["cooperation"], route_class=CoopRoute)
     get_store = store if isinstance(store, StoreHolder) else StoreHolder(store)
 
@@ -310,8 +300,10 @@ def build_router(
         auth = request.headers.get("authorization", "")
         if auth.lower().startswith("bearer "):
             who, _ = st.principal_for_token(auth[7:].strip(), kind="api")
+            if who.scope != "write" and request.method not in SAFE:
+                raise ForbiddenError("this API token is read-only (scope read)")
             return who
-        cookie = request.cookies.get(SESSION_COOKIE)
+        cookie = session_cookie(request)
         if cookie:
             who, csrf = st.principal_for_token(cookie, kind="session")
             if request.method not in SAFE:
@@ -329,6 +321,24 @@ def build_router(
             return who
         return PUBLIC
 
+    async def as_job(
+        kind: str, who: Principal, work: Callable[[Progress], dict[str, Any]], background: bool
+    ) -> Response:
+        """Run ``work`` on a worker thread: 202 with the job at once (``background``), or
+        its result when it ends (200; its error in the one error shape)."""
+        job, future = get_store.jobs.submit(kind, who.username, work)
+        if background:
+            return JSONResponse(
+                {**job.as_dict(), "status_url": f"{PREFIX}/jobs/{job.id}"}, status_code=202
+            )
+        try:
+            result = await asyncio.wrap_future(future)
+        except CoopError:
+            assert job.error is not None
+            e = job.error
+            return error_response(e["status"], e["message"], e["detail"], e["code"])
+        return JSONResponse(result)
+
     Who = Annotated[Principal, Depends(principal)]
     Store = Annotated[CoopStore, Depends(get_store)]
     Dataset = Annotated[
@@ -339,34 +349,110 @@ def build_router(
     @router.post(
         "/auth/login",
         responses=_errors(401, 429),
-        summary="Sign in: a session cookie and its CSRF token (5 failures in 15 min: 429)",
+        summary="Sign in: a session cookie and its CSRF token (failures slow down: 429)",
     )
     def login(body: LoginIn, request: Request, response: Response, st: Store) -> dict[str, Any]:
         who = get_store.throttle.authenticate(st, body.username, body.password, client_of(request))
         token, csrf = st.issue_token(who, kind="session", lifetime=SESSION_LIFETIME)
-        response.set_cookie(
-            SESSION_COOKIE,
-            token,
-            httponly=True,
-            samesite="strict",
-            max_age=int(SESSION_LIFETIME.total_seconds()),
-        )
+        set_cookie(response, request, SESSION_BASE, token, int(SESSION_LIFETIME.total_seconds()))
         return {"username": who.username, "role": who.role.value, "csrf_token": csrf}
 
     @router.post("/auth/logout", summary="Sign out (ends the session)")
     def logout(request: Request, response: Response, who: Who, st: Store) -> dict[str, Any]:
-        cookie = request.cookies.get(SESSION_COOKIE)
+        cookie = session_cookie(request)
         if cookie:
             st.revoke_token(cookie)
-        response.delete_cookie(SESSION_COOKIE)
+        delete_cookie(response, SESSION_BASE)
         return {"signed_out": who.username}
 
-    @router.post("/auth/tokens", summary="A new API token for the signed-in account")
+    @router.post(
+        "/auth/tokens",
+        responses=_errors(401, 403, 422),
+        summary="A new API token for the signed-in account (not with a token; it expires)",
+    )
     def new_token(body: TokenIn, who: Who, st: Store) -> dict[str, Any]:
         if who.account_id is None:
             raise UnauthorisedError("sign in first")
-        token, _ = st.issue_token(who, kind="api", label=body.label)
-        return {"token": token, "label": body.label, "note": "shown once; only a hash is kept"}
+        token, _ = st.issue_token(
+            who,
+            kind="api",
+            label=body.label,
+            lifetime=timedelta(days=body.expires_in_days),
+            scope=body.scope,
+        )
+        return {
+            "token": token,
+            "label": body.label,
+            "scope": body.scope,
+            "expires_in_days": body.expires_in_days,
+            "note": "shown once; only a hash is kept",
+        }
+
+    @router.get(
+        "/auth/tokens",
+        responses=_errors(401, 403, 404),
+        summary="API tokens of the signed-in account (an administrator: ?username=, or all)",
+    )
+    def list_tokens(
+        who: Who, st: Store, username: Annotated[str | None, Query(max_length=80)] = None
+    ) -> list[dict[str, Any]]:
+        return st.list_tokens(who, username)
+
+    @router.delete(
+        "/auth/tokens/{tid}", responses=_errors(401, 403, 404), summary="Revoke an API token"
+    )
+    def revoke_token(tid: Id, who: Who, st: Store) -> dict[str, Any]:
+        if who.account_id is None:
+            raise UnauthorisedError("sign in first")
+        return st.revoke_token_id(who, tid)
+
+    @router.post(
+        "/auth/password",
+        responses=_errors(401, 403, 422),
+        summary="Change your password (every other session and token of the account ends)",
+    )
+    def change_password(body: PasswordIn, who: Who, st: Store) -> dict[str, Any]:
+        n = st.change_password(
+            who, body.current_password, body.new_password, keep_token_id=who.token_id
+        )
+        return {"username": who.username, "sessions_and_tokens_ended": n}
+
+    @router.post(
+        "/accounts/{username}/password",
+        responses=WRITE_ERRORS,
+        summary="Reset an account's password (admin; its sessions and tokens end)",
+    )
+    def reset_password(username: Username, body: ResetIn, who: Who, st: Store) -> dict[str, Any]:
+        n = st.reset_password(who, username, body.new_password)
+        return {"username": username, "sessions_and_tokens_ended": n}
+
+    @router.post(
+        "/accounts/{username}/disable",
+        responses=WRITE_ERRORS,
+        summary="Disable an account (admin; its sessions and tokens end at once)",
+    )
+    def disable(username: Username, who: Who, st: Store) -> dict[str, Any]:
+        return st.set_active(who, username, False)
+
+    @router.post("/accounts/{username}/enable", responses=WRITE_ERRORS, summary="Enable (admin)")
+    def enable(username: Username, who: Who, st: Store) -> dict[str, Any]:
+        return st.set_active(who, username, True)
+
+    @router.post(
+        "/auth/unlock",
+        responses=_errors(401, 403, 422),
+        summary="Lift the sign-in brake for an account and/or an address (admin)",
+    )
+    def unlock(body: UnlockIn, who: Who) -> dict[str, Any]:
+        if who.role.value != "administrator":
+            raise ForbiddenError("only an administrator lifts the sign-in brake")
+        if not body.username and not body.address:
+            raise InvalidInputError(
+                "invalid input: username, address",
+                [{"loc": ["body", "username"], "msg": "give a username, an address or both"}],
+            )
+        n = get_store.throttle.unlock(username=body.username, client=body.address)
+        return {"username": body.username, "address": body.address, "cleared": n}
 
     @router.get("/auth/me", summary="Who is acting")
     def me(who: Who) -> dict[str, Any]:
@@ -385,48 +471,59 @@ def build_router(
     @router.get("/matches", summary="Matches (proposals and their states)")
     def list_matches(
         st: Store,
+        who: Who,
         dataset: Dataset = "all",
-        state: str | None = None,
-        need_id: int | None = None,
-        offer_id: int | None = None,
+        state: Annotated[str | None, Query(max_length=24)] = None,
+        need_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+        offer_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     ) -> list[dict[str, Any]]:
         filters = {"state": state, "need_id": need_id, "offer_id": offer_id}
-        return st.records("match", dataset=dataset, filters=filters)
+        return redact(who, st.records("match", dataset=dataset, filters=filters))
 
     @router.post(
         "/matches/propose",
         responses=WRITE_ERRORS,
         summary="Run matchmaking (admin): explainable scores, global optimal assignment",
     )
-    def propose(body: ProposeIn, who: Who, st: Store) -> dict[str, Any]:
+    async def propose(body: ProposeIn, who: Who, st: Store) -> Response:
         if who.role.value != "administrator":
             raise ForbiddenError("only an administrator may run matchmaking")
-        result, saved = run_matchmaking(
-            st, who, dataset=body.dataset, on=body.on, save=body.save, facts=country_facts()
-        )
-        return summarise(result, saved)
+
+        def work(progress: Progress) -> dict[str, Any]:
+            result, saved = run_matchmaking(
+                st,
+                who,
+                dataset=body.dataset,
+                on=body.on,
+                save=body.save,
+                facts=country_facts(),
+                progress=progress,
+            )
+            return summarise(result, saved)
+
+        return await as_job("matchmaking", who, work, body.background)
 
     @router.get("/matches/{mid}", responses=_errors(404), summary="One match with its terms")
-    def get_match(mid: int, st: Store) -> dict[str, Any]:
-        return st.get("match", mid)
+    def get_match(mid: Id, st: Store, who: Who) -> dict[str, Any]:
+        return redact(who, st.get("match", mid))
 
     @router.patch("/matches/{mid}", responses=WRITE_ERRORS, summary="Edit a match's note")
-    def patch_match(mid: int, body: Patch, who: Who, st: Store) -> dict[str, Any]:
+    def patch_match(mid: Id, body: Patch, who: Who, st: Store) -> dict[str, Any]:
         data = body.model_dump()
         version = data.pop("version")
         return st.update(who, "match", mid, data, version)
 
     @router.delete("/matches/{mid}", responses=WRITE_ERRORS, summary="Delete a match (admin)")
-    def delete_match(mid: int, who: Who, st: Store, version: int | None = None) -> dict[str, Any]:
+    def delete_match(mid: Id, who: Who, st: Store, version: OptVersion = None) -> dict[str, Any]:
         st.delete(who, "match", mid, version)
         return {"deleted": mid}
 
     @router.post("/matches/{mid}/accept", responses=WRITE_ERRORS, summary="Accept a proposal")
-    def accept(mid: int, body: DecisionIn, who: Who, st: Store) -> dict[str, Any]:
+    def accept(mid: Id, body: DecisionIn, who: Who, st: Store) -> dict[str, Any]:
         return st.transition(who, mid, "accepted", body.version, body.note)
 
     @router.post("/matches/{mid}/decline", responses=WRITE_ERRORS, summary="Decline a match")
-    def decline(mid: int, body: DecisionIn, who: Who, st: Store) -> dict[str, Any]:
+    def decline(mid: Id, body: DecisionIn, who: Who, st: Store) -> dict[str, Any]:
         return st.transition(who, mid, "declined", body.version, body.note)
 
     @router.post(
@@ -434,7 +531,7 @@ def build_router(
         responses=WRITE_ERRORS,
         summary="Move a match along its states (illegal transitions get 409)",
     )
-    def transition(mid: int, body: TransitionIn, who: Who, st: Store) -> dict[str, Any]:
+    def transition(mid: Id, body: TransitionIn, who: Who, st: Store) -> dict[str, Any]:
         return st.transition(who, mid, body.state, body.version, body.note)
 
     # ------------------------------------------------------------ generic collections
@@ -458,35 +555,38 @@ def build_router(
 
         def check_kind(rec: dict[str, Any]) -> dict[str, Any]:
             if kind is not None and rec.get("kind") != kind:
-                from aicap.warehouse.cooperation.store import NotFoundError
-
                 raise NotFoundError(f"{name[:-1]} {rec['id']} not found")
             return rec
 
         @router.get(f"/{name}", summary=f"List {name}", name=f"list_{name}")
         def list_all(
             st: Store,
+            who: Who,
             dataset: Dataset = "all",
             limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
-            offset: Annotated[int, Query(ge=0)] = 0,
+            offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
         ) -> list[dict[str, Any]]:
-            return st.records(
-                entity,
-                dataset=dataset,
-                filters={"kind": kind} if kind else None,
-                limit=limit,
-                offset=offset,
+            return redact(
+                who,
+                st.records(
+                    entity,
+                    dataset=dataset,
+                    filters={"kind": kind} if kind else None,
+                    limit=limit,
+                    offset=offset,
+                ),
             )
 
         @router.get(f"/{name}/{{rid}}", responses=_errors(404), name=f"get_{name}")
-        def get_one(rid: int, st: Store) -> dict[str, Any]:
-            return check_kind(st.get(entity, rid))
+        def get_one(rid: Id, st: Store, who: Who) -> dict[str, Any]:
+            return redact(who, check_kind(st.get(entity, rid)))
 
         def create_one(who: Who, st: Store, body: Annotated[schema, Body()]) -> dict[str, Any]:
             data = fix_kind(body.model_dump(mode="json"))
+            derived = None
             if entity == "need" and who.can_write:
-                data = with_evidence(data, evidence)
-            return st.create(who, entity, data)
+                derived = need_derived(data.get("country_iso3"), evidence, country_facts())
+            return st.create(who, entity, data, derived=derived)
 
         router.add_api_route(
             f"/{name}",
@@ -499,16 +599,21 @@ def build_router(
         )
 
         @router.patch(f"/{name}/{{rid}}", responses=WRITE_ERRORS, name=f"patch_{name}")
-        def patch_one(rid: int, body: Patch, who: Who, st: Store) -> dict[str, Any]:
-            check_kind(st.get(entity, rid))
+        def patch_one(rid: Id, body: Patch, who: Who, st: Store) -> dict[str, Any]:
+            rec = check_kind(st.get(entity, rid))
             data = body.model_dump()
             version = data.pop("version")
             if kind is not None:
                 fix_kind(data)
-            return st.update(who, entity, rid, data, version)
+            derived = None
+            if entity == "need" and data.get("country_iso3", rec["country_iso3"]) != rec.get(
+                "country_iso3"
+            ):  # another country: its diagnosis, not the old one's
+                derived = need_derived(data["country_iso3"], evidence, country_facts())
+            return st.update(who, entity, rid, data, version, derived=derived)
 
         @router.delete(f"/{name}/{{rid}}", responses=WRITE_ERRORS, name=f"delete_{name}")
-        def delete_one(rid: int, who: Who, st: Store, version: int | None = None) -> dict[str, Any]:
+        def delete_one(rid: Id, who: Who, st: Store, version: OptVersion = None) -> dict[str, Any]:
             check_kind(st.get(entity, rid))
             st.delete(who, entity, rid, version)
             return {"deleted": rid}
@@ -525,13 +630,31 @@ def build_router(
     ) -> dict[str, Any]:
         return accountability(st, by=by, dataset=dataset)
 
-    @router.get("/audit", responses=_errors(401, 403), summary="The audit log (admin)")
+    @router.get(
+        "/audit",
+        responses=_errors(401, 403),
+        summary="The audit log (admin), a page at a time; X-Total-Count: all matching entries",
+    )
     def audit(
-        who: Who, st: Store, entity: str | None = None, entity_id: int | None = None
+        who: Who,
+        st: Store,
+        response: Response,
+        entity: Annotated[str | None, Query(max_length=20)] = None,
+        entity_id: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+        offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+        order: Annotated[str, Query(pattern=r"^(oldest|newest)$")] = "oldest",
     ) -> list[dict[str, Any]]:
         if who.role.value != "administrator":
             raise ForbiddenError("only an administrator reads the audit log")
-        return st.audit(entity=entity, entity_id=entity_id)
+        response.headers["X-Total-Count"] = str(st.audit_count(entity=entity, entity_id=entity_id))
+        return st.audit(
+            entity=entity,
+            entity_id=entity_id,
+            limit=limit,
+            offset=offset,
+            newest_first=order == "newest",
+        )
 
     # ------------------------------------------------------------ IATI and CSV
     def iso_maps() -> tuple[dict[str, str], dict[str, str]]:
@@ -542,11 +665,17 @@ def build_router(
     @router.get(
         "/export/iati.xml",
         response_class=Response,
-        summary="IATI 2.03 activity XML (validated against the schema)",
+        responses=_errors(404),
+        summary="IATI 2.03 activity XML (validated against the schema; 404: no activities)",
     )
     def export_iati(st: Store, dataset: Dataset = "real") -> Response:
+        activities = st.activities_full(dataset)
+        if not activities:  # an IATI file holds at least one activity
+            raise NotFoundError(
+                f"no activities in the {dataset} dataset yet: an IATI file holds at least one"
+            )
         try:
-            xml = to_iati_xml(st.activities_full(dataset), iso_maps()[0])
+            xml = to_iati_xml(activities, iso_maps()[0])
         except IatiError as exc:
             raise InvalidInputError(str(exc), exc.problems) from None
         return Response(xml, media_type="application/xml")
@@ -565,15 +694,21 @@ def build_router(
             "requestBody": {"content": {"application/xml": {"schema": {"type": "string"}}}}
         },
     )
-    async def import_iati(request: Request, who: Who, st: Store) -> dict[str, Any]:
-        body = await request.body()
-        if who.role.value != "administrator":
+    async def import_iati(
+        request: Request, who: Who, st: Store, background: Background = False
+    ) -> Response:
+        if who.role.value != "administrator":  # before the body is read
             raise ForbiddenError("only an administrator may import activities")
-        try:
-            items = from_iati_xml(body, iso_maps()[1], source="iati")
-        except IatiError as exc:
-            raise InvalidInputError(str(exc), exc.problems) from None
-        return st.upsert_activities(who, items)
+        body = await request.body()
+
+        def work(progress: Progress) -> dict[str, Any]:
+            try:
+                items = from_iati_xml(body, iso_maps()[1], source="iati")
+            except IatiError as exc:
+                raise InvalidInputError(str(exc), exc.problems) from None
+            return st.upsert_activities(who, items, progress=progress)
+
+        return await as_job("import-iati", who, work, background)
 
     @router.post(
         "/import/activities.csv",
@@ -581,15 +716,42 @@ def build_router(
         summary="Import the CSV of /export/activities.csv (admin; all or nothing)",
         openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
     )
-    async def import_csv(request: Request, who: Who, st: Store) -> dict[str, Any]:
-        body = await request.body()
-        if who.role.value != "administrator":
+    async def import_csv(
+        request: Request, who: Who, st: Store, background: Background = False
+    ) -> Response:
+        if who.role.value != "administrator":  # before the body is read
             raise ForbiddenError("only an administrator may import activities")
-        try:
-            items = from_csv(body.decode("utf-8-sig"))
-        except (IatiError, UnicodeDecodeError) as exc:
-            raise InvalidInputError(str(exc)) from None
-        return st.upsert_activities(who, items)
+        body = await request.body()
+
+        def work(progress: Progress) -> dict[str, Any]:
+            try:
+                items = from_csv(body.decode("utf-8-sig"))
+            except (IatiError, UnicodeDecodeError) as exc:
+                raise InvalidInputError(str(exc)) from None
+            return st.upsert_activities(who, items, progress=progress)
+
+        return await as_job("import-csv", who, work, background)
+
+    @router.get("/jobs", responses=_errors(401, 403), summary="Background jobs (admin)")
+    def list_jobs(who: Who) -> list[dict[str, Any]]:
+        if who.role.value != "administrator":
+            raise ForbiddenError("only an administrator reads jobs")
+        return [j.as_dict() for j in get_store.jobs.all()]
+
+    @router.get(
+        "/jobs/{job_id}",
+        responses=_errors(401, 403, 404),
+        summary="A background job: state, progress, result or error (admin)",
+    )
+    def get_job(
+        job_id: Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")], who: Who
+    ) -> dict[str, Any]:
+        if who.role.value != "administrator":
+            raise ForbiddenError("only an administrator reads jobs")
+        job = get_store.jobs.get(job_id)
+        if job is None:
+            raise NotFoundError(f"job {job_id} not found (jobs live in the server's memory)")
+        return job.as_dict()
 
     @router.get("", summary="The cooperation API's collections", include_in_schema=False)
     def root(st: Store) -> dict[str, Any]:

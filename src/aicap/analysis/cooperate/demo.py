@@ -58,9 +58,11 @@ OFFERS: list[dict[str, Any]] = [
 def load_demo(store: CoopStore, admin: Principal, *, on: date | None = None) -> dict[str, Any]:
     """Load the demonstration set and walk one match to a result (see the module doc)."""
     if any(store.counts()[k].get("demo") for k in ("need", "offer")):
-        raise ConflictError("demonstration records are already loaded")
+        raise ConflictError("demonstration records are already loaded", field="dataset")
     for n in NEEDS:
-        store.create(admin, "need", {**n, "dataset": "demo", "evidence": {"fictitious": True}})
+        data = {k: v for k, v in n.items() if k != "tier"}
+        derived = {"tier": n.get("tier"), "evidence": {"fictitious": True, "tier": n.get("tier")}}
+        store.create(admin, "need", {**data, "dataset": "demo"}, derived=derived)
     for o in OFFERS:
         store.create(
             admin, "offer", {**o, "provider_org": o["provider_org"] + TAG, "dataset": "demo"}

@@ -1,6 +1,7 @@
 """Evidence snapshots: what the country diagnosis said when a need was recorded.
 
-A need recorded without evidence gets :meth:`EvidenceSource.snapshot` of its country: the
+Every need gets :meth:`EvidenceSource.snapshot` of its country (:func:`need_derived`; a
+client never sends evidence, a tier or LDC status: the server derives them): the
 aicap tier and composite score, the binding constraint, the bottleneck pillars and indicators
 (values in natural units, their year, the peer median and the gap to it, the publisher and
 licence), the data year and the build the numbers come from (index title, version, origin).
@@ -196,13 +197,25 @@ class EvidenceSource:
             self._cache.clear()
 
 
-def with_evidence(record: Mapping[str, Any], source: EvidenceSource | None) -> dict[str, Any]:
-    """``record`` (a need's input) with an evidence snapshot when it brings none."""
-    out = dict(record)
-    if source is None or out.get("evidence"):
-        return out
-    iso3 = out.get("country_iso3")
+def need_derived(
+    iso3: Any,
+    source: EvidenceSource | None,
+    facts: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The fields of a need that the server derives, never the client: ``evidence`` (the
+    diagnosis snapshot of ``iso3``; none without a source), ``tier`` (the tier that snapshot
+    states; ``None`` when there is no diagnosis) and ``ldc`` (from the country reference
+    ``facts``; ``None`` when it is absent). A malformed ``iso3`` gives nothing: the schema
+    names the bad country."""
     if not isinstance(iso3, str) or len(iso3) != 3:
-        return out  # the schema will name the bad country
-    out["evidence"] = source.snapshot(iso3)
+        return {}
+    out: dict[str, Any] = {"tier": None, "ldc": None}
+    if source is not None:
+        snap = source.snapshot(iso3)
+        out["evidence"] = snap
+        tier = snap.get("tier") if snap.get("available") else None
+        out["tier"] = int(tier) if isinstance(tier, int | float) else None
+    if facts:
+        ldc = facts.get(iso3.upper(), {}).get("ldc")
+        out["ldc"] = bool(ldc) if ldc is not None else None
     return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -66,13 +66,12 @@ def country_facts(data_dir: Path | None = None) -> dict[str, dict[str, Any]]:
 
 
 def need_spec(row: Mapping[str, Any], facts: Mapping[str, Mapping[str, Any]]) -> NeedSpec:
-    ldc = row.get("ldc")
+    # LDC status is a fact of the country reference, the tier the server's diagnosis snapshot
+    # (stored by the server when the need was recorded; clients never set either)
+    ldc = facts.get(row["country_iso3"], {}).get("ldc")
     if ldc is None:
-        ldc = bool(facts.get(row["country_iso3"], {}).get("ldc", False))
+        ldc = row.get("ldc")
     tier = row.get("tier")
-    if tier is None and isinstance(row.get("evidence"), dict):
-        t = row["evidence"].get("tier")
-        tier = int(t) if isinstance(t, int | float) else None
     return NeedSpec(
         id=int(row["id"]),
         country=str(row["country_iso3"]),
@@ -118,6 +117,7 @@ def run_matchmaking(
     save: bool = True,
     facts: Mapping[str, Mapping[str, Any]] | None = None,
     after_run: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[MatchResult, list[dict[str, Any]]]:
     """Match the open needs and offers of one dataset (demonstration and real records never
     mix), respecting capacity already taken by accepted matches; store the proposals.
@@ -133,7 +133,10 @@ def run_matchmaking(
     taken = store.allocated(dataset)
     skip = store.active_commitments(dataset)
     area_of = store.vocab.area_of or default_vocabulary().area_of
+    step = progress or (lambda done, total: None)
+    step(1, 3)  # records read
     result = matchmake(needs, offers, area_of, on=on, taken=taken, skip=skip)
+    step(2, 3)  # matched
     saved: list[dict[str, Any]] = []
     if save:
         run_id = f"run-{uuid.uuid4().hex[:12]}"
@@ -144,6 +147,7 @@ def run_matchmaking(
             dataset=dataset,
             after_run=after_run,
         )
+    step(3, 3)
     return result, saved
 
 

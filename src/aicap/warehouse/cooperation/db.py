@@ -38,7 +38,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1] if "///" in url else ""
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            create_private(Path(path))
         kwargs["connect_args"] = {"timeout": 60, "check_same_thread": False}
         engine = create_engine(url, **kwargs)
 
@@ -52,13 +52,60 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # a read (execution option ``readonly``) takes no write lock: in WAL mode it reads
+            # the last committed state while a long import writes (security review F9)
+            ro = conn.get_execution_options().get("readonly")
+            conn.exec_driver_sql("BEGIN" if ro else "BEGIN IMMEDIATE")
 
         return engine
     kwargs["pool_pre_ping"] = True
     kwargs["pool_size"] = 10
     kwargs["max_overflow"] = 20
     return create_engine(url, **kwargs)
+
+
+def create_private(path: Path) -> None:
+    """Create the SQLite file (and its folder) readable by its owner only (0600; the folder
+    0700 when it is new); an existing file keeps its mode. SQLite gives the ``-wal`` and
+    ``-shm`` files it makes the database file's mode."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        path.chmod(0o600)  # whatever the umask
+
+
+#: Tables the application reads and writes (everything but the audit log and the version).
+APP_TABLES = (
+    "coop_account",
+    "coop_api_token",
+    "coop_need",
+    "coop_offer",
+    "coop_match",
+    "coop_activity",
+    "coop_flow",
+    "coop_result",
+)
+
+
+def app_role_sql(role: str) -> str:
+    """PostgreSQL statements that let ``role`` run the registry without owning its tables:
+    it reads and writes the records, only appends to (and reads) the audit log, and, not
+    being the owner, cannot drop or disable the audit log's triggers or truncate it. Run them
+    as the owner (the role that ran ``aicap coop init``) after each migration."""
+    if not role.replace("_", "").isalnum():
+        raise ValueError(f"role: letters, digits and _ only, not {role!r}")
+    tables = ", ".join(APP_TABLES)
+    return "\n".join(
+        [
+            f"GRANT USAGE ON SCHEMA public TO {role};",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON {tables} TO {role};",
+            f"GRANT SELECT, INSERT ON coop_audit TO {role};",
+            f"GRANT SELECT ON {VERSION_TABLE} TO {role};",
+            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};",
+            f"REVOKE TRUNCATE, UPDATE, DELETE, REFERENCES, TRIGGER ON coop_audit FROM {role};",
+        ]
+    )
 
 
 def alembic_config() -> Config:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -69,6 +70,9 @@ def validate(xml: bytes) -> etree._Element:
         root = etree.fromstring(xml, parser)
     except etree.XMLSyntaxError as exc:
         raise IatiError("not well-formed XML", [str(exc)]) from None
+    doc: Any = root.getroottree().docinfo
+    if doc.doctype or doc.internalDTD is not None:  # entities are never expanded: refuse
+        raise IatiError("a DOCTYPE is not allowed in IATI activity XML", ["line 1: DOCTYPE"])
     xsd = schema()
     if not xsd.validate(root):
         log: Any = xsd.error_log
@@ -87,8 +91,29 @@ def _num(x: float) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".") if x != int(x) else str(int(x))
 
 
+_XML_STRIP = {c: None for c in range(0x20) if chr(c) not in "\t\n\r"} | {0xFFFE: None, 0xFFFF: None}
+
+
+def sanitised(value: Any) -> Any:
+    """``value`` with what XML 1.0 cannot carry removed: control characters and lone
+    surrogates stripped from strings, numbers that are not finite made ``None``. The schemas
+    refuse both on input; this keeps an export working for rows stored before they did."""
+    if isinstance(value, str):
+        out = value.translate(_XML_STRIP)
+        return out if out.isascii() else out.encode("utf-8", "ignore").decode("utf-8")
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {k: sanitised(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [sanitised(v) for v in value]
+    return value
+
+
 def to_iati_xml(activities: Sequence[Mapping[str, Any]], iso2_of: Mapping[str, str]) -> bytes:
-    """IATI 2.03 XML for activities as returned by ``CoopStore.activities_full``; validated."""
+    """IATI 2.03 XML for activities as returned by ``CoopStore.activities_full``; validated.
+    Text is :func:`sanitised` first; a flow whose amount is not finite is left out."""
+    activities = [sanitised(a) for a in activities]
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
     root = etree.Element(
         "iati-activities", {"version": "2.03", "generated-datetime": now}, nsmap={"aicap": AICAP_NS}
@@ -155,7 +180,7 @@ def to_iati_xml(activities: Sequence[Mapping[str, Any]], iso2_of: Mapping[str, s
             )
             etree.SubElement(t, "narrative").text = act["modality"].replace("_", "-")
         for f in act["flows"]:
-            if f["kind"] not in TX_TYPES:
+            if f["kind"] not in TX_TYPES or f["amount"] is None:
                 continue
             tx = etree.SubElement(a, "transaction")
             if f.get("id"):
@@ -365,13 +390,31 @@ CSV_COLUMNS = (
 )
 
 
+#: A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """A text cell a spreadsheet will not run: a leading ``'`` before a formula character
+    (numbers are written as numbers). :func:`from_csv` takes the ``'`` off again."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _uncell(value: str | None) -> str | None:
+    if value and value.startswith("'") and value[1:].startswith(FORMULA_START):
+        return value[1:]
+    return value
+
+
 def to_csv(activities: Sequence[Mapping[str, Any]]) -> str:
     """One row per flow (``record=flow``) and per result (``record=result``), each with its
     activity's identifier, provider, recipient and modality; demonstration rows say so."""
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    w = _SafeWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
     w.writeheader()
-    for act in activities:
+    for act in (sanitised(a) for a in activities):
         base = {
             "dataset": act["dataset"],
             "fictitious": "true" if act["dataset"] == "demo" else "false",
@@ -404,6 +447,13 @@ def to_csv(activities: Sequence[Mapping[str, Any]]) -> str:
     return buf.getvalue()
 
 
+class _SafeWriter(csv.DictWriter):  # type: ignore[type-arg]
+    """A ``DictWriter`` whose text cells are :func:`_cell`-escaped."""
+
+    def writerow(self, rowdict: Mapping[str, Any]) -> Any:
+        return super().writerow({k: _cell(v) for k, v in rowdict.items()})
+
+
 def from_csv(
     text: str,
 ) -> list[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]]:
@@ -414,7 +464,8 @@ def from_csv(
     if missing:
         raise IatiError("CSV header lacks " + ", ".join(missing))
     groups: dict[tuple[str, str, str], tuple[dict[str, Any], list[Any], list[Any]]] = {}
-    for line, row in enumerate(reader, start=2):
+    for line, raw in enumerate(reader, start=2):
+        row = {k: _uncell(v) if isinstance(v, str) else v for k, v in raw.items()}
         ident = (row.get("iati_identifier") or "").strip()
         if not ident:
             raise IatiError(f"line {line}: iati_identifier is empty")

@@ -80,6 +80,7 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    scope: Mapped[str] = mapped_column(String(8), nullable=False, default="write")  # read|write
 
 
 class Need(Versioned, Base):
@@ -134,6 +135,9 @@ class Match(Versioned, Base):
     allocated_unit: Mapped[str] = mapped_column(String(20), nullable=False, default="USD")
     run_id: Mapped[str | None] = mapped_column(String(40))
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    #: Each side's acceptance of a proposal; both make it ``accepted`` (or an administrator).
+    need_accepted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    offer_accepted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
 class Activity(Versioned, Base):
@@ -143,7 +147,10 @@ class Activity(Versioned, Base):
 
     iati_identifier: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
     source: Mapped[str] = mapped_column(String(12), nullable=False, default="aicap")
-    match_id: Mapped[int | None] = mapped_column(ForeignKey("coop_match.id"), index=True)
+    #: Set only by the server (the match's first flow or result); one activity per match.
+    match_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coop_match.id"), index=True, unique=True
+    )
     title: Mapped[str] = mapped_column(String(500), nullable=False, default="")
     reporting_org_ref: Mapped[str] = mapped_column(String(120), nullable=False, default="")
     reporting_org_name: Mapped[str] = mapped_column(String(300), nullable=False, default="")
@@ -203,6 +210,9 @@ class AuditEntry(Base):
     entity_id: Mapped[int | None] = mapped_column(Integer)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: the hash chain (audit_chain.py): the previous entry's hash, this entry's hash
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
 
 
 ENTITIES: dict[str, type[Versioned]] = {
