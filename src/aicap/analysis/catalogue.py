@@ -452,10 +452,12 @@ def load_catalogue(
 
 
 def default_catalogue_path() -> Path:
-    """``catalogues/interventions.yaml`` at the repository root (or ``AICAP_CATALOGUE``)."""
+    """The shipped ``catalogues/interventions.yaml`` (or ``AICAP_CATALOGUE``)."""
     import os
 
     env = os.environ.get("AICAP_CATALOGUE")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[3] / "catalogues" / "interventions.yaml"
+    from aicap import resources
+
+    return resources.path("catalogues/interventions.yaml")

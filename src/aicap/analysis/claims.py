@@ -88,7 +88,9 @@ class ClaimCatalogue(BaseModel):
 
 
 def default_claims_path() -> Path:
-    return Path(__file__).resolve().parents[3] / "catalogues" / "claims.yaml"
+    from aicap import resources
+
+    return resources.path("catalogues/claims.yaml")
 
 
 @cache

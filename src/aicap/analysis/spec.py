@@ -655,10 +655,8 @@ def apply_transform(x: Any, transform: Transform) -> Any:
 
 
 def default_framework_path() -> Path:
-    """``frameworks/aicap.yaml`` of the source tree, or of the current directory."""
-    here = Path(__file__).resolve()
-    for base in (*here.parents, Path.cwd()):
-        candidate = base / "frameworks" / "aicap.yaml"
-        if candidate.is_file():
-            return candidate
-    return Path("frameworks/aicap.yaml")
+    """``frameworks/aicap.yaml`` as shipped: inside the installed package, else in the source
+    tree (:func:`aicap.resources.path`)."""
+    from aicap import resources
+
+    return resources.path("frameworks/aicap.yaml")

@@ -13,10 +13,12 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from aicap.cli import (
     claim_cmd,
+    conventions,
     index_cmd,
     monitor_cmd,
     report_cmd,
@@ -34,7 +36,9 @@ app = typer.Typer(
     help="aicap: the AI Capacity Observatory (open data, composite index, diagnostics).",
     no_args_is_help=True,
     add_completion=False,
+    context_settings=conventions.CONTEXT,
 )
+conventions.add_version(app)
 app.add_typer(index_cmd.app, name="index")
 app.add_typer(claim_cmd.app, name="claim")
 app.add_typer(uncertainty_cmd.app, name="uncertainty")
@@ -78,7 +82,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a 
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -186,15 +190,24 @@ def coverage_cmd(warehouse: WarehousePath = DEFAULT_WAREHOUSE, as_json: JsonFlag
 @app.command("explain")
 def explain_cmd(
     iso3: Annotated[str, typer.Argument(help="ISO3 code, e.g. KEN.")],
-    indicator: Annotated[str, typer.Argument(help="Indicator code, e.g. IT.NET.BBND.P2.")],
+    indicator: Annotated[
+        str,
+        typer.Argument(
+            help="Series code (IT.NET.BBND.P2) or the framework's indicator code (fixed_broadband)."
+        ),
+    ],
     year: Annotated[int | None, typer.Argument(help="Year (default: latest).")] = None,
     warehouse: WarehousePath = DEFAULT_WAREHOUSE,
     as_json: JsonFlag = False,
 ) -> None:
     """Print one value with its full provenance."""
     wh = _open(warehouse)
+    iso3 = _country_code(wh, iso3)
+    series, note = _series(indicator)
+    if note:
+        console.print(escape(note), highlight=False, soft_wrap=True)
     try:
-        rec = wh.explain(iso3, indicator, year)
+        rec = wh.explain(iso3, series, year)
     except WarehouseError as exc:
         raise _fail(str(exc)) from None
     if as_json:
@@ -233,6 +246,63 @@ def explain_cmd(
     out.print(table)
 
 
+def _country_code(wh: Warehouse, text: str) -> str:
+    """``text`` as an ISO3 code of the country reference, or a one-line error with "did you
+    mean" (names in the six UN languages are matched)."""
+    frame = wh.countries()
+    code = text.strip().upper()
+    if code in set(frame["iso3"]):
+        return code
+    cols = [
+        c
+        for c in (
+            "name",
+            "name_en",
+            "name_fr",
+            "name_es",
+            "name_ru",
+            "name_zh",
+            "name_ar",
+            "formal_name_en",
+            "iso2",
+        )
+        if c in frame.columns
+    ]
+    names = {
+        r["iso3"]: [str(r[c]) for c in cols if r[c] is not None and str(r[c]) != "nan"]
+        for r in frame.to_dict(orient="records")
+    }
+    raise _fail(conventions.unknown_country(text, names, "a country code (ISO3 expected)"))
+
+
+def _series(indicator: str) -> tuple[str, str]:
+    """The warehouse series of ``indicator``: itself, or the series a framework indicator
+    code (``fixed_broadband``) reads, with a note saying so and what the index does to it."""
+    if not indicator.islower():
+        return indicator, ""
+    from aicap.analysis.spec import IndexSpec, SpecError, default_framework_path
+
+    try:
+        spec = IndexSpec.load(default_framework_path())
+    except (SpecError, OSError):
+        return indicator, ""
+    ind = next((i for i in spec.indicators if i.code == indicator), None)
+    if ind is None:
+        return indicator, ""
+    how = []
+    if ind.per_capita is not None:
+        how.append("per capita")
+    if ind.rolling_sum:
+        how.append(f"summed over {ind.rolling_sum} years")
+    if ind.transform != "none":
+        how.append(f"transformed ({ind.transform})")
+    uses = f"; the index uses it {', '.join(how)}" if how else ""
+    return ind.series, (
+        f"{indicator} (framework indicator, {ind.name}) reads series {ind.series}{uses}; "
+        "the value below is the published one"
+    )
+
+
 @app.command("countries")
 def countries_cmd(
     warehouse: WarehousePath = DEFAULT_WAREHOUSE,
@@ -269,6 +339,23 @@ def countries_cmd(
             *("x" if getattr(r, c) else "" for c in ("ldc", "lldc", "sids")),
         )
     out.print(table)
+
+
+@app.command("where")
+def where_cmd(as_json: JsonFlag = False) -> None:
+    """Where the warehouse, the outputs and the data are, and how each was found (environment
+    variable, project directory found upwards from here, or the per-user data directory)."""
+    from aicap import paths
+
+    locations = paths.locate(env=paths.user_env())
+    if as_json:
+        typer.echo(json.dumps([loc.as_dict() for loc in locations], indent=2))
+        return
+    width = max(len(loc.name) for loc in locations)
+    for loc in locations:
+        state = {True: "exists", False: "missing", None: "not checked"}[loc.exists]
+        typer.echo(f"{loc.name:<{width}}  {loc.path}")
+        typer.echo(f"{'':<{width}}  found by: {loc.how}; {state}; override with {loc.env}")
 
 
 @app.command("sources")
@@ -330,6 +417,10 @@ def build_cmd(
     from aicap.analysis.run import run_index, write_outputs
     from aicap.analysis.spec import IndexSpec, SpecError
 
+    try:  # before minutes of work
+        conventions.writable_dir(out_dir, "--out")
+    except conventions.OutputError as exc:
+        raise _fail(str(exc)) from None
     t0 = time.perf_counter()
     _print_report(_run_ingest(data_dir, warehouse, force=False))
     wh = _open(warehouse)

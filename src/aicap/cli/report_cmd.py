@@ -71,8 +71,21 @@ UseCacheOpt = Annotated[
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def _writable(path: Path, option: str, folder: bool = True) -> None:
+    """A one-line error, before any work, when ``path`` cannot be written."""
+    from aicap.cli import conventions
+
+    try:
+        if folder:
+            conventions.writable_dir(path, option)
+        else:
+            conventions.writable_file(path, option)
+    except conventions.OutputError as exc:
+        raise _fail(str(exc)) from None
 
 
 def _warn(message: str, notes: list[str] | None = None) -> None:
@@ -290,6 +303,7 @@ def briefing(
     use_cache: UseCacheOpt = True,
 ) -> None:
     """Write the Secretary-General briefing (HTML and PDF) with its data files."""
+    _writable(out, "--out")
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (
@@ -368,6 +382,8 @@ def profile(
     """A country profile: tier, scores with uncertainty bands, peers, bottlenecks,
     recommendations with citations (drawn with its Monitor signals), data gaps."""
     code = iso3.upper()
+    if pdf_file is not None:
+        _writable(pdf_file, "--pdf", folder=False)
     cache = _cache(warehouse, cache_dir, use_cache)
     k = ""
     got: object = None
@@ -431,7 +447,14 @@ def _compute_profile(
     extra = [catalogue] if catalogue else []
     data = _load(warehouse, index, notes)
     if code not in set(data.countries["iso3"]):
-        raise _fail(f"{iso3!r} is not a UN Member State (ISO3 code expected)", 2)
+        from aicap.cli.conventions import unknown_country
+
+        cols = [c for c in ("name", "name_en", "formal_name_en") if c in data.countries.columns]
+        names = {
+            str(r["iso3"]): [str(r[c]) for c in cols if isinstance(r[c], str)]
+            for r in data.countries.to_dict(orient="records")
+        }
+        raise _fail(unknown_country(iso3, names, "a UN Member State (ISO3 code expected)"), 2)
     cat = _catalogue(catalogue, mandates, data)
     signals: list[Signal] = []
     results: MonitorResults | None = None
@@ -508,11 +531,15 @@ def _print_summary(p: dict[str, object]) -> None:
 def standalone() -> typer.Typer:
     """``aicap report ...`` and ``aicap profile ...`` alone (:mod:`aicap.cli.entry` runs this
     for those commands, so they do not import every other command's modules first)."""
+    from aicap.cli import conventions
+
     top = typer.Typer(
         help="aicap: the AI Capacity Observatory (open data, composite index, diagnostics).",
         no_args_is_help=True,
         add_completion=False,
+        context_settings=conventions.CONTEXT,
     )
+    conventions.add_version(top)
     top.add_typer(app, name="report")
     top.command("profile")(profile)
     return top

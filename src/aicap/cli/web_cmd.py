@@ -31,7 +31,7 @@ def _load(warehouse: Path, index_dir: Path):  # type: ignore[no-untyped-def]
     try:
         site = load_site(warehouse, index_dir)
     except WarehouseError as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     console.print(f"loaded: {site.origin} in {time.perf_counter() - t0:.1f} s", highlight=False)
     for note in site.notes:
@@ -46,6 +46,13 @@ def serve(
     index_dir: OutOpt = Path("var/out"),
 ) -> None:
     """Serve the dashboard and its JSON API (six languages; OpenAPI at /docs)."""
+    from aicap.cli.conventions import PortError, listen
+
+    try:  # before loading anything: a busy port is a one-line error, not an abort
+        sock = listen(host, port)
+    except PortError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     import uvicorn
 
     from aicap.web import monitor
@@ -59,7 +66,8 @@ def serve(
         target=monitor.tables, args=(site,), name="monitor-warm-up", daemon=True
     ).start()
     console.print(f"serving on http://{host}:{port}/ (API documentation: /docs)")
-    uvicorn.run(create_app(site), host=host, port=port, log_level="warning")
+    config = uvicorn.Config(create_app(site), host=host, port=port, log_level="warning")
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 @app.command("export")
@@ -70,8 +78,14 @@ def export(
 ) -> None:
     """Write the dashboard as static files (all languages and countries, JSON twins, CSV)
     that open from disk or any plain web server."""
+    from aicap.cli.conventions import OutputError, writable_dir
     from aicap.web.export import export_site
 
+    try:
+        writable_dir(out, "the site folder")
+    except OutputError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     site = _load(warehouse, index_dir)
     t0 = time.perf_counter()
     n = export_site(site, out)

@@ -31,6 +31,7 @@ from functools import cache
 from pathlib import Path
 
 import aicap
+from aicap import resources
 from aicap.report.cache import Cache, file_digest, key, tree_digest
 
 KIND_BRIEFING = "briefing"
@@ -59,10 +60,6 @@ LIBRARIES = (
 
 
 # ------------------------------------------------------------------------------ inputs
-def _repo_root() -> Path:
-    return Path(aicap.__file__).resolve().parents[2]
-
-
 @cache
 def package_digest() -> str:
     """Every file of the aicap package (code, templates, mappings, catalogues it ships)."""
@@ -134,20 +131,15 @@ def _stat(path: Path) -> str:
 def framework_path() -> Path:
     """:func:`aicap.analysis.spec.default_framework_path` without importing the index engine
     (a test checks that they agree)."""
-    here = _repo_root() / "src" / "aicap" / "analysis" / "spec.py"
-    for base in (*here.parents, Path.cwd()):
-        candidate = base / "frameworks" / "aicap.yaml"
-        if candidate.is_file():
-            return candidate
-    return Path("frameworks/aicap.yaml")
+    return resources.path("frameworks/aicap.yaml")
 
 
 def catalogue_paths(catalogue: Path | None) -> list[Path]:
     """The intervention catalogue, the Monitor's links and the risk taxonomy as the commands
     resolve them (``--catalogue``, ``AICAP_CATALOGUE``, ``AICAP_MONITOR_LINKS``,
-    ``AICAP_RISKS``, else ``catalogues/`` at the repository root; a test checks that they agree
-    with the loaders' defaults)."""
-    root = _repo_root() / "catalogues"
+    ``AICAP_RISKS``, else the shipped ``catalogues/``; a test checks that they agree with the
+    loaders' defaults)."""
+    root = resources.path("catalogues")
 
     def pick(env: str, name: str) -> Path:
         value = os.environ.get(env)

@@ -225,7 +225,8 @@ class Warehouse:
                 "WHERE iso3 = ? AND indicator = ?",
                 [iso3, indicator],
             )["y"].iloc[0]
-            have = f"; years with data: {list(years)}" if years is not None and len(years) else ""
+            listed = ", ".join(str(int(y)) for y in years) if years is not None else ""
+            have = f"; years with data: {listed}" if listed else "; no year has data"
             raise WarehouseError(
                 f"no value for {iso3} {indicator}" + (f" in {year}" if year else "") + have
             )

@@ -181,11 +181,13 @@ class Links:
 
 
 def default_links_path() -> Path:
-    """``catalogues/monitor_links.yaml`` at the repository root (or ``AICAP_MONITOR_LINKS``)."""
+    """The shipped ``catalogues/monitor_links.yaml`` (or ``AICAP_MONITOR_LINKS``)."""
     env = os.environ.get("AICAP_MONITOR_LINKS")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[4] / "catalogues" / "monitor_links.yaml"
+    from aicap import resources
+
+    return resources.path("catalogues/monitor_links.yaml")
 
 
 def parse_links(

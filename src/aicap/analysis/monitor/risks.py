@@ -113,11 +113,13 @@ class Taxonomy(BaseModel):
 
 
 def default_taxonomy_path() -> Path:
-    """``catalogues/risks.yaml`` at the repository root (or ``AICAP_RISKS``)."""
+    """The shipped ``catalogues/risks.yaml`` (or ``AICAP_RISKS``)."""
     env = os.environ.get("AICAP_RISKS")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[4] / "catalogues" / "risks.yaml"
+    from aicap import resources
+
+    return resources.path("catalogues/risks.yaml")
 
 
 def parse_taxonomy(data: object, label: str = "risks.yaml") -> Taxonomy:
