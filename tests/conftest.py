@@ -1,24 +1,15 @@
-"""Shared fixtures: where the open-data snapshot is, and a warehouse built from all of it."""
+"""Shared fixtures: where the open-data snapshot is, and a warehouse built from all of it.
+Paths and helpers live in ``support`` (import them from there)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("AICAP_SHARED_DIR") or REPO.parent / "shared")
-DATA_DIR = Path(os.environ.get("AICAP_DATA_DIR") or SHARED / "data" / "raw")
+from support import DATA_DIR, REFERENCE_FILES, REPO, SHARED, make_data_dir
 
-REFERENCE_FILES = (
-    "SOURCE.md",
-    "datasets-country-codes.csv",
-    "wb-class-fy2025-economies.csv",
-    "hdx-python-country-4.2.5-countries-territories-taxonomy.csv",
-    "lukes-iso3166-all.csv",
-)
+__all__ = ["DATA_DIR", "REFERENCE_FILES", "REPO", "SHARED", "make_data_dir"]
 
 
 @pytest.fixture(scope="session")
@@ -35,21 +26,3 @@ def full_warehouse(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> 
     path = tmp_path_factory.mktemp("full") / "aicap.duckdb"
     ingest(data_dir, path)
     return path
-
-
-def make_data_dir(root: Path, sources: dict[str, dict[str, bytes]]) -> Path:
-    """A snapshot folder with the real country reference and the given small sources
-    (``{folder: {file: bytes}}``), each with a SOURCE.md."""
-    data = root / "raw"
-    ref = data / "country_reference"
-    ref.mkdir(parents=True)
-    for name in REFERENCE_FILES:
-        shutil.copyfile(DATA_DIR / "country_reference" / name, ref / name)
-    for folder, files in sources.items():
-        (data / folder).mkdir()
-        (data / folder / "SOURCE.md").write_text(f"# {folder} (test fixture)\n")
-        for name, content in files.items():
-            path = data / folder / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content)
-    return data

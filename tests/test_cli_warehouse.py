@@ -94,7 +94,7 @@ def test_missing_warehouse_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_ingest_command_bad_input_exits_2(tmp_path: Path) -> None:
-    from conftest import make_data_dir
+    from support import make_data_dir
 
     data = make_data_dir(tmp_path, {"un_egdi": {"EGOV_DATA_2024.csv": b"Survey Year;Country\n"}})
     result = runner.invoke(

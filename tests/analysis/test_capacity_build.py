@@ -64,8 +64,14 @@ def test_aicap_build_and_index_results(
     records = json.loads(r.output)
     assert len(records) == 193
     keys = {"iso3", "year", "status", "score", "rank", "rank_p05", "rank_p95", "tier", "pillars"}
+    keys |= {"tier_range", "tier_probability", "tier_conditions", "tier_next_needs"}
     for rec in records:
         assert keys <= set(rec)
+        # every Member State: a tier with its evidence and, from the Monte Carlo, its odds
+        assert rec["tier"] is not None and rec["tier_conditions"]
+        assert abs(sum(rec["tier_probability"].values()) - 1) < 1e-6
+        for c in rec["tier_conditions"]:
+            assert c["state"] in ("met", "not_met", "unknown") and c["source"]
         assert set(rec["pillars"]) == set(spec().pillar_codes)
         if rec["status"] == STATUS_SCORED:
             assert rec["score"] is not None and rec["rank_p05"] is not None

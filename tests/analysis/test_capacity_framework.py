@@ -86,8 +86,14 @@ def test_inputs_must_be_openly_licensed(full_warehouse: Path) -> None:
 
 def test_tier_rule_names_known_pillars_and_five_tiers() -> None:
     data = raw()
-    data["tiers"]["tiers"][1]["min"]["NOPE"] = 10
+    code = data["tiers"]["tiers"][1]["conditions"][2]  # a pillar condition of tier 1
+    cond = next(c for c in data["tiers"]["conditions"] if c["code"] == code)
+    cond["measure"]["pillar"] = "NOPE"
     with pytest.raises(SpecError, match="unknown pillar 'NOPE'"):
+        IndexSpec.from_dict(data)
+    data = raw()
+    data["tiers"]["tiers"][2]["conditions"].append("no_such_condition")
+    with pytest.raises(SpecError, match="unknown condition 'no_such_condition'"):
         IndexSpec.from_dict(data)
     data = raw()
     data["tiers"]["tiers"].pop()

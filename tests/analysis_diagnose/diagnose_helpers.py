@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,10 @@ import pandas as pd
 
 from aicap.analysis.capacity_data import CapacityData
 
-MANDATES = Path(__file__).resolve().parents[3] / "shared" / "mandates"
+MANDATES = (
+    Path(os.environ.get("AICAP_SHARED_DIR") or Path(__file__).resolve().parents[3] / "shared")
+    / "mandates"
+)
 YEARS = [2019, 2020, 2021, 2022, 2023]
 PILLARS = {"CONN": "Connectivity", "SKILLS": "Skills", "GOV": "Governance"}
 # indicator code -> (pillar, warehouse series, unit); value = 2 x normalised (natural units)
@@ -47,6 +51,8 @@ def make_data(
     growth: dict[str, float] | None = None,
     bands: bool = False,
     tiers: dict[str, int] | None = None,
+    assets: dict[str, dict[str, tuple[str, int | None]]] | None = None,
+    sex: dict[str, dict[str, float]] | None = None,
 ) -> CapacityData:
     """Pillar score = income-group base + country offset (i - 2.5) + pillar offset, growing by
     ``growth[iso3]`` points a year from 2019; ``overrides[(iso3, pillar)]`` sets the 2023 score
@@ -131,8 +137,42 @@ def make_data(
         index_version="0",
         origin="synthetic",
         tiers={0: "Tier 0: AI nascent", 1: "Tier 1", 2: "Tier 2", 3: "Tier 3", 4: "Tier 4"},
+        assets=asset_frame(assets or {}),
+        sex=sex_frame(sex or {}),
         spec=synthetic_spec(),
     )
+
+
+def asset_frame(assets: dict[str, dict[str, tuple[str, int | None]]]) -> pd.DataFrame:
+    """The long asset table from ``{iso3: {asset: (state, year)}}`` (state yes / no /
+    unknown, as :func:`aicap.analysis.assets.country_assets` writes it)."""
+    rows = [
+        {
+            "iso3": iso,
+            "asset": a,
+            "kind": "presence",
+            "state": st,
+            "value": float("nan"),
+            "year": yr,
+            "detail": f"synthetic {a}",
+            "source": "synthetic register, row 1",
+            "note": "",
+        }
+        for iso, items in assets.items()
+        for a, (st, yr) in items.items()
+    ]
+    cols = ["iso3", "asset", "kind", "state", "value", "year", "detail", "source", "note"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def sex_frame(sex: dict[str, dict[str, float]]) -> pd.DataFrame:
+    """``{iso3: {code: value}}`` -> ``iso3, indicator, value, year`` (year 2022)."""
+    rows = [
+        {"iso3": iso, "indicator": code, "value": v, "year": 2022}
+        for iso, vals in sex.items()
+        for code, v in vals.items()
+    ]
+    return pd.DataFrame(rows, columns=["iso3", "indicator", "value", "year"])
 
 
 def synthetic_spec() -> Any:

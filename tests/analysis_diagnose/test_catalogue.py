@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,10 @@ from aicap.analysis.catalogue import (
 from aicap.analysis.mandates import MandateError, MandateLibrary, split_ref
 from aicap.warehouse.read import Warehouse
 
-MANDATES = Path(__file__).resolve().parents[3] / "shared" / "mandates"
+MANDATES = (
+    Path(os.environ.get("AICAP_SHARED_DIR") or Path(__file__).resolve().parents[3] / "shared")
+    / "mandates"
+)
 
 
 @pytest.fixture(scope="module")
@@ -191,7 +195,8 @@ def test_citation_formats_and_fidelity(lib: MandateLibrary) -> None:
 
 def test_library_from_a_folder(tmp_path: Path) -> None:
     (tmp_path / "X.yaml").write_text(
-        "symbol: X/1\ntitle: t\nfidelity: verbatim\nparagraphs:\n- {id: OP1, text: hello}\n"
+        "symbol: X/1\ntitle: t\nstatus: mandate\nfidelity: verbatim\n"
+        "paragraphs:\n- {id: OP1, text: hello}\n"
     )
     lib = MandateLibrary.load(tmp_path)
     assert lib.resolve("X/1 OP1").text == "hello"
@@ -200,3 +205,65 @@ def test_library_from_a_folder(tmp_path: Path) -> None:
     with pytest.raises(MandateError, match="not found"):
         MandateLibrary.load(tmp_path / "nowhere")
     assert split_ref("A/RES/79/1 para56(b)") == ("A/RES/79/1", "para56(b)")
+
+
+def test_citations_must_fit_status_and_domain(lib: MandateLibrary, raw: dict[str, Any]) -> None:
+    # a non-military text for the military-domain intervention
+    data = copy.deepcopy(raw)
+    _item(data, "SEC-03")["mandates"] = ["A/RES/79/239 bridge-divides", "A/RES/78/311 OP5"]
+    with pytest.raises(CatalogueError, match=r"SEC-03: 'A/RES/78/311 OP5' does not fit"):
+        parse_catalogue(data, lib)
+    # nothing but a report and a statement: nothing can be cited as mandating it
+    data = copy.deepcopy(raw)
+    _item(data, "COMPET-01")["mandates"] = [
+        "A/79/966 tier-0",
+        "CHN-PR-2021-05-17-ARRIA-EMERGING-TECH proposal-2",
+    ]
+    with pytest.raises(CatalogueError, match="COMPET-01: no operative paragraph"):
+        parse_catalogue(data, lib)
+    # a preambular paragraph alone does not mandate either
+    data = copy.deepcopy(raw)
+    _item(data, "SKILL-04")["mandates"] = ["A/RES/78/311 PP11"]
+    with pytest.raises(CatalogueError, match="SKILL-04: no operative paragraph"):
+        parse_catalogue(data, lib)
+    # a text the documents list does not describe
+    data = copy.deepcopy(raw)
+    data["documents"] = [d for d in data["documents"] if d["symbol"] != "A/RES/79/239"]
+    with pytest.raises(CatalogueError, match="A/RES/79/239 is not in the documents list"):
+        parse_catalogue(data, lib)
+
+
+def test_roles_follow_status(lib: MandateLibrary) -> None:
+    from aicap.analysis.mandates import citation_role
+
+    assert citation_role(lib.resolve("A/RES/78/311 OP5")) == "mandated by"
+    assert citation_role(lib.resolve("A/RES/78/311 PP11")) == "recalled as context"
+    assert citation_role(lib.resolve("A/79/966 tier-0")) == "evidence"
+    assert citation_role(lib.resolve("A/79/966 global-fund-for-ai"), True) == (
+        "origin of the proposal"
+    )
+    stmt = lib.resolve("CHN-PR-2021-05-17-ARRIA-EMERGING-TECH proposal-2")
+    assert stmt.status == "statement" and citation_role(stmt) == "background"
+
+
+def test_every_intervention_has_actions_sdgs_and_known_assets(raw: dict[str, Any]) -> None:
+    for it in raw["interventions"]:
+        assert set(it["actions"]) == set(it["audiences"]), it["id"]
+        assert it["sdg_targets"], it["id"]
+    data = copy.deepcopy(raw)
+    _item(data, "STRAT-01")["builds"]["asset"] = "unicorns"
+    lib = MandateLibrary.load(MANDATES)
+    with pytest.raises(CatalogueError, match="builds unknown asset 'unicorns'"):
+        parse_catalogue(data, lib)
+    data = copy.deepcopy(raw)
+    del _item(data, "STRAT-01")["actions"]["un_system"]
+    with pytest.raises(CatalogueError, match="one text for each audience"):
+        parse_catalogue(data, lib)
+
+
+def test_library_file_without_status_fails(tmp_path: Path) -> None:
+    (tmp_path / "X.yaml").write_text(
+        "symbol: X/1\ntitle: t\nfidelity: verbatim\nparagraphs:\n- {id: OP1, text: hello}\n"
+    )
+    with pytest.raises(MandateError, match="'status' must be one of"):
+        MandateLibrary.load(tmp_path)

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from coop_helpers import FAST_HASH, postgres_server
-from sqlalchemy import create_engine, text
+from coop_helpers import FAST_HASH, new_database, postgres_server
 
 from aicap.analysis.cooperate.service import default_vocabulary
 from aicap.warehouse.cooperation.store import CoopStore
-
-
-def new_database(base: str) -> str:
-    """A fresh empty database on the server of ``base``; its URL."""
-    name = "t" + uuid.uuid4().hex[:10]
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return base.rsplit("/", 1)[0] + "/" + name
 
 
 @pytest.fixture(scope="module")

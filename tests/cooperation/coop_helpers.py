@@ -9,6 +9,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -228,3 +229,15 @@ def accept_both(w: World, m: dict[str, Any]) -> dict[str, Any]:
     r = w.acme.post(f"/api/coop/matches/{m['id']}/accept", json={"version": r.json()["version"]})
     assert r.status_code == 200 and r.json()["state"] == "accepted", r.text
     return dict(r.json())
+
+
+def new_database(base: str) -> str:
+    """A fresh empty database on the server of ``base``; its URL."""
+    from sqlalchemy import create_engine, text
+
+    name = "t" + uuid.uuid4().hex[:10]
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return base.rsplit("/", 1)[0] + "/" + name

@@ -104,7 +104,7 @@ def test_f10_migration_chains_the_entries_already_there(db_url: str) -> None:
 
 
 def test_f10_postgresql_truncate_guard_and_role_separation(pg_base: str) -> None:
-    from conftest import new_database
+    from coop_helpers import new_database
 
     url = new_database(pg_base)
     st = CoopStore.open(url, default_vocabulary(), hasher=FAST_HASH)

@@ -31,7 +31,7 @@ from aicap.sources.live import LIVE, NOT_LIVE, read_snapshot, take_snapshot
 from aicap.sources.registry import LIVE_ONLY, discover
 from aicap.warehouse.ingest import ingest
 from aicap.warehouse.read import Warehouse
-from conftest import DATA_DIR, make_data_dir
+from support import DATA_DIR, make_data_dir
 
 runner = CliRunner()
 DIR = "unesco_uis"

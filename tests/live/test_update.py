@@ -22,7 +22,7 @@ from aicap.sources import owid_internet_users as net
 from aicap.sources import wgi
 from aicap.warehouse.ingest import IngestError, ingest
 from aicap.warehouse.read import Warehouse
-from conftest import DATA_DIR, make_data_dir
+from support import DATA_DIR, make_data_dir
 
 runner = CliRunner()
 MS_LIVE = fixture(f"microsoft/{ms.FILE}")

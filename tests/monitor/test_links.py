@@ -84,6 +84,23 @@ def test_unknown_ids_and_bad_entries_fail(tmp_path: Path, cat: Catalogue) -> Non
     assert lk.parse_links(good, cat, risks.load_taxonomy()).signals.keys() >= {"no_compute"}
 
 
+def test_armed_conflict_is_answered_only_by_military_domain_texts(cat: Catalogue) -> None:
+    good = yaml.safe_load(LINKS.read_text("utf-8"))
+    raw = yaml.safe_load(risks.default_taxonomy_path().read_text("utf-8"))
+    armed = next(r for r in raw["risks"] if r["id"] == "armed_conflict_terrorism")
+    assert armed["domain"] == "military" and armed["interventions"] == ["SEC-03"]
+    refs = cat.get("SEC-03").mandates
+    assert refs and all(r.startswith("A/RES/79/239 ") for r in refs)
+    # the texts that limit themselves to the non-military domain cannot answer it
+    armed["interventions"] = ["SEC-03", "VOICE-01"]
+    with pytest.raises(
+        lk.LinksError,
+        match=r"armed_conflict_terrorism \(military domain\) "
+        r"points to VOICE-01",
+    ):
+        lk.parse_links(good, cat, risks.parse_taxonomy(raw))
+
+
 def test_country_signals(links: lk.Links) -> None:
     res = synthetic_results(countries(), links.taxonomy)
     markets = lk.latest_markets(res.concentration)

@@ -12,7 +12,7 @@ import pytest
 from aicap.sources.base import Parsed, SourceError, check_records, empty_observations
 from aicap.warehouse.ingest import IngestError, ingest
 from aicap.warehouse.read import Warehouse, WarehouseError
-from conftest import make_data_dir
+from support import make_data_dir
 
 H = "region,location_name,lat,lon,osm_id,country_tld\n"
 AWS = H + 'eu-west-2,"EU (London)","51.5","-0.12",1,uk\nus-east-1,"US","37.1","-78.4",2,us\n'

@@ -16,7 +16,7 @@ import pytest
 
 from aicap.warehouse.ingest import IngestError, ingest
 from aicap.warehouse.read import Warehouse
-from conftest import make_data_dir
+from support import make_data_dir
 
 HEADER = (
     "codeindyr,code,countryname,year,indicator,estimate,stddev,nsource,pctrank,"

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from aicap.warehouse.read import Warehouse
+from aicap.warehouse.read import Warehouse, WarehouseError
 
 #: GDP per capita, PPP (current international $): the regressor of expected capacity.
 GDP_SERIES = "NY.GDP.PCAP.PP.CD"
@@ -30,6 +30,21 @@ GDP_SERIES = "NY.GDP.PCAP.PP.CD"
 GDP_MAX_AGE = 5
 COUNTRY_COLUMNS = ["iso3", "name", "un_region", "income_group", "ldc", "lldc", "sids"]
 BAND_COLUMNS = ["score_p05", "score_p95", "rank_p05", "rank_p95"]
+#: Sex-disaggregated series of the warehouse (female, male) read for the gender gaps; a value
+#: older than ``SEX_MAX_AGE`` years before the analysis year is not used.
+SEX_SERIES = (
+    "HDR.EYS_F",
+    "HDR.EYS_M",
+    "HDR.MYS_F",
+    "HDR.MYS_M",
+    "HDR.SE_F",
+    "HDR.SE_M",
+    "HDR.LFPR_F",
+    "HDR.LFPR_M",
+    "HDR.GNI_PC_F",
+    "HDR.GNI_PC_M",
+)
+SEX_MAX_AGE = 8
 
 
 @dataclass(frozen=True)
@@ -47,7 +62,12 @@ class CapacityData:
       source, source_title, vintage, route`` (publisher: the custodian; route: how the snapshot
       obtained the file, the mirror and its commit);
     * ``pillars``: pillar code -> name, in framework order;
-    * ``gdp``: ``iso3, value, year`` (GDP per capita, PPP) for the latest year.
+    * ``gdp``: ``iso3, value, year`` (GDP per capita, PPP) for the latest year;
+    * ``assets``: what each Member State has (:func:`aicap.analysis.assets.country_assets`,
+      long: ``iso3, asset, kind, state, value, year, detail, source, note``); empty when
+      unknown (every asset then reads "not assessed");
+    * ``sex``: the latest sex-disaggregated values (``iso3, indicator, value, year``) of
+      :data:`SEX_SERIES`, for the gender gaps of the diagnosis; empty when unknown.
     """
 
     year: int
@@ -62,6 +82,8 @@ class CapacityData:
     origin: str = ""
     tiers: dict[int, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    assets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sex: pd.DataFrame = field(default_factory=pd.DataFrame)
     spec: Any = None  # the IndexSpec the scores were built with (None: the shipped framework)
 
     def composition(self, start: int | None = None, end: int | None = None) -> Any:
@@ -257,6 +279,29 @@ def gdp_per_capita(wh: Warehouse, year: int, countries: list[str]) -> pd.DataFra
     return g[["iso3", "value", "year"]].reset_index(drop=True)
 
 
+def sex_values(wh: Warehouse, year: int, countries: list[str]) -> pd.DataFrame:
+    """Latest value of each of :data:`SEX_SERIES` at or before ``year`` (``iso3, indicator,
+    value, year``); empty when the warehouse has none of them."""
+    known = set(wh.indicators()["code"])
+    codes = [c for c in SEX_SERIES if c in known]
+    if not codes:
+        return pd.DataFrame(columns=["iso3", "indicator", "value", "year"])
+    g = wh.latest(codes, countries, max_year=year, min_year=year - SEX_MAX_AGE)
+    return g[["iso3", "indicator", "value", "year"]].reset_index(drop=True)
+
+
+def assets_table(wh: Warehouse, year: int) -> tuple[pd.DataFrame, str | None]:
+    """The asset table (:mod:`aicap.analysis.assets`) as of ``year``, or an empty frame and a
+    warning when the warehouse lacks its record tables."""
+    from aicap.analysis.assets import country_assets, load_asset_inputs
+
+    try:
+        return country_assets(load_asset_inputs(wh), as_of=year), None
+    except (WarehouseError, KeyError, ValueError) as exc:  # no register, cluster or cloud records
+        msg = f"what countries have (strategy, compute, cloud) is not assessed: {exc}"
+        return pd.DataFrame(), msg
+
+
 def _tiers(spec: Any) -> dict[int, str]:
     return {int(t.tier): str(t.label) for t in spec.tiers.tiers}
 
@@ -279,6 +324,9 @@ def from_frames(
         bands = results[["iso3", "year", *extra]]
         series = series.merge(bands, on=["iso3", "year"], how="left")
     countries = _countries(wh)
+    assets, problem = assets_table(wh, year)
+    if problem:
+        warnings = (*warnings, problem)
     return CapacityData(
         year=year,
         countries=countries,
@@ -292,6 +340,8 @@ def from_frames(
         origin=origin,
         tiers=_tiers(spec),
         warnings=warnings,
+        assets=assets,
+        sex=sex_values(wh, year, list(countries["iso3"])),
         spec=spec,
     )
 

@@ -5,7 +5,17 @@ interventions, each with its tiers, prerequisites (a DAG), cooperation modality,
 cost band, lead time, the warehouse indicators it moves and the mandate paragraphs that call for
 it. :func:`load_catalogue` checks everything at load time: the fields (pydantic, no extra or
 missing keys), unknown areas, prerequisites and indicators, cycles among prerequisites, tiers,
-and that every mandate reference resolves to a paragraph of the mandate library.
+that every mandate reference resolves to a paragraph of the mandate library, and that the
+references fit the intervention (:func:`citation_problems`): the library's ``status`` of each
+text decides how it may be cited (a ``report`` never as a mandate, a ``statement`` only as
+background), every intervention has at least one operative paragraph of an agreed text, and a
+text that limits itself to the non-military domain never answers a military-domain area.
+
+Besides what an intervention is, the catalogue holds what the recommender needs to condition it
+on the country: ``eligible`` (tiers, income groups, LDC/LLDC/SIDS), ``builds`` (the asset it
+creates, and what to do when the country already has it), ``actions`` (one distinct text per
+audience), ``sdg_targets``, ``tier_condition`` (the next-tier condition of A/79/966 it meets) and
+``cost_estimate`` (the band bounds behind a country's cost range).
 
 >>> cat = load_catalogue(default_catalogue_path(), MandateLibrary.load(), {"IT.NET.BBND.P2"})
 ...     # doctest: +SKIP
@@ -13,15 +23,24 @@ and that every mandate reference resolves to a paragraph of the mandate library.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from aicap.analysis.mandates import MandateError, MandateLibrary
+from aicap.analysis.mandates import (
+    ROLE_CONTEXT,
+    ROLE_EVIDENCE,
+    ROLE_MANDATE,
+    ROLE_ORIGIN,
+    MandateError,
+    MandateLibrary,
+    citation_role,
+)
 
 
 class CatalogueError(ValueError):
@@ -74,6 +93,12 @@ MODALITY_WORDS = {
     "triangular": "triangular",
     "multilateral": "multilateral",
 }
+#: The income groups (World Bank) and country groups eligibility may name.
+INCOME_GROUPS = ("LIC", "LMC", "UMC", "HIC")
+COUNTRY_GROUPS = ("LDC", "LLDC", "SIDS")
+#: Asset states (what the warehouse records about what the country has).
+PRESENT, ABSENT, NOT_ASSESSED = "present", "absent", "not assessed"
+DOMAINS = ("civil", "military")
 AUDIENCE_WORDS = {
     "member_states": "Member States",
     "un_system": "the United Nations system",
@@ -87,6 +112,68 @@ class Area(BaseModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str = Field(min_length=3)
     pillars: tuple[str, ...] = Field(min_length=1)  # index pillar codes it serves
+    domain: Literal["civil", "military"] = "civil"
+
+
+class Eligibility(BaseModel):
+    """Who may be offered an intervention (None: no restriction on that axis). ``groups``: the
+    country must belong to at least one of them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tiers: tuple[int, ...] | None = None
+    income_groups: tuple[Literal["LIC", "LMC", "UMC", "HIC"], ...] | None = None
+    groups: tuple[Literal["LDC", "LLDC", "SIDS"], ...] | None = None
+    reason: str = Field(min_length=10)
+
+
+class Builds(BaseModel):
+    """The asset an intervention creates. ``if_present``: ``skip`` (not proposed when the
+    country has it) or ``implement`` (proposed as ``title_if_present``, with ``{year}`` the
+    asset's year, only when the asset is older than ``stale_after_years`` or the
+    intervention's indicators lag the peers)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    asset: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    if_present: Literal["skip", "implement"]
+    title_if_present: str | None = None
+    stale_after_years: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _title(self) -> Builds:
+        if self.if_present == "implement" and not self.title_if_present:
+            raise ValueError("if_present: implement needs title_if_present")
+        return self
+
+
+class Document(BaseModel):
+    """How the catalogue may use a text of the mandate library: the domains it covers (a
+    text that limits itself to the non-military domain is ``[civil]``) and, for a report, the
+    entries that are the origin of a proposal (others are cited as evidence)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    symbol: str
+    domains: tuple[Literal["civil", "military"], ...] = Field(min_length=1)
+    note: str = Field(min_length=10)
+    origin_of: tuple[str, ...] = ()
+
+
+class CostEstimate(BaseModel):
+    """US$ million per country, over the intervention's lead time, by cost band."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    basis: str = Field(min_length=40)
+    bands: dict[CostBand, tuple[float, float]]
+
+    @model_validator(mode="after")
+    def _bounds(self) -> CostEstimate:
+        for band, (lo, hi) in self.bands.items():
+            if not 0 <= lo <= hi:
+                raise ValueError(f"cost band {band.value}: bounds {lo}-{hi} not ordered")
+        return self
 
 
 class Intervention(BaseModel):
@@ -109,9 +196,28 @@ class Intervention(BaseModel):
     lead_time: LeadTime
     indicators: tuple[str, ...]
     mandates: tuple[str, ...] = Field(min_length=1)
+    actions: dict[Audience, str]
+    sdg_targets: tuple[str, ...] = Field(min_length=1)
+    eligible: Eligibility | None = None
+    builds: Builds | None = None
+    tier_condition: str | None = None
+    gender: bool = False
+    #: proposed only where a Monitor signal points to it (no index indicator measures it)
+    signal_only: bool = False
 
     @model_validator(mode="after")
     def _tiers(self) -> Intervention:
+        if set(self.actions) != set(self.audiences):
+            raise ValueError(
+                "actions must give one text for each audience "
+                f"({', '.join(a.value for a in self.audiences)})"
+            )
+        for a, text in self.actions.items():
+            if len(text.split()) < 8:
+                raise ValueError(f"actions.{a.value}: too short to be a recommendation")
+        for t in self.sdg_targets:
+            if not re.fullmatch(r"(1[0-7]|[1-9])\.([1-9][0-9]?|[a-d])", t):
+                raise ValueError(f"sdg target {t!r} is not an SDG target code such as '9.c'")
         if self.target_tier <= self.min_tier:
             raise ValueError(
                 f"target_tier {self.target_tier} must be above min_tier {self.min_tier}"
@@ -129,7 +235,10 @@ class CatalogueModel(BaseModel):
     version: str
     description: str = Field(min_length=20)
     cost_bands: dict[CostBand, str]
+    cost_estimate: CostEstimate
     lead_times: dict[LeadTime, str]
+    assets: dict[str, str]  # asset key -> words ("a national AI strategy")
+    documents: tuple[Document, ...] = Field(min_length=1)
     areas: tuple[Area, ...] = Field(min_length=1)
     interventions: tuple[Intervention, ...] = Field(min_length=1)
 
@@ -141,6 +250,7 @@ class Catalogue:
         self.model = model
         self.mandates = mandates
         self.areas = {a.id: a for a in model.areas}
+        self.documents = {d.symbol: d for d in model.documents}
         self.items = {i.id: i for i in model.interventions}
         self.order = topological_order({i.id: tuple(i.prerequisites) for i in model.interventions})
 
@@ -166,6 +276,24 @@ class Catalogue:
                 seen.add(p)
                 stack.extend(self.items[p].prerequisites)
         return [i for i in self.order if i in seen]
+
+    def citations(self, iid: str, excerpt: int = 300) -> list[dict[str, Any]]:
+        """The intervention's references, resolved, each with its ``role``
+        (:func:`aicap.analysis.mandates.citation_role`): mandates first."""
+        out = []
+        for ref in self.items[iid].mandates:
+            para = self.mandates.resolve(ref)
+            doc = self.documents.get(para.symbol)
+            rec = para.as_dict(excerpt)
+            rec["role"] = citation_role(para, bool(doc and para.id in doc.origin_of))
+            out.append(rec)
+        order = {ROLE_MANDATE: 0, ROLE_ORIGIN: 1, ROLE_EVIDENCE: 2, ROLE_CONTEXT: 3}
+        return sorted(out, key=lambda r: order.get(str(r["role"]), 4))
+
+    def cost_range(self, iid: str) -> tuple[float, float]:
+        """US$ million (low, high) of the intervention's cost band."""
+        lo, hi = self.model.cost_estimate.bands[self.items[iid].cost_band]
+        return float(lo), float(hi)
 
     def bundle(self) -> list[str]:
         """The minimum-irreducible-capacity bundle, in topological order."""
@@ -227,6 +355,8 @@ def validate(
                 mandates.resolve(ref)
             except MandateError as exc:
                 problems.append(f"{where}: mandate {exc}")
+        if it.builds is not None and it.builds.asset not in model.assets:
+            problems.append(f"{where}: builds unknown asset {it.builds.asset!r}")
         by_id = {i.id: i for i in model.interventions}
         for p in it.prerequisites:
             if p in by_id and by_id[p].min_tier > it.min_tier:
@@ -234,6 +364,43 @@ def validate(
                     f"{where}: prerequisite {p} needs tier {by_id[p].min_tier}, "
                     f"above this intervention's min_tier {it.min_tier}"
                 )
+    return problems
+
+
+def citation_problems(model: CatalogueModel, mandates: MandateLibrary) -> list[str]:
+    """The references that do not fit their intervention: a text the catalogue's
+    ``documents`` does not describe; a text whose domains exclude the area's domain (a text
+    limited to the non-military domain for a military-domain area); an intervention without one
+    operative paragraph of an agreed text (``mandate`` status) to be "mandated by"; a report
+    entry named as the origin of a proposal that the library does not hold."""
+    problems: list[str] = []
+    docs = {d.symbol: d for d in model.documents}
+    areas = {a.id: a for a in model.areas}
+    for d in model.documents:
+        for pid in d.origin_of:
+            if f"{d.symbol} {pid}" not in mandates:
+                problems.append(f"documents {d.symbol}: origin_of names no paragraph {pid!r}")
+    for it in model.interventions:
+        where = f"intervention {it.id}"
+        domain = areas[it.area].domain if it.area in areas else "civil"
+        roles = []
+        for ref in it.mandates:
+            para = mandates.resolve(ref)
+            doc = docs.get(para.symbol)
+            if doc is None:
+                problems.append(f"{where}: {ref!r}: {para.symbol} is not in the documents list")
+                continue
+            if domain not in doc.domains:
+                problems.append(
+                    f"{where}: {ref!r} does not fit the area {it.area!r} ({domain} domain): "
+                    f"{para.symbol} covers the {'/'.join(doc.domains)} domain only"
+                )
+            roles.append(citation_role(para, para.id in doc.origin_of))
+        if ROLE_MANDATE not in roles:
+            problems.append(
+                f"{where}: no operative paragraph of an agreed text (status 'mandate'): "
+                "nothing can be cited as mandating it"
+            )
     return problems
 
 
@@ -258,6 +425,8 @@ def parse_catalogue(
             lines.append(f"{'.'.join(str(x) for x in loc)}: {err['msg']}")
         raise CatalogueError(f"{label}: " + "; ".join(lines)) from None
     problems = validate(model, mandates, indicators)
+    if not problems:
+        problems = citation_problems(model, mandates)
     if problems:
         raise CatalogueError(f"{label}: " + "; ".join(problems))
     try:

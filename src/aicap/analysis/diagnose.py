@@ -27,12 +27,14 @@ Definitions (also in ``docs/diagnose.md``):
 * **Trends**: OLS slope per year over the last ``TREND_YEARS`` years of values observed in
   that year (carried values excluded); catching up / falling behind from the slope (with its
   95 % interval) of the gap to the primary peer median in normalised points.
+* **Gender gaps**: female / male parity of the sex-disaggregated series the warehouse holds
+  (:mod:`aicap.analysis.gender`); a missing pair is "no data", never parity.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -40,6 +42,7 @@ import pandas as pd
 
 from aicap.analysis.capacity_data import CapacityData
 from aicap.analysis.divide import OLSFit, ols
+from aicap.analysis.gender import gender_gaps
 
 FRONTIER_QUANTILE = 0.9
 #: Gaps smaller than this (normalised points) are "at par", neither strength nor bottleneck.
@@ -481,6 +484,8 @@ class Diagnosis:
     expected_fit: OLSFit | None
     tier: int | None
     status: str
+    #: gender gaps from the sex-disaggregated series (:func:`aicap.analysis.gender.gender_gaps`)
+    gender: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def binding(self) -> str | None:
@@ -533,4 +538,5 @@ def diagnose(
         expected_fit=exp.fit if exp is not None else None,
         tier=tier,
         status=status,
+        gender=gender_gaps(data.sex, iso3),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from aicap.analysis.spec import IndexSpec, default_framework_path
+from aicap.analysis.spec import IndexSpec, TierMeasure, default_framework_path
 
 BEGIN = "<!-- generated from frameworks/aicap.yaml: begin -->"
 END = "<!-- generated from frameworks/aicap.yaml: end -->"
@@ -61,21 +61,56 @@ def framework_tables(spec: IndexSpec) -> str:
             + (f" *Caveat:* {_cell(i.caveats)}" if i.caveats else "")
             + " |"
         )
-    out += ["", "### Tiers", "", _cell(spec.tiers.rule), ""]
-    codes = spec.pillar_codes
-    out += ["| tier | name (source) | " + " | ".join(codes) + " |"]
-    out += ["|---|---|" + "---|" * len(codes)]
-    for t in spec.tiers.tiers:
+    rule = spec.tiers
+    out += ["", "### Tiers", "", _cell(rule.rule), "", _cell(rule.source_note), ""]
+    out += ["| tier | name (source) | description | conditions it adds |", "|---|---|---|---|"]
+    for t in rule.tiers:
+        conds = ", ".join(
+            f"`{c}`" + ("" if rule.condition(c).required else " (reported)") for c in t.conditions
+        )
         out.append(
             f"| {t.tier} | {_cell(t.label)} ({_cell(t.name_source)}) | "
-            + " | ".join(_num(t.min[c]) if c in t.min else "" for c in codes)
-            + " |"
+            f"{_cell(t.description)} | {conds or 'none'} |"
         )
+    out += [
+        "",
+        "#### Tier conditions",
+        "",
+        "| condition | measure | A/79/966 (report) | reason | coverage | interventions |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in rule.conditions:
+        cites = "; ".join(f"{x.entry}: \u201c{_cell(x.quote)}\u201d" for x in c.cites)
+        out.append(
+            f"| **{c.code}**: {_cell(c.name)}{'' if c.required else ' (reported, not required)'}"
+            f" | {_measure_text(c.measure)} | {cites} | {_cell(c.reason)} | {_cell(c.coverage)} | "
+            f"{', '.join(c.interventions) or ''} |"
+        )
+    out += [
+        "",
+        f"A tier is *near the boundary* when the index's Monte Carlo gives it a probability "
+        f"below {rule.near_boundary_probability:g} ({rule.replications} replications, seed "
+        f"{rule.seed}).",
+    ]
     out += ["", "### Excluded sources", ""]
     out += [f"- `{k}`: {_cell(v)}" for k, v in spec.excluded_sources.items()]
     out += _screen_tables(spec)
     out += ["", END]
     return "\n".join(out)
+
+
+def _measure_text(m: TierMeasure) -> str:
+    if m.any_of:
+        return " or ".join(_measure_text(x) for x in m.any_of)
+    what = f"pillar {m.pillar}" if m.pillar else f"asset `{m.asset}`"
+    if m.exclude:
+        what += f" (without {', '.join(m.exclude)})"
+    unit = f" {m.unit}" if m.unit else ""
+    if m.min is not None:
+        return f"{what} >= {_num(m.min)}{unit}"
+    if m.max is not None:
+        return f"{what} <= {_num(m.max)}{unit}"
+    return f"{what} present"
 
 
 def _screen_tables(spec: IndexSpec) -> list[str]:

@@ -6,6 +6,13 @@ ids are those of the files (see their README). A reference resolves only to a pa
 exists and whose text was obtained: entries marked ``missing`` cannot be cited, and entries
 that are summaries are cited but never shown as quotations (``quotable`` is False).
 
+Every file states what the text is (``status``): a ``mandate`` (a General Assembly resolution
+or its annex: agreed text), a ``report`` (a Secretary-General's report: evidence, or the origin
+of a proposal, never a mandate) or a ``statement`` (one Member State's statement: background).
+:func:`citation_role` turns a paragraph's status into the only use a recommendation may make
+of it: "mandated by" is reserved for the operative paragraphs of a ``mandate`` (a preambular
+paragraph recalls or recognises; it asks for nothing).
+
 >>> lib = MandateLibrary.load("../shared/mandates")                      # doctest: +SKIP
 >>> lib.resolve("A/RES/78/311 OP15").citation                            # doctest: +SKIP
 'A/RES/78/311, OP 15'
@@ -24,6 +31,20 @@ import yaml
 
 #: Fidelity words meaning the text is the document's own wording.
 _VERBATIM = ("verbatim",)
+#: What a document is (the ``status`` of every mandate file, README of the library).
+STATUSES = ("mandate", "report", "statement")
+#: The use a recommendation may make of a paragraph, by role (see :func:`citation_role`).
+ROLE_MANDATE = "mandated by"
+ROLE_CONTEXT = "recalled as context"
+ROLE_EVIDENCE = "evidence"
+ROLE_ORIGIN = "origin of the proposal"
+ROLE_BACKGROUND = "background"
+#: The roles each status allows.
+ROLES_BY_STATUS = {
+    "mandate": (ROLE_MANDATE, ROLE_CONTEXT),
+    "report": (ROLE_EVIDENCE, ROLE_ORIGIN),
+    "statement": (ROLE_BACKGROUND,),
+}
 
 
 class MandateError(LookupError):
@@ -41,6 +62,8 @@ class Paragraph:
     document_title: str
     document_fidelity: str
     source_file: str
+    status: str = "mandate"
+    status_note: str = ""
 
     @property
     def ref(self) -> str:
@@ -84,7 +107,24 @@ class Paragraph:
             "fidelity": self.fidelity,
             "quotable": self.quotable,
             "excerpt": self.excerpt(limit),
+            "status": self.status,
         }
+
+    @property
+    def preambular(self) -> bool:
+        return bool(re.fullmatch(r"PP\d+.*", self.id))
+
+
+def citation_role(para: Paragraph, origin: bool = False) -> str:
+    """The only use a recommendation may make of ``para``: an operative paragraph of a
+    ``mandate`` "mandated by" (a preambular one "recalled as context"); a ``report``
+    "evidence", or "origin of the proposal" when ``origin`` (the catalogue says which report
+    paragraphs a proposal comes from); a ``statement`` "background"."""
+    if para.status == "mandate":
+        return ROLE_CONTEXT if para.preambular else ROLE_MANDATE
+    if para.status == "report":
+        return ROLE_ORIGIN if origin else ROLE_EVIDENCE
+    return ROLE_BACKGROUND
 
 
 def default_mandates_dir() -> Path:
@@ -169,12 +209,29 @@ def _paragraphs(doc: dict[str, Any], filename: str) -> list[Paragraph]:
     symbol = str(doc["symbol"])
     title = str(doc.get("title", ""))
     doc_fid = str(doc.get("fidelity", ""))
+    status = str(doc.get("status", ""))
+    if status not in STATUSES:
+        raise MandateError(
+            f"{filename}: 'status' must be one of {', '.join(STATUSES)} "
+            f"(mandate, report or statement: see the library's README), not {status!r}"
+        )
+    note = str(doc.get("status_note", ""))
     out: list[Paragraph] = []
 
     def add(entry: dict[str, Any], parent_fid: str | None = None) -> None:
         fid = str(entry.get("fidelity") or parent_fid or doc_fid)
         out.append(
-            Paragraph(symbol, str(entry["id"]), str(entry["text"]), fid, title, doc_fid, filename)
+            Paragraph(
+                symbol,
+                str(entry["id"]),
+                str(entry["text"]),
+                fid,
+                title,
+                doc_fid,
+                filename,
+                status,
+                note,
+            )
         )
 
     for entry in doc["paragraphs"]:

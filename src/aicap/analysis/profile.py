@@ -15,13 +15,25 @@ from aicap.analysis.capacity_data import CapacityData, nan_to_none
 from aicap.analysis.catalogue import Catalogue
 from aicap.analysis.claims_country import country_claims
 from aicap.analysis.diagnose import GROUP_LABELS, Diagnosis, ExpectedCapacity, diagnose
-from aicap.analysis.recommend import GapSignal, recommend
+from aicap.analysis.financing import bundle_financing
+from aicap.analysis.gender import NOT_HELD as GENDER_NOT_HELD
+from aicap.analysis.recommend import Country, GapSignal, asset_states, recommend
 
 NOT_AVAILABLE = "not available"
 #: A value this many years older than the profile year is listed as a data gap ("old").
 OLD_VALUE_YEARS = 3
 TREND_COLUMNS = ["kind", "code", "name", "unit", "n_years", "first", "last", "slope", "gap_now"]
 TREND_COLUMNS += ["gap_slope", "gap_slope_low", "gap_slope_high", "relative"]
+
+
+def _json_col(v: Any) -> Any:
+    """A JSON text column of the index outputs back to data (None when absent or invalid)."""
+    if not isinstance(v, str) or not v:
+        return None
+    try:
+        return json.loads(v)
+    except json.JSONDecodeError:
+        return None
 
 
 def _r(v: Any, nd: int = 2) -> Any:
@@ -44,6 +56,17 @@ def _records(frame: pd.DataFrame, cols: list[str], nd: int = 3) -> list[dict[str
 def _short(key: str) -> str:
     """Column heading for a peer group: ``income:LIC`` -> ``LIC``, ``LDC`` -> ``LDC``."""
     return key.split(":", 1)[-1] if key != "all" else "All"
+
+
+def _json_list(v: Any) -> list[dict[str, Any]]:
+    """A JSON list column of the scores (the tier rule's ``next_needs``), or []."""
+    if not isinstance(v, str) or not v:
+        return []
+    try:
+        got = json.loads(v)
+    except json.JSONDecodeError:
+        return []
+    return [x for x in got if isinstance(x, dict)] if isinstance(got, list) else []
 
 
 def data_gaps(diag: Diagnosis, missing_pillars: str = "") -> dict[str, Any]:
@@ -98,8 +121,16 @@ def build_profile(
         {str(k): v for k, v in sc.loc[iso3].to_dict().items()} if iso3 in sc.index else {}
     )
     holding = str(row.get("holding_pillars") or "")
+    states = asset_states(data.assets, iso3)
+    needs = _json_list(row.get("next_needs"))
     recs = recommend(
-        diag, catalogue, holding_pillars=holding, limit=n_recommendations, signals=signals
+        diag,
+        catalogue,
+        holding_pillars=holding,
+        limit=n_recommendations,
+        signals=signals,
+        assets=states,
+        next_needs=needs,
     )
     # data.has_bands, on the latest year's rows already at hand
     has_bands = "score_p05" in sc.columns and bool(sc["score_p05"].notna().any())
@@ -176,6 +207,11 @@ def build_profile(
         "tier_evidence": nan_to_none(row.get("evidence")) or NOT_AVAILABLE,
         "next_tier": nan_to_none(row.get("next_tier")),
         "gaps_to_next_tier": gaps_to_next,
+        "tier_range": nan_to_none(row.get("tier_range")),
+        "tier_probability": _json_col(row.get("tier_probability")) or {},
+        "tier_near_boundary": bool(nan_to_none(row.get("near_boundary")) or False),
+        "tier_conditions": _json_col(row.get("tier_conditions")) or [],
+        "tier_next_needs": _json_col(row.get("next_needs")) or [],
         "score": _r(row.get("score")),
         "rank": nan_to_none(row.get("rank")),
         "n_scored": nan_to_none(row.get("n_scored")),
@@ -222,6 +258,12 @@ def build_profile(
             4,
         ),
         "recommendations": [r.as_dict() for r in recs],
+        "assets": {k: v.as_dict() for k, v in states.items()},
+        "financing": bundle_financing(recs, catalogue, Country.of(diag)),
+        "gender": {
+            "gaps": _records(diag.gender, list(diag.gender.columns), 3) if len(diag.gender) else [],
+            "not_held": GENDER_NOT_HELD,
+        },
         "data_gaps": data_gaps(diag, str(row.get("missing_pillars") or "")),
         "claims": [c.as_dict() for c in country_claims(diag)],
         "sources": sources,

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from aicap.analysis.assets import AssetInputs, load_asset_inputs
 from aicap.analysis.capacity_index import (
     STATUS_SCORED,
     CapacityIndex,
@@ -29,7 +30,8 @@ from aicap.analysis.capacity_index import (
 from aicap.analysis.claims import ClaimSet
 from aicap.analysis.series import Change, classify_changes
 from aicap.analysis.spec import IndexSpec, default_framework_path
-from aicap.analysis.tiers import assign_tiers
+from aicap.analysis.tier_build import McSettings, latest_tiers, with_tiers
+from aicap.analysis.tier_validity import held_by_zero_fill, tier_validity, tier_validity_markdown
 from aicap.analysis.validity import Correlation, correlate
 from aicap.index import Composite, audit, build
 from aicap.index.report import audit_report, markdown_table
@@ -38,6 +40,16 @@ from aicap.index.uncertainty import UncertaintyResult, make_plan, run_uncertaint
 from aicap.warehouse.read import Warehouse
 
 RESULT_COLUMNS = ["iso3", "year", "status", "score", "rank", "rank_p05", "rank_p95", "tier"]
+#: Tier columns of the latest results copied onto the series' latest year.
+TIER_EXTRA_COLUMNS = (
+    "next_needs",
+    "evidence",
+    "tier_conditions",
+    "tier_probability",
+    "tier_probability_high",
+    "p_tier",
+    "near_boundary",
+)
 
 
 @dataclass
@@ -54,6 +66,9 @@ class IndexRun:
     uncertainty: UncertaintyResult | None
     uncertainty_spec: UncertaintySpec | None
     timings: dict[str, float] = field(default_factory=dict)
+    assets: pd.DataFrame | None = None  # latest year: aicap.analysis.assets.country_assets
+    tier_conditions: pd.DataFrame | None = None  # latest year: every tier condition, long
+    tier_mc: str = ""  # the Monte Carlo settings the tier probabilities used
     claims: ClaimSet | None = None  # the standard claims (aicap.analysis.claims_run)
     standard: Any = None  # the StandardClaims they came from (constant composition included)
 
@@ -68,24 +83,6 @@ class IndexRun:
 
 def default_uncertainty_path() -> Path:
     return default_framework_path().with_name("aicap-uncertainty.yaml")
-
-
-def with_tiers(spec: IndexSpec, results: pd.DataFrame) -> pd.DataFrame:
-    """``results`` (one year) with the tier columns; insufficient-data rows get the tier their
-    available pillars prove (often 0) or none, and ``tier_basis`` says which."""
-    pillars = results.set_index("iso3")[spec.pillar_codes]
-    tiers = assign_tiers(pillars, spec.tiers)
-    out = results.merge(tiers, left_on="iso3", right_index=True, how="left")
-    out["tier_basis"] = np.where(
-        out["status"] == STATUS_SCORED,
-        "all pillars",
-        np.where(
-            out["tier"].notna(),
-            "available pillars (" + out["missing_pillars"] + " missing)",
-            "",
-        ),
-    )
-    return out
 
 
 def audit_for_scored(ys: YearScores, inputs_data: pd.DataFrame) -> Composite:
@@ -115,10 +112,15 @@ def run_index(
     index = index_from_inputs(inputs, start=start, end=end)
     timings["score_years"] = time.perf_counter() - t
     t = time.perf_counter()
+    asset_inputs: AssetInputs = load_asset_inputs(wh)
+    timings["assets"] = time.perf_counter() - t
     series = pd.concat(
-        [with_tiers(spec, index.years[y].results) for y in sorted(index.years)], ignore_index=True
+        [
+            with_tiers(spec, index.years[y].results, asset_inputs, cells=index.years[y].cells)
+            for y in sorted(index.years)
+        ],
+        ignore_index=True,
     )
-    results = series[series["year"] == index.end].reset_index(drop=True)
     # changes like for like over the longest window that keeps most countries comparable
     from aicap.analysis.trend import comparable_start
 
@@ -145,6 +147,20 @@ def run_index(
     else:
         uspec = None
     unc: UncertaintyResult | None = None
+    mc = McSettings.from_uncertainty(uspec)
+    results, assets, conds = latest_tiers(
+        spec, index.latest.results, asset_inputs, index.latest.cells, mc
+    )
+    # the latest year of the series carries the same tier evidence (with natural units and
+    # probabilities) as the results, so profiles and briefings read one truth
+    latest = series["year"] == index.end
+    by_iso = results.set_index("iso3")
+    for col in TIER_EXTRA_COLUMNS:
+        if col in by_iso.columns:
+            series.loc[latest, col] = series.loc[latest, "iso3"].map(by_iso[col]).to_numpy()
+    if "near_boundary" in series.columns:
+        series["near_boundary"] = series["near_boundary"].astype("boolean")
+    timings["tier_probabilities"] = time.perf_counter() - t
     results["rank_p05"] = np.nan
     results["rank_p95"] = np.nan
     results["score_p05"] = np.nan
@@ -159,7 +175,21 @@ def run_index(
     t = time.perf_counter()
     validity = validate(wh, spec, index)
     timings["validity"] = time.perf_counter() - t
-    run = IndexRun(spec, index, results, series, change, validity, audit_comp, unc, uspec, timings)
+    run = IndexRun(
+        spec,
+        index,
+        results,
+        series,
+        change,
+        validity,
+        audit_comp,
+        unc,
+        uspec,
+        timings,
+        assets=assets,
+        tier_conditions=conds,
+        tier_mc=mc.source,
+    )
     t = time.perf_counter()
     from aicap.analysis.capacity_data import from_run
     from aicap.analysis.claims_run import standard_claims
@@ -227,6 +257,14 @@ def results_records(results: pd.DataFrame, spec: IndexSpec) -> list[dict[str, An
         rec["groups"] = {g.code: _json(r[g.code]) for g in spec.groups}
         rec["missing_pillars"] = [p for p in str(r["missing_pillars"]).split(",") if p]
         rec["tier_evidence"] = _json(r.get("evidence"))
+        rec["tier_high"] = _json(r.get("tier_high"))
+        rec["tier_range"] = _json(r.get("tier_range"))
+        rec["tier_probability"] = _loads(r.get("tier_probability"))
+        if r.get("tier_high") is not None and _json(r.get("tier_high")) != _json(r.get("tier")):
+            rec["tier_probability_if_unknown_met"] = _loads(r.get("tier_probability_high"))
+        rec["tier_near_boundary"] = _json(r.get("near_boundary"))
+        rec["tier_conditions"] = _loads(r.get("tier_conditions")) or []
+        rec["tier_next_needs"] = _loads(r.get("next_needs")) or []
         rec["data_age"] = {
             "values": _json(r.get("values_n")),
             "carried_forward": _json(r.get("values_carried")),
@@ -237,6 +275,13 @@ def results_records(results: pd.DataFrame, spec: IndexSpec) -> list[dict[str, An
         }
         recs.append(rec)
     return recs
+
+
+def _loads(v: Any) -> Any:
+    """A JSON text column back to data (None when absent)."""
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+        return None
+    return json.loads(str(v))
 
 
 def _json(v: Any) -> Any:
@@ -269,6 +314,16 @@ def summary(run: IndexRun) -> dict[str, Any]:
         "scored": counts["scored"],
         "insufficient_data": counts["insufficient"],
         "tiers": tiers,
+        "tier_ranges": (
+            {str(k): int(v) for k, v in res["tier_range"].value_counts().sort_index().items()}
+            if "tier_range" in res.columns
+            else {}
+        ),
+        "tier_near_boundary": (
+            int(res["near_boundary"].fillna(False).astype(bool).sum())
+            if "near_boundary" in res.columns
+            else None
+        ),
         "uncertainty": (
             {"spec": run.uncertainty_spec.name, **run.uncertainty.summary()}
             if run.uncertainty is not None and run.uncertainty_spec is not None
@@ -300,7 +355,14 @@ def summary_markdown(run: IndexRun, s: dict[str, Any]) -> str:
         + ", ".join(f"{k}: {'/'.join(v)}" for k, v in s["insufficient_data"].items())
         + ")",
         f"- Series {s['series'][0]}-{s['series'][1]}, fixed goalposts; tiers: "
-        + ", ".join(f"tier {k}: {v}" for k, v in s["tiers"].items()),
+        + ", ".join(f"tier {k}: {v}" for k, v in s["tiers"].items())
+        + (
+            " (proven by the known evidence; with ranges where a condition was not assessed: "
+            + ", ".join(f"{k}: {v}" for k, v in s["tier_ranges"].items())
+            + f"; near a tier boundary: {s['tier_near_boundary']})"
+            if s.get("tier_ranges")
+            else ""
+        ),
         f"- Change {s['change']['start']}-{s['change']['end']} (like for like): noise "
         f"{s['change']['noise']} points, threshold {s['change']['threshold']}; improved "
         f"{s['change']['improved']}, declined {s['change']['declined']}, fell behind the "
@@ -318,7 +380,17 @@ def summary_markdown(run: IndexRun, s: dict[str, Any]) -> str:
             f"failed, mean absolute rank shift {u['mean_abs_rank_shift']:.2f}"
         )
     lines.append(f"- Build time: {s['timings_s']['total']:.1f} s ({s['timings_s']})")
-    cols = ["rank", "iso3", "name", "score", "rank_p05", "rank_p95", "tier", *run.spec.pillar_codes]
+    tier_col = "tier_range" if "tier_range" in top.columns else "tier"
+    cols = [
+        "rank",
+        "iso3",
+        "name",
+        "score",
+        "rank_p05",
+        "rank_p95",
+        tier_col,
+        *run.spec.pillar_codes,
+    ]
     lines += ["", "## Top 10", "", markdown_table(top[cols], 1)]
     return "\n".join(lines) + "\n"
 
@@ -328,6 +400,30 @@ def _write(frame: pd.DataFrame, out: Path, name: str, written: list[str]) -> Non
     frame.to_parquet(out / f"{name}.parquet", index=False)
     frame.to_csv(out / f"{name}.csv", index=False)
     written += [f"{name}.parquet", f"{name}.csv"]
+
+
+def write_tier_outputs(run: IndexRun, out: Path) -> list[str]:
+    """The tier evidence and its validity report: ``assets``, ``tier_conditions``,
+    ``tier_crosstab_income``, ``tier_crosstab_groups``, ``tier_income_outliers``,
+    ``tier_holding``, ``tier_validity.md`` and ``tier_validity.json``."""
+    written: list[str] = []
+    if run.assets is None or run.tier_conditions is None:
+        return written
+    _write(run.assets, out, "assets", written)
+    _write(run.tier_conditions, out, "tier_conditions", written)
+    weights = {i.code: i.weight for i in run.spec.indicators}
+    zf = held_by_zero_fill(run.results, run.cells, run.spec.tiers, weights)
+    _write(zf, out, "tier_held_by_zero_fill", written)
+    v = tier_validity(run.results, run.spec.tiers, zf)
+    _write(v.by_income.reset_index(), out, "tier_crosstab_income", written)
+    _write(v.by_group.reset_index(names="tier_range"), out, "tier_crosstab_groups", written)
+    _write(v.income_outliers, out, "tier_income_outliers", written)
+    _write(v.holding, out, "tier_holding", written)
+    (out / "tier_validity.md").write_text(tier_validity_markdown(v), encoding="utf-8")
+    (out / "tier_validity.json").write_text(
+        json.dumps(v.as_dict(), ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+    )
+    return [*written, "tier_validity.md", "tier_validity.json"]
 
 
 def write_outputs(run: IndexRun, out: Path) -> list[str]:
@@ -383,6 +479,7 @@ def write_outputs(run: IndexRun, out: Path) -> list[str]:
     )
     (out / "audit.md").write_text(md, encoding="utf-8")
     written.append("audit.md")
+    written += write_tier_outputs(run, out)
     if run.uncertainty is not None:
         _write(run.uncertainty.countries(), out, "uncertainty_countries", written)
         _write(run.uncertainty.samples(), out, "uncertainty_samples", written)

@@ -19,6 +19,7 @@ import pydantic
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from aicap.analysis.assets import ASSETS
 from aicap.index import Framework, Recipe
 
 INDEX_CODE = "AICAP"
@@ -210,9 +211,87 @@ class GroupSpec(BaseModel):
     rationale: str = Field(min_length=20)
 
 
+class TierCitation(BaseModel):
+    """The A/79/966 text a tier condition comes from. A/79/966 is a Secretary-General's *report*
+    (``status: report`` in the mandate library): cited as the origin of the tier scale, never as
+    a mandate. ``entry`` is an entry id of ``mandates/A-79-966.yaml`` (its paragraph numbers are
+    not known)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    doc: Literal["A/79/966"] = "A/79/966"
+    status: Literal["report"] = "report"
+    entry: str
+    quote: str = Field(min_length=5)
+
+
+class TierMeasure(BaseModel):
+    """How a condition is measured: an asset of :mod:`aicap.analysis.assets` (``asset``; a
+    ``presence`` asset is met when ``yes``; a ``measure`` asset compares its value with ``min``
+    or ``max``), a pillar score (``pillar`` with ``min``), or any of several measures
+    (``any_of``: met when one is met, not met when all are not met, otherwise unknown)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    asset: str | None = None
+    pillar: str | None = None
+    min: float | None = None
+    max: float | None = None
+    unit: str | None = None
+    any_of: tuple[TierMeasure, ...] | None = None
+    # a pillar measure without these indicators (the pillar recomputed from the others)
+    exclude: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The column a pillar measure reads: the pillar code, or ``PILLAR-without-a-b``."""
+        if self.pillar is None:
+            return ""
+        return self.pillar + "".join(f"-without-{e}" for e in self.exclude)
+
+    @model_validator(mode="after")
+    def _one(self) -> TierMeasure:
+        kinds = [k for k in (self.asset, self.pillar, self.any_of) if k is not None]
+        if len(kinds) != 1:
+            raise ValueError("a measure names exactly one of 'asset', 'pillar' or 'any_of'")
+        if self.pillar is not None and self.min is None:
+            raise ValueError(f"pillar measure {self.pillar!r} needs 'min'")
+        if self.min is not None and self.max is not None:
+            raise ValueError("give 'min' or 'max', not both")
+        if self.exclude and self.pillar is None:
+            raise ValueError("'exclude' applies to a pillar measure only")
+        return self
+
+
+def _assets_of(m: TierMeasure) -> list[str]:
+    return ([m.asset] if m.asset else []) + [a for sub in m.any_of or () for a in _assets_of(sub)]
+
+
+def _bounded(m: TierMeasure, asset: str) -> bool:
+    if m.asset == asset:
+        return m.min is not None or m.max is not None
+    return all(_bounded(sub, asset) for sub in m.any_of or () if asset in _assets_of(sub))
+
+
+class TierCondition(BaseModel):
+    """One condition of the tier rule, in A/79/966's terms, with its measure and reason."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    cites: tuple[TierCitation, ...] = Field(min_length=1)
+    measure: TierMeasure
+    reason: str = Field(min_length=40)  # why this measure and threshold
+    needs: str = Field(min_length=5)  # what is missing, in natural units ("a national AI strategy")
+    interventions: tuple[str, ...] = ()  # catalogue ids (catalogues/interventions.yaml)
+    required: bool = True  # False: reported as evidence, never decides a tier
+    coverage: str = Field(min_length=10)  # what the source covers; where it is unknown
+
+
 class TierSpec(BaseModel):
-    """One maturity tier and the pillar thresholds a country must meet to be in it (or above).
-    Tiers are cumulative: tier k needs every threshold of tiers 1..k."""
+    """One maturity tier and the conditions it adds. Tiers are cumulative: tier k needs every
+    condition of tiers 1..k."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -221,13 +300,18 @@ class TierSpec(BaseModel):
     name: str | None = None  # A/79/966's name where known
     name_source: str
     description: str
-    min: dict[str, float] = Field(default_factory=dict)  # pillar code -> minimum score
+    conditions: tuple[str, ...] = ()  # condition codes this tier adds
 
 
 class TierRule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     rule: str = Field(min_length=20)
+    source_note: str = Field(min_length=20)
+    near_boundary_probability: float = Field(default=0.9, gt=0.5, lt=1)
+    replications: int = Field(default=2000, ge=100)
+    seed: int = 17
+    conditions: tuple[TierCondition, ...]
     tiers: tuple[TierSpec, ...]
 
     @model_validator(mode="after")
@@ -235,9 +319,66 @@ class TierRule(BaseModel):
         numbers = [t.tier for t in self.tiers]
         if numbers != list(range(len(numbers))) or len(numbers) != 5:
             raise ValueError(f"tiers must be 0, 1, 2, 3, 4 in order; got {numbers}")
-        if self.tiers[0].min:
-            raise ValueError("tier 0 has no thresholds (every country is at least tier 0)")
+        if self.tiers[0].conditions:
+            raise ValueError("tier 0 has no conditions (every country is at least tier 0)")
+        codes = [c.code for c in self.conditions]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"duplicate condition code(s) in {codes}")
+        used: list[str] = []
+        for t in self.tiers:
+            for c in t.conditions:
+                if c not in codes:
+                    raise ValueError(f"tier {t.tier}: unknown condition {c!r}")
+                used.append(c)
+        if len(set(used)) != len(used):
+            raise ValueError("a condition belongs to one tier only (tiers are cumulative)")
+        for cond in self.conditions:
+            for a in _assets_of(cond.measure):
+                if a not in ASSETS:
+                    raise ValueError(f"condition {cond.code!r}: unknown asset {a!r}")
+                if ASSETS[a]["kind"] == "measure" and not _bounded(cond.measure, a):
+                    raise ValueError(
+                        f"condition {cond.code!r}: measure asset {a!r} needs min or max"
+                    )
+        for t in self.tiers[1:]:
+            if not any(self.condition(c).required for c in t.conditions):
+                raise ValueError(f"tier {t.tier} has no required condition")
         return self
+
+    def condition(self, code: str) -> TierCondition:
+        for c in self.conditions:
+            if c.code == code:
+                return c
+        raise KeyError(code)
+
+    def tier_of(self, code: str) -> int:
+        """The tier a condition belongs to (0 when reported by no tier)."""
+        for t in self.tiers:
+            if code in t.conditions:
+                return t.tier
+        return 0
+
+    def variants(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Pillar measures that leave indicators out: key -> (pillar, excluded indicators)."""
+        out: dict[str, tuple[str, tuple[str, ...]]] = {}
+        for c in self.conditions:
+            m = c.measure
+            if m.pillar and m.exclude:
+                out[m.key] = (m.pillar, m.exclude)
+        return out
+
+    def pillars_used(self) -> set[str]:
+        out: set[str] = set()
+
+        def walk(m: TierMeasure) -> None:
+            if m.pillar:
+                out.add(m.pillar)
+            for sub in m.any_of or ():
+                walk(sub)
+
+        for c in self.conditions:
+            walk(c.measure)
+        return out
 
 
 class SeriesSpec(BaseModel):
@@ -328,10 +469,16 @@ class IndexSpec(BaseModel):
                     f"indicator {i.code!r}: zeros.zero_needs_pillar {i.zeros.zero_needs_pillar} "
                     f"exceeds the {others} other indicators of pillar {i.pillar!r}"
                 )
-        for t in self.tiers.tiers:
-            for code in t.min:
-                if code not in pillars:
-                    raise ValueError(f"tier {t.tier}: unknown pillar {code!r} in 'min'")
+        for code in sorted(self.tiers.pillars_used()):
+            if code not in pillars:
+                raise ValueError(f"tier rule: unknown pillar {code!r} in a condition's measure")
+        for cond in self.tiers.conditions:
+            m = cond.measure
+            for e in m.exclude:
+                if e not in codes or self.indicator(e).pillar != m.pillar:
+                    raise ValueError(
+                        f"tier condition {cond.code!r}: {e!r} is not an indicator of {m.pillar}"
+                    )
         return self
 
     # ------------------------------------------------------------------ loading

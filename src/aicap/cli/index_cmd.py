@@ -163,7 +163,7 @@ def results_cmd(
         newest = max(int(a["newest"]) for a in ages if a.get("newest") is not None)
         title += f"; values from {oldest}-{newest}, {100 * carried / vals:.0f} % carried forward"
     table = Table(title=title + ")")
-    for col in ("rank", "iso3", "status", "score", "band", "tier", "values", *pillars):
+    for col in ("rank", "iso3", "status", "score", "band", "tier", "P(tier)", "values", *pillars):
         table.add_column(col, justify="left" if col in ("iso3", "status") else "right")
 
     def num(v: object, digits: int = 1) -> str:
@@ -180,11 +180,26 @@ def results_cmd(
             r["status"],
             num(r["score"]),
             band,
-            "" if r["tier"] is None else str(r["tier"]),
+            "" if r["tier"] is None else str(r.get("tier_range") or r["tier"]),
+            _tier_p(r),
             _age(r.get("data_age")),
             *(num(r["pillars"][p]) for p in pillars),
         )
     out.print(table)
+    out.print(
+        "tier: what the known evidence proves; a range (0-3) where a condition was not assessed; "
+        "P(tier): its probability under the index's Monte Carlo, * near a boundary"
+    )
+
+
+def _tier_p(r: dict[str, object]) -> str:
+    probs = r.get("tier_probability")
+    if not isinstance(probs, dict) or r.get("tier") is None:
+        return ""
+    p = probs.get(str(r["tier"]))
+    if p is None:
+        return ""
+    return f"{float(p):.2f}" + ("*" if r.get("tier_near_boundary") else "")
 
 
 def _age(a: dict[str, object] | None) -> str:

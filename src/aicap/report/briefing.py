@@ -23,15 +23,16 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from aicap.analysis.capacity_data import CapacityData
-from aicap.analysis.catalogue import AUDIENCE_WORDS, Catalogue
+from aicap.analysis.catalogue import Catalogue
 from aicap.analysis.claims_run import StandardClaims, standard_claims
 from aicap.analysis.diagnose import Diagnosis, diagnose, expected_for
 from aicap.analysis.divide import GROUP_WORDS, group_mask
 from aicap.analysis.monitor.data import MonitorData
 from aicap.analysis.monitor.links import Links, MonitorResults, Signal, all_signals
-from aicap.analysis.profile import build_profile
-from aicap.analysis.recommend import recommend
+from aicap.analysis.profile import _json_list, build_profile
+from aicap.analysis.recommend import asset_states, recommend
 from aicap.report import charts
+from aicap.report.briefing_recs import audience_section, financing_section, gender_section
 from aicap.report.cache import Cache, key
 from aicap.report.divide_section import (
     ClaimRefs,
@@ -161,11 +162,8 @@ def _group_section(
         f"{_num(hic['score'].median())} for high-income countries.",
     ]
     claims: list[Any] = [None]
-    if n_tiered:
-        findings.append(
-            f"{n_tier0} of the {n_tiered} with a tier are in tier 0 (\u201cAI nascent\u201d), "
-            f"below A/79/966's minimum irreducible AI capacity."
-        )
+    if n_tiered and tiers is not None:
+        findings.append(_tier0_finding(sub, tiers, n_tier0, n_tiered))
         claims.append(None)
     # relative to other developing countries: only differences whose interval excludes zero
     for c in gc["shortfalls"][:2]:
@@ -223,43 +221,6 @@ def _group_section(
         "top_recommendations": top_recs.most_common(8),
         "trend": trend,
     }
-
-
-def _audience_section(
-    catalogue: Catalogue, recs: dict[str, list[str]], focus: list[str]
-) -> list[dict[str, Any]]:
-    counts = Counter(i for m in focus for i in recs.get(m, [])[:TOP_N])
-    out = []
-    for aud, words in AUDIENCE_WORDS.items():
-        items = []
-        quoted: set[str] = set()
-        for iid, k in counts.most_common():
-            it = catalogue.get(iid)
-            if aud not in {a.value for a in it.audiences}:
-                continue
-            paras = [catalogue.mandates.resolve(r) for r in it.mandates]
-            # quote the document's own verbatim text first, and each paragraph once a section
-            pool = [p for p in paras if p.quotable and p.ref not in quoted]
-            pool.sort(key=lambda p: 0 if p.document_fidelity == "verbatim" else 1)
-            q = pool[0] if pool else None
-            if q is not None:
-                quoted.add(q.ref)
-            items.append(
-                {
-                    "id": iid,
-                    "title": it.title,
-                    "count": k,
-                    "n": len(focus),
-                    "description": " ".join(it.description.split()),
-                    "citations": [p.citation for p in paras],
-                    "quote": q.excerpt(220) if q is not None else "",
-                    "quote_ref": q.citation if q is not None else "",
-                }
-            )
-            if len(items) == 5:
-                break
-        out.append({"audience": aud, "words": words, "entries": items})
-    return out
 
 
 def _expected_section(
@@ -350,6 +311,39 @@ def _monitor_chunk(frames: MonitorData, links: Links) -> tuple[MonitorResults, S
     return compute_monitor(frames, links)
 
 
+def _tier0_finding(sub: pd.DataFrame, tiers: pd.Series, n_tier0: int, n_tiered: int) -> str:
+    """Tier 0 by the evidence the sources hold, the ones that could be higher (a condition
+    not assessed), and what is most often missing for tier 1 (A/79/966's step)."""
+    s = (
+        f"{n_tier0} of the {n_tiered} with a tier are in tier 0 (\u201cAI nascent\u201d) by "
+        f"the evidence the sources hold: they do not show A/79/966's minimum irreducible AI "
+        f"capacity (A/79/966 is a report of the Secretary-General)"
+    )
+    zero = sub[tiers == 0]
+    if "tier_high" in zero.columns:
+        high = pd.to_numeric(zero["tier_high"], errors="coerce")
+        ranged = int((high > 0).sum())
+        if ranged:
+            s += (
+                f"; {ranged} of them could be higher, because a condition (a national "
+                f"strategy, compute within reach) was not assessed there"
+            )
+    missing: Counter[str] = Counter()
+    for needs in zero.get("next_needs", pd.Series(dtype=object)).dropna():
+        try:
+            items = json.loads(str(needs))
+        except ValueError:
+            continue
+        missing.update(
+            str(i.get("needs", "")).split(" (", 1)[0] for i in items if i.get("state") == "not_met"
+        )
+    if missing:
+        s += ". Most often missing for tier 1: " + "; ".join(
+            f"{k} ({v})" for k, v in missing.most_common(3)
+        )
+    return s + "."
+
+
 def _holding_pillars(sc: pd.DataFrame, iso: str) -> str:
     if iso not in sc.index or "holding_pillars" not in sc.columns:
         return ""
@@ -379,7 +373,17 @@ def _country_chunk(
             out.append(([str(r["id"]) for r in p["recommendations"]], p))
         else:
             hp = _holding_pillars(sc, iso)
-            recs = recommend(d, cat, holding_pillars=hp, limit=TOP_N, signals=sig)
+            recs = recommend(
+                d,
+                cat,
+                holding_pillars=hp,
+                limit=TOP_N,
+                signals=sig,
+                assets=asset_states(data.assets, iso),
+                next_needs=_json_list(sc.loc[iso, "next_needs"])
+                if iso in sc.index and "next_needs" in sc.columns
+                else [],
+            )
             out.append(([r.intervention.id for r in recs], None))
     return out
 
@@ -468,7 +472,13 @@ def briefing_context(
         if prof is not None:
             built[iso] = prof
     groups = [_group_section(data, g, diags, recs, n_boot, std) for g in FOCUS_GROUPS]
-    audiences = _audience_section(catalogue, recs, focus)
+    audiences = audience_section(catalogue, recs, focus, TOP_N)
+    tier_of = {
+        str(k): (int(v) if pd.notna(v) else None)
+        for k, v in (data.scores()["tier"].items() if "tier" in data.scores().columns else [])
+    }
+    financing = financing_section(catalogue, recs, c, tier_of, focus, TOP_N)
+    gender = gender_section(diags, recs, focus, TOP_N)
     footnotes = _footnotes(data)
     section = None
     totals: dict[str, int] = {}
@@ -509,6 +519,8 @@ def briefing_context(
         "groups": groups,
         "expected": expected,
         "audiences": audiences,
+        "financing": financing,
+        "gender": gender,
         "profiles": profiles,
         "footnotes": footnotes,
         "monitor": section,
@@ -563,11 +575,15 @@ def _data_files(ctx: dict[str, Any], out: Path) -> list[Path]:
             rows.append(
                 {
                     "audience": a["audience"],
-                    **{k: v for k, v in it.items() if k != "citations"},
+                    **{k: v for k, v in it.items() if k not in ("citations", "sdg_targets")},
                     "citations": "; ".join(it["citations"]),
+                    "sdg_targets": " ".join(it["sdg_targets"]),
                 }
             )
     put("recommendations_by_audience.csv", pd.DataFrame(rows))
+    put("financing_by_country.csv", ctx["financing"]["table"])
+    put("financing_by_group.csv", pd.DataFrame(ctx["financing"]["totals"]))
+    put("gender_gaps_by_series.csv", ctx["gender"]["table"])
     recs = [
         {"iso3": k, "rank": n + 1, "intervention": i}
         for k, v in ctx["recommendations"].items()

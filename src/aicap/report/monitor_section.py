@@ -460,7 +460,10 @@ def profile_monitor(
         for k, n, s in zip(m["risk"], m["risk_name"], m["status"], strict=True)
         if s == "gap"
     ]
-    covered = not bool((m["status"] == "not covered").all()) if len(m) else False
+    # assessed for at least one risk: a country GIRAI never covered has only "not covered"
+    # and "not assessed" rows, and reads "not assessed", never "no gaps"
+    assessed = ~m["status"].isin(["not covered", "not assessed"])
+    covered = bool(assessed.any()) if len(m) else False
     return {
         "compute": bool(row["hosts_compute"]),
         "cloud": bool(row["hosts_cloud_region"]),
@@ -468,7 +471,7 @@ def profile_monitor(
         "nearest_compute": str(row.get("nearest_compute") or "").split(";")[0],
         "covered": covered,
         "gaps": gaps,
-        "n_risks": int((m["status"] != "not assessed").sum()),
+        "n_risks": int(assessed.sum()) if len(m) else 0,
         "incidents": int(incidents.get(iso3, 0)),
         "signals": [s.as_dict() for s in signals],
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -15,7 +16,7 @@ from aicap.analysis.diagnose import PeerGroup, diagnose
 from aicap.analysis.profile import NOT_AVAILABLE, build_profile
 from aicap.web import geo, monitor
 from aicap.web.data import SiteData, jsonable
-from aicap.web.whatif import METHODS, WhatIf, nominal_weights
+from aicap.web.whatif import COLLAPSE_POINTS, METHODS, WhatIf, nominal_weights
 
 TIER_COLOURS = ("#3b0f70", "#3e4989", "#26828e", "#35b779", "#d8e219")  # viridis, 5 classes
 #: map fills, told apart by lightness and labelled by tier in the lists under the map
@@ -57,6 +58,10 @@ def row_summary(site: SiteData, iso3: str) -> dict[str, Any]:
         ),
         tier=_i(r.get("tier")),
         tier_label=jsonable(r.get("tier_label")),
+        tier_high=_i(r.get("tier_high")),
+        tier_range=jsonable(r.get("tier_range")) or None,
+        tier_p=_f(r.get("p_tier")),
+        tier_near=bool(jsonable(r.get("near_boundary")) or False),
         pillars={p: _f(r.get(p)) for p in site.pillar_codes},
         missing_pillars=[p for p in str(r.get("missing_pillars") or "").split(",") if p],
     )
@@ -168,6 +173,10 @@ def world_map(site: SiteData) -> dict[str, Any]:
                 "score": s.get("score"),
                 "rank": s.get("rank"),
                 "tier": tier,
+                "tier_range": s.get("tier_range"),
+                "tier_p": s.get("tier_p"),
+                "tier_near": s.get("tier_near", False),
+                "ranged": s.get("tier_high") is not None and s.get("tier_high") != tier,
                 "fill": fill,
                 "d": d,
                 "point": pt,
@@ -199,7 +208,11 @@ def map_api(site: SiteData) -> dict[str, Any]:
         "projection": m["projection"],
         "tiers": m["tiers"],
         "countries": [
-            {k: s[k] for k in ("iso3", "names", "score", "rank", "tier", "fill")}
+            {
+                k: s[k]
+                for k in ("iso3", "names", "score", "rank", "tier", "tier_range", "tier_p", "fill")
+            }
+            | {"near_boundary": s["tier_near"]}
             | {"drawn_as": "polygon" if s["d"] else ("point" if s["point"] else "none")}
             for s in m["countries"]
         ],
@@ -370,6 +383,14 @@ def country(site: SiteData, iso3: str) -> dict[str, Any]:
             gaps = {}
         tier_info = {
             "tier": _i(r.get("tier")),
+            "tier_high": _i(r.get("tier_high")),
+            "range": jsonable(r.get("tier_range")) or None,
+            "probability": _loads(r.get("tier_probability")) or {},
+            "probability_if_unknown_met": _loads(r.get("tier_probability_high")) or {},
+            "p_tier": _f(r.get("p_tier")),
+            "near_boundary": bool(jsonable(r.get("near_boundary")) or False),
+            "conditions": _loads(r.get("tier_conditions")) or [],
+            "next_needs": _loads(r.get("next_needs")) or [],
             "label": jsonable(r.get("tier_label")),
             "basis": jsonable(r.get("tier_basis")) or None,
             "next_tier": _i(r.get("next_tier")),
@@ -634,10 +655,26 @@ def methodology(site: SiteData) -> dict[str, Any]:
                     "name": t.name,
                     "name_source": t.name_source,
                     "description": " ".join(t.description.split()),
-                    "min": t.min,
+                    "conditions": list(t.conditions),
                 }
                 for t in spec.tiers.tiers
             ],
+            "conditions": [
+                {
+                    "code": c.code,
+                    "name": c.name,
+                    "required": c.required,
+                    "tier": spec.tiers.tier_of(c.code),
+                    "reason": " ".join(c.reason.split()),
+                    "coverage": " ".join(c.coverage.split()),
+                    "cites": [
+                        f"{x.doc} (report), {x.entry}: \u201c{x.quote}\u201d" for x in c.cites
+                    ],
+                    "interventions": list(c.interventions),
+                }
+                for c in spec.tiers.conditions
+            ],
+            "source_note": " ".join(spec.tiers.source_note.split()),
         },
         "validation_targets": [
             {"series": v.series, "name": v.name, "year": v.year} for v in spec.validation_targets
@@ -686,7 +723,30 @@ def whatif_result(site: SiteData, res: WhatIf | None) -> dict[str, Any]:
                 "change": _i(r["change"]),
             }
         )
+    moved = {r["iso3"]: r for r in rows}
+    collapses = []
+    for c in res.collapses.to_dict(orient="records"):
+        iso3 = str(c["iso3"])
+        if iso3 not in site.countries:
+            continue
+        m = moved.get(iso3, {})
+        collapses.append(
+            {
+                "iso3": iso3,
+                "names": site.countries[iso3].names,
+                "pillar": c["pillar"],
+                "zeros": [z for z in str(c["zeros"]).split(",") if z],
+                "score": _f(c["score"]),
+                "without_zeros": _f(c["without_zeros"]),
+                "drop": _f(c["drop"]),
+                "rank": m.get("rank"),
+                "nominal_rank": m.get("nominal_rank"),
+            }
+        )
     out.update(
+        collapse_warning=bool(collapses),
+        collapse_points=COLLAPSE_POINTS,
+        collapses=collapses,
         effective_weights={p: round(v, 4) for p, v in res.effective.items()},
         replications=res.replications,
         failed=res.failed,
@@ -694,6 +754,16 @@ def whatif_result(site: SiteData, res: WhatIf | None) -> dict[str, Any]:
         rows=rows,
     )
     return out
+
+
+def _loads(v: Any) -> Any:
+    """A JSON text column of the results (tier conditions, probabilities) back to data."""
+    if not isinstance(v, str) or not v:
+        return None
+    try:
+        return json.loads(v)
+    except ValueError:
+        return None
 
 
 def finite(v: float | None) -> bool:

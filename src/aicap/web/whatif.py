@@ -38,12 +38,64 @@ class WhatIfError(ValueError):
     """A what-if request the engine cannot compute (bad weights or method)."""
 
 
+#: A pillar that loses at least this many points to zero indicators is reported as collapsed.
+COLLAPSE_POINTS = 10.0
+
+
+def zero_collapses(comp: Composite, method: str, min_drop: float = COLLAPSE_POINTS) -> pd.DataFrame:
+    """Where a power mean lets zero indicators pull a whole pillar down: per unit and pillar,
+    the pillar's score with ``method``, the same mean without its zero-valued indicators, and
+    the indicators at zero, for every case that loses at least ``min_drop`` points. Empty for
+    the arithmetic mean (a zero then weighs like any other value)."""
+    cols = ["iso3", "pillar", "zeros", "score", "without_zeros", "drop"]
+    pw = float(METHODS[method]["params"].get("p", 1.0)) if method in METHODS else 1.0
+    if METHODS.get(method, {}).get("method") != "a_genmean" or pw >= 1.0:
+        return pd.DataFrame(columns=cols)
+    tree = comp.framework.tree
+    codes = list(tree.codes)
+    norm = comp.stage("normalised")
+    rows: list[dict[str, Any]] = []
+    pillars = {str(tree.parent_of[i]) for i in tree.indicators if tree.parent_of[i]}
+    units = [str(u) for u in norm.index]
+    for pillar in sorted(pillars):
+        inds = [i for i in tree.indicators if tree.parent_of[i] == pillar and i in norm.columns]
+        if not inds:
+            continue
+        x = norm[inds].to_numpy(dtype=float)
+        w = np.array([float(comp.weights[codes.index(i)]) for i in inds])
+        have = ~np.isnan(x)
+        zero = have & (x <= 0)
+        xz = np.where(have, np.maximum(x, 0.0), 0.0)
+        den_all = have.astype(float) @ w
+        den_nz = (have & ~zero).astype(float) @ w
+        num = (xz**pw) @ w
+        with np.errstate(invalid="ignore", divide="ignore"):
+            score = (num / den_all) ** (1 / pw)
+            without = (num / den_nz) ** (1 / pw)
+        drop = without - score
+        hit = zero.any(axis=1) & np.isfinite(drop) & (drop >= min_drop)
+        for k in np.nonzero(hit)[0]:
+            rows.append(
+                {
+                    "iso3": units[int(k)],
+                    "pillar": str(pillar),
+                    "zeros": ",".join(i for j, i in enumerate(inds) if zero[k, j]),
+                    "score": float(score[k]),
+                    "without_zeros": float(without[k]),
+                    "drop": float(drop[k]),
+                }
+            )
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values("drop", ascending=False, kind="stable").reset_index(drop=True)
+
+
 @dataclass(frozen=True)
 class WhatIf:
     weights: dict[str, float]  # pillar -> weight as given
     effective: dict[str, float]  # pillar -> share of the index
     method: str
     table: pd.DataFrame  # iso3, score, rank, rank_p05, rank_p95, nominal_rank, change
+    collapses: pd.DataFrame  # zero_collapses(): pillars pulled down by zero indicators
     replications: int
     failed: int
     seconds: float
@@ -165,6 +217,7 @@ def what_if(
         effective={p: v / total for p, v in clean.items()},
         method=method,
         table=table.reset_index(drop=True),
+        collapses=zero_collapses(comp, method),
         replications=int(summ["replications"]),
         failed=int(summ["failed"]),
         seconds=time.perf_counter() - t0,

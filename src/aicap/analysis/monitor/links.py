@@ -225,6 +225,12 @@ def parse_links(
         for iid in r.interventions:
             if iid not in catalogue.items:
                 problems.append(f"risks.yaml: risk {r.id}: unknown intervention {iid!r}")
+            elif catalogue.areas[catalogue.get(iid).area].domain != r.domain:
+                area = catalogue.get(iid).area
+                problems.append(
+                    f"risks.yaml: risk {r.id} ({r.domain} domain) points to {iid}, whose area "
+                    f"{area!r} is {catalogue.areas[area].domain}: its texts do not cover the risk"
+                )
     if problems:
         raise LinksError(f"{label}: " + "; ".join(problems))
     return Links(taxonomy, catalogue, {s.id: s for s in model.signals})

@@ -20,6 +20,7 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 import yaml
@@ -56,6 +57,9 @@ class Risk(BaseModel):
     #: catalogue intervention ids that address the risk (checked against the catalogue by
     #: :func:`aicap.analysis.monitor.links.load_links`)
     interventions: list[str] = Field(default_factory=list)
+    #: the domain of the risk: a military-domain risk may only point to interventions of a
+    #: military-domain area of the catalogue (whose texts cover that domain)
+    domain: Literal["civil", "military"] = "civil"
 
     @field_validator("incident_terms")
     @classmethod
