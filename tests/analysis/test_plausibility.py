@@ -119,7 +119,13 @@ def test_framework_screens_every_indicator_and_marks_the_netcraft_break() -> Non
     assert all(i.method_break is None for i in s.indicators if i.code != "secure_servers")
     zeros = s.indicator("notable_models").zeros
     assert zeros.zero == "exhaustive_source" and zeros.zero_needs_pillar == 2
-    assert all(i.zeros == ZeroRule() for i in s.indicators if i.code != "notable_models")
+    # exhaustive lists (notable models; the compute and cloud lists of the infrastructure
+    # pillar, issue 17) are the only indicators whose zeros count, each on a stated condition
+    exhaustive = {"notable_models", "compute_capacity", "cloud_regions"}
+    assert all(i.zeros == ZeroRule() for i in s.indicators if i.code not in exhaustive)
+    for code in exhaustive:
+        z = s.indicator(code).zeros
+        assert z.zero == "exhaustive_source" and z.zero_needs_pillar >= 1, code
 
 
 def test_zero_for_unlisted_needs_an_exhaustive_source_and_matches_zero_fill() -> None:

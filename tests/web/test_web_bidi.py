@@ -24,7 +24,8 @@ def _bare_ranges(html: str) -> list[str]:
     """Numeric ranges in the page's data (table cells) that are not inside an LTR isolate
     (ranges inside translated sentences are the translators' to write)."""
     body = html.split("<main", 1)[-1]
-    body = " ".join(re.findall(r'<td class="num">(.*?)</td>', body, flags=re.S))
+    # one cell at a time: a missing value's dash between two cells is not a range
+    body = " | ".join(re.findall(r'<td class="num">(.*?)</td>', body, flags=re.S))
     body = re.sub(r"<script.*?</script>", "", body, flags=re.S)
     body = re.sub(r'<bdi dir="ltr">.*?</bdi>', "", body, flags=re.S)
     text = re.sub(r"<[^>]+>", " ", body)

@@ -30,7 +30,9 @@ SNAPSHOT_SCHEMA = 1
 MAX_INDICATORS = 8
 
 
-def _num(v: Any, nd: int = 3) -> Any:
+def _num(v: Any, nd: int = 4) -> Any:
+    """Stored at 4 decimals, so that a page rounding to 1 decimal never rounds twice
+    (41.547 stored as 41.55 showed as 41.6)."""
     v = nan_to_none(v)
     if v is None:
         return None
@@ -106,7 +108,7 @@ def snapshot(
         "status": str(row.get("status") or "unknown"),
         "tier": tier_i,
         "tier_label": data.tiers.get(tier_i) if tier_i is not None else None,
-        "score": _num(row.get("score"), 2),
+        "score": _num(row.get("score"), 4),
         "rank": nan_to_none(row.get("rank")),
         "n_scored": nan_to_none(row.get("n_scored")),
         "binding_constraint": str(binding["pillar"].iloc[0]) if len(binding) else None,
@@ -114,10 +116,10 @@ def snapshot(
             {
                 "pillar": str(r["pillar"]),
                 "name": str(r["name"]),
-                "score": _num(r["score"], 2),
-                "peer_median": _num(r["peer_median"], 2),
-                "gap_peer": _num(r["gap_peer"], 2),
-                "frontier": _num(r["frontier"], 2),
+                "score": _num(r["score"], 4),
+                "peer_median": _num(r["peer_median"], 4),
+                "gap_peer": _num(r["gap_peer"], 4),
+                "frontier": _num(r["frontier"], 4),
                 "binding": bool(r["binding"]),
             }
             for r in bott_p.to_dict(orient="records")
@@ -133,7 +135,7 @@ def snapshot(
                 "value_year": nan_to_none(r["value_year"]),
                 "peer_median_value": _num(r["peer_median_value"]),
                 "gap_peer_value": _num(r["gap_peer_value"]),
-                "gap_peer": _num(r["gap_peer"], 2),
+                "gap_peer": _num(r["gap_peer"], 4),
                 "publisher": _meta(meta, str(r["indicator"]), "publisher"),
                 "licence": _meta(meta, str(r["indicator"]), "licence"),
             }
