@@ -385,3 +385,17 @@ def test_country_page_shows_the_screen_and_each_values_route(client: TestClient)
     assert (
         "Sources: publisher and route" in meth and "datasets/world-development-indicators" in meth
     )
+
+
+def test_country_page_shows_cost_and_gender_of_its_profile(client: TestClient) -> None:
+    data = client.get("/api/country/KEN").json()
+    html = client.get("/country/KEN").text
+    fin, gen = data["financing"], data["gender"]
+    assert fin and fin["cost"]["n_items"] >= 1
+    assert 'id="financing"' in html and fin["instruments"][0]["id"] in html
+    low = f"{fin['cost']['low_usd_m']:,.0f}"
+    assert low in html
+    assert 'id="gender"' in html
+    for g in gen["gaps"]:
+        assert g["name"] in html
+    assert "Femmes et filles" in client.get("/fr/country/KEN").text

@@ -418,6 +418,8 @@ def country(site: SiteData, iso3: str) -> dict[str, Any]:
         "trend": _trend(site, iso3),
         "trend_comparable": _trend_comparable(site, iso3),
         "claims": prof.get("claims", []),
+        "financing": prof.get("financing"),
+        "gender": prof.get("gender"),
         "breaks": [
             {"year": b["end"], "text": b["text"]}
             for b in site.divide.get("breaks", [])
