@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -138,18 +139,19 @@ def test_aicap_where_from_a_subdirectory_names_the_project(tmp_path: Path) -> No
 
 
 @pytest.mark.slow
-def test_a_command_from_a_subdirectory_reads_the_project_warehouse(tmp_path: Path) -> None:
-    from aicap.warehouse.read import Warehouse, WarehouseError
-
-    if not (ROOT / "var" / "aicap.duckdb").is_file():
-        pytest.skip("no warehouse: run `aicap ingest`")
-    try:
-        Warehouse(ROOT / "var" / "aicap.duckdb")
-    except WarehouseError as exc:
-        pytest.skip(f"this checkout's warehouse is not current: {exc}")
+def test_a_command_from_a_subdirectory_reads_the_project_warehouse(
+    tmp_path: Path, full_warehouse: Path
+) -> None:
+    # a project of its own (found upwards by its pyproject.toml), with a current warehouse, so
+    # that the test runs on a clean clone too
+    proj = tmp_path / "proj"
+    (proj / "var").mkdir(parents=True)
+    (proj / "docs").mkdir()
+    (proj / "pyproject.toml").write_text('[project]\nname = "aicap"\n', encoding="utf-8")
+    shutil.copyfile(full_warehouse, proj / "var" / "aicap.duckdb")
     done = subprocess.run(
         [str(AICAP), "coverage", "--json"],
-        cwd=ROOT / "docs",
+        cwd=proj / "docs",
         env=_clean_env(tmp_path),
         capture_output=True,
         text=True,
@@ -158,4 +160,4 @@ def test_a_command_from_a_subdirectory_reads_the_project_warehouse(tmp_path: Pat
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["member_states_total"] == 193
-    assert not (ROOT / "docs" / "var").exists()
+    assert not (proj / "docs" / "var").exists()
