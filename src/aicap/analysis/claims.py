@@ -42,6 +42,7 @@ RULE_VERDICTS: dict[str, tuple[str, ...]] = {
         "falling_behind",
         "pulling_ahead",
         "losing_lead",
+        "small_change",
         "no_clear_change",
     ),
 }
@@ -134,7 +135,9 @@ def verdict_relative_trend(c: Claim) -> str:
     """The gap's slope interval, read with where the country stands now (behind or ahead)."""
     v = verdict_interval_sign(c)
     if abs(c.value) < float(c.params.get("min_slope", 0.0)):
-        return "no_clear_change"  # significant but immaterial
+        # an interval that excludes zero but a move under the material threshold is said as
+        # such, never as "no clear change" beside an interval that contradicts it
+        return "no_clear_change" if v == "no_clear_change" else "small_change"
     behind = float(c.params.get("gap_now", float("nan"))) < 0
     if v == "up":
         return "catching_up" if behind else "pulling_ahead"
