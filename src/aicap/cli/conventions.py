@@ -139,6 +139,30 @@ def country_suggestions(text: str, names: Mapping[str, Iterable[str]], n: int = 
     return out[:n]
 
 
+#: the country reference's columns that name a country (matched by "did you mean")
+NAME_COLUMNS = (
+    "name",
+    "name_en",
+    "name_fr",
+    "name_es",
+    "name_ru",
+    "name_zh",
+    "name_ar",
+    "formal_name_en",
+    "iso2",
+)
+
+
+def country_names(records: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """ISO3 code -> its names (any of :data:`NAME_COLUMNS` present and not empty), from the
+    country reference's rows (``frame.to_dict(orient="records")``)."""
+    names: dict[str, list[str]] = {}
+    for r in records:
+        got = [str(r[c]) for c in NAME_COLUMNS if r.get(c) is not None and str(r[c]) != "nan"]
+        names[str(r["iso3"])] = [x for x in got if x]
+    return names
+
+
 def unknown_country(text: str, names: Mapping[str, Iterable[str]], what: str) -> str:
     """``'Kenya' is not a UN Member State code; did you mean KEN (Kenya)?``"""
     found = country_suggestions(text, names)

@@ -253,26 +253,8 @@ def _country_code(wh: Warehouse, text: str) -> str:
     code = text.strip().upper()
     if code in set(frame["iso3"]):
         return code
-    cols = [
-        c
-        for c in (
-            "name",
-            "name_en",
-            "name_fr",
-            "name_es",
-            "name_ru",
-            "name_zh",
-            "name_ar",
-            "formal_name_en",
-            "iso2",
-        )
-        if c in frame.columns
-    ]
-    names = {
-        r["iso3"]: [str(r[c]) for c in cols if r[c] is not None and str(r[c]) != "nan"]
-        for r in frame.to_dict(orient="records")
-    }
-    raise _fail(conventions.unknown_country(text, names, "a country code (ISO3 expected)"))
+    names = conventions.country_names(frame.to_dict(orient="records"))
+    raise _fail(conventions.unknown_country(text, names, "a country code (ISO3 expected)"), 2)
 
 
 def _series(indicator: str) -> tuple[str, str]:

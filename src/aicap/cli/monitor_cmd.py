@@ -47,6 +47,23 @@ def _data(path: Path) -> MonitorData:
         raise typer.Exit(1) from None
 
 
+def _member(data: MonitorData, text: str | None) -> str | None:
+    """``text`` as the ISO3 code of a UN Member State (any case), or a one-line error with
+    "did you mean" (exit 2); None stays None (every country)."""
+    if text is None:
+        return None
+    frame = data.countries
+    code = text.strip().upper()
+    if code in set(frame.loc[frame["status"] == "member", "iso3"]):
+        return code
+    from aicap.cli.conventions import country_names, unknown_country
+
+    names = country_names(frame[frame["status"] == "member"].to_dict(orient="records"))
+    message = unknown_country(text, names, "a UN Member State (ISO3 code expected)")
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     data: list[dict[str, Any]] = json.loads(frame.to_json(orient="records", default_handler=str))
     return data
@@ -164,11 +181,12 @@ def access_cmd(
     """Per Member State: hosts AI compute, a cloud region, a model developer; nearest hosts in
     the same region; developing countries with none; open-weight share of notable models."""
     data = _data(warehouse)
+    country = _member(data, country)
     table = acc.access_table(data.countries, data.clusters, data.regions, data.model_countries)
     summary = acc.access_summary(table)
     open_share = acc.open_weight_share(data.models)
     if country is not None:
-        table = table[table["iso3"] == country.upper()]
+        table = table[table["iso3"] == country]
     if as_json:
         _emit(summary | {"countries": _records(table), "open_weight_share": _records(open_share)})
         return
@@ -195,14 +213,15 @@ def governance_cmd(
     """The governance instruments register (GIRAI 2026): frameworks with type and approval
     date, and government initiatives, with provenance."""
     data = _data(warehouse)
+    country = _member(data, country)
     register = gov.from_girai(data.girai_frameworks, data.girai_initiatives)
     if country is not None:
         rows = gov.country_register(register, country)
         if as_json:
-            _emit({"iso3": country.upper(), "instruments": _records(rows)})
+            _emit({"iso3": country, "instruments": _records(rows)})
             return
         cols = ["kind", "area", "type", "status", "approval_date", "title"]
-        out.print(_table(rows[cols], f"Instruments of {country.upper()}", limit=200))
+        out.print(_table(rows[cols], f"Instruments of {country}", limit=200))
         return
     summary = gov.register_summary(register)
     if as_json:
@@ -229,10 +248,11 @@ def incidents_cmd(
     """AIID and AIAAIC incidents, de-duplicated (matches reported), counted per country and
     year as documented cases."""
     data = _data(warehouse)
+    country = _member(data, country)
     deduped, matches = _incidents(data)
     counts = inc.counts_by_country_year(deduped)
     if country is not None:
-        counts = counts[counts["iso3"] == country.upper()]
+        counts = counts[counts["iso3"] == country]
     summary = inc.attribution_summary(deduped)
     if as_json:
         _emit(
@@ -256,13 +276,14 @@ def gaps_cmd(
     """Rule gaps: per Member State and risk, whether an adopted instrument addresses it, with
     the documented incidents for that country and risk."""
     data = _data(warehouse)
+    country = _member(data, country)
     taxonomy = rk.load_taxonomy()
     register = gov.from_girai(data.girai_frameworks, data.girai_initiatives)
     coverage = gov.coverage_from_girai(data.girai_areas)
     deduped, _ = _incidents(data)
     members = list(data.countries.loc[data.countries["status"] == "member", "iso3"])
     if country is not None:
-        members = [country.upper()]
+        members = [country]
     matrix = rk.gap_matrix(
         taxonomy, register, coverage, members, inc.counts_by_country_risk(deduped)
     )
@@ -323,12 +344,8 @@ def links_cmd(
         cols = ["kind", "key", "intervention", "title", "area_name"]
         out.print(_table(table[cols], "Signals and the interventions that address them", 200))
         return
-    code = iso3.upper()
     data = _data(warehouse)
-    members = set(data.countries.loc[data.countries["status"] == "member", "iso3"])
-    if code not in members:
-        console.print(f"[bold red]error:[/] {escape(iso3)!r} is not a UN Member State")
-        raise typer.Exit(2)
+    code = str(_member(data, iso3))
     results = lk.compute_results(data, links.taxonomy)
     markets = lk.latest_markets(results.concentration)
     signals = lk.country_signals(links, code, results.matrix, results.access, markets)
