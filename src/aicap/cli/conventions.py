@@ -153,7 +153,7 @@ NAME_COLUMNS = (
 )
 
 
-def country_names(records: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
+def country_names(records: Iterable[Mapping[Any, Any]]) -> dict[str, list[str]]:
     """ISO3 code -> its names (any of :data:`NAME_COLUMNS` present and not empty), from the
     country reference's rows (``frame.to_dict(orient="records")``)."""
     names: dict[str, list[str]] = {}
