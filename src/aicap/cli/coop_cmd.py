@@ -129,14 +129,22 @@ def export_iati(
     db: Db = None,
     dataset: Annotated[str, typer.Option(help="real, demo or all")] = "real",
 ) -> None:
-    """Write IATI 2.03 activity XML (validated against the shipped schema)."""
+    """Write IATI 2.03 activity XML (validated against the shipped schema). With no
+    activity in the dataset: "nothing to export", no file written, exit 5."""
     st = _store(db)
+    activities = st.activities_full(dataset)
+    if not activities:  # an IATI file holds at least one activity
+        err.print(
+            f"nothing to export: no activities in the {dataset} dataset ({out_file} not written)",
+            highlight=False,
+        )
+        raise typer.Exit(5)
     try:
-        xml = to_iati_xml(st.activities_full(dataset), _iso_maps()[0])
+        xml = to_iati_xml(activities, _iso_maps()[0])
     except IatiError as exc:
         _fail(str(exc))
     out_file.write_bytes(xml)
-    out.print(f"wrote {out_file} ({len(st.activities_full(dataset))} activities)")
+    out.print(f"wrote {out_file} ({len(activities)} activities)", highlight=False)
 
 
 def _report(counts: dict[str, Any]) -> None:
