@@ -10,10 +10,11 @@ import json
 import os
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from aicap.analysis.cooperate.demo import load_demo
@@ -48,11 +49,18 @@ Db = Annotated[
 
 
 def _store(db: str | None) -> CoopStore:
-    return CoopStore.open(db or default_url(), default_vocabulary())
+    from aicap.analysis.catalogue import CatalogueError
+    from aicap.analysis.mandates import MandateError
+
+    try:
+        vocabulary = default_vocabulary()
+    except (MandateError, CatalogueError) as exc:  # one line, not a traceback
+        _fail(str(exc))
+    return CoopStore.open(db or default_url(), vocabulary)
 
 
-def _fail(msg: str) -> None:
-    err.print(f"[red]error:[/red] {msg}")
+def _fail(msg: str) -> NoReturn:
+    err.print(f"[red]error:[/red] {escape(msg)}", highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
