@@ -10,37 +10,19 @@ import json
 import os
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from aicap.analysis.cooperate.demo import load_demo
-from aicap.analysis.cooperate.service import (
-    accountability,
-    country_facts,
-    default_vocabulary,
-    run_matchmaking,
-    summarise,
-)
-from aicap.sources.http import FetchError, LiveClient
-from aicap.warehouse.cooperation.db import app_role_sql, current_revision, default_url
-from aicap.warehouse.cooperation.iati import IatiError, from_iati_xml, to_iati_xml
-from aicap.warehouse.cooperation.importers import (
-    ImportProblem,
-    fetch_crs,
-    fetch_iati_datastore,
-    parse_crs_csv,
-)
-from aicap.warehouse.cooperation.schemas import Role
-from aicap.warehouse.cooperation.store import SYSTEM, CoopError, CoopStore, Principal
+if TYPE_CHECKING:
+    from aicap.warehouse.cooperation.store import CoopStore, Principal
 
 app = typer.Typer(help="Cooperation: needs, offers, matchmaking, tracking (docs/cooperation.md).")
 err = Console(stderr=True)
 out = Console(soft_wrap=True)
-CLI = Principal("cli", Role.administrator)
 
 Db = Annotated[
     str | None,
@@ -48,9 +30,20 @@ Db = Annotated[
 ]
 
 
+def _cli() -> Principal:
+    """The built-in administrator ``cli`` that the commands act as."""
+    from aicap.warehouse.cooperation.schemas import Role
+    from aicap.warehouse.cooperation.store import Principal
+
+    return Principal("cli", Role.administrator)
+
+
 def _store(db: str | None) -> CoopStore:
     from aicap.analysis.catalogue import CatalogueError
+    from aicap.analysis.cooperate.service import default_vocabulary
     from aicap.analysis.mandates import MandateError
+    from aicap.warehouse.cooperation.db import default_url
+    from aicap.warehouse.cooperation.store import CoopStore
 
     try:
         vocabulary = default_vocabulary()
@@ -65,6 +58,8 @@ def _fail(msg: str) -> NoReturn:
 
 
 def _iso_maps() -> tuple[dict[str, str], dict[str, str]]:
+    from aicap.analysis.cooperate.service import country_facts
+
     facts = country_facts()
     iso2 = {k: v["iso2"] for k, v in facts.items() if v.get("iso2")}
     return iso2, {v: k for k, v in iso2.items()}
@@ -77,6 +72,9 @@ def init(
 ) -> None:
     """Create or migrate the database (Alembic); optionally the first administrator, whose
     password comes from AICAP_COOP_ADMIN_PASSWORD or a prompt."""
+    from aicap.warehouse.cooperation.db import current_revision
+    from aicap.warehouse.cooperation.store import CoopError
+
     st = _store(db)
     if admin:
         pw = os.environ.get("AICAP_COOP_ADMIN_PASSWORD") or typer.prompt(
@@ -92,9 +90,12 @@ def init(
 @app.command("demo")
 def demo(db: Db = None) -> None:
     """Load the FICTITIOUS demonstration records (dataset=demo, flagged on every row)."""
+    from aicap.analysis.cooperate.demo import load_demo
+    from aicap.warehouse.cooperation.store import CoopError
+
     st = _store(db)
     try:
-        info = load_demo(st, CLI)
+        info = load_demo(st, _cli())
     except CoopError as exc:
         _fail(exc.message)
     out.print(json.dumps(info, indent=2))
@@ -109,9 +110,11 @@ def match(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Propose matches: explainable scores and the optimal assignment within capacities."""
+    from aicap.analysis.cooperate.service import run_matchmaking, summarise
+
     st = _store(db)
     when = date.fromisoformat(on) if on else None
-    result, saved = run_matchmaking(st, CLI, dataset=dataset, on=when, save=not dry_run)
+    result, saved = run_matchmaking(st, _cli(), dataset=dataset, on=when, save=not dry_run)
     body = summarise(result, saved)
     if as_json:
         out.print_json(json.dumps(body))
@@ -139,6 +142,8 @@ def export_iati(
 ) -> None:
     """Write IATI 2.03 activity XML (validated against the shipped schema). With no
     activity in the dataset: "nothing to export", no file written, exit 5."""
+    from aicap.warehouse.cooperation.iati import IatiError, to_iati_xml
+
     st = _store(db)
     activities = st.activities_full(dataset)
     if not activities:  # an IATI file holds at least one activity
@@ -174,6 +179,11 @@ def import_iati(
     ] = None,
 ) -> None:
     """Import activities from an IATI XML file, or from the IATI Datastore (--datastore)."""
+    from aicap.sources.http import FetchError, LiveClient
+    from aicap.warehouse.cooperation.iati import IatiError, from_iati_xml
+    from aicap.warehouse.cooperation.importers import ImportProblem, fetch_iati_datastore
+    from aicap.warehouse.cooperation.store import SYSTEM, CoopError
+
     st = _store(db)
     try:
         if datastore:
@@ -201,6 +211,10 @@ def import_crs(
 ) -> None:
     """Import ICT aid (CRS purpose codes 22010-22040) by donor and recipient from the OECD's
     SDMX API (or a CSV file it produced)."""
+    from aicap.sources.http import FetchError, LiveClient
+    from aicap.warehouse.cooperation.importers import ImportProblem, fetch_crs, parse_crs_csv
+    from aicap.warehouse.cooperation.store import SYSTEM, CoopError
+
     st = _store(db)
     try:
         if file is not None:
@@ -223,6 +237,8 @@ def account(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Pledged vs committed vs disbursed vs results, by provider, country or modality."""
+    from aicap.analysis.cooperate.service import accountability
+
     st = _store(db)
     try:
         view = accountability(st, by=by, dataset=dataset)
@@ -259,8 +275,10 @@ def tokens(
     user: Annotated[str | None, typer.Option(help="Only this account's tokens")] = None,
 ) -> None:
     """List API tokens (id, account, label, scope, expiry, revoked); secrets are never shown."""
+    from aicap.warehouse.cooperation.store import CoopError
+
     try:
-        rows = _store(db).list_tokens(CLI, user)
+        rows = _store(db).list_tokens(_cli(), user)
     except CoopError as exc:
         _fail(exc.message)
         return
@@ -278,8 +296,10 @@ def revoke_token(
     db: Db = None,
 ) -> None:
     """Revoke an API token at once."""
+    from aicap.warehouse.cooperation.store import CoopError
+
     try:
-        _store(db).revoke_token_id(CLI, token_id)
+        _store(db).revoke_token_id(_cli(), token_id)
     except CoopError as exc:
         _fail(exc.message)
     out.print(f"token {token_id} revoked")
@@ -289,11 +309,13 @@ def revoke_token(
 def password(user: User, db: Db = None) -> None:
     """Set an account's password (from AICAP_COOP_NEW_PASSWORD or a prompt); its sessions and
     tokens end."""
+    from aicap.warehouse.cooperation.store import CoopError
+
     pw = os.environ.get("AICAP_COOP_NEW_PASSWORD") or typer.prompt(
         "new password", hide_input=True, confirmation_prompt=True
     )
     try:
-        n = _store(db).reset_password(CLI, user, pw)
+        n = _store(db).reset_password(_cli(), user, pw)
     except CoopError as exc:
         _fail(f"{exc.message} {exc.detail or ''}")
         return
@@ -303,8 +325,10 @@ def password(user: User, db: Db = None) -> None:
 @app.command("disable")
 def disable(user: User, db: Db = None) -> None:
     """Disable an account: it cannot sign in and its sessions and tokens end at once."""
+    from aicap.warehouse.cooperation.store import CoopError
+
     try:
-        got = _store(db).set_active(CLI, user, False)
+        got = _store(db).set_active(_cli(), user, False)
     except CoopError as exc:
         _fail(exc.message)
         return
@@ -314,8 +338,10 @@ def disable(user: User, db: Db = None) -> None:
 @app.command("enable")
 def enable(user: User, db: Db = None) -> None:
     """Enable a disabled account."""
+    from aicap.warehouse.cooperation.store import CoopError
+
     try:
-        _store(db).set_active(CLI, user, True)
+        _store(db).set_active(_cli(), user, True)
     except CoopError as exc:
         _fail(exc.message)
     out.print(f"{user} enabled")
@@ -339,6 +365,8 @@ def role_sql(
 ) -> None:
     """Print the GRANTs that let ROLE run the registry without owning its tables (it cannot
     drop the audit log's triggers or truncate it); run them as the owner after each init."""
+    from aicap.warehouse.cooperation.db import app_role_sql
+
     try:
         out.print(app_role_sql(role))
     except ValueError as exc:

@@ -11,13 +11,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from aicap.cli import composite_dir
-from aicap.cli.inputs import framework_and_data, read_recipe
-from aicap.index import REGISTRY, ComputationError, ValidationError, build
-from aicap.index.coinr import coinr_columns, stage_table
-from aicap.index.registry import KINDS
-from aicap.index.report import audit_report
-
 app = typer.Typer(
     help="Composite indicators: build an index (every stage, flags, audit) from a recipe.",
     no_args_is_help=True,
@@ -59,6 +52,12 @@ def build_cmd(
     """Build the index; write DIR/<stage>.csv per stage, flags, weights, results, audit.md,
     the inputs (framework.yaml, recipe.yaml, data.csv) and composite.json, which ties them
     together (and lists the uncertainty analyses stored with the composite)."""
+    from aicap.cli import composite_dir
+    from aicap.cli.inputs import framework_and_data, read_recipe
+    from aicap.index import ComputationError, ValidationError, build
+    from aicap.index.coinr import coinr_columns, stage_table
+    from aicap.index.report import audit_report
+
     try:
         fw, frame, data_path = framework_and_data(framework, data, idata, imeta)
         rec = read_recipe(recipe)
@@ -95,7 +94,7 @@ def build_cmd(
         highlight=False,
     )
     if uncertainty is not None:
-        from aicap.cli.uncertainty_cmd import run_stored
+        from aicap.cli.uncertainty_run import run_stored
 
         run_stored(out_dir, comp, uncertainty, workers=workers)
 
@@ -105,6 +104,9 @@ def methods_cmd(
     kind: Annotated[str | None, typer.Argument(help="Only this step kind.")] = None,
 ) -> None:
     """List the registered methods (with their COINr aliases)."""
+    from aicap.index import REGISTRY
+    from aicap.index.registry import KINDS
+
     kinds = [kind] if kind else list(KINDS)
     for k in kinds:
         if k not in KINDS:

@@ -9,46 +9,43 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from aicap.cli import (
-    claim_cmd,
-    conventions,
-    index_cmd,
-    monitor_cmd,
-    report_cmd,
-    uncertainty_cmd,
-    update_cmd,
-    web_cmd,
-)
-from aicap.cli.coop_cmd import app as coop_app
-from aicap.cli.progress import bar as progress_bar
-from aicap.sources.registry import discover
-from aicap.warehouse.ingest import IngestError, IngestReport, ingest
-from aicap.warehouse.read import Warehouse, WarehouseError
+from aicap.cli import conventions, lazy
+
+if TYPE_CHECKING:
+    from aicap.warehouse.ingest import IngestReport
+    from aicap.warehouse.read import Warehouse
+
+#: every command module, imported only when it runs (``aicap --help`` imports none): one line
+#: each, ``name: ("module:attribute", "short help for aicap --help")``; the attribute is a
+#: ``typer.Typer`` (a group) or a command function. See :mod:`aicap.cli.lazy`.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "index": ("aicap.cli.index_cmd:app", "Composite indicators: build an index from a recipe."),
+    "claim": ("aicap.cli.claim_cmd:app", "Claims: the numbers, test and data behind a sentence."),
+    "uncertainty": ("aicap.cli.uncertainty_cmd:app", "Rank bands and Sobol' indices."),
+    "monitor": ("aicap.cli.monitor_cmd:app", "Concentration, access, governance gaps, incidents."),
+    "coop": ("aicap.cli.coop_cmd:app", "Cooperation: needs, offers, matchmaking, tracking."),
+    "update": ("aicap.cli.update_cmd:update", "Refresh sources from their publishers' live APIs."),
+    "report": ("aicap.cli.report_cmd:app", "Reports: the Secretary-General briefing."),
+    "profile": ("aicap.cli.report_cmd:profile", "A country profile: tier, scores, advice."),
+    "serve": ("aicap.cli.web_cmd:serve", "Serve the dashboard and its JSON API."),
+    "site": ("aicap.cli.web_cmd:app", "The static dashboard (aicap site export)."),
+}
 
 app = typer.Typer(
     help="aicap: the AI Capacity Observatory (open data, composite index, diagnostics).",
     no_args_is_help=True,
     add_completion=False,
     context_settings=conventions.CONTEXT,
+    cls=lazy.group(COMMANDS),
 )
 conventions.add_version(app)
-app.add_typer(index_cmd.app, name="index")
-app.add_typer(claim_cmd.app, name="claim")
-app.add_typer(uncertainty_cmd.app, name="uncertainty")
-app.add_typer(monitor_cmd.app, name="monitor")
-app.add_typer(coop_app, name="coop")
-app.command("update")(update_cmd.update)
-app.add_typer(report_cmd.app, name="report")
-app.command("profile")(report_cmd.profile)
-app.command("serve")(web_cmd.serve)
-app.add_typer(web_cmd.app, name="site")
 console = Console(stderr=True)
 out = Console(soft_wrap=True)
 
@@ -87,6 +84,8 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _open(path: Path) -> Warehouse:
+    from aicap.warehouse.read import Warehouse, WarehouseError
+
     try:
         return Warehouse(path)
     except WarehouseError as exc:
@@ -94,6 +93,10 @@ def _open(path: Path) -> Warehouse:
 
 
 def _run_ingest(data_dir: Path | None, warehouse: Path, force: bool) -> IngestReport:
+    from aicap.cli.progress import bar as progress_bar
+    from aicap.sources.registry import discover
+    from aicap.warehouse.ingest import IngestError, ingest
+
     data = data_dir or default_data_dir()
     if not data.is_dir():
         raise _fail(f"data directory not found: {data} (set --data-dir or AICAP_DATA_DIR)")
@@ -201,6 +204,8 @@ def explain_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Print one value with its full provenance."""
+    from aicap.warehouse.read import WarehouseError
+
     wh = _open(warehouse)
     iso3 = _country_code(wh, iso3)
     series, note = _series(indicator)
@@ -450,6 +455,9 @@ def _warm_briefing_cache(warehouse: Path, index_dir: Path, annex: str = "focus")
     own output is thrown away). Returns the cache folder; None, with a warning, when it could
     not be done (the build itself has succeeded)."""
     import tempfile
+
+    from aicap.cli import report_cmd
+    from aicap.warehouse.read import WarehouseError
 
     try:
         with tempfile.TemporaryDirectory(prefix="aicap-briefing-") as tmp:

@@ -5,22 +5,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from aicap.analysis.monitor import access as acc
-from aicap.analysis.monitor import concentration as conc
-from aicap.analysis.monitor import governance as gov
-from aicap.analysis.monitor import incidents as inc
-from aicap.analysis.monitor import links as lk
-from aicap.analysis.monitor import risks as rk
-from aicap.analysis.monitor.data import MonitorData, load
-from aicap.warehouse.read import Warehouse, WarehouseError
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from aicap.analysis.monitor.data import MonitorData
 
 app = typer.Typer(
     help="Monitor: concentration of AI resources, access, governance gaps and AI incidents.",
@@ -40,6 +35,9 @@ DEFAULT_WAREHOUSE = Path("var/aicap.duckdb")
 
 
 def _data(path: Path) -> MonitorData:
+    from aicap.analysis.monitor.data import load
+    from aicap.warehouse.read import Warehouse, WarehouseError
+
     try:
         return load(Warehouse(path))
     except WarehouseError as exc:
@@ -85,6 +83,10 @@ def _table(frame: pd.DataFrame, title: str, limit: int = 40) -> Table:
 
 
 def _concentration(data: MonitorData) -> pd.DataFrame:
+    import pandas as pd
+
+    from aicap.analysis.monitor import concentration as conc
+
     holdings = pd.concat(
         [
             conc.compute_holdings(data.clusters),
@@ -114,6 +116,9 @@ def concentration_cmd(
 ) -> None:
     """HHI and CR-k per resource (count and capacity views, full and fractional counting), with
     the interval for the unattributed part and the DOJ/FTC 2023 classification."""
+    from aicap.analysis.monitor import concentration as conc
+    from aicap.analysis.monitor import links as lk
+
     data = _data(warehouse)
     holdings = _concentration(data)
     if resource is not None:
@@ -180,6 +185,8 @@ def access_cmd(
 ) -> None:
     """Per Member State: hosts AI compute, a cloud region, a model developer; nearest hosts in
     the same region; developing countries with none; open-weight share of notable models."""
+    from aicap.analysis.monitor import access as acc
+
     data = _data(warehouse)
     country = _member(data, country)
     table = acc.access_table(data.countries, data.clusters, data.regions, data.model_countries)
@@ -212,6 +219,8 @@ def governance_cmd(
 ) -> None:
     """The governance instruments register (GIRAI 2026): frameworks with type and approval
     date, and government initiatives, with provenance."""
+    from aicap.analysis.monitor import governance as gov
+
     data = _data(warehouse)
     country = _member(data, country)
     register = gov.from_girai(data.girai_frameworks, data.girai_initiatives)
@@ -231,6 +240,9 @@ def governance_cmd(
 
 
 def _incidents(data: MonitorData) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from aicap.analysis.monitor import incidents as inc
+    from aicap.analysis.monitor import risks as rk
+
     taxonomy = rk.load_taxonomy()
     events = inc.events(
         data.aiid, data.aiid_countries, data.aiaaic, data.aiaaic_countries, taxonomy
@@ -247,6 +259,8 @@ def incidents_cmd(
 ) -> None:
     """AIID and AIAAIC incidents, de-duplicated (matches reported), counted per country and
     year as documented cases."""
+    from aicap.analysis.monitor import incidents as inc
+
     data = _data(warehouse)
     country = _member(data, country)
     deduped, matches = _incidents(data)
@@ -275,6 +289,10 @@ def gaps_cmd(
 ) -> None:
     """Rule gaps: per Member State and risk, whether an adopted instrument addresses it, with
     the documented incidents for that country and risk."""
+    from aicap.analysis.monitor import governance as gov
+    from aicap.analysis.monitor import incidents as inc
+    from aicap.analysis.monitor import risks as rk
+
     data = _data(warehouse)
     country = _member(data, country)
     taxonomy = rk.load_taxonomy()
@@ -329,6 +347,9 @@ def links_cmd(
     their interventions with mandate citations."""
     from aicap.analysis.catalogue import CatalogueError, load_catalogue
     from aicap.analysis.mandates import MandateError, MandateLibrary
+    from aicap.analysis.monitor import incidents as inc
+    from aicap.analysis.monitor import links as lk
+    from aicap.analysis.monitor import risks as rk
 
     try:
         catalogue = load_catalogue(None, MandateLibrary.load(mandates), None)

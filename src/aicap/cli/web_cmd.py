@@ -10,8 +10,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from aicap.warehouse.read import WarehouseError
-
 console = Console(stderr=True)
 app = typer.Typer(help="The static dashboard.", no_args_is_help=True, add_completion=False)
 
@@ -25,6 +23,7 @@ OutOpt = Annotated[
 
 
 def _load(warehouse: Path, index_dir: Path):  # type: ignore[no-untyped-def]
+    from aicap.warehouse.read import WarehouseError
     from aicap.web.data import load_site
 
     t0 = time.perf_counter()
