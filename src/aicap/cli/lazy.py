@@ -21,6 +21,42 @@ import typer
 from typer import _click as click  # the Click that Typer vendors (its groups' own types)
 from typer.core import TyperCommand, TyperGroup
 
+#: the optional parts of the install (pyproject.toml's extras) and the modules each brings; a
+#: command that imports one that is missing says which extra to install (exit 4)
+EXTRAS: dict[str, tuple[str, ...]] = {
+    "web": (
+        "fastapi",
+        "starlette",
+        "uvicorn",
+        "babel",
+        "multipart",
+        "python_multipart",
+        "sqlalchemy",
+        "alembic",
+        "argon2",
+        "lxml",
+    ),
+    "pdf": ("weasyprint", "pypdf"),
+    "postgres": ("psycopg",),
+    "dask": ("dask", "distributed"),
+    "gpu": ("torch", "cupy", "triton"),
+}
+#: the exit status of a command whose optional part is not installed
+EXIT_MISSING_EXTRA = 4
+
+
+def missing_extra(exc: ModuleNotFoundError) -> str | None:
+    """The one-line message for a module of an extra that is not installed; None for any other
+    module (a bug or a broken install, not a choice)."""
+    top = (exc.name or "").split(".")[0]
+    for extra, modules in EXTRAS.items():
+        if top in modules:
+            return (
+                f"this command needs aicap's optional {extra!r} part ({top} is not installed): "
+                f"pip install 'aicap[{extra}]'"
+            )
+    return None
+
 
 def load(target: str, name: str) -> click.Command:
     """The Click command of ``"module:attribute"`` (a Typer app or a command function)."""
@@ -60,6 +96,16 @@ class LazyGroup(TyperGroup):
         command = load(target, cmd_name)
         self.commands[cmd_name] = command
         return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ModuleNotFoundError as exc:
+            message = missing_extra(exc)
+            if message is None:
+                raise
+            typer.echo(f"error: {message}", err=True)
+            raise typer.Exit(EXIT_MISSING_EXTRA) from None
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         self._listing = True
