@@ -86,10 +86,20 @@ def blocked(tmp_path: Path) -> Path:
 
 
 def test_build_out_unwritable_is_one_line(blocked: Path, tmp_path: Path) -> None:
-    done = runner.invoke(app, ["build", "--out", str(blocked), "--warehouse", str(tmp_path / "w")])
+    args = ["build", "--index-dir", str(blocked), "--warehouse", str(tmp_path / "w")]
+    done = runner.invoke(app, args)
     assert done.exit_code == 1
-    assert f"cannot write --out {blocked}" in _one_line_error(done.output)
+    assert f"cannot write --index-dir {blocked}" in _one_line_error(done.output)
     assert not (tmp_path / "w").exists()  # refused before the ingest
+    # the old name still works for a release, with a warning naming the new one
+    args = ["build", "--out", str(blocked), "--warehouse", str(tmp_path / "w")]
+    old = runner.invoke(app, args)
+    assert old.exit_code == 1
+    assert old.stderr.splitlines()[0] == (
+        "warning: --out is deprecated here and will be removed in a later release; "
+        "use --index-dir"
+    )
+    assert f"cannot write --out {blocked}" in old.stderr.splitlines()[1]
 
 
 def test_site_export_unwritable_is_one_line(blocked: Path) -> None:

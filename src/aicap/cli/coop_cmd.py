@@ -17,6 +17,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from aicap.cli import output
+from aicap.cli.output import FormatOpt, JsonAlias
+
 if TYPE_CHECKING:
     from aicap.warehouse.cooperation.store import CoopStore, Principal
 
@@ -107,11 +110,13 @@ def match(
     dataset: Annotated[str, typer.Option(help="real or demo")] = "real",
     on: Annotated[str | None, typer.Option(help="Matching date, YYYY-MM-DD")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Store nothing")] = False,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    fmt: FormatOpt = "table",
+    as_json: JsonAlias = False,
 ) -> None:
     """Propose matches: explainable scores and the optimal assignment within capacities."""
     from aicap.analysis.cooperate.service import run_matchmaking, summarise
 
+    as_json = output.choose(fmt, as_json, ("table", "json")) == "json"
     st = _store(db)
     when = date.fromisoformat(on) if on else None
     result, saved = run_matchmaking(st, _cli(), dataset=dataset, on=when, save=not dry_run)
@@ -234,35 +239,37 @@ def account(
     db: Db = None,
     by: Annotated[str, typer.Option(help="provider, country or modality")] = "provider",
     dataset: Annotated[str, typer.Option(help="real or demo")] = "real",
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    fmt: FormatOpt = "table",
+    as_json: JsonAlias = False,
 ) -> None:
     """Pledged vs committed vs disbursed vs results, by provider, country or modality."""
     from aicap.analysis.cooperate.service import accountability
+
+    fmt = output.choose(fmt, as_json)
 
     st = _store(db)
     try:
         view = accountability(st, by=by, dataset=dataset)
     except ValueError as exc:
         _fail(str(exc))
-    if as_json:
+    if fmt == "json":
         out.print_json(json.dumps(view))
         return
     title = f"accountability by {by} ({dataset})"
     if dataset == "demo":
         title += " - FICTITIOUS demonstration data"
-    t = Table(title=title)
-    for col in (by, "pledged USD", "committed USD", "disbursed USD", "results", "met"):
-        t.add_column(col)
-    for r in view["rows"]:
-        t.add_row(
-            str(r[by]),
-            f"{r['pledged_usd']:,.0f}",
-            f"{r['committed_usd']:,.0f}",
-            f"{r['disbursed_usd']:,.0f}",
-            str(r["results"]),
-            str(r["results_meeting_target"]),
-        )
-    out.print(t)
+    money = ("pledged_usd", "committed_usd", "disbursed_usd")
+    heads = {"pledged_usd": "pledged USD", "committed_usd": "committed USD"}
+    heads |= {"disbursed_usd": "disbursed USD", "results_meeting_target": "met"}
+    cols = [output.Column(by)] + [
+        output.Column(k, heads.get(k, k), numeric=True) for k in (*money, "results")
+    ]
+    cols.append(output.Column("results_meeting_target", "met", numeric=True))
+    if fmt == "csv":
+        output.emit(view["rows"], "csv", columns=cols)
+        return
+    shown = [r | {k: f"{r[k]:,.0f}" for k in money} for r in view["rows"]]
+    output.emit(shown, "table", columns=cols, title=title)
 
 
 # ------------------------------------------------------------------ tokens and accounts (F8)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
+from aicap.cli.conventions import OldIndexOpt, renamed
+
 # Everything else is imported where it is used: a briefing or a profile found in the cache
 # (aicap.report.reuse) is written without importing pandas, the index engine or WeasyPrint.
 if TYPE_CHECKING:
@@ -37,7 +39,7 @@ WarehouseOpt = Annotated[
 IndexOpt = Annotated[
     Path,
     typer.Option(
-        "--index",
+        "--index-dir",
         envvar="AICAP_OUT",
         help="Folder of the index outputs written by `aicap build` (built now if missing).",
     ),
@@ -281,6 +283,7 @@ def briefing(
     out: Annotated[Path, typer.Option("--out", help="Folder for briefing.html/pdf and data/.")],
     warehouse: WarehouseOpt = Path("var/aicap.duckdb"),
     index: IndexOpt = Path("var/out"),
+    old_index: OldIndexOpt = None,
     annex: Annotated[
         str,
         typer.Option(
@@ -303,6 +306,7 @@ def briefing(
     use_cache: UseCacheOpt = True,
 ) -> None:
     """Write the Secretary-General briefing (HTML and PDF) with its data files."""
+    index = renamed(index, old_index, "--index", "--index-dir")
     _writable(out, "--out")
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -360,12 +364,19 @@ def briefing(
 
 def profile(
     iso3: Annotated[str, typer.Argument(help="ISO3 code of a UN Member State, e.g. KEN.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the profile as JSON.")] = False,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="table (the summary in words) or json (the whole profile)."),
+    ] = "table",
+    as_json: Annotated[
+        bool, typer.Option("--json", hidden=True, help="Same as --format json.")
+    ] = False,
     pdf_file: Annotated[
         Path | None, typer.Option("--pdf", help="Write a one-page PDF profile to this file.")
     ] = None,
     warehouse: WarehouseOpt = Path("var/aicap.duckdb"),
     index: IndexOpt = Path("var/out"),
+    old_index: OldIndexOpt = None,
     mandates: MandatesOpt = None,
     catalogue: CatalogueOpt = None,
     monitor: Annotated[
@@ -381,6 +392,10 @@ def profile(
 ) -> None:
     """A country profile: tier, scores with uncertainty bands, peers, bottlenecks,
     recommendations with citations (drawn with its Monitor signals), data gaps."""
+    index = renamed(index, old_index, "--index", "--index-dir")
+    from aicap.cli.output import choose
+
+    as_json = choose(fmt, as_json, ("table", "json")) == "json"
     code = iso3.upper()
     if pdf_file is not None:
         _writable(pdf_file, "--pdf", folder=False)
