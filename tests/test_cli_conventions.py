@@ -96,8 +96,7 @@ def test_build_out_unwritable_is_one_line(blocked: Path, tmp_path: Path) -> None
     old = runner.invoke(app, args)
     assert old.exit_code == 1
     assert old.stderr.splitlines()[0] == (
-        "warning: --out is deprecated here and will be removed in a later release; "
-        "use --index-dir"
+        "warning: --out is deprecated here and will be removed in a later release; use --index-dir"
     )
     assert f"cannot write --out {blocked}" in old.stderr.splitlines()[1]
 
@@ -261,7 +260,7 @@ def test_profile_did_you_mean(warehouse: Path, tmp_path: Path) -> None:
             "--no-cache",
             "--warehouse",
             str(warehouse),
-            "--index",
+            "--index-dir",
             str(ROOT / "var" / "out"),
         ],
     )

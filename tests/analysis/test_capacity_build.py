@@ -44,7 +44,7 @@ def test_aicap_build_and_index_results(
             str(data_dir),
             "--warehouse",
             str(full_warehouse),
-            "--out",
+            "--index-dir",
             str(out),
         ],
     )
@@ -59,7 +59,7 @@ def test_aicap_build_and_index_results(
     cells = pd.read_parquet(out / "cells.parquet")
     assert {"value_year", "flags", "imputed"} <= set(cells.columns)
 
-    r = runner.invoke(app, ["index", "results", "--json", "--out", str(out)])
+    r = runner.invoke(app, ["index", "results", "--json", "--index-dir", str(out)])
     assert r.exit_code == 0, r.output
     records = json.loads(r.output)
     assert len(records) == 193
