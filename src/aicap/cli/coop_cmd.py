@@ -280,21 +280,29 @@ User = Annotated[str, typer.Argument(help="The account's username")]
 def tokens(
     db: Db = None,
     user: Annotated[str | None, typer.Option(help="Only this account's tokens")] = None,
+    fmt: FormatOpt = "table",
+    as_json: JsonAlias = False,
 ) -> None:
     """List API tokens (id, account, label, scope, expiry, revoked); secrets are never shown."""
     from aicap.warehouse.cooperation.store import CoopError
 
+    fmt = output.choose(fmt, as_json)
     try:
         rows = _store(db).list_tokens(_cli(), user)
     except CoopError as exc:
         _fail(exc.message)
-        return
-    for t in rows:
-        state = "revoked" if t["revoked"] else ("expired" if t["expired"] else "active")
-        out.print(
-            f"{t['id']}\taccount {t['account_id']}\t{t['label'] or '-'}\t{t['scope']}\t"
-            f"expires {t['expires_at'] or 'never'}\t{state}"
-        )
+    shown = [
+        t | {"state": "revoked" if t["revoked"] else ("expired" if t["expired"] else "active")}
+        for t in rows
+    ]
+    keys = ["id", "account_id", "label", "scope", "expires_at", "state"]
+    output.emit(
+        shown,
+        fmt,
+        columns=[output.Column(k, numeric=k in ("id", "account_id")) for k in keys],
+        title="API tokens",
+        payload=shown,
+    )
 
 
 @app.command("revoke-token")
