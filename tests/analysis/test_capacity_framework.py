@@ -102,7 +102,7 @@ def test_tier_rule_names_known_pillars_and_five_tiers() -> None:
         IndexSpec.from_dict(data)
 
 
-def test_written_pooled_goalposts_reproduce_from_the_screened_snapshot(full_warehouse: Path) -> None:
+def test_written_pooled_goalposts_reproduce_from_screened_values(full_warehouse: Path) -> None:
     """Goalposts were computed once from the pooled Member State values *after* the
     plausibility screen and written down: they are constants in the YAML, and recomputing them
     from the bundled snapshot's screened values gives them back (to the 3 significant digits
