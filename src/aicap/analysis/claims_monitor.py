@@ -25,6 +25,7 @@ from aicap.analysis.monitor.links import (
     INCIDENT_SOURCES,
     RESOURCE_SOURCES,
     RESOURCE_WORDS,
+    MonitorResults,
 )
 
 #: the claim kinds this module makes (``aicap claim show`` recomputes them from the Monitor)
@@ -130,7 +131,7 @@ def market_claims(
                 high=hi,
                 n=n,
                 end=year,
-                sample=f"countries holding {label.lower()} in {year}",
+                sample=f"the countries holding {label} in {year}",
                 data=(f"source:{src}",),
                 params={
                     "label": label,
@@ -296,3 +297,21 @@ def monitor_claims(
     if ic is not None:
         cs.add(ic)
     return cs
+
+
+def claims_of_results(results: MonitorResults) -> ClaimSet:
+    """:func:`monitor_claims` of the Monitor's results, with the shipped risk taxonomy's names
+    and the minimum market coverage of ``catalogues/monitor_links.yaml``."""
+    from aicap.analysis.monitor import risks as rk
+    from aicap.analysis.monitor.links import load_market_coverage
+
+    mc = load_market_coverage()
+    return monitor_claims(
+        results.concentration,
+        results.access,
+        results.matrix,
+        results.incidents,
+        results.countries,
+        {r.id: r.name for r in rk.load_taxonomy().risks},
+        mc.min_share if mc is not None else None,
+    )
