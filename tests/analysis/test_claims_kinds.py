@@ -287,9 +287,10 @@ def test_recommendation_need_names_the_gap_or_the_other_reason() -> None:
     ]
     a, b, c = recommendation_claims(diag, recs)
     assert a.verdict == "gap" and "4.7 points below" in a.text and "Internet -9.3" in a.text
+    assert a.text.endswith("it serves the binding constraint (SKILLS).")
     assert a.data == ("internet_use (IT.NET.USER.ZS)",)
     assert b.verdict == "no_gap" and "mean shortfall 1.2" in b.text
-    assert "proposed because no national AI strategy recorded" in b.text
+    assert "it is proposed because no national AI strategy recorded" in b.text
     assert c.verdict == "no_gap" and "its tier pathway" in c.text
 
 

@@ -245,6 +245,8 @@ def poisson_change(a: int, b: int, level: float = 0.95) -> tuple[float, float, f
 def incident_claim(incidents: pd.DataFrame) -> Claim | None:
     """``incident_change``: documented incidents (all de-duplicated events) in the last two
     complete years; a year is complete when a later date is recorded. None without two."""
+    if "year" not in incidents.columns:
+        return None
     ev = incidents.dropna(subset=["year"])
     if ev.empty:
         return None

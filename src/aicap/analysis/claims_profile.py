@@ -158,6 +158,12 @@ def peer_gap_claims(diag: Diagnosis) -> list[Claim]:
     return out
 
 
+def _verb(reason: str) -> str:
+    """A reason as the rest of "it ..." ("serves the binding constraint (SKILLS)" stays;
+    "no national AI strategy recorded" becomes "answers: no national ...")."""
+    return reason if reason.startswith(("serves", "meets", "addresses")) else f"answers: {reason}"
+
+
 def recommendation_claims(diag: Diagnosis, recs: Sequence[Mapping[str, Any]]) -> list[Claim]:
     """``recommendation_need`` per recommendation (``recs``: ``Recommendation.as_dict()``):
     the mean shortfall below the peers on what it acts on, and, without a gap, the reason it
@@ -190,6 +196,7 @@ def recommendation_claims(diag: Diagnosis, recs: Sequence[Mapping[str, Any]]) ->
                     "peers": peers,
                     "lagging": lagging or "no indicator 2 points below",
                     "why": "; ".join(str(x) for x in other) or "its tier pathway",
+                    "and_why": "".join(f"; it {_verb(x)}" for x in other[:1]),
                     "min_gap": NEED_MIN,
                 },
                 recompute=f"aicap claim show {i} --recompute",
