@@ -228,10 +228,10 @@ def test_binding_constraint_at_or_above_the_peers_is_none() -> None:
 
 def test_tier_claims_say_how_sure() -> None:
     diag = diagnose(make_data(), "L00")
-    labels = {1: "Tier 1: AI experimenters", 2: "Tier 2: AI adopters"}
+    labels = {1: "Tier 1: AI experimenters", 2: "Tier 2: AI adopters"}  # the label's name only
     base = {"tier": 1, "tier_high": 1, "tier_probability": '{"1": 0.97, "2": 0.03}', "p_tier": 0.97}
     cases = [
-        (base, "sure", "97 % of the uncertainty analysis's replications"),
+        (base, "sure", "is in tier 1 (AI experimenters); 97 % of the uncertainty analysis's"),
         (
             {**base, "p_tier": 0.6, "tier_probability": '{"0": 0.4, "1": 0.6}'},
             "near_boundary",
@@ -290,8 +290,8 @@ def test_recommendation_need_names_the_gap_or_the_other_reason() -> None:
     assert a.text.endswith("it serves the binding constraint (SKILLS).")
     assert a.data == ("internet_use (IT.NET.USER.ZS)",)
     assert b.verdict == "no_gap" and "mean shortfall 1.2" in b.text
-    assert "it is proposed because no national AI strategy recorded" in b.text
-    assert c.verdict == "no_gap" and "its tier pathway" in c.text
+    assert "it is proposed because there is no national AI strategy recorded" in b.text
+    assert c.verdict == "no_gap" and "because of its tier pathway" in c.text
 
 
 def test_labels_never_contradict_their_numbers_on_random_values() -> None:

@@ -89,7 +89,7 @@ def tier_claim(
             "name": diag.name,
             "tier": tier,
             "tier_high": high,
-            "tier_label": str(labels.get(tier, f"tier {tier}")),
+            "tier_label": str(labels.get(tier, f"tier {tier}")).split(": ", 1)[-1],
             "p_pct": 100.0 * p if math.isfinite(p) else float("nan"),
             "threshold": threshold,
             "odds": odds or "no replication",
@@ -158,10 +158,17 @@ def peer_gap_claims(diag: Diagnosis) -> list[Claim]:
     return out
 
 
-def _verb(reason: str) -> str:
-    """A reason as the rest of "it ..." ("serves the binding constraint (SKILLS)" stays;
-    "no national AI strategy recorded" becomes "answers: no national ...")."""
-    return reason if reason.startswith(("serves", "meets", "addresses")) else f"answers: {reason}"
+def _clause(reason: str) -> str:
+    """A recommender's reason as a clause: "serves the binding constraint (SKILLS)" -> "it
+    serves ...", "no national AI strategy recorded" -> "there is no national AI strategy
+    recorded", "addresses A; B" -> "it answers the Monitor signals: A; B"."""
+    if reason.startswith("addresses "):
+        return "it answers the Monitor signals: " + reason.removeprefix("addresses ")
+    if reason.startswith(("serves ", "meets ")):
+        return f"it {reason}"
+    if reason.startswith("no "):
+        return f"there is {reason}"
+    return reason
 
 
 def recommendation_claims(diag: Diagnosis, recs: Sequence[Mapping[str, Any]]) -> list[Claim]:
@@ -195,8 +202,8 @@ def recommendation_claims(diag: Diagnosis, recs: Sequence[Mapping[str, Any]]) ->
                     "intervention": r["id"],
                     "peers": peers,
                     "lagging": lagging or "no indicator 2 points below",
-                    "why": "; ".join(str(x) for x in other) or "its tier pathway",
-                    "and_why": "".join(f"; it {_verb(x)}" for x in other[:1]),
+                    "why": "; ".join(_clause(str(x)) for x in other) or "of its tier pathway",
+                    "and_why": "".join(f"; {_clause(str(x))}" for x in other[:1]),
                     "min_gap": NEED_MIN,
                 },
                 recompute=f"aicap claim show {i} --recompute",
