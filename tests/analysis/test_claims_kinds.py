@@ -20,6 +20,7 @@ from aicap.analysis.claims_monitor import (
     MONITOR_KINDS,
     access_claims,
     governance_claims,
+    holders_claim,
     incident_claim,
     market_claims,
     monitor_claims,
@@ -33,7 +34,12 @@ from aicap.analysis.claims_profile import (
     tier_claim,
 )
 from aicap.analysis.diagnose import MATERIAL_GAP, diagnose
-from aicap.analysis.monitor.concentration import HOLDINGS_COLUMNS, concentration_table
+from aicap.analysis.monitor.concentration import (
+    HOLDINGS_COLUMNS,
+    concentration_table,
+    gini,
+    shares_table,
+)
 
 
 def _market(resource: str, view: str, holdings: list[tuple[str | None, float, bool]]) -> list:
@@ -358,8 +364,10 @@ def test_every_new_kind_and_verdict_is_rendered_here() -> None:
     )
     matrix = pd.DataFrame({"iso3": c["iso3"], "risk": "privacy", "status": "gap"})
     events = pd.DataFrame({"year": [2023] * 50 + [2024] * 120 + [2025]})
+    shares = shares_table(_holdings().assign(resource="compute", view="capacity"))
+    access = access.assign(compute_amount=[float(k) for k in range(len(access))])
     cs = monitor_claims(
-        table, access, matrix, events, c.assign(status="member"), {"privacy": "P"}, 50.0
+        table, shares, access, matrix, events, c.assign(status="member"), {"privacy": "P"}, 50.0
     )
     claims = list(cs.claims.values())
     for a, b in ((50, 50), (120, 50)):
@@ -390,3 +398,18 @@ def test_every_new_kind_and_verdict_is_rendered_here() -> None:
     cat = load_claim_catalogue()
     for kind in (*MONITOR_KINDS, *PROFILE_KINDS):
         assert seen.get(kind) == set(RULE_VERDICTS[cat.kind(kind).verdict]), kind
+
+
+def test_resource_holders_ranks_the_measured_shares() -> None:
+    rows = _market("compute", "capacity", [("A", 50.0, True), ("B", 30.0, True)])
+    rows += _market("compute", "capacity", [("C", 15.0, True), ("D", 4.0, True), (None, 1.0, True)])
+    shares = shares_table(pd.DataFrame(rows, columns=list(HOLDINGS_COLUMNS)))
+    amounts = [50.0, 30.0, 15.0, 4.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+    access = pd.DataFrame({"iso3": list("ABCDEFGHIJ"), "compute_amount": amounts})
+    c = holders_claim(shares, access, {"A": "Alpha"})
+    assert c is not None and c.n == 10 and c.end == 2025
+    assert c.text.startswith("At the end of 2025, Alpha hosted 50.0 % of the AI compute")
+    assert "followed by B (30.0 %) and C (15.0 %)" in c.text
+    assert "the five largest hosts hold 100.0 %" in c.text
+    assert c.params["gini"] == pytest.approx(gini(pd.Series(amounts)))
+    assert holders_claim(shares.iloc[:0], access, {}) is None

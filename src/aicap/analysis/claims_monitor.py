@@ -29,7 +29,13 @@ from aicap.analysis.monitor.links import (
 )
 
 #: the claim kinds this module makes (``aicap claim show`` recomputes them from the Monitor)
-MONITOR_KINDS = ("market_concentration", "access_count", "governance_gap_count", "incident_change")
+MONITOR_KINDS = (
+    "market_concentration",
+    "resource_holders",
+    "access_count",
+    "governance_gap_count",
+    "incident_change",
+)
 #: groups of the dependency and governance-gap tables, in order, with their names in sentences
 FOCUS = ("LDC", "LLDC", "SIDS", "LIC")
 GROUPS = ("LDC", "LLDC", "SIDS", "LIC", "OTHER_DEV", "HIC")
@@ -157,6 +163,62 @@ def market_claims(
     return out
 
 
+def holders_claim(
+    shares: pd.DataFrame, access: pd.DataFrame, names: Mapping[str, str]
+) -> Claim | None:
+    """``resource_holders``: the three largest hosts of AI compute (capacity, latest year),
+    the five largest hosts' share of the Member States' compute and its Gini. ``shares``:
+    :func:`~aicap.analysis.monitor.concentration.shares_table`; ``access``: with
+    ``compute_amount`` per Member State (zeros included)."""
+    if shares.empty or "compute_amount" not in access.columns:
+        return None
+    cap = shares[
+        (shares["resource"] == "compute")
+        & (shares["view"] == "capacity")
+        & (shares["variant"] == "full")
+        & (shares["dimension"] == "country")
+    ]
+    if cap.empty:
+        return None
+    year = int(cap["year"].max())
+    top = cap[(cap["year"] == year) & (cap["actor"] != "(unattributed)")]
+    top = top.sort_values("share", ascending=False).head(3)
+    if top.empty:
+        return None
+    amounts = access.set_index("iso3")["compute_amount"].astype("float64").fillna(0.0)
+    total = float(amounts.sum())
+    if total <= 0:
+        return None
+    lead = [
+        (names.get(str(a), str(a)), float(v))
+        for a, v in zip(top["actor"], top["share"], strict=True)
+    ]
+    top5 = float(100.0 * amounts.sort_values(ascending=False).head(5).sum() / total)
+    i = claim_id("resource_holders", "compute", year)
+    return Claim(
+        id=i,
+        kind="resource_holders",
+        subject="compute",
+        value=lead[0][1],
+        n=len(amounts),
+        end=year,
+        sample="the H100-equivalents of Epoch AI's standard GPU clusters; the Member States",
+        data=(f"source:{RESOURCE_SOURCES['compute']}",),
+        params={
+            "first": lead[0][0],
+            "first_share": lead[0][1],
+            "followers": (
+                ", followed by " + " and ".join(f"{n} ({v:.1f} %)" for n, v in lead[1:])
+                if len(lead) > 1
+                else ""
+            ),
+            "top5_share": top5,
+            "gini": conc.gini(amounts),
+        },
+        recompute=RECOMPUTE.format(id=i),
+    )
+
+
 def access_claims(access: pd.DataFrame, countries: pd.DataFrame) -> list[Claim]:
     """``access_count`` claims: per group (all Member States, developing ones and the groups
     of :data:`GROUPS`) and resource, how many host none of it."""
@@ -278,6 +340,7 @@ def incident_claim(incidents: pd.DataFrame) -> Claim | None:
 
 def monitor_claims(
     concentration: pd.DataFrame,
+    shares: pd.DataFrame,
     access: pd.DataFrame,
     matrix: pd.DataFrame,
     incidents: pd.DataFrame,
@@ -293,6 +356,9 @@ def monitor_claims(
         members = countries[countries["status"] == "member"]
     cs = ClaimSet()
     cs.extend(market_claims(concentration, names, min_coverage))
+    hc = holders_claim(shares, access, names)
+    if hc is not None:
+        cs.add(hc)
     cs.extend(access_claims(access, members))
     cs.extend(governance_claims(matrix, members, risks))
     ic = incident_claim(incidents)
@@ -310,6 +376,7 @@ def claims_of_results(results: MonitorResults) -> ClaimSet:
     mc = load_market_coverage()
     return monitor_claims(
         results.concentration,
+        results.shares,
         results.access,
         results.matrix,
         results.incidents,

@@ -274,6 +274,9 @@ def _concentration(
         "coverage_notes": coverage_notes,
         "coverage_claims": coverage_claims,
         "hosts_claim": claims.claims.get(claim_id("access_count", "ALL", "compute")),
+        "holders_claim": next(
+            (x for x in claims.claims.values() if x.kind == "resource_holders"), None
+        ),
     }
 
 

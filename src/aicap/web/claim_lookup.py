@@ -30,6 +30,7 @@ def monitor_claim_set(site: SiteData) -> ClaimSet | None:
     mc = load_market_coverage()
     cs = monitor_claims(
         t.concentration,
+        t.shares,
         t.access,
         t.matrix,
         t.incidents,
