@@ -89,6 +89,12 @@ def _show(frame: pd.DataFrame, title: str, fmt: str, limit: int = 40) -> None:
     output.emit(shown, "table", columns=cols, title=title, notes=notes)
 
 
+def _print_claims(claims: list[Any]) -> None:
+    """Each claim's sentence with its id (``aicap claim show ID`` prints its numbers)."""
+    for c in claims:
+        out.print(f"- {c.text} [{c.id}]", highlight=False, markup=False)
+
+
 def _concentration(data: MonitorData) -> pd.DataFrame:
     import pandas as pd
 
@@ -147,6 +153,12 @@ def concentration_cmd(
         table = table[table["year"] == last]
     shares = conc.shares_table(holdings)
     shares = shares.merge(table[["resource", "view", "variant", "year"]].drop_duplicates())
+    claims = []  # the sentences of the latest year's markets across countries (claims)
+    if dimension == "country" and year is None:
+        from aicap.analysis.claims_monitor import market_claims
+
+        names = dict(zip(data.countries["iso3"], data.countries["name"], strict=True))
+        claims = market_claims(table, names, coverage.min_share if coverage else None)
     if fmt == "json":
         _emit(
             {
@@ -159,6 +171,7 @@ def concentration_cmd(
                 "top_shares": _records(
                     shares.groupby(["resource", "view", "variant", "year"]).head(10)
                 ),
+                "claims": [c.as_dict() for c in claims],
             }
         )
         return
@@ -181,9 +194,12 @@ def concentration_cmd(
     low = shown["low_coverage"].astype(bool)
     shown.loc[low, "class"] = "low coverage: see the count view"
     _show(shown[cols], f"Concentration by {dimension}", fmt)
+    if fmt == "csv":
+        return
     for r in shown[shown["note"] != ""].itertuples(index=False):
         out.print(f"{r.resource} {r.view} ({r.variant}) {r.year}: {r.note}.", highlight=False)
     out.print(f"Thresholds: {conc.DOJ_FTC_2023}.", highlight=False)
+    _print_claims(claims)
 
 
 @app.command("access")
@@ -208,7 +224,7 @@ def access_cmd(
     if fmt == "json":
         _emit(summary | {"countries": _records(table), "open_weight_share": _records(open_share)})
         return
-    for key, value in summary.items():
+    for key, value in summary.items() if fmt == "table" else ():
         out.print(f"{key}: {value}", highlight=False)
     cols = [
         "iso3",
@@ -283,17 +299,25 @@ def incidents_cmd(
     if country is not None:
         counts = counts[counts["iso3"] == country]
     summary = inc.attribution_summary(deduped)
+    from aicap.analysis.claims_monitor import incident_claim
+
+    change = incident_claim(deduped) if country is None else None
+    claims = [change] if change is not None else []
     if fmt == "json":
         _emit(
             summary
             | {"matches": _records(matches), "counts": _records(counts.drop(columns="caveat"))}
+            | {"claims": [c.as_dict() for c in claims]}
         )
         return
-    for key, value in summary.items():
+    for key, value in summary.items() if fmt == "table" else ():
         out.print(f"{key}: {value}", highlight=False)
-    out.print(f"cross-database matches: {len(matches)}", highlight=False)
+    if fmt == "table":
+        out.print(f"cross-database matches: {len(matches)}", highlight=False)
     latest = counts.sort_values(["year", "documented_incidents"], ascending=False)
     _show(latest.drop(columns="caveat"), "Documented incidents per country and year", fmt)
+    if fmt == "table":
+        _print_claims(claims)
 
 
 @app.command("gaps")
@@ -323,6 +347,15 @@ def gaps_cmd(
         taxonomy, register, coverage, members, inc.counts_by_country_risk(deduped)
     )
     counts = matrix.groupby(["risk", "status"]).size().unstack(fill_value=0)
+    claims = []
+    if country is None:
+        from aicap.analysis.claims_monitor import governance_claims
+
+        members_frame = data.countries[data.countries["iso3"].isin(members)]
+        risks = {r.id: r.name for r in taxonomy.risks}
+        claims = [
+            c for c in governance_claims(matrix, members_frame, risks) if c.subject.endswith(":ALL")
+        ]
     if fmt == "json":
         _emit(
             {
@@ -333,6 +366,7 @@ def gaps_cmd(
                     for k, v in counts.to_dict(orient="index").items()
                 },
                 "matrix": _records(matrix),
+                "claims": [c.as_dict() for c in claims],
             }
         )
         return
@@ -340,6 +374,8 @@ def gaps_cmd(
         _show(counts.reset_index(), "Countries per risk and status", fmt)
     shown = matrix if country is not None else rk.gaps_only(matrix)
     _show(shown, "Gaps (incidents are documented cases)", fmt, limit=60)
+    if fmt == "table":
+        _print_claims(claims)
 
 
 @app.command("links")

@@ -565,7 +565,7 @@ def _print_summary(p: dict[str, Any]) -> None:
             f" (values from {age['oldest']}-{age['newest']}, median {age['median_year']:.0f}; "
             f"{100 * age['carried_share']:.0f} % carried forward)"
         )
-    binding = p["binding_constraint"] or "none (no pillar below the peers)"
+    binding = p["binding_constraint"] or "none (no pillar more than 2 points below its peers)"
     out.print(
         f"{p['name']} ({p['iso3']}), {when}: {p['tier_label']}; {score_text(p)}; "
         f"binding constraint {binding}"
