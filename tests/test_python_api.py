@@ -72,3 +72,15 @@ def test_panel_unknown_is_never_zero(built: Path) -> None:
     # a country-year with one series only: the other is NaN in the wide frame, absent in long
     assert wide[["IT.NET.BBND.P2", "IT.CEL.SETS.P2"]].notna().sum().sum() == len(long)
     assert not (wide[["IT.NET.BBND.P2", "IT.CEL.SETS.P2"]] == 0).all().any()
+
+
+def test_profile_is_the_command_lines(built: Path) -> None:
+    from typer.testing import CliRunner
+
+    from aicap.analysis.profile import profile_json
+    from aicap.cli.main import app
+
+    args = ["profile", "KEN", "--format", "json", "--no-monitor", "--no-cache"]
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 0, done.output
+    assert json.loads(profile_json(aicap.profile("KEN"))) == json.loads(done.stdout)
