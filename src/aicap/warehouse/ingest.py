@@ -41,7 +41,7 @@ import duckdb
 import pandas as pd
 
 import aicap
-from aicap.sources import country_reference
+from aicap.sources import country_reference, validity
 from aicap.sources.base import (
     CANONICAL_COLUMNS,
     SourceError,
@@ -120,6 +120,7 @@ def _module_fingerprint(module: ModuleType, source_id: str) -> str:
     node = resources.files("aicap.sources").joinpath(f"mappings/{source_id}.yaml")
     if node.is_file():
         h.update(node.read_bytes())
+    h.update(validity.catalogue_bytes())
     return h.hexdigest()
 
 
@@ -236,12 +237,17 @@ def _stage_source(staged: _Staged, reference: Reference) -> None:
     parse = staged.folder.parse
     assert parse is not None
     info = staged.info
-    parsed = parse(staged.files)
+    parsed = validity.check(parse(staged.files), info.id, geometry_file=info.files[0])
     obs = parsed.observations
     check_duplicates(obs)
     obs = obs.drop_duplicates(["entity", "year", "indicator"])
     check_records(parsed.records, source=info.id)
-    harmoniser = Harmoniser(reference, load_mapping(info.id), entity_kind=info.entity_kind)
+    harmoniser = Harmoniser(
+        reference,
+        load_mapping(info.id),
+        entity_kind=info.entity_kind,
+        entity_column=validity.entity_column(info.id),
+    )
     result = harmoniser.apply(obs, parsed.records)
     staged.records = result.records
     meta = pd.DataFrame(
