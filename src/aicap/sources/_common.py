@@ -150,7 +150,16 @@ def load_json(data: bytes, *, file: str) -> Any:
     """Decode and parse a JSON file, naming the line and column of a syntax error."""
     text = decode_text(data, file=file)
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_conflict)
+    except _DuplicateKeyError as exc:
+        key, first, second = exc.args
+        raise SourceError(
+            f"JSON key {key!r} appears twice in one object with different values "
+            f"({_short(first)} and {_short(second)}): which one the publisher meant is unknown",
+            file=file,
+            row=_line_of_key(text, key, 2),
+            column=key,
+        ) from None
     except json.JSONDecodeError as exc:
         raise SourceError(
             f"invalid JSON (file truncated?): {exc.msg} at column {exc.colno}",
@@ -167,6 +176,37 @@ def load_json(data: bytes, *, file: str) -> Any:
 
 class _ConstantError(ValueError):
     pass
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _no_conflict(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's pairs as a dict; a key repeated with a *different* value is an error (an
+    exact repeat is harmless)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out and out[key] != value:
+            raise _DuplicateKeyError(key, out[key], value)
+        out[key] = value
+    return out
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _line_of_key(text: str, key: str, nth: int) -> int | None:
+    """The 1-based line of the ``nth`` occurrence of ``"key":`` in ``text`` (None if absent)."""
+    needle = json.dumps(key) + ":"
+    pos = -1
+    for _ in range(nth):
+        pos = text.find(needle, pos + 1)
+        if pos < 0:
+            return None
+    return text.count("\n", 0, pos) + 1
 
 
 def _reject_constant(name: str) -> float:

@@ -56,6 +56,7 @@ from aicap.sources.harmonise import Harmoniser, load_mapping
 from aicap.sources.live import Snapshot, read_snapshot
 from aicap.sources.registry import REFERENCE_FOLDER, SourceFolder, discover
 from aicap.sources.route import live_route, read_route
+from aicap.warehouse import checks
 from aicap.warehouse.schema import DDL, PER_SOURCE_TABLES, RECORD_TABLE_PREFIX, SCHEMA_VERSION
 
 Progress = Callable[[str, str], None]
@@ -320,6 +321,11 @@ def _write(path: Path, staged: list[_Staged], report: IngestReport, started: dat
             for ddl in DDL:
                 con.execute(ddl)
             con.execute("BEGIN TRANSACTION")
+            owners = checks.check_indicator_owners(
+                con, {s.info.id: [str(c) for c in s.indicators.get("code", [])] for s in staged}
+            )
+            if owners is not None:
+                raise owners
             for s in staged:
                 _write_source(con, s)
             dup = con.execute(
@@ -509,6 +515,12 @@ def ingest(
     report = IngestReport(warehouse=warehouse)
     with _lock(warehouse):
         _remove_stale_temps(warehouse)
+        found = checks.check_folders(data_dir, _stored_fingerprints(warehouse))
+        problems = found.errors + checks.check_manifest(data_dir)
+        if problems:
+            culprit = (problems[0].file or "*").split("/")[0] or "*"
+            raise IngestError(culprit, problems[0])
+        report.warnings.extend(found.warnings)
         stored = {} if force else _stored_fingerprints(warehouse)
         explicit = dict(overrides or {})
         live_folders = {**_stored_live(warehouse), **explicit}
@@ -625,6 +637,8 @@ def ingest(
             _write(warehouse, staged, report, started)
         except SourceError as exc:
             raise IngestError("*", exc) from exc
+        except (duckdb.Error, OSError) as exc:
+            raise IngestError("*", SourceError(f"writing the warehouse failed: {exc}")) from exc
         report.written = True
     report.seconds = time.perf_counter() - t0
     return report
