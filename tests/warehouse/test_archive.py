@@ -163,6 +163,26 @@ def test_corrupted_archives_are_refused_and_the_destination_is_untouched(tmp_pat
     assert sorted(p.name for p in dest.parent.iterdir() if p.name.startswith(".")) == []
 
 
+def test_the_mandate_library_travels_with_the_data_and_is_found(tmp_path: Path) -> None:
+    from aicap import paths
+
+    library = tmp_path / "mandates"
+    library.mkdir()
+    (library / "A-RES-78-311.yaml").write_text("symbol: A/RES/78/311\n", "utf-8")
+    packed = pack(_snapshot(tmp_path), tmp_path / "dist", version="1", mandates=library)
+    dest = tmp_path / "user" / "data" / "raw"
+    fetch(str(packed.archive), dest)
+    assert (dest / "_mandates" / "A-RES-78-311.yaml").is_file()
+    assert check_manifest(dest) == []
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    found = {
+        loc.name: loc.path
+        for loc in paths.locate(alone, {"AICAP_DATA_DIR": str(dest), "HOME": str(tmp_path)})
+    }
+    assert found["mandates"] == dest / "_mandates"
+
+
 def test_fetch_leaves_a_folder_it_did_not_write_alone(tmp_path: Path) -> None:
     packed = pack(_snapshot(tmp_path), tmp_path / "dist", version="1")
     mine = tmp_path / "mine"

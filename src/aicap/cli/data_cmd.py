@@ -51,14 +51,26 @@ def pack_cmd(
         str | None,
         typer.Option("--version", help="Archive version (default: today's date, YYYY.MM.DD)."),
     ] = None,
+    mandates: Annotated[
+        Path | None,
+        typer.Option(
+            "--mandates",
+            help="Mandate library to include (default: AICAP_MANDATES_DIR, the nearest "
+            "shared/mandates; left out when there is none).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Write aicap-data-VERSION.tar.gz (every source folder with its SOURCE.md, LICENCES.md,
     MANIFEST.json with each file's SHA-256) and its .sha256 beside it."""
     from aicap.warehouse.archive import ArchiveError, pack
 
     folder = source or Path(os.environ.get("AICAP_DATA_DIR") or "shared/data/raw")
+    library = mandates or (
+        Path(os.environ["AICAP_MANDATES_DIR"]) if os.environ.get("AICAP_MANDATES_DIR") else None
+    )
     try:
-        packed = pack(folder, out, version=version)
+        packed = pack(folder, out, version=version, mandates=library)
     except ArchiveError as exc:
         raise _fail(str(exc)) from None
     typer.echo(

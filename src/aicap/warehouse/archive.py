@@ -45,6 +45,9 @@ from aicap.warehouse.checks import MANIFEST
 NAME = "aicap-data"
 FORMAT = 1
 LICENCES = "LICENCES.md"
+#: Folder of the archive (and of the fetched snapshot) holding the mandate library (the UN
+#: texts recommendations cite); ingest ignores it, :mod:`aicap.paths` finds it.
+MANDATES = "_mandates"
 URL_ENV = "AICAP_DATA_URL"
 #: Files of the snapshot folder that are not packed (editor and OS litter).
 SKIP = (".DS_Store", "Thumbs.db")
@@ -148,12 +151,23 @@ def _tarinfo(name: str, size: int) -> tarfile.TarInfo:
     return info
 
 
-def pack(raw: Path, out_dir: Path, *, version: str | None = None) -> Packed:
-    """Write ``<out_dir>/aicap-data-<version>.tar.gz`` and its ``.sha256`` (see module doc)."""
+def pack(
+    raw: Path, out_dir: Path, *, version: str | None = None, mandates: Path | None = None
+) -> Packed:
+    """Write ``<out_dir>/aicap-data-<version>.tar.gz`` and its ``.sha256`` (see module doc);
+    with ``mandates``, the mandate library goes into the archive's ``_mandates/`` folder."""
     version = version or default_version()
     if not version.replace(".", "").replace("-", "").isalnum():
         raise ArchiveError(f"version {version!r}: use letters, digits, dots and dashes only")
     files, sources = _snapshot_files(raw)
+    if mandates is not None:
+        if not mandates.is_dir():
+            raise ArchiveError(f"mandate library not found: {mandates}")
+        files += [
+            (f"{MANDATES}/{p.relative_to(mandates).as_posix()}", p)
+            for p in sorted(mandates.rglob("*"))
+            if p.is_file() and not any(part.startswith(".") for part in p.parts)
+        ]
     extra = {LICENCES: _licences(sources, version)}
     entries: list[dict[str, Any]] = []
     blobs: dict[str, bytes | Path] = {}
@@ -298,7 +312,7 @@ def verify(
                 f"size and SHA-256 in {MANIFEST} ({entry.get('bytes')} bytes)"
             )
     no_doc = sorted(
-        {rel.split("/")[0] for rel in files if "/" in rel}
+        {rel.split("/")[0] for rel in files if "/" in rel and not rel.startswith(MANDATES + "/")}
         - {rel.split("/")[0] for rel in files if rel.count("/") == 1 and rel.endswith("/SOURCE.md")}
     )
     if no_doc:

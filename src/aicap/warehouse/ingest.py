@@ -515,7 +515,9 @@ def ingest(
     report = IngestReport(warehouse=warehouse)
     with _lock(warehouse):
         _remove_stale_temps(warehouse)
-        found = checks.check_folders(data_dir, _stored_fingerprints(warehouse))
+        found = checks.check_folders(
+            data_dir, set(_stored_fingerprints(warehouse)) - set(_stored_live(warehouse))
+        )
         problems = found.errors + checks.check_manifest(data_dir)
         if problems:
             culprit = (problems[0].file or "*").split("/")[0] or "*"
