@@ -157,7 +157,7 @@ def load_json(data: bytes, *, file: str) -> Any:
             f"JSON key {key!r} appears twice in one object with different values "
             f"({_short(first)} and {_short(second)}): which one the publisher meant is unknown",
             file=file,
-            row=_line_of_key(text, key, 2),
+            row=_line_of_duplicate(text, key, first, second),
             column=key,
         ) from None
     except json.JSONDecodeError as exc:
@@ -198,15 +198,29 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _line_of_key(text: str, key: str, nth: int) -> int | None:
-    """The 1-based line of the ``nth`` occurrence of ``"key":`` in ``text`` (None if absent)."""
-    needle = json.dumps(key) + ":"
-    pos = -1
-    for _ in range(nth):
+def _line_of_duplicate(text: str, key: str, first: Any, second: Any) -> int | None:
+    """The 1-based line where ``"key": second`` follows a ``"key": first`` (None if not
+    found: the key may be written with escapes)."""
+    needle = json.dumps(key)
+    decoder = json.JSONDecoder()
+    seen_first = False
+    pos = text.find(needle)
+    while pos >= 0:
+        after = pos + len(needle)
+        rest = text[after : after + 8].lstrip()
+        if rest.startswith(":"):
+            start = text.index(":", after) + 1
+            while start < len(text) and text[start] in " \t\r\n":
+                start += 1
+            try:
+                value, _end = decoder.raw_decode(text, start)
+            except ValueError:
+                value = None
+            if seen_first and value == second:
+                return text.count("\n", 0, pos) + 1
+            seen_first = seen_first or value == first
         pos = text.find(needle, pos + 1)
-        if pos < 0:
-            return None
-    return text.count("\n", 0, pos) + 1
+    return None
 
 
 def _reject_constant(name: str) -> float:

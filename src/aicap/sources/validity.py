@@ -187,7 +187,7 @@ def check_observations(parsed: Parsed, source_id: str, *, year: int | None = Non
             f"[{cat.years.min}, {now}] (rule 'years': {cat.years.why})",
             file=obs["file"].iloc[i],
             row=obs["row"].iloc[i],
-            column=where(i, "year"),
+            column="year",
             value=int(years.iloc[i]),
         )
     flags = obs["flags"].astype("string").fillna("")
@@ -332,7 +332,7 @@ def check(
     parsed: Parsed, source_id: str, *, geometry_file: str = "", year: int | None = None
 ) -> Parsed:
     """All of the above; returns ``parsed`` with flags added (see the module doc)."""
+    check_records(parsed, source_id, year=year)  # first: a record names its own column
     out = check_observations(parsed, source_id, year=year)
-    check_records(out, source_id, year=year)
     check_geometries(out, geometry_file)
     return out
