@@ -35,7 +35,7 @@ values = st.one_of(
 
 
 def _parsed(code: str, vals: list[float], years: list[int]) -> Parsed:
-    scale, unit = CAT.indicators[code]
+    _scale, unit = CAT.indicators[code]
     n = len(vals)
     obs = observations(
         entity=pd.Series([f"E{i}" for i in range(n)]),
