@@ -375,3 +375,13 @@ def test_more_sources(
     assert info.value.file == file and words in text, text
     if column is not None:
         assert info.value.column == column, text
+
+
+def test_the_docs_show_the_real_message_and_counts() -> None:
+    docs = " ".join((Path(__file__).resolve().parents[2] / "docs" / "data.md").read_text().split())
+    files = altered("microsoft_ai_diffusion", MS, b"Kenya,7.80%", b"Kenya,250.00%")
+    with pytest.raises(SourceError) as info:
+        stage("microsoft_ai_diffusion", files)
+    shown = str(info.value.located(file=f"microsoft_ai_diffusion/{info.value.file}"))
+    assert f"`{shown}`" in docs
+    assert "prints 76 beyond it" in docs and "72 Political Stability" in docs
