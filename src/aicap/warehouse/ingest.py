@@ -58,6 +58,8 @@ from aicap.sources.registry import REFERENCE_FOLDER, SourceFolder, discover
 from aicap.sources.route import live_route, read_route
 from aicap.warehouse import checks
 from aicap.warehouse.schema import DDL, PER_SOURCE_TABLES, RECORD_TABLE_PREFIX, SCHEMA_VERSION
+from aicap.warehouse.stored import stored_fingerprints as _stored_fingerprints
+from aicap.warehouse.stored import stored_live as _stored_live
 
 Progress = Callable[[str, str], None]
 """Called as ``progress(source_id, stage)`` with stage one of checking, parsing, writing, done."""
@@ -145,45 +147,6 @@ def _retrieved(info: SourceInfo, folder: Path, files: dict[str, bytes]) -> str:
         return str(max(dates))
     mtimes = [(folder / p).stat().st_mtime for p in files]
     return datetime.fromtimestamp(max(mtimes), tz=UTC).date().isoformat() if mtimes else ""
-
-
-def _stored_fingerprints(path: Path) -> dict[str, str]:
-    if not path.exists():
-        return {}
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error:
-        return {}
-    try:
-        version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if version is None or version[0] != SCHEMA_VERSION:
-            return {}
-        rows = con.execute("SELECT source_id, fingerprint FROM sources").fetchall()
-        return {str(s): str(f) for s, f in rows}
-    except duckdb.Error:
-        return {}
-    finally:
-        con.close()
-
-
-def _stored_live(path: Path) -> dict[str, Path]:
-    """Sources stored from a live snapshot: source -> snapshot folder."""
-    if not path.exists():
-        return {}
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error:
-        return {}
-    try:
-        version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if version is None or version[0] != SCHEMA_VERSION:
-            return {}
-        rows = con.execute("SELECT source_id, folder FROM sources WHERE origin = 'live'").fetchall()
-        return {str(s): Path(str(f)) for s, f in rows}
-    except duckdb.Error:
-        return {}
-    finally:
-        con.close()
 
 
 def _locate(s: _Staged, exc: SourceError) -> SourceError:
