@@ -180,3 +180,10 @@ def test_a_valid_square_passes_and_an_open_ring_or_a_pole_beyond_90_does_not() -
         validity.check_geometries(geo([[[0, 0], [1, 0], [1, 1], [0, 1]]]))
     with pytest.raises(SourceError, match="not on Earth"):
         validity.check_geometries(geo([[[0, 0], [1, 0], [1, 999], [0, 0]]]))
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_the_unaltered_fixtures_pass_the_rules(source: str) -> None:
+    """So that the fuzzing above is not vacuous: the real-shaped files are accepted as given."""
+    parse, files = CASES[source]
+    validity.check(parse(files), source, geometry_file="g.json", year=YEAR)
