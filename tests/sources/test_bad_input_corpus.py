@@ -385,3 +385,10 @@ def test_the_docs_show_the_real_message_and_counts() -> None:
     shown = str(info.value.located(file=f"microsoft_ai_diffusion/{info.value.file}"))
     assert f"`{shown}`" in docs
     assert "prints 76 beyond it" in docs and "72 Political Stability" in docs
+
+
+def test_an_unknown_geometry_id_names_its_column() -> None:
+    files = altered("geo", "world-countries-110m.geo.json", b'"id":"FJI"', b'"id":"QQQ"')
+    with pytest.raises(SourceError) as info:
+        stage("geo", files)
+    assert info.value.column == "features[].id" and info.value.value == "QQQ"

@@ -262,6 +262,7 @@ def _stage_source(staged: _Staged, reference: Reference) -> None:
             raise SourceError(
                 "geometry id is not a country code in the reference",
                 file=info.files[0],
+                column=validity.entity_column(info.id) or "id",
                 value=str(unknown["entity"].iloc[0]),
             )
         geo["iso3"] = kinds.map(lambda k: k[1])
