@@ -222,7 +222,7 @@ def test_cli_pack_then_fetch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv(archive.URL_ENV, raising=False)
     runner = CliRunner()
     done = runner.invoke(
-        app, ["pack", "--from", str(raw), "--out", str(tmp_path / "d"), "--version", "3"]
+        app, ["pack", "--from", str(raw), "--out", str(tmp_path / "d"), "--snapshot-version", "3"]
     )
     assert done.exit_code == 0, done.output
     assert "aicap-data-3.tar.gz" in done.output and "sha256 " in done.output

@@ -49,7 +49,9 @@ def pack_cmd(
     ),
     version: Annotated[
         str | None,
-        typer.Option("--version", help="Archive version (default: today's date, YYYY.MM.DD)."),
+        typer.Option(
+            "--snapshot-version", help="Archive version (default: today's date, YYYY.MM.DD)."
+        ),
     ] = None,
     mandates: Annotated[
         Path | None,
