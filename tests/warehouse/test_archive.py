@@ -174,6 +174,10 @@ def test_the_mandate_library_travels_with_the_data_and_is_found(tmp_path: Path) 
     fetch(str(packed.archive), dest)
     assert (dest / "_mandates" / "A-RES-78-311.yaml").is_file()
     assert check_manifest(dest) == []
+    # a fetched snapshot packs again into the same archive (its manifest, licences and
+    # _mandates are written anew, not packed twice)
+    again = pack(dest, tmp_path / "again", version="1", mandates=dest / "_mandates")
+    assert again.archive.read_bytes() == packed.archive.read_bytes()
     alone = tmp_path / "alone"
     alone.mkdir()
     found = {

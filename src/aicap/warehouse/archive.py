@@ -91,11 +91,11 @@ def _snapshot_files(raw: Path) -> tuple[list[tuple[str, Path]], list[dict[str, s
     files: list[tuple[str, Path]] = []
     sources: list[dict[str, str]] = []
     for path in sorted(raw.iterdir()):
-        if path.is_file() and path.name not in SKIP and path.name != MANIFEST:
-            files.append((path.name, path))
+        if path.is_file() and path.name not in (*SKIP, MANIFEST, LICENCES):
+            files.append((path.name, path))  # written anew: the manifest and licences
             continue
-        if not path.is_dir() or path.name.startswith("."):
-            continue
+        if not path.is_dir() or path.name.startswith((".", "_")):
+            continue  # hidden, or _mandates of a fetched snapshot (packed from --mandates)
         if not (path / "SOURCE.md").is_file():
             raise ArchiveError(
                 f"{path.name}/SOURCE.md is missing: every source folder must say where its "
