@@ -1,0 +1,213 @@
+"""Summarise: per-country bands, the pairwise matrix, failures, and Sobol' indices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from aicap.index.sensitivity import SobolIndices
+from aicap.index.uncertainty.evaluate import Raw
+from aicap.index.uncertainty.plan import OK, FloatArray, Plan
+from aicap.index.uncertainty.sample import Decoded
+
+
+# ---------------------------------------------------------------------------- results
+def _labels_frame(plan: Plan, dec: Decoded) -> pd.DataFrame:
+    tree = plan.comp.framework.tree
+    cols: dict[str, Any] = {"replication": np.arange(dec.u.shape[0])}
+    for i, f in enumerate(plan.factors):
+        if f.discrete:
+            cols[f.name] = np.asarray(f.labels, dtype=object)[dec.choices[:, i]]
+        elif f.kind == "include":  # which of its indicators were left out
+            names = [tree.codes[p] for p in f.positions]
+            masks = dec.choices[:, i]
+            uniq, inv = np.unique(masks, return_inverse=True)
+            text = [
+                ", ".join(c for j, c in enumerate(names) if int(m) >> j & 1) or "none" for m in uniq
+            ]
+            cols[f"{f.name} (excluded)"] = np.asarray(text, dtype=object)[inv]
+    weighted = [f for f in plan.factors if f.kind in ("weight_noise", "dirichlet")]
+    perturbed = sorted({p for f in weighted for p in f.positions})
+    for p in perturbed:
+        cols[f"w:{tree.codes[p]}"] = dec.weights[:, p]
+    return pd.DataFrame(cols)
+
+
+@dataclass
+class UncertaintyResult:
+    """Monte Carlo uncertainty analysis of one composite."""
+
+    plan: Plan
+    raw: Raw
+
+    @property
+    def ok(self) -> npt.NDArray[np.bool_]:
+        return np.asarray(self.raw.fail == OK)
+
+    def countries(self) -> pd.DataFrame:
+        """Per unit: nominal, median, 5th and 95th percentile of score and rank, and the mean
+        absolute rank shift from nominal; best nominal rank first."""
+        s = self.raw.score[self.ok]
+        rk = self.raw.rank[self.ok]
+        q = _quantiles(s)
+        qr = _quantiles(rk)
+        with np.errstate(invalid="ignore"):
+            shift = (
+                np.nanmean(np.abs(rk - self.plan.nominal_rank[None, :]), axis=0)
+                if len(rk)
+                else np.full(len(self.plan.units), np.nan)
+            )
+        out = pd.DataFrame(
+            {
+                "uCode": self.plan.units,
+                "score_nominal": self.plan.nominal_score,
+                "score_median": q[1],
+                "score_p05": q[0],
+                "score_p95": q[2],
+                "rank_nominal": self.plan.nominal_rank,
+                "rank_median": qr[1],
+                "rank_p05": qr[0],
+                "rank_p95": qr[2],
+                "mean_abs_rank_shift": shift,
+                "n_ranked": (~np.isnan(rk)).sum(axis=0),
+            }
+        )
+        keep = out["n_ranked"].gt(0) | out["rank_nominal"].notna()
+        return (
+            out[keep].sort_values(["rank_nominal", "uCode"], kind="stable").reset_index(drop=True)
+        )
+
+    def pairwise(self) -> pd.DataFrame:
+        """``P[a, b]``: share of (successful) replications in which ``a`` ranks above ``b``."""
+        if self.raw.wins is None or self.raw.both is None:
+            raise ValueError("the spec turned the pairwise matrix off (pairwise: false)")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = self.raw.wins / self.raw.both
+        np.fill_diagonal(p, np.nan)
+        order = self.countries()["uCode"].tolist()
+        idx = [self.plan.units.index(u) for u in order]
+        frame = pd.DataFrame(p[np.ix_(idx, idx)], index=order, columns=order)
+        frame.index.name = "uCode"
+        return frame
+
+    def samples(self) -> pd.DataFrame:
+        """The sampled parameters of every replication, and whether it failed."""
+        out = _labels_frame(self.plan, self.raw.decoded)
+        out["failed"] = self.raw.fail != OK
+        return out
+
+    def failures(self) -> pd.DataFrame:
+        rows = np.nonzero(self.raw.fail != OK)[0]
+        return pd.DataFrame(
+            {
+                "replication": rows,
+                "reason": [self.raw.reason[i] or "failed" for i in rows.tolist()],
+            }
+        )
+
+    def mean_abs_rank_shift(self) -> FloatArray:
+        """Per replication: mean over units of |rank - nominal rank| (COINr's scalar)."""
+        return self.raw.mars
+
+    def summary(self) -> dict[str, Any]:
+        m = self.mean_abs_rank_shift()
+        return {
+            "replications": int(self.raw.fail.size),
+            "failed": int((self.raw.fail != OK).sum()),
+            "data_variants": self.plan.n_variants,
+            "chunks": self.raw.n_chunks,
+            "chunk_size": self.raw.chunk_size,
+            "bytes_per_chunk": self.raw.chunk_bytes,
+            "mean_abs_rank_shift": float(np.nanmean(m)) if np.isfinite(m).any() else None,
+        }
+
+
+def _quantiles(a: FloatArray) -> FloatArray:
+    if a.shape[0] == 0:
+        return np.full((3, a.shape[1]), np.nan)
+    if not np.isnan(a).any():
+        return np.asarray(np.percentile(a, [5, 50, 95], axis=0), dtype=np.float64)
+    out = np.full((3, a.shape[1]), np.nan)
+    full = ~np.isnan(a).any(axis=0)
+    if full.any():
+        out[:, full] = np.percentile(a[:, full], [5, 50, 95], axis=0)
+    for j in np.nonzero(~full)[0]:  # columns with gaps (units screened out in some variants)
+        col = a[:, j]
+        col = col[~np.isnan(col)]
+        if col.size:
+            out[:, j] = np.percentile(col, [5, 50, 95])
+    return out
+
+
+@dataclass
+class SobolResult:
+    """Sobol' indices per unit, for the mean absolute rank shift and for all units pooled."""
+
+    plan: Plan
+    raw: Raw
+    n_base: int
+    per_unit: SobolIndices
+    mars: SobolIndices
+    pooled_s1: FloatArray
+    pooled_st: FloatArray
+
+    def table(self) -> pd.DataFrame:
+        """Rows: output (``mean_abs_rank_shift``, ``all units`` = variance-weighted over
+        units, then each unit), input, S1, S1_conf, ST, ST_conf."""
+        names = [f.name for f in self.plan.factors]
+        g = len(names)
+        recs: list[dict[str, Any]] = []
+        for j, nm in enumerate(names):
+            recs.append(
+                {
+                    "output": "mean_abs_rank_shift",
+                    "input": nm,
+                    "S1": self.mars.S1[j],
+                    "S1_conf": self.mars.S1_conf[j],
+                    "ST": self.mars.ST[j],
+                    "ST_conf": self.mars.ST_conf[j],
+                }
+            )
+        for j, nm in enumerate(names):
+            recs.append(
+                {
+                    "output": "all units",
+                    "input": nm,
+                    "S1": self.pooled_s1[j],
+                    "S1_conf": np.nan,
+                    "ST": self.pooled_st[j],
+                    "ST_conf": np.nan,
+                }
+            )
+        top = pd.DataFrame(recs)
+        pu = self.per_unit
+        units = np.repeat(np.asarray(self.plan.units, dtype=object), g)
+        per = pd.DataFrame(
+            {
+                "output": units,
+                "input": np.tile(np.asarray(names, dtype=object), len(self.plan.units)),
+                "S1": pu.S1.T.reshape(-1),
+                "S1_conf": pu.S1_conf.T.reshape(-1),
+                "ST": pu.ST.T.reshape(-1),
+                "ST_conf": pu.ST_conf.T.reshape(-1),
+            }
+        )
+        ranked = set(UncertaintyResult(self.plan, self.raw).countries()["uCode"])
+        per = per[per["output"].isin(ranked)]
+        return pd.concat([top, per], ignore_index=True)
+
+    def samples(self) -> pd.DataFrame:
+        out = _labels_frame(self.plan, self.raw.decoded)
+        g = len(self.plan.factors)
+        out.insert(1, "block", out["replication"] // (g + 2))
+        names = ["A", *(f"AB:{f.name}" for f in self.plan.factors), "B"]
+        out.insert(2, "matrix", np.asarray(names, dtype=object)[out["replication"] % (g + 2)])
+        out["failed"] = self.raw.fail != OK
+        return out
+
+    def failures(self) -> pd.DataFrame:
+        return UncertaintyResult(self.plan, self.raw).failures()
