@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from aicap.index.sensitivity import SobolIndices, saltelli_sample, sobol_indices
+from aicap.index.uncertainty.blocks import BlockRows, Sink, run_blocks
 from aicap.index.uncertainty.evaluate import (
     GPU_CHUNK_BUDGET,
     GPU_CHUNK_CAP,
@@ -65,6 +66,7 @@ from aicap.index.uncertainty.plan import (
     replay,
 )
 from aicap.index.uncertainty.sample import Decoded, decode, sample_uniform
+from aicap.index.uncertainty.stream import Summary
 from aicap.index.uncertainty.summarise import SobolResult, UncertaintyResult
 
 __all__ = [
@@ -75,6 +77,7 @@ __all__ = [
     "GPU_CHUNK_BUDGET",
     "GPU_CHUNK_CAP",
     "OK",
+    "BlockRows",
     "ChunkOut",
     "Decoded",
     "Factor",
@@ -82,7 +85,9 @@ __all__ = [
     "LevelPlan",
     "Plan",
     "Raw",
+    "Sink",
     "SobolResult",
+    "Summary",
     "Task",
     "UncertaintyResult",
     "_level_method",
@@ -93,6 +98,7 @@ __all__ = [
     "evaluate_chunk_device",
     "make_plan",
     "replay",
+    "run_blocks",
     "run_sobol",
     "run_uncertainty",
     "sample_uniform",
@@ -108,19 +114,28 @@ def run_uncertainty(
     client: Any = None,
     workers: int = 1,
     progress: Progress | None = None,
+    keep_samples: bool | None = None,
+    sink: Sink | None = None,
+    block: int | None = None,
 ) -> UncertaintyResult:
-    """Monte Carlo uncertainty analysis: ``spec.n`` replications."""
-    dec = decode(plan, sample_uniform(plan))
-    raw = evaluate(
+    """Monte Carlo uncertainty analysis: ``spec.n`` replications, sampled, evaluated and
+    summarised block by block (:mod:`.blocks`). ``keep_samples`` (default: in process yes, on
+    Dask no) keeps every replication in memory; without it memory does not grow with the
+    replications. ``sink`` receives each block's replications where it ran (e.g. Parquet
+    written by the Dask workers)."""
+    keep = client is None if keep_samples is None else keep_samples
+    run = run_blocks(
         plan,
-        dec,
         backend=backend,
         chunk_size=chunk_size,
+        block=block,
         client=client,
         workers=workers,
+        keep=keep,
+        sink=sink,
         progress=progress,
     )
-    return UncertaintyResult(plan, raw)
+    return UncertaintyResult(plan, run.raw, run.summary, run.chunk, run.block, run.n_chunks)
 
 
 def run_sobol(

@@ -63,12 +63,22 @@ def _run_task(
     return evaluate_chunk(kernel, backend, t.variant, t.agg, dec_w, dec_i, t.rows, wf)
 
 
-def _put_rows(dst: FloatArray, rows: IntArray, src: FloatArray) -> None:
+def _put_rows(dst: npt.NDArray[Any], rows: IntArray, src: npt.NDArray[Any]) -> None:
     from aicap.index import cpu_kernels  # Numba: imported when first needed
 
     cpu_kernels.put_rows(
-        dst, np.ascontiguousarray(rows, dtype=np.int64), np.ascontiguousarray(src, np.float64)
+        dst, np.ascontiguousarray(rows, dtype=np.int64), np.ascontiguousarray(src, dst.dtype)
     )
+
+
+def rank_dtype(n: int) -> Any:
+    """Stored ranks: 16-bit integers (0 = not ranked) up to 32,766 units, else 32-bit."""
+    return np.int16 if n < 2**15 - 1 else np.int32
+
+
+def int_ranks(rank: FloatArray, dtype: Any) -> npt.NDArray[Any]:
+    """Float ranks (NaN = not ranked) as stored integers (0 = not ranked)."""
+    return np.asarray(np.where(np.isnan(rank), 0, rank), dtype=dtype)
 
 
 def _dead_reasons(plan: Plan, incl: npt.NDArray[np.bool_]) -> list[str]:
@@ -121,7 +131,7 @@ class Raw:
 
     decoded: Decoded
     score: FloatArray  # (R, n)
-    rank: FloatArray  # (R, n)
+    rank_int: npt.NDArray[Any]  # (R, n) ranks as int16 (0 = not ranked; int32 above 32,766 units)
     fail: IntArray
     reason: list[str | None]
     wins: IntArray | None
@@ -130,6 +140,13 @@ class Raw:
     chunk_size: int
     chunk_bytes: int
     n_chunks: int
+
+    @property
+    def rank(self) -> FloatArray:
+        """``(R, n)`` ranks as float64, NaN where not ranked (a copy)."""
+        out = self.rank_int.astype(np.float64)
+        out[self.rank_int == 0] = np.nan
+        return out
 
 
 def evaluate(
@@ -152,7 +169,7 @@ def evaluate(
     ts = tasks(plan, dec, chunk)
     r, n = dec.u.shape[0], len(plan.units)
     score = np.empty((r, n))  # every row is written by its chunk
-    rank = np.empty((r, n))
+    rank = np.empty((r, n), dtype=rank_dtype(n))
     mars = np.full(r, np.nan)
     fail = np.zeros(r, dtype=np.int64)
     reason: list[str | None] = [None] * r
@@ -168,14 +185,14 @@ def evaluate(
         computed them (the collecting thread is the one all chunks wait on)."""
         o = _run_task(plan.kernel, backend, t, *args(t))
         _put_rows(score, o.rows, o.score)
-        _put_rows(rank, o.rows, o.rank)
+        _put_rows(rank, o.rows, int_ranks(o.rank, rank.dtype))
         return o
 
     def collect(o: ChunkOut, done: int, stored: bool = False) -> None:
         rows = o.rows
         if not stored:
             score[rows] = o.score
-            rank[rows] = o.rank
+            rank[rows] = int_ranks(o.rank, rank.dtype)
         mars[rows] = o.mars if o.mars is not None else _mars(o.rank, plan.nominal_rank)
         fail[rows] = o.fail
         for i in np.nonzero(o.fail != OK)[0].tolist():  # failures only
@@ -217,7 +234,7 @@ def evaluate(
     if rows.size:
         fail[rows] = FAIL_EXCLUDE
         score[rows] = np.nan
-        rank[rows] = np.nan
+        rank[rows] = 0
         mars[rows] = np.nan
         for row, msg in zip(rows.tolist(), _dead_reasons(plan, dec.incl[rows]), strict=True):
             reason[row] = msg

@@ -11,7 +11,7 @@ run into blocks (threads, Dask workers) draws exactly the same replications.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -107,12 +107,31 @@ def _gammaincinv_runs(alpha: FloatArray, u: FloatArray) -> FloatArray:
 
 def sample_uniform(plan: Plan, n: int | None = None, seed: int | None = None) -> FloatArray:
     """Monte Carlo design: ``(n, D)`` uniforms (pseudo-random, or a scrambled Sobol'
-    sequence with ``sampler: sobol``), from the spec's seed."""
-    n = n or plan.spec.n
+    sequence with ``sampler: sobol``), from the spec's seed: replications ``0 .. n - 1`` of
+    the stream (:func:`sample_block`)."""
+    return sample_block(plan, 0, n or plan.spec.n, seed)
+
+
+def sample_block(plan: Plan, start: int, size: int, seed: int | None = None) -> FloatArray:
+    """Replications ``start .. start + size - 1`` of the Monte Carlo stream, ``(size, D)``:
+    rows of ``default_rng(seed).random((n, D))`` (the PCG64 generator advanced by
+    ``start * D`` draws), or points of the scrambled Sobol' sequence (fast-forwarded by
+    ``start``). Any split of a run into blocks draws the same replications."""
     seed = plan.spec.seed if seed is None else seed
     d = int(sum(plan.dims))
     if plan.spec.sampler == "sobol":
         from scipy.stats import qmc
 
-        return np.asarray(qmc.Sobol(d=d, scramble=True, seed=seed).random(n), dtype=np.float64)
-    return np.random.default_rng(seed).random((n, d))
+        eng = qmc.Sobol(d=d, scramble=True, seed=seed)
+        if start:
+            eng.fast_forward(start)
+        return np.asarray(eng.random(size), dtype=np.float64)
+    bits = np.random.PCG64(seed)
+    if start:
+        bits.advance(start * d)
+    return np.random.Generator(bits).random((size, d))
+
+
+def take(dec: Decoded, rows: slice) -> Decoded:
+    """Replications ``rows`` of ``dec`` (views)."""
+    return Decoded(*(getattr(dec, f.name)[rows] for f in fields(Decoded)))

@@ -13,6 +13,7 @@ from aicap.index.sensitivity import SobolIndices
 from aicap.index.uncertainty.evaluate import Raw
 from aicap.index.uncertainty.plan import OK, FloatArray, Plan
 from aicap.index.uncertainty.sample import Decoded
+from aicap.index.uncertainty.stream import Summary
 
 
 # ---------------------------------------------------------------------------- results
@@ -39,28 +40,48 @@ def _labels_frame(plan: Plan, dec: Decoded) -> pd.DataFrame:
 
 @dataclass
 class UncertaintyResult:
-    """Monte Carlo uncertainty analysis of one composite."""
+    """Monte Carlo uncertainty analysis of one composite: the streamed summaries, and every
+    replication's outputs when they were kept (``raw``; ``None`` otherwise)."""
 
     plan: Plan
-    raw: Raw
+    raw: Raw | None
+    stream: Summary | None = None
+    chunk_size: int = 0
+    block: int = 0
+    n_chunks: int = 0
+
+    def __post_init__(self) -> None:
+        if self.stream is None:  # built from kept replications (one pass over them)
+            if self.raw is None:
+                raise ValueError("an uncertainty result needs its summaries or replications")
+            self.stream = summary_of(self.plan, self.raw)
+            self.chunk_size, self.n_chunks = self.raw.chunk_size, self.raw.n_chunks
+
+    @property
+    def summaries(self) -> Summary:
+        assert self.stream is not None
+        return self.stream
+
+    def _kept(self, what: str) -> Raw:
+        if self.raw is None:
+            raise ValueError(
+                f"{what} needs every replication, which this run did not keep in memory "
+                "(keep_samples=False, or a Dask run: write them with a sink)"
+            )
+        return self.raw
 
     @property
     def ok(self) -> npt.NDArray[np.bool_]:
-        return np.asarray(self.raw.fail == OK)
+        return np.asarray(self._kept("ok").fail == OK)
 
     def countries(self) -> pd.DataFrame:
         """Per unit: nominal, median, 5th and 95th percentile of score and rank, and the mean
-        absolute rank shift from nominal; best nominal rank first."""
-        s = self.raw.score[self.ok]
-        rk = self.raw.rank[self.ok]
-        q = _quantiles(s)
-        qr = _quantiles(rk)
-        with np.errstate(invalid="ignore"):
-            shift = (
-                np.nanmean(np.abs(rk - self.plan.nominal_rank[None, :]), axis=0)
-                if len(rk)
-                else np.full(len(self.plan.units), np.nan)
-            )
+        absolute rank shift from nominal; best nominal rank first. Ranks (and the shift) come
+        from exact rank histograms; scores are exact when the replications were kept, else
+        read from the streamed bins (within ``summary()['score_error']``)."""
+        sm = self.summaries
+        qr = sm.rank_percentiles()
+        q = _quantiles(self.raw.score[self.ok]) if self.raw is not None else sm.score_percentiles()
         out = pd.DataFrame(
             {
                 "uCode": self.plan.units,
@@ -72,8 +93,8 @@ class UncertaintyResult:
                 "rank_median": qr[1],
                 "rank_p05": qr[0],
                 "rank_p95": qr[2],
-                "mean_abs_rank_shift": shift,
-                "n_ranked": (~np.isnan(rk)).sum(axis=0),
+                "mean_abs_rank_shift": sm.rank_shift(self.plan.nominal_rank),
+                "n_ranked": sm.n_ranked(),
             }
         )
         keep = out["n_ranked"].gt(0) | out["rank_nominal"].notna()
@@ -83,10 +104,11 @@ class UncertaintyResult:
 
     def pairwise(self) -> pd.DataFrame:
         """``P[a, b]``: share of (successful) replications in which ``a`` ranks above ``b``."""
-        if self.raw.wins is None or self.raw.both is None:
+        sm = self.summaries
+        if sm.wins is None or sm.both is None:
             raise ValueError("the spec turned the pairwise matrix off (pairwise: false)")
         with np.errstate(invalid="ignore", divide="ignore"):
-            p = self.raw.wins / self.raw.both
+            p = sm.wins / sm.both
         np.fill_diagonal(p, np.nan)
         order = self.countries()["uCode"].tolist()
         idx = [self.plan.units.index(u) for u in order]
@@ -96,34 +118,55 @@ class UncertaintyResult:
 
     def samples(self) -> pd.DataFrame:
         """The sampled parameters of every replication, and whether it failed."""
-        out = _labels_frame(self.plan, self.raw.decoded)
-        out["failed"] = self.raw.fail != OK
+        raw = self._kept("samples()")
+        out = _labels_frame(self.plan, raw.decoded)
+        out["failed"] = raw.fail != OK
         return out
 
     def failures(self) -> pd.DataFrame:
-        rows = np.nonzero(self.raw.fail != OK)[0]
-        return pd.DataFrame(
-            {
-                "replication": rows,
-                "reason": [self.raw.reason[i] or "failed" for i in rows.tolist()],
-            }
-        )
+        rows, reasons = self.summaries.failures()
+        return pd.DataFrame({"replication": rows, "reason": [r or "failed" for r in reasons]})
 
     def mean_abs_rank_shift(self) -> FloatArray:
         """Per replication: mean over units of |rank - nominal rank| (COINr's scalar)."""
-        return self.raw.mars
+        return self._kept("mean_abs_rank_shift()").mars
 
     def summary(self) -> dict[str, Any]:
-        m = self.mean_abs_rank_shift()
+        sm = self.summaries
+        if self.raw is not None:
+            m = self.raw.mars
+            shift = float(np.nanmean(m)) if np.isfinite(m).any() else None
+        else:
+            shift = sm.mean_abs_rank_shift()
         return {
-            "replications": int(self.raw.fail.size),
-            "failed": int((self.raw.fail != OK).sum()),
+            "replications": sm.replications,
+            "failed": sm.failed,
             "data_variants": self.plan.n_variants,
-            "chunks": self.raw.n_chunks,
-            "chunk_size": self.raw.chunk_size,
-            "bytes_per_chunk": self.raw.chunk_bytes,
-            "mean_abs_rank_shift": float(np.nanmean(m)) if np.isfinite(m).any() else None,
+            "chunks": self.n_chunks,
+            "chunk_size": self.chunk_size,
+            "bytes_per_chunk": self.plan.chunk_bytes(self.chunk_size),
+            "mean_abs_rank_shift": shift,
+            "replications_kept": self.raw is not None,
+            "score_quantiles": "exact" if self.raw is not None else "binned",
+            "score_error": 0.0 if self.raw is not None else sm.score_error,
+            "scores_outside_bins": sm.score_outside,
         }
+
+
+def summary_of(plan: Plan, raw: Raw) -> Summary:
+    """The streamed summaries of kept replications."""
+    sm = Summary.empty(plan)
+    rows = np.arange(raw.fail.size)
+    step = 1 << 16
+    for i in range(0, rows.size, step):  # bounded temporaries
+        sl = slice(i, i + step)
+        rk = raw.rank_int[sl].astype(np.float64)
+        rk[raw.rank_int[sl] == 0] = np.nan
+        sm.add(rows[sl], raw.score[sl], rk, raw.fail[sl], raw.reason[sl], raw.mars[sl], None, None)
+    sm.wins, sm.both = raw.wins, raw.both
+    sm.chunks = raw.n_chunks
+    sm.flush()
+    return sm
 
 
 def _quantiles(a: FloatArray) -> FloatArray:
@@ -196,7 +239,12 @@ class SobolResult:
                 "ST_conf": pu.ST_conf.T.reshape(-1),
             }
         )
-        ranked = set(UncertaintyResult(self.plan, self.raw).countries()["uCode"])
+        n_ranked = (self.raw.rank_int != 0).sum(axis=0)
+        ranked = {
+            u
+            for u, c, nom in zip(self.plan.units, n_ranked, self.plan.nominal_rank, strict=True)
+            if c > 0 or not np.isnan(nom)
+        }
         per = per[per["output"].isin(ranked)]
         return pd.concat([top, per], ignore_index=True)
 
@@ -210,4 +258,10 @@ class SobolResult:
         return out
 
     def failures(self) -> pd.DataFrame:
-        return UncertaintyResult(self.plan, self.raw).failures()
+        rows = np.nonzero(self.raw.fail != OK)[0]
+        return pd.DataFrame(
+            {
+                "replication": rows,
+                "reason": [self.raw.reason[i] or "failed" for i in rows.tolist()],
+            }
+        )
