@@ -195,7 +195,9 @@ def write_results(
         summary["sobol"] = {
             "base_samples": sa.n_base,
             "runs": int(sa.raw.fail.size),
-            "failed": int((sa.raw.fail != 0).sum()),
+            "failed": sa.failed,
+            "failed_share": sa.failed / max(int(sa.raw.fail.size), 1),
+            "blocks_used": sa.blocks_used,
             "bytes_per_chunk": sa.raw.chunk_bytes,
         }
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2), "utf-8")

@@ -181,6 +181,9 @@ class UncertaintySpec(BaseModel):
     pairwise: bool = True
     bootstrap: int = Field(default=100, ge=2)
     conf_level: float = Field(default=0.95, gt=0, lt=1)
+    #: Sobol': the largest share of failed runs accepted (above it the analysis refuses: the
+    #: indices would describe the successful runs only)
+    sobol_max_failed: float = Field(default=0.05, ge=0, le=1)
     inputs: tuple[Input, ...] = Field(min_length=1)
 
     @classmethod

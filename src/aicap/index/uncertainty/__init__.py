@@ -33,7 +33,9 @@ import dataclasses
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from aicap.index.errors import ComputationError
 from aicap.index.sensitivity import SobolIndices, saltelli_sample, sobol_indices
 from aicap.index.uncertainty.blocks import BlockRows, Sink, run_blocks
 from aicap.index.uncertainty.evaluate import (
@@ -169,6 +171,17 @@ def run_sobol(
         progress=progress,
     )
     g = len(plan.factors)
+    runs, failed, incomplete = _sobol_failures(raw, n, g)
+    if failed > spec.sobol_max_failed * runs:
+        reasons = pd.Series([r or "failed" for r in raw.reason if r is not None]).value_counts()
+        top = "; ".join(f"{c:,} x {why}" for why, c in reasons.head(3).items())
+        raise ComputationError(
+            f"{plan.label}: Sobol' analysis refused: {failed:,} of {runs:,} runs failed "
+            f"({failed / runs:.1%}; {incomplete:,} of {n:,} sample blocks incomplete), above "
+            f"sobol_max_failed = {spec.sobol_max_failed:.1%}. The indices would describe only "
+            f"the successful runs (conditional on success). Failures: {top}. Change the spec so "
+            "that runs do not fail, or raise sobol_max_failed to accept conditional indices."
+        )
     y = raw.rank if spec.output == "rank" else raw.score
     valid = ~np.isnan(y).all(axis=0) & ~np.isnan(plan.nominal_rank)
     yv = y[:, valid] if not valid.all() else y
@@ -197,4 +210,10 @@ def run_sobol(
     with np.errstate(invalid="ignore", divide="ignore"):
         ps1 = (per.S1[:, valid] * var).sum(axis=1) / tot
         pst = (per.ST[:, valid] * var).sum(axis=1) / tot
-    return SobolResult(plan, raw, n, per, mars, ps1, pst)
+    return SobolResult(plan, raw, n, per, mars, ps1, pst, failed, n - incomplete)
+
+
+def _sobol_failures(raw: Raw, n: int, g: int) -> tuple[int, int, int]:
+    """Runs, failed runs, and sample blocks (``A, AB_1 .. AB_G, B``) with a failed run."""
+    bad = raw.fail != OK
+    return int(bad.size), int(bad.sum()), int(bad.reshape(n, g + 2).any(axis=1).sum())

@@ -197,6 +197,9 @@ class SobolResult:
     mars: SobolIndices
     pooled_s1: FloatArray
     pooled_st: FloatArray
+    #: failed runs, and sample blocks used (a block with a failed run is left out)
+    failed: int = 0
+    blocks_used: int = 0
 
     def table(self) -> pd.DataFrame:
         """Rows: output (``mean_abs_rank_shift``, ``all units`` = variance-weighted over
@@ -246,7 +249,16 @@ class SobolResult:
             if c > 0 or not np.isnan(nom)
         }
         per = per[per["output"].isin(ranked)]
-        return pd.concat([top, per], ignore_index=True)
+        out = pd.concat([top, per], ignore_index=True)
+        # every index with the failures behind it: its indices are those of the successful
+        # runs, from the complete sample blocks only
+        runs = int(self.raw.fail.size)
+        out["runs"] = runs
+        out["failed_runs"] = self.failed
+        out["failed_share"] = self.failed / runs if runs else np.nan
+        out["blocks_used"] = self.blocks_used
+        out["blocks"] = self.n_base
+        return out
 
     def samples(self) -> pd.DataFrame:
         out = _labels_frame(self.plan, self.raw.decoded)
