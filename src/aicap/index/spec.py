@@ -174,7 +174,9 @@ class UncertaintySpec(BaseModel):
     seed: int = 0
     n: int = Field(default=1000, ge=1)
     sobol_n: int | None = Field(default=None, ge=2)
-    sampler: Literal["random", "sobol"] = "random"
+    #: random: NumPy's PCG64 stream; sobol: scrambled Sobol' points; counter: a counter-based
+    #: SplitMix64 stream drawn on the backend's device (aicap.index.uncertainty.device)
+    sampler: Literal["random", "sobol", "counter"] = "random"
     target: str | None = None
     output: Literal["rank", "score"] = "rank"
     chunk_size: int | None = Field(default=None, ge=1)

@@ -206,6 +206,8 @@ def run_blocks(
         if keep:
             raise ValueError("on Dask, replications are kept by a sink (Parquet), not in memory")
         return _run_dask(plan, backend, client, starts, blk, chunk, sink, summary, progress)
+    if on_device(plan, backend, keep, sink):
+        return _run_device(plan, backend, starts, blk, chunk, summary, progress)
     raw: Raw | None = None
     dec_all: Decoded | None = None
     reasons: list[str | None] = []
@@ -303,3 +305,57 @@ def _run_dask(
     finally:
         _LOCAL_RUNS.discard(run_id)
     return BlockRun(summary, None, chunk, blk, summary.chunks)
+
+
+def on_device(plan: Plan, backend: str, keep: bool, sink: Sink | None) -> bool:
+    """Whether a run samples, decodes and summarises on the backend's device: a non-NumPy
+    backend, ``sampler: counter``, no kept replications and no Dirichlet input."""
+    return (
+        backend != "numpy"
+        and plan.spec.sampler == "counter"
+        and not keep
+        and sink is None
+        and not any(f.kind == "dirichlet" for f in plan.factors)
+    )
+
+
+def _run_device(
+    plan: Plan,
+    backend: str,
+    starts: list[int],
+    blk: int,
+    chunk: int,
+    summary: Summary,
+    progress: Progress | None,
+) -> BlockRun:
+    """The blocks on the device (:mod:`aicap.index.uncertainty.device`): the host sees the
+    chunking keys, failure flags, rank shifts and counts only."""
+    from aicap.index.uncertainty.device import counter_uniforms, decode_device, summarise_chunk
+
+    be = get_backend(backend)
+    xp = be.xp
+    n_rep, d = plan.spec.n, int(sum(plan.dims))
+    n_chunks = 0
+    for i, s0 in enumerate(starts, start=1):
+        size = min(blk, n_rep - s0)
+        u = counter_uniforms(xp, plan.spec.seed, s0, size, d, device=be.device)
+        dd = decode_device(plan, be, u)
+        for t in tasks(plan, dd, chunk):  # type: ignore[arg-type]
+            ridx = be.asarray(t.rows)
+            summarise_chunk(
+                plan,
+                be,
+                summary,
+                s0 + t.rows,
+                t.variant,
+                t.agg,
+                xp.take(dd.weights, ridx, axis=0),
+                xp.take(dd.incl, ridx, axis=0),
+                dd.weight_fail[t.rows],
+                dd.dead[t.rows],
+            )
+            n_chunks += 1
+        if progress is not None:
+            progress(i, len(starts))
+    summary.flush()
+    return BlockRun(summary, None, chunk, blk, n_chunks)

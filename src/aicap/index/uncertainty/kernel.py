@@ -117,7 +117,8 @@ def _device_scores(
     n = int(live.sum())
     X = be.asarray(x_np)
     W = weights if not isinstance(weights, np.ndarray) else be.asarray(weights)
-    incl_np = incl  # (R, k)
+    on_host = isinstance(incl, np.ndarray)
+    incl_np = incl if on_host else None  # (R, k); a device array goes to the host if needed
     segs = None
     if (
         kernel.collapse and not np.isnan(x_np).any()
@@ -128,9 +129,18 @@ def _device_scores(
             segs = collapse.segments(clevels, methods, k, kernel.target)  # type: ignore[arg-type]
     if segs is not None:
         y, is_log, domain_fail = collapse.evaluate(
-            xp, X, W, be.asarray(incl_np), clevels, segs, kernel.n_elements, kernel.target
+            xp,
+            X,
+            W,
+            be.asarray(incl) if on_host else incl,
+            clevels,
+            segs,
+            kernel.n_elements,
+            kernel.target,
         )
         return (xp.exp(y) if is_log else y), domain_fail, live
+    if incl_np is None:  # the level-by-level path reads the kept indicators on the host
+        incl_np = np.asarray(be.to_numpy(incl), dtype=bool)
     score, domain_fail = _levels(kernel, be, step, X, x_np, W, incl_np, r, n)
     return score, domain_fail, live
 

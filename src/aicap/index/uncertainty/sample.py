@@ -119,6 +119,10 @@ def sample_block(plan: Plan, start: int, size: int, seed: int | None = None) -> 
     ``start``). Any split of a run into blocks draws the same replications."""
     seed = plan.spec.seed if seed is None else seed
     d = int(sum(plan.dims))
+    if plan.spec.sampler == "counter":
+        from aicap.index.uncertainty.device import counter_uniforms
+
+        return np.asarray(counter_uniforms(np, seed, start, size, d), dtype=np.float64)
     if plan.spec.sampler == "sobol":
         from scipy.stats import qmc
 

@@ -185,6 +185,60 @@ class Summary:
         if self._nkeys >= _FLUSH:
             self.flush()
 
+    def add_counts(
+        self,
+        rows: IntArray,
+        fail: IntArray,
+        reasons: list[str | None],
+        *,
+        mars: FloatArray | None = None,
+        rank_keys: tuple[IntArray, IntArray] | None = None,
+        score_keys: tuple[IntArray, IntArray] | None = None,
+        score_min: FloatArray | None = None,
+        score_max: FloatArray | None = None,
+        outside: tuple[IntArray, FloatArray] | None = None,
+        wins: IntArray | None = None,
+        both: IntArray | None = None,
+    ) -> None:
+        """Add a chunk already counted elsewhere (on a device): keys ``unit * cells + cell``
+        with their counts, and the chunk's other parts as in :meth:`add`."""
+        n = self.n_units
+        self.replications += int(rows.size)
+        self.chunks += 1
+        codes = self.fail_counts.size
+        self.fail_counts += np.bincount(fail, minlength=codes)[:codes]
+        bad = np.nonzero(fail != OK)[0]
+        if bad.size:
+            self.fail_rows.append(np.asarray(rows[bad], dtype=np.int64))
+            self.fail_reasons.append([reasons[i] for i in bad.tolist()])
+        if mars is not None:
+            ok = np.isfinite(mars)
+            if ok.any():
+                self.mars_parts.append(math.fsum(mars[ok].tolist()))
+                self.mars_count += int(ok.sum())
+        if self.wins is not None and self.both is not None and wins is not None:
+            assert both is not None
+            self.wins += wins
+            self.both += both
+        if rank_keys is not None:
+            keys, counts = rank_keys
+            self.rank_hist.reshape(-1)[...] += np.bincount(
+                keys.astype(np.int64), weights=counts, minlength=n * (n + 1)
+            ).astype(np.int64)
+        if score_keys is not None:
+            keys, counts = score_keys
+            self.flush()
+            self.score_bins.reshape(-1)[...] += np.bincount(
+                keys.astype(np.int64), weights=counts, minlength=n * SCORE_BINS
+            ).astype(np.int64)
+        if score_min is not None and score_max is not None:
+            self.score_min = np.fmin(self.score_min, score_min)
+            self.score_max = np.fmax(self.score_max, score_max)
+        if outside is not None and outside[0].size:
+            self.outside_units.append(np.asarray(outside[0], dtype=np.int64))
+            self.outside_values.append(np.asarray(outside[1], dtype=np.float64))
+            self.score_outside += int(outside[0].size)
+
     def flush(self) -> None:
         """Count the buffered score keys into the bins."""
         if self._keys:
