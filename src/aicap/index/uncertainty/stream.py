@@ -277,7 +277,15 @@ class Summary:
         state = dict(self.__dict__)
         flat = self.score_bins.reshape(-1)
         nz = np.flatnonzero(flat)
-        state["score_bins"] = (self.score_bins.shape, nz, flat[nz])
+        val = flat[nz]
+        top = int(val.max()) if val.size else 0
+        small = np.uint8 if top < 2**8 else np.uint16 if top < 2**16 else np.int64
+        idx = nz.astype(np.int32) if flat.size < 2**31 else nz  # 5 bytes a cell, not 16
+        state["score_bins"] = (self.score_bins.shape, idx, val.astype(small))
+        for name in ("rank_hist", "wins", "both"):  # counts of one block fit 32 bits
+            arr = state[name]
+            if arr is not None and (arr.size == 0 or int(arr.max()) < 2**31):
+                state[name] = arr.astype(np.int32)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -285,6 +293,9 @@ class Summary:
         bins = np.zeros(shape, dtype=np.int64)
         bins.reshape(-1)[nz] = val
         state["score_bins"] = bins
+        for name in ("rank_hist", "wins", "both"):
+            if state[name] is not None:
+                state[name] = state[name].astype(np.int64)
         self.__dict__.update(state)
 
     # ------------------------------------------------------------------ read
