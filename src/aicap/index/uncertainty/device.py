@@ -171,7 +171,8 @@ def summarise_chunk(
         fail[:] = FAIL_VARIANT
         summary.add_counts(rows, fail, [kernel.variant_fail[variant]] * r)
         return
-    score, domain_fail, live = _device_scores(kernel, be, variant, agg, weights, incl)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # as evaluate_chunk
+        score, domain_fail, live = _device_scores(kernel, be, variant, agg, weights, incl)
     dfail = be.to_numpy(domain_fail).astype(bool)
     fail[dfail] = FAIL_DOMAIN
     for i in np.nonzero(dfail)[0].tolist():
@@ -212,7 +213,8 @@ def summarise_chunk(
     d = xp.abs(rank - xp.take(be.asarray(kernel.nominal_rank), units)[None, :])
     okd = ~xp.isnan(d)
     tot = xp.sum(xp.where(okd, d, xp.zeros_like(d)), axis=1)
-    mars = be.to_numpy(tot / xp.sum(xp.astype(okd, xp.float64), axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):  # a row with no ranks: NaN
+        mars = be.to_numpy(tot / xp.sum(xp.astype(okd, xp.float64), axis=1))
     wins = both = None
     if kernel.pairwise and summary.wins is not None:
         w_, b_ = outrank_counts(xp, rank)
