@@ -137,7 +137,6 @@ def evaluate_block(
     else:
         for t in ts:
             collect(here(t))
-    summary.flush()
     return len(ts)
 
 
@@ -357,5 +356,4 @@ def _run_device(
             n_chunks += 1
         if progress is not None:
             progress(i, len(starts))
-    summary.flush()
     return BlockRun(summary, None, chunk, blk, n_chunks)

@@ -36,8 +36,6 @@ from aicap.index.uncertainty.plan import OK, FloatArray, IntArray, Plan
 
 #: Bins of each unit's score grid.
 SCORE_BINS = 16384
-#: Key buffer of the score histogram: flushed into the bins at this many values.
-_FLUSH = 1 << 22
 PERCENTILES = (5.0, 50.0, 95.0)
 
 
@@ -81,8 +79,6 @@ class Summary:
     outside_units: list[IntArray] = field(default_factory=list)
     outside_values: list[FloatArray] = field(default_factory=list)
     chunks: int = 0
-    _keys: list[IntArray] = field(default_factory=list, repr=False)
-    _nkeys: int = field(default=0, repr=False)
 
     @classmethod
     def empty(cls, plan: Plan) -> Summary:
@@ -128,7 +124,6 @@ class Summary:
         """Add one chunk: global replication numbers ``rows``, its scores and ranks ``(R, n)``
         (NaN where not ranked), failure codes, reasons, per-replication rank shifts and
         outranking counts."""
-        n = self.n_units
         self.replications += int(rows.size)
         self.chunks += 1
         self.fail_counts += np.bincount(fail, minlength=self.fail_counts.size)[
@@ -150,40 +145,31 @@ class Summary:
         ):
             self.wins += wins
             self.both += both
-        # ranks: exact histogram (whole numbers 1..n; NaN not counted)
-        rk = np.asarray(rank)
-        have = ~np.isnan(rk)
-        cols = np.broadcast_to(np.arange(n, dtype=np.int64) * (n + 1), rk.shape)
-        key = cols[have] + rk[have].astype(np.int64)
-        self.rank_hist += np.bincount(key, minlength=n * (n + 1)).reshape(n, n + 1)
-        # scores: on the grid, keys buffered and counted in large batches
-        sc = np.asarray(score)
-        live = ~np.isnan(sc)
-        if not live.any():
-            return
-        with np.errstate(invalid="ignore"):
-            self.score_min = np.fmin(self.score_min, np.nanmin(np.where(live, sc, np.inf), axis=0))
-            self.score_max = np.fmax(self.score_max, np.nanmax(np.where(live, sc, -np.inf), axis=0))
-        pos = ((sc - self.lo) * (1.0 / self.width))[live]
-        b = np.floor(pos)
-        ucol = np.broadcast_to(np.arange(n, dtype=np.int64) * SCORE_BINS, sc.shape)[live]
-        if (b < 0).any() or (b >= SCORE_BINS).any():
-            # the grid's ends are closed, up to rounding (a mean of values all equal to ``hi``);
-            # a score beyond them (a power or harmonic mean of values of both signs) is kept
-            # exactly, outside the bins
+        # one compiled pass: rank histogram, score cells, minimum and maximum
+        from aicap.index import cpu_kernels  # Numba: imported when first needed
+
+        sc = np.ascontiguousarray(score, dtype=np.float64)
+        inv = 1.0 / self.width
+        far = cpu_kernels.accumulate(
+            sc,
+            np.ascontiguousarray(rank, dtype=np.float64),
+            self.lo,
+            inv,
+            self.rank_hist,
+            self.score_bins,
+            self.score_min,
+            self.score_max,
+        )
+        if far:
+            # a score beyond the grid (a power or harmonic mean of values of both signs) is
+            # kept exactly, outside the bins (the grid's ends are closed up to rounding)
             tol = 1e-6
-            far = (pos < -tol) | (pos > SCORE_BINS + tol)
-            if far.any():
-                self.outside_units.append(ucol[far] // SCORE_BINS)
-                self.outside_values.append(sc[live][far])
-                self.score_outside += int(far.sum())
-                keep = ~far
-                b, ucol = b[keep], ucol[keep]
-            b = np.clip(b, 0, SCORE_BINS - 1)
-        self._keys.append(ucol + b.astype(np.int64))
-        self._nkeys += int(b.size)
-        if self._nkeys >= _FLUSH:
-            self.flush()
+            with np.errstate(invalid="ignore"):
+                pos = (sc - self.lo) * inv
+                mask = ~np.isnan(sc) & ((pos < -tol) | (pos > SCORE_BINS + tol))
+            self.outside_units.append(np.nonzero(mask)[1].astype(np.int64))
+            self.outside_values.append(sc[mask])
+            self.score_outside += int(far)
 
     def add_counts(
         self,
@@ -227,7 +213,6 @@ class Summary:
             ).astype(np.int64)
         if score_keys is not None:
             keys, counts = score_keys
-            self.flush()
             self.score_bins.reshape(-1)[...] += np.bincount(
                 keys.astype(np.int64), weights=counts, minlength=n * SCORE_BINS
             ).astype(np.int64)
@@ -239,18 +224,8 @@ class Summary:
             self.outside_values.append(np.asarray(outside[1], dtype=np.float64))
             self.score_outside += int(outside[0].size)
 
-    def flush(self) -> None:
-        """Count the buffered score keys into the bins."""
-        if self._keys:
-            keys = np.concatenate(self._keys)
-            n = self.n_units
-            self.score_bins += np.bincount(keys, minlength=n * SCORE_BINS).reshape(n, SCORE_BINS)
-            self._keys, self._nkeys = [], 0
-
     def merge(self, other: Summary) -> Summary:
         """Add ``other`` into this summary (exact: counts and exactly rounded sums)."""
-        self.flush()
-        other.flush()
         self.rank_hist += other.rank_hist
         self.score_bins += other.score_bins
         self.score_min = np.fmin(self.score_min, other.score_min)
@@ -273,7 +248,6 @@ class Summary:
 
     # the score bins travel between processes as their non-zero cells only
     def __getstate__(self) -> dict[str, Any]:
-        self.flush()
         state = dict(self.__dict__)
         flat = self.score_bins.reshape(-1)
         nz = np.flatnonzero(flat)
@@ -336,7 +310,6 @@ class Summary:
 
     def score_percentiles(self) -> FloatArray:
         """``(3, n)``: score percentiles from the bins (within :attr:`score_error`)."""
-        self.flush()
         mid = self.lo[:, None] + (np.arange(SCORE_BINS) + 0.5)[None, :] * self.width[:, None]
         mid = np.clip(mid, self.score_min[:, None], self.score_max[:, None])
         out = percentiles_from_hist(self.score_bins, mid)

@@ -165,7 +165,6 @@ def summary_of(plan: Plan, raw: Raw) -> Summary:
         sm.add(rows[sl], raw.score[sl], rk, raw.fail[sl], raw.reason[sl], raw.mars[sl], None, None)
     sm.wins, sm.both = raw.wins, raw.both
     sm.chunks = raw.n_chunks
-    sm.flush()
     return sm
 
 
