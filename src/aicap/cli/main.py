@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "uncertainty": ("aicap.cli.uncertainty_cmd:app", "Rank bands and Sobol' indices."),
     "monitor": ("aicap.cli.monitor_cmd:app", "Concentration, access, governance gaps, incidents."),
     "coop": ("aicap.cli.coop_cmd:app", "Cooperation: needs, offers, matchmaking, tracking."),
+    "data": ("aicap.cli.data_cmd:app", "The open-data snapshot: pack or fetch an archive."),
     "update": ("aicap.cli.update_cmd:update", "Refresh sources from their publishers' live APIs."),
     "report": ("aicap.cli.report_cmd:app", "Reports: the Secretary-General briefing."),
     "profile": ("aicap.cli.report_cmd:profile", "A country profile: tier, scores, advice."),

@@ -64,13 +64,29 @@ def run_cmd(
         typer.Option("--dask", help="Run chunks on a Dask cluster: ADDRESS, or 'local'."),
     ] = None,
     workers: Annotated[int, typer.Option("--workers", help="Threads (in process).")] = 1,
+    keep: Annotated[
+        bool | None,
+        typer.Option(
+            "--keep/--no-keep",
+            help="Keep every Monte Carlo replication in memory (and write samples.csv); "
+            "default: yes in process, no with --dask. --no-keep streams the summaries.",
+        ),
+    ] = None,
+    replications: Annotated[
+        bool,
+        typer.Option(
+            "--replications",
+            help="Write every replication's scores and ranks as Parquet to "
+            "OUT/replications/part-*.parquet (on Dask, by the workers).",
+        ),
+    ] = False,
     monte_carlo: Annotated[bool, typer.Option("--mc/--no-mc", help="Monte Carlo run.")] = True,
     sobol: Annotated[bool, typer.Option("--sobol/--no-sobol", help="Sobol' analysis.")] = True,
 ) -> None:
     """Run the uncertainty (and sensitivity) analysis; write tables and charts to DIR."""
     from aicap.cli import composite_dir
     from aicap.cli.inputs import framework_and_data, read_recipe, read_text
-    from aicap.cli.uncertainty_run import execute, run_stored, store
+    from aicap.cli.uncertainty_run import _safe_name, _spec_name, execute, run_stored, store
     from aicap.index import ComputationError, ValidationError, build
     from aicap.index.spec import UncertaintySpec
     from aicap.index.uncertainty import make_plan
@@ -81,7 +97,13 @@ def run_cmd(
         "workers": workers,
         "monte_carlo": monte_carlo,
         "sobol": sobol,
+        "keep": keep,
     }
+    if keep and dask is not None:
+        raise typer.BadParameter(
+            "--keep with --dask would send every replication to this machine: use "
+            "--replications (Parquet written by the workers)"
+        )
     if composite is not None:
         if any(x is not None for x in (recipe, framework, data, idata, imeta)):
             raise typer.BadParameter(
@@ -93,6 +115,9 @@ def run_cmd(
         except (composite_dir.CompositeDirError, ValidationError, ComputationError) as exc:
             err.print(f"[red]error:[/red] {exc}", highlight=False)
             raise typer.Exit(code=2) from None
+        if replications:
+            base = out_dir or composite / "uncertainty" / _safe_name(_spec_name(spec))
+            options["replications_dir"] = base.resolve() / "replications"
         run_stored(composite, comp_c, spec, out_dir, **options)
         return
     if recipe is None or out_dir is None:
@@ -106,5 +131,7 @@ def run_cmd(
     except (ValidationError, ComputationError) as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(code=2) from None
+    if replications:
+        options["replications_dir"] = out_dir.resolve() / "replications"
     mc, sa = execute(plan, **options)
     store(out_dir, comp, plan, sp, mc, sa)

@@ -16,6 +16,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 
+from aicap.analysis.uncertainty_parquet import ParquetSink
 from aicap.cli import composite_dir
 from aicap.cli.inputs import read_text
 from aicap.cli.progress import bar as progress_bar
@@ -164,11 +165,13 @@ def write_results(
     if mc is not None:
         countries = mc.countries()
         written += _write(countries, out_dir, "countries")
-        if mc.raw.wins is not None:
+        if mc.summaries.wins is not None:
             written += _write(mc.pairwise(), out_dir, "pairwise", index=True)
-        written += _write(mc.samples(), out_dir, "samples")
+        if mc.raw is not None:  # the sampled parameters of every replication, when kept
+            written += _write(mc.samples(), out_dir, "samples")
         written += _write(mc.failures(), out_dir, "failures")
-        chart = rank_band_chart(countries, f"{name}: rank bands ({mc.raw.fail.size} runs)")
+        runs = mc.summaries.replications
+        chart = rank_band_chart(countries, f"{name}: rank bands ({runs} runs)")
         (out_dir / "rank_bands.vl.json").write_text(json.dumps(chart, indent=1), "utf-8")
         written.append("rank_bands.vl.json")
         summary["monte_carlo"] = mc.summary()
@@ -183,7 +186,9 @@ def write_results(
         summary["sobol"] = {
             "base_samples": sa.n_base,
             "runs": int(sa.raw.fail.size),
-            "failed": int((sa.raw.fail != 0).sum()),
+            "failed": sa.failed,
+            "failed_share": sa.failed / max(int(sa.raw.fail.size), 1),
+            "blocks_used": sa.blocks_used,
             "bytes_per_chunk": sa.raw.chunk_bytes,
         }
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2), "utf-8")
@@ -199,9 +204,14 @@ def execute(
     workers: int = 1,
     monte_carlo: bool = True,
     sobol: bool = True,
+    keep: bool | None = None,
+    replications_dir: Path | None = None,
 ) -> tuple[UncertaintyResult | None, SobolResult | None]:
     """Run the Monte Carlo and Sobol' analyses of ``plan`` with a progress bar (in process,
-    or on a Dask cluster: ``'local'`` or a scheduler address)."""
+    or on a Dask cluster: ``'local'`` or a scheduler address). On Dask each task samples,
+    evaluates and summarises its own block and the client receives only summaries;
+    ``replications_dir`` has every replication's scores and ranks written there as Parquet
+    (by the workers: a folder they can all reach)."""
     mc: UncertaintyResult | None = None
     sa: SobolResult | None = None
     with ExitStack() as stack:
@@ -224,11 +234,18 @@ def execute(
         try:
             if monte_carlo:
                 task = progress.add_task("monte carlo", total=None)
+                sink = (
+                    ParquetSink(replications_dir, plan.units)
+                    if replications_dir is not None
+                    else None
+                )
                 mc = run_uncertainty(
                     plan,
                     backend=backend,
                     client=client,
                     workers=workers,
+                    keep_samples=keep,
+                    sink=sink,
                     progress=lambda d, t: progress.update(task, completed=d, total=t),
                 )
             if sobol:
@@ -240,7 +257,7 @@ def execute(
                     workers=workers,
                     progress=lambda d, t: progress.update(task, completed=d, total=t),
                 )
-        except BackendError as exc:
+        except (BackendError, ComputationError) as exc:
             err.print(f"[red]error:[/red] {exc}", highlight=False)
             raise typer.Exit(code=2) from None
     return mc, sa
@@ -301,6 +318,14 @@ def run_stored(
     summary = json.loads((target / "summary.json").read_text(encoding="utf-8"))
     composite_dir.record_uncertainty(folder, sp.name, spec_text, target, written, summary)
     return target
+
+
+def _spec_name(spec: Path) -> str:
+    try:
+        return UncertaintySpec.from_yaml(read_text(spec), str(spec)).name
+    except ValidationError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(code=2) from None
 
 
 def _safe_name(name: str) -> str:
