@@ -50,6 +50,16 @@ def _year(vd: VoiceData, ind: IndicatorSpec, data: Mapping[str, Any]) -> int:
     lo = vd.first_year(ind)
     if not lo <= year <= vd.end:
         raise bad("year", f"the index reads {ind.code} from {lo} to {vd.end} (the index year)")
+    if ind.zero_fill:
+        have = vd.raw.loc[vd.raw["indicator"] == ind.series, "year"]
+        last = int(have.max()) if len(have) else vd.end
+        if year < last:
+            raise bad(
+                "year",
+                f"{ind.code} counts what the international source lists each year up to "
+                f"{last}; a country not listed counts 0 in {last}, which a value for an "
+                f"earlier year would not replace: give the value for {last}",
+            )
     return year
 
 

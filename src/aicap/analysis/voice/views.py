@@ -171,9 +171,24 @@ class Views:
         base = _row(intl, iso3)
         mine = [s for s in subs if s["country_iso3"] == iso3]
         each = []
+        cells = self.results(subs, rules)[1]
+        own = cells[cells["iso3"] == iso3].set_index("indicator")
         for s in mine:
             alone = _row(self.results([s], rules)[0], iso3)
-            each.append({"submission": s["id"], "indicator": s["indicator"], **change(base, alone)})
+            cell = own.loc[s["indicator"]] if s["indicator"] in own.index else None
+            vy = None if cell is None else cell["value_year"]
+            used = vy is not None and vy is not pd.NA and int(vy) == int(s["year"])
+            each.append(
+                {
+                    "submission": s["id"],
+                    "indicator": s["indicator"],
+                    # whether the national view uses the value (a later value, or the
+                    # plausibility screen dropping it, would leave it unused)
+                    "used": bool(used),
+                    "cell_flags": "" if cell is None else str(cell["flags"]),
+                    **change(base, alone),
+                }
+            )
         return {
             "iso3": iso3,
             "year": self.data.end,
