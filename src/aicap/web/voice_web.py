@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Respons
 from aicap.analysis.voice.data import VoiceData
 from aicap.analysis.voice.service import VIEW_LABELS, CountryVoice
 from aicap.warehouse.cooperation.db import default_url
-from aicap.warehouse.cooperation.schemas import Role
+from aicap.warehouse.cooperation.schemas import DEMO_LABEL, Role
 from aicap.warehouse.cooperation.store import ForbiddenError, Principal, UnauthorisedError
 from aicap.warehouse.read import Warehouse
 from aicap.web import views as site_views
@@ -52,14 +52,19 @@ def may_review(who: Principal, iso3: str) -> bool:
     return who.role == Role.focal_point and who.country_iso3 == iso3
 
 
-def country_block(cv: CountryVoice | None, iso3: str, dataset: str = "real") -> dict[str, Any]:
+def country_block(
+    cv: CountryVoice | None, iso3: str, dataset: str = "real", *, with_demo: bool = True
+) -> dict[str, Any]:
     """What the country page and JSON show: the view they are (international), the country's
     own replies, and the national view with each accepted submission's change (computed only
-    where the country has accepted submissions or correction rules)."""
+    where the country has accepted submissions or correction rules). Where the FICTITIOUS
+    demonstration has records for the country, ``demo`` holds the same for them, labelled."""
     out: dict[str, Any] = {
         "view": "international",
         "view_label": VIEW_LABELS["international"],
         "national_view": f"{PREFIX}/country/{iso3}",
+        "dataset": dataset,
+        "fictitious": dataset == "demo",
         "replies": [],
         "national": None,
     }
@@ -76,6 +81,10 @@ def country_block(cv: CountryVoice | None, iso3: str, dataset: str = "real") -> 
             r["country_iso3"] == iso3 for r in rules
         ):
             out["national"] = cv.country(iso3, dataset)
+        if with_demo and dataset == "real":
+            demo = country_block(cv, iso3, "demo", with_demo=False)
+            if demo["replies"] or demo["national"]:
+                out["demo"] = demo | {"label": DEMO_LABEL}
     except Exception as exc:  # the registry is optional: the profile stands without it
         out["unavailable"] = f"country voice unavailable: {type(exc).__name__}"
     return out

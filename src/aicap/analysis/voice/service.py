@@ -8,6 +8,8 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import pandas as pd
+
 from aicap.analysis.voice.checks import check_report, check_submission
 from aicap.analysis.voice.data import VoiceData
 from aicap.analysis.voice.views import VIEWS, Views
@@ -118,9 +120,9 @@ class CountryVoice:
                 {
                     "iso3": str(iso3),
                     "status": str(r["status"]),
-                    "score": None if r["score"] != r["score"] else round(float(r["score"]), 2),
-                    "rank": None if r["rank"] is None or r["rank"] != r["rank"] else int(r["rank"]),
-                    "tier": None if r["tier"] != r["tier"] else int(r["tier"]),
+                    "score": None if pd.isna(r["score"]) else round(float(r["score"]), 2),
+                    "rank": None if pd.isna(r["rank"]) else int(r["rank"]),
+                    "tier": None if pd.isna(r["tier"]) else int(r["tier"]),
                 }
             )
         return {
