@@ -9,7 +9,6 @@ a submission, report or reply of their country changes."""
 
 import threading
 from collections.abc import Callable, MutableMapping
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
@@ -19,6 +18,7 @@ from aicap.analysis.voice.service import VIEW_LABELS, CountryVoice
 from aicap.warehouse.cooperation.db import default_url
 from aicap.warehouse.cooperation.schemas import DEMO_LABEL, Role
 from aicap.warehouse.cooperation.store import ForbiddenError, Principal, UnauthorisedError
+from aicap.warehouse.cooperation.voice_store import registry_exists
 from aicap.warehouse.read import Warehouse
 from aicap.web import views as site_views
 from aicap.web.coop_api_base import CoopApi, StoreHolder, _errors
@@ -31,13 +31,7 @@ VIEW_HEADER = "X-Aicap-View"
 
 def registry_in_use(holder: StoreHolder) -> bool:
     """Whether the registry is open or exists (a profile page never creates it)."""
-    if getattr(holder, "_store", None) is not None:
-        return True
-    url = default_url()
-    if not url.startswith("sqlite"):
-        return True
-    path = url.split("///", 1)[-1]
-    return path not in ("", ":memory:") and Path(path).is_file()
+    return getattr(holder, "_store", None) is not None or registry_exists(default_url())
 
 
 def voice_for(app: FastAPI) -> CountryVoice | None:

@@ -178,3 +178,28 @@ def provenance(s: Mapping[str, Any]) -> dict[str, Any]:
         "screen": s.get("screen"),
         "fictitious": s.get("fictitious", False),
     }
+
+
+def published_replies(
+    url: str | None = None, dataset: str = "real"
+) -> dict[str, list[dict[str, Any]]]:
+    """Every published reply, by country (for the briefing's annex); empty when the registry
+    does not exist (it is never created here)."""
+    from aicap.analysis.cooperate.service import default_vocabulary
+    from aicap.warehouse.cooperation.db import default_url
+    from aicap.warehouse.cooperation.voice_store import registry_exists
+
+    url = url or default_url()
+    if not registry_exists(url):
+        return {}
+    st = CoopStore.open(url, default_vocabulary())
+    try:
+        rows = VoiceStore(st).replies(dataset=dataset)
+    finally:
+        st.close()
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(str(r["country_iso3"]), []).append(
+            {k: r[k] for k in ("lang", "finding", "text", "updated_at", "fictitious")}
+        )
+    return out

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -68,6 +69,15 @@ def bad(field: str, msg: str) -> InvalidInputError:
     return InvalidInputError(
         f"invalid input: {field}: {msg}", [{"loc": ["body", field], "msg": msg}]
     )
+
+
+def registry_exists(url: str) -> bool:
+    """Whether the registry at ``url`` exists (a SQLite file is there; any server URL counts),
+    so that readers of replies never create it."""
+    if not url.startswith("sqlite"):
+        return True
+    path = url.split("///", 1)[-1] if "///" in url else ""
+    return path not in ("", ":memory:") and Path(path).is_file()
 
 
 def check_pdf(filename: str, content: bytes) -> None:
