@@ -134,8 +134,10 @@ def _add(
     def refuse(request: Request, v: Any, exc: CoopError) -> HTMLResponse:
         return kit.error_page(request, lang, v, exc)  # type: ignore[no-any-return]
 
-    def login(path: str) -> RedirectResponse:
-        return RedirectResponse(coop_url(lang, "/login", next=path), status_code=303)
+    def login(request: Request) -> RedirectResponse:
+        """To sign-in, then back to the page asked for (its query too)."""
+        back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(coop_url(lang, "/login", next=back), status_code=303)
 
     # ---------------------------------------------------------------- the views
     @router.get(pre + "/voice", response_class=HTMLResponse)
@@ -209,7 +211,7 @@ def _add(
     def gate(request: Request, iso3: str) -> tuple[Any, Response | None]:
         v = kit.visitor(request, kit.get_store())
         if not v.signed_in:
-            return v, login(voice_url(lang, f"/country/{iso3}"))
+            return v, login(request)
         if iso3 not in site.countries:
             return v, refuse(request, v, _not_found(iso3))
         if not may_review(v.who, iso3):
@@ -302,7 +304,7 @@ def _add(
     def queue(request: Request) -> Response:
         v = kit.visitor(request, kit.get_store())
         if not v.signed_in:
-            return login(voice_url(lang, "/queue"))
+            return login(request)
         if v.who.role not in (Role.reviewer, Role.administrator):
             return refuse(request, v, ForbiddenError("only a reviewer or an administrator reviews"))
         cv = get_voice()
@@ -375,7 +377,7 @@ def _add(
     async def report(request: Request) -> Response:
         v = kit.visitor(request, kit.get_store())
         if not v.signed_in:
-            return login(voice_url(lang, "/reports"))
+            return login(request)
         fields: dict[str, str] = {}
         try:
             form = await posted(request, v)
