@@ -65,6 +65,8 @@ def _sign_in(browser: Any, base_url: str, user: str, target: str) -> Any:
     ctx = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 1000})
     page = ctx.new_page()
     page.goto(base_url + target)
+    if "/coop/login" not in page.url:  # a public page: sign in from its link
+        page.locator(".coop-bar a", has_text="Sign in").click()
     assert "/coop/login" in page.url  # sent to sign in first, then back
     page.fill("#f-username", user)
     page.fill("#f-password", PW)
@@ -167,3 +169,44 @@ def test_demo_flow_en_and_ar(
     got = published_replies(url, "demo")
     assert sorted(r["lang"] for r in got["CHL"]) == ["ar", "en"]
     assert published_replies(url, "real") == {}
+
+
+def test_error_report_and_review_api(
+    browser: Any, base_url: str, shots: Path, store: CoopStore
+) -> None:
+    """Anyone signed in reports an error; the list is public; an accepted report records a
+    correction rule; the review API is the country's, the reviewers' and administrators'."""
+    admin = store.authenticate("admin", PW)
+    store.create_account(admin, {"username": "reader", "role": "public", "password": PW})
+    page = _sign_in(browser, base_url, "reader", "/voice/reports")
+    page.locator("#f-country").select_option("KEN")
+    page.locator("#f-indicator").select_option("internet_use")
+    page.locator("#f-year").fill("1990")  # outside the years the index reads: 422
+    page.locator("#f-why").fill("The 2022 value repeats the 2021 survey's figure.")
+    page.locator("main form button[type=submit]").last.click()
+    assert page.locator("#err-year").is_visible()
+    page.locator("#f-year").fill("2022")
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_url("**/voice/reports")
+    assert page.locator(".field-error").count() == 0
+    assert "submitted" in page.locator("#t-reports tbody tr").first.inner_text()
+    # the reviewer accepts it with an exclusion: a rule, listed with its report
+    rev = _sign_in(browser, base_url, "rev", "/voice/queue")
+    rev.locator("#q-reports button[type=submit]").click()
+    rev.wait_for_url("**/voice/queue")
+    rev.locator("#q-reports select[name=state]").select_option("accepted")
+    rev.locator("#q-reports select[name=action]").select_option("exclude")
+    rev.locator("#q-reports input[name=reason]").fill("Confirmed with the regulator.")
+    rev.locator("#q-reports button[type=submit]").click()
+    rev.wait_for_url("**/voice/queue")
+    anon = browser.new_context(java_script_enabled=False).new_page()
+    anon.goto(base_url + "/ar/voice/reports")
+    assert anon.locator("#t-rules tbody tr").count() == 1
+    anon.screenshot(path=str(shots / "voice-reports-ar.png"), full_page=True)
+    # the review API: the country's focal point yes, another country's or the public no
+    assert anon.request.get(base_url + "/api/voice/review/CHL").status == 401
+    r = rev.request.get(base_url + "/api/voice/review/CHL")
+    assert r.status == 200 and r.json()["draft"] is True
+    assert len(r.json()["values"]) >= 20 and r.json()["tier_detail"]["conditions"]
+    assert page.request.get(base_url + "/api/voice/review/CHL").status == 403  # reader
+    assert page.goto(base_url + "/voice/country/KEN").status == 403
