@@ -198,6 +198,7 @@ def review_data(site: SiteData, cv: CountryVoice, who: Principal, iso3: str) -> 
         "view": "international",
         **{k: prof.get(k) for k in keep},
         "tier": prof.get("tier"),
+        "tier_range": prof.get("tier_range"),
         "tier_detail": prof.get("tier_detail"),
         "pillars": prof.get("pillars"),
         "missing_pillars": prof.get("missing_pillars"),

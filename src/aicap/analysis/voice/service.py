@@ -123,6 +123,9 @@ class CountryVoice:
                     "score": None if pd.isna(r["score"]) else round(float(r["score"]), 2),
                     "rank": None if pd.isna(r["rank"]) else int(r["rank"]),
                     "tier": None if pd.isna(r["tier"]) else int(r["tier"]),
+                    # the tier is a range where a condition was not assessed (tier: its
+                    # lower end, what the known evidence proves)
+                    "tier_range": None if pd.isna(r.get("tier_range")) else str(r["tier_range"]),
                 }
             )
         return {

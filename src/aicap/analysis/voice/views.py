@@ -100,6 +100,8 @@ def _row(res: pd.DataFrame, iso3: str) -> dict[str, Any]:
         "score": num(r["score"]),
         "rank": num(r["rank"], None),
         "tier": num(r.get("tier"), None),
+        # a range ("0-3") where a tier condition was not assessed; tier is its lower end
+        "tier_range": None if pd.isna(r.get("tier_range")) else str(r.get("tier_range")),
         "missing_pillars": [p for p in str(r.get("missing_pillars") or "").split(",") if p],
     }
 
