@@ -111,6 +111,17 @@ def mount(
         if cache is not None:
             for k in [k for k in cache if k.endswith(f"country:{iso3}")]:
                 cache.pop(k, None)
+        # compute the country's views now, off the request, so that its page (rendered in
+        # the server's event loop) finds them cached
+        threading.Thread(target=warm, args=(iso3,), daemon=True).start()
+
+    def warm(iso3: str) -> None:
+        try:
+            cv = get_voice()
+            for dataset in ("real", "demo"):
+                country_block(cv, iso3, dataset, with_demo=False)
+        except Exception:  # a warm-up only: the page computes what is missing
+            return
 
     if voice is not None:
         voice.on_change.append(forget)
