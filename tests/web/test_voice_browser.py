@@ -210,3 +210,17 @@ def test_error_report_and_review_api(
     assert len(r.json()["values"]) >= 20 and r.json()["tier_detail"]["conditions"]
     assert page.request.get(base_url + "/api/voice/review/CHL").status == 403  # reader
     assert page.goto(base_url + "/voice/country/KEN").status == 403
+
+
+def test_voice_pages_in_six_languages(browser: Any, base_url: str) -> None:
+    from aicap.web import i18n
+
+    page = browser.new_context(java_script_enabled=False).new_page()
+    for lang in i18n.LANGS:
+        pre = "" if lang == "en" else f"/{lang}"
+        for path in ("/voice", "/voice/reports", "/voice?view=national"):
+            resp = page.goto(base_url + pre + path)
+            assert resp is not None and resp.status == 200, (lang, path)
+            assert page.locator("html").get_attribute("lang") == lang
+            assert page.locator("#which-view, #t-reports").count() >= 1
+            assert page.locator("#index-view").count() == 1  # the footer says which view
