@@ -46,6 +46,8 @@ print("\\nPROBE", json.dumps({"code": code, "heavy": heavy}))
         ["profile", "--help"],
         ["report", "briefing", "--help"],
         ["claim", "list", "--help"],
+        ["voice", "--help"],
+        ["data", "fetch", "--help"],
         ["build", "--help"],
         ["explain", "--help"],
         ["--version"],

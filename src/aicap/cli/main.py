@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "monitor": ("aicap.cli.monitor_cmd:app", "Concentration, access, governance gaps, incidents."),
     "coop": ("aicap.cli.coop_cmd:app", "Cooperation: needs, offers, matchmaking, tracking."),
     "data": ("aicap.cli.data_cmd:app", "The open-data snapshot: pack or fetch an archive."),
+    "voice": ("aicap.cli.voice_cmd:app", "Country voice: national data, review, reply."),
     "update": ("aicap.cli.update_cmd:update", "Refresh sources from their publishers' live APIs."),
     "report": ("aicap.cli.report_cmd:app", "Reports: the Secretary-General briefing."),
     "profile": ("aicap.cli.report_cmd:profile", "A country profile: tier, scores, advice."),
