@@ -156,7 +156,7 @@ def test_cli_profile_json_and_pdf_on_the_real_index(
     from aicap.cli.main import app
 
     runner = CliRunner()
-    args = ["--warehouse", str(full_warehouse), "--index", str(index_dir)]
+    args = ["--warehouse", str(full_warehouse), "--index-dir", str(index_dir)]
     res = runner.invoke(app, ["profile", "KEN", "--json", *args, "--mandates", str(MANDATES)])
     assert res.exit_code == 0, res.output
     prof = json.loads(res.stdout)
@@ -189,7 +189,7 @@ def test_cli_briefing_on_the_real_index(
             str(out),
             "--warehouse",
             str(full_warehouse),
-            "--index",
+            "--index-dir",
             str(index_dir),
             "--annex",
             "TUV,NER",
@@ -317,7 +317,7 @@ def test_cli_profile_recommends_as_the_briefing_annex_with_monitor_signals(
     from aicap.warehouse.read import Warehouse
 
     runner = CliRunner()
-    args = ["--warehouse", str(full_warehouse), "--index", str(index_dir)]
+    args = ["--warehouse", str(full_warehouse), "--index-dir", str(index_dir)]
     args += ["--mandates", str(MANDATES), "--cache", str(tmp_path / "cache")]
     res = runner.invoke(app, ["profile", "KEN", "--json", *args])
     assert res.exit_code == 0, res.output
@@ -368,7 +368,7 @@ def web_and_cli(
     site = load_site(full_warehouse, index_dir)
     web, _ = views._profile(site, "KEN")
     runner = CliRunner()
-    args = ["--warehouse", str(full_warehouse), "--index", str(index_dir)]
+    args = ["--warehouse", str(full_warehouse), "--index-dir", str(index_dir)]
     args += ["--mandates", str(MANDATES), "--cache", str(tmp_path_factory.mktemp("cache"))]
     out: dict[str, Recs] = {}
     for flag in ("--monitor", "--no-monitor"):

@@ -14,35 +14,46 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from aicap.analysis.cooperate.service import default_vocabulary
-from aicap.analysis.voice.data import VoiceData
-from aicap.analysis.voice.demo import COUNTRY, FOCAL, REVIEWER, ensure_accounts, run_demo
-from aicap.analysis.voice.service import CountryVoice
-from aicap.warehouse.cooperation.db import default_url
-from aicap.warehouse.cooperation.schemas import Role
-from aicap.warehouse.cooperation.store import CoopError, CoopStore, Principal
-from aicap.warehouse.read import Warehouse
+if TYPE_CHECKING:
+    from aicap.analysis.voice.service import CountryVoice
+    from aicap.warehouse.cooperation.store import Principal
 
 app = typer.Typer(help="Country voice: national data, review, reply (docs/country-voice.md).")
 err = Console(stderr=True)
 out = Console(soft_wrap=True)
-CLI = Principal("cli", Role.administrator)
 
 Db = Annotated[
     str | None,
     typer.Option("--db", envvar="AICAP_COOP_DB", help="SQLAlchemy URL", show_default=False),
 ]
-WarehouseOpt = Annotated[Path, typer.Option("--warehouse", help="The warehouse (DuckDB)")]
+WarehouseOpt = Annotated[
+    Path, typer.Option("--warehouse", envvar="AICAP_WAREHOUSE", help="The warehouse (DuckDB)")
+]
 DatasetOpt = Annotated[str, typer.Option("--dataset", help="real or demo (fictitious)")]
 
 
+def _cli() -> Principal:
+    """The built-in administrator ``cli`` that the commands act as."""
+    from aicap.warehouse.cooperation.schemas import Role
+    from aicap.warehouse.cooperation.store import Principal
+
+    return Principal("cli", Role.administrator)
+
+
 def _voice(db: str | None, warehouse: Path) -> CountryVoice:
+    from aicap.analysis.cooperate.service import default_vocabulary
+    from aicap.analysis.voice.data import VoiceData
+    from aicap.analysis.voice.service import CountryVoice
+    from aicap.warehouse.cooperation.db import default_url
+    from aicap.warehouse.cooperation.store import CoopStore
+    from aicap.warehouse.read import Warehouse
+
     if not warehouse.is_file():
         _fail(f"no warehouse at {warehouse}: run `aicap ingest` first")
     st = CoopStore.open(db or default_url(), default_vocabulary())
@@ -55,6 +66,8 @@ def _fail(msg: str) -> None:
 
 
 def _as(cv: CountryVoice, user: str) -> Principal:
+    from aicap.warehouse.cooperation.store import CoopError
+
     pw = os.environ.get("AICAP_VOICE_PASSWORD") or typer.prompt(
         f"password of {user}", hide_input=True
     )
@@ -66,6 +79,8 @@ def _as(cv: CountryVoice, user: str) -> Principal:
 
 
 def _run(f: Any, *args: Any) -> Any:
+    from aicap.warehouse.cooperation.store import CoopError
+
     try:
         return f(*args)
     except CoopError as exc:
@@ -84,6 +99,10 @@ def demo(
 ) -> None:
     """Run the FICTITIOUS demonstration: the focal point for Chile submits a national value
     with a source PDF, a reviewer accepts it, a statement in English and Arabic."""
+    from aicap.analysis.voice.demo import COUNTRY, FOCAL, REVIEWER, ensure_accounts, run_demo
+    from aicap.warehouse.cooperation.schemas import Role
+    from aicap.warehouse.cooperation.store import Principal
+
     cv = _voice(db, warehouse)
     made = ensure_accounts(cv, password)
     for user, pw in made.items():
@@ -105,7 +124,7 @@ def submissions(
     """List national submissions with their states and reasons."""
     cv = _voice(db, warehouse)
     t = Table("id", "country", "indicator", "year", "value", "unit", "state", "screen", "reason")
-    for s in cv.store.submissions(CLI, country=country, state=state, dataset=dataset):
+    for s in cv.store.submissions(_cli(), country=country, state=state, dataset=dataset):
         t.add_row(
             str(s["id"]), s["country_iso3"], s["indicator"], str(s["year"]), f"{s['value']:g}",
             s["unit"], s["state"], s["screen"].get("checks") or s["screen"].get("action", ""),
