@@ -410,6 +410,9 @@ def test_resource_holders_ranks_the_measured_shares() -> None:
     assert c is not None and c.n == 10 and c.end == 2025
     assert c.text.startswith("At the end of 2025, Alpha hosted 50.0 % of the AI compute")
     assert "followed by B (30.0 %) and C (15.0 %)" in c.text
-    assert "the five largest hosts hold 100.0 %" in c.text
+    assert (
+        "of the compute hosted by the 10 Member States, the five largest hosts hold 100.0 %"
+        in c.text
+    )
     assert c.params["gini"] == pytest.approx(gini(pd.Series(amounts)))
     assert holders_claim(shares.iloc[:0], access, {}) is None
