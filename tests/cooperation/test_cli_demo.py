@@ -22,7 +22,7 @@ def test_coop_commands_end_to_end(tmp_path: Path) -> None:
         assert r.exit_code == 0, r.output
         return r.output
 
-    assert "revision 0005" in ok("init")
+    assert "revision 0006" in ok("init")
     assert '"proposals": 4' in ok("demo")
     assert "already loaded" in run.invoke(app, ["coop", "demo"], env=env).output
     demo_view = ok("accountability", "--dataset", "demo", "--json")

@@ -27,7 +27,9 @@ from aicap.cli import (
     web_cmd,
 )
 from aicap.cli.coop_cmd import app as coop_app
+from aicap.cli.data_cmd import app as data_app
 from aicap.cli.progress import bar as progress_bar
+from aicap.cli.voice_cmd import app as voice_app
 from aicap.sources.registry import discover
 from aicap.warehouse.ingest import IngestError, IngestReport, ingest
 from aicap.warehouse.read import Warehouse, WarehouseError
@@ -44,6 +46,8 @@ app.add_typer(claim_cmd.app, name="claim")
 app.add_typer(uncertainty_cmd.app, name="uncertainty")
 app.add_typer(monitor_cmd.app, name="monitor")
 app.add_typer(coop_app, name="coop")
+app.add_typer(voice_app, name="voice")
+app.add_typer(data_app, name="data")
 app.command("update")(update_cmd.update)
 app.add_typer(report_cmd.app, name="report")
 app.command("profile")(report_cmd.profile)

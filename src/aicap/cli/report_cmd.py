@@ -168,6 +168,27 @@ def _catalogue(catalogue: Path | None, mandates: Path | None, data: CapacityData
         raise _fail(str(exc), 2) from None
 
 
+def _replies(dataset: str) -> dict[str, Any]:
+    """The published replies in the registry (none when it does not exist)."""
+    from aicap.analysis.voice.service import published_replies
+
+    try:
+        return published_replies(None, dataset)
+    except Exception as exc:  # the briefing stands without the registry
+        console.print(f"[yellow]warning:[/yellow] right of reply not read: {exc}")
+        return {}
+
+
+def _replies_key(replies: dict[str, Any]) -> str:
+    if not replies:
+        return ""
+    import hashlib
+    import json
+
+    text = json.dumps(replies, sort_keys=True, ensure_ascii=False, default=str)
+    return "-replies-" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def run_briefing(
     out: Path,
     *,
@@ -182,6 +203,7 @@ def run_briefing(
     cache_dir: Path | None = None,
     use_cache: bool = True,
     progress: Progress | None = None,
+    voice_dataset: str = "real",
 ) -> Briefing:
     """Write the briefing to ``out``: copied from the cache when no input changed since a
     briefing was stored there (:mod:`aicap.report.reuse`), else computed (with the cached
@@ -192,6 +214,7 @@ def run_briefing(
     t0 = time.perf_counter()
     n_workers = effective_workers(workers or default_workers())
     cache = _cache(warehouse, cache_dir, use_cache)
+    replies = _replies(voice_dataset)  # the countries' right of reply (issue 20)
     k = digest = ""
     if cache.folder is not None:
         from aicap.report import reuse
@@ -208,6 +231,7 @@ def run_briefing(
             mandates=mandates,
             digest=digest,
         )
+        k += _replies_key(replies)
         got = reuse.get(cache, reuse.KIND_BRIEFING, k)
         if isinstance(got, reuse.Stored):
             return _write_stored(got, out, t0)
@@ -241,6 +265,7 @@ def run_briefing(
         cache=cache,
         progress=progress,
         derived=digest,
+        replies=replies,
         **kw,
     )
     if k:
@@ -301,6 +326,9 @@ def briefing(
     catalogue: CatalogueOpt = None,
     cache_dir: CacheDirOpt = None,
     use_cache: UseCacheOpt = True,
+    voice_demo: Annotated[
+        bool, typer.Option("--voice-demo", help="Annex replies: the FICTITIOUS demo's.")
+    ] = False,
 ) -> None:
     """Write the Secretary-General briefing (HTML and PDF) with its data files."""
     _writable(out, "--out")
@@ -337,6 +365,7 @@ def briefing(
             cache_dir=cache_dir,
             use_cache=use_cache,
             progress=progress,
+            voice_dataset="demo" if voice_demo else "real",
         )
     finally:
         if tasks:

@@ -15,6 +15,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 
+from aicap.analysis.uncertainty_parquet import ParquetSink
 from aicap.cli import composite_dir
 from aicap.cli.inputs import framework_and_data, read_recipe, read_text
 from aicap.cli.progress import bar as progress_bar
@@ -173,11 +174,13 @@ def write_results(
     if mc is not None:
         countries = mc.countries()
         written += _write(countries, out_dir, "countries")
-        if mc.raw.wins is not None:
+        if mc.summaries.wins is not None:
             written += _write(mc.pairwise(), out_dir, "pairwise", index=True)
-        written += _write(mc.samples(), out_dir, "samples")
+        if mc.raw is not None:  # the sampled parameters of every replication, when kept
+            written += _write(mc.samples(), out_dir, "samples")
         written += _write(mc.failures(), out_dir, "failures")
-        chart = rank_band_chart(countries, f"{name}: rank bands ({mc.raw.fail.size} runs)")
+        runs = mc.summaries.replications
+        chart = rank_band_chart(countries, f"{name}: rank bands ({runs} runs)")
         (out_dir / "rank_bands.vl.json").write_text(json.dumps(chart, indent=1), "utf-8")
         written.append("rank_bands.vl.json")
         summary["monte_carlo"] = mc.summary()
@@ -192,7 +195,9 @@ def write_results(
         summary["sobol"] = {
             "base_samples": sa.n_base,
             "runs": int(sa.raw.fail.size),
-            "failed": int((sa.raw.fail != 0).sum()),
+            "failed": sa.failed,
+            "failed_share": sa.failed / max(int(sa.raw.fail.size), 1),
+            "blocks_used": sa.blocks_used,
             "bytes_per_chunk": sa.raw.chunk_bytes,
         }
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2), "utf-8")
@@ -208,9 +213,14 @@ def execute(
     workers: int = 1,
     monte_carlo: bool = True,
     sobol: bool = True,
+    keep: bool | None = None,
+    replications_dir: Path | None = None,
 ) -> tuple[UncertaintyResult | None, SobolResult | None]:
     """Run the Monte Carlo and Sobol' analyses of ``plan`` with a progress bar (in process,
-    or on a Dask cluster: ``'local'`` or a scheduler address)."""
+    or on a Dask cluster: ``'local'`` or a scheduler address). On Dask each task samples,
+    evaluates and summarises its own block and the client receives only summaries;
+    ``replications_dir`` has every replication's scores and ranks written there as Parquet
+    (by the workers: a folder they can all reach)."""
     mc: UncertaintyResult | None = None
     sa: SobolResult | None = None
     with ExitStack() as stack:
@@ -233,11 +243,18 @@ def execute(
         try:
             if monte_carlo:
                 task = progress.add_task("monte carlo", total=None)
+                sink = (
+                    ParquetSink(replications_dir, plan.units)
+                    if replications_dir is not None
+                    else None
+                )
                 mc = run_uncertainty(
                     plan,
                     backend=backend,
                     client=client,
                     workers=workers,
+                    keep_samples=keep,
+                    sink=sink,
                     progress=lambda d, t: progress.update(task, completed=d, total=t),
                 )
             if sobol:
@@ -249,7 +266,7 @@ def execute(
                     workers=workers,
                     progress=lambda d, t: progress.update(task, completed=d, total=t),
                 )
-        except BackendError as exc:
+        except (BackendError, ComputationError) as exc:
             err.print(f"[red]error:[/red] {exc}", highlight=False)
             raise typer.Exit(code=2) from None
     return mc, sa
@@ -312,6 +329,14 @@ def run_stored(
     return target
 
 
+def _spec_name(spec: Path) -> str:
+    try:
+        return UncertaintySpec.from_yaml(read_text(spec), str(spec)).name
+    except ValidationError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(code=2) from None
+
+
 def _safe_name(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip(".") or "run"
 
@@ -350,6 +375,22 @@ def run_cmd(
         typer.Option("--dask", help="Run chunks on a Dask cluster: ADDRESS, or 'local'."),
     ] = None,
     workers: Annotated[int, typer.Option("--workers", help="Threads (in process).")] = 1,
+    keep: Annotated[
+        bool | None,
+        typer.Option(
+            "--keep/--no-keep",
+            help="Keep every Monte Carlo replication in memory (and write samples.csv); "
+            "default: yes in process, no with --dask. --no-keep streams the summaries.",
+        ),
+    ] = None,
+    replications: Annotated[
+        bool,
+        typer.Option(
+            "--replications",
+            help="Write every replication's scores and ranks as Parquet to "
+            "OUT/replications/part-*.parquet (on Dask, by the workers).",
+        ),
+    ] = False,
     monte_carlo: Annotated[bool, typer.Option("--mc/--no-mc", help="Monte Carlo run.")] = True,
     sobol: Annotated[bool, typer.Option("--sobol/--no-sobol", help="Sobol' analysis.")] = True,
 ) -> None:
@@ -361,7 +402,13 @@ def run_cmd(
         "workers": workers,
         "monte_carlo": monte_carlo,
         "sobol": sobol,
+        "keep": keep,
     }
+    if keep and dask is not None:
+        raise typer.BadParameter(
+            "--keep with --dask would send every replication to this machine: use "
+            "--replications (Parquet written by the workers)"
+        )
     if composite is not None:
         if any(x is not None for x in (recipe, framework, data, idata, imeta)):
             raise typer.BadParameter(
@@ -373,6 +420,9 @@ def run_cmd(
         except (composite_dir.CompositeDirError, ValidationError, ComputationError) as exc:
             err.print(f"[red]error:[/red] {exc}", highlight=False)
             raise typer.Exit(code=2) from None
+        if replications:
+            base = out_dir or composite / "uncertainty" / _safe_name(_spec_name(spec))
+            options["replications_dir"] = base.resolve() / "replications"
         run_stored(composite, comp_c, spec, out_dir, **options)
         return
     if recipe is None or out_dir is None:
@@ -386,5 +436,7 @@ def run_cmd(
     except (ValidationError, ComputationError) as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(code=2) from None
+    if replications:
+        options["replications_dir"] = out_dir.resolve() / "replications"
     mc, sa = execute(plan, **options)
     store(out_dir, comp, plan, sp, mc, sa)

@@ -114,8 +114,19 @@ def update(
     offline_ok: Annotated[
         bool, typer.Option("--offline-ok", help="Being offline is not an error (exit 0).")
     ] = False,
+    every: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Every source with a live API; with no warehouse yet, builds one from them "
+            "(the country reference, which has no API, comes from --data-dir).",
+        ),
+    ] = False,
 ) -> None:
     """Refresh sources from their publishers' live APIs (snapshots kept, same parsers)."""
+    if every and sources:
+        console.print("[bold red]error:[/] give source names or --all, not both", highlight=False)
+        raise typer.Exit(2)
     try:
         requested = resolve_sources(sources or [])
     except UpdateError as exc:
@@ -129,6 +140,19 @@ def update(
             highlight=False,
         )
         raise typer.Exit(2)
+    if not (data / "country_reference" / "SOURCE.md").is_file():
+        console.print(
+            f"[bold red]error:[/] no country reference in {data}: it has no API (it is curated "
+            "from several files); get it with `aicap data fetch`, or set --data-dir",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+    if not warehouse.exists():
+        console.print(
+            f"no warehouse at {warehouse}: building one from the publishers' APIs "
+            f"(and the folders of {data})",
+            highlight=False,
+        )
     with progress_bar("update", console) as progress:
         task = progress.add_task("", total=len(requested) + 1)
         fetched: set[str] = set()
