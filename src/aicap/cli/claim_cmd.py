@@ -110,6 +110,7 @@ def _provenance(warehouse: Path, data: list[str]) -> list[dict[str, Any]]:
                 "source_title": "" if s is None else str(s["title"]),
                 "vintage": "" if s is None else str(s["vintage"]),
                 "licence": str(m["licence"]),
+                "route": "" if s is None else str(s.get("route") or ""),
             }
         )
     return rows

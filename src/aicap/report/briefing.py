@@ -62,6 +62,7 @@ def _env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["num"] = _num
+    env.filters["capitalize_first"] = lambda v: str(v)[:1].upper() + str(v)[1:]
     env.filters["signed"] = lambda v, nd=1: "n/a" if _bad(v) else f"{float(v):+.{nd}f}"
     return env
 
