@@ -542,6 +542,35 @@ def briefing_context(
     }
 
 
+#: Profile entries that only the page uses (its chart, its claims by role, its footnote
+#: markers and the function that writes their key): not data, never in profiles.json.
+PAGE_ONLY = frozenset({"figure", "cl", "cref", "claim_key"})
+
+
+def _json_value(value: Any) -> Any:
+    """JSON for the few non-JSON values a profile holds (NumPy scalars, dates, paths, claims);
+    anything else is an error, never an object's repr (which would hold a memory address and
+    make the file differ from run to run)."""
+    import datetime as _dt
+    from pathlib import PurePath
+
+    import numpy as np
+
+    from aicap.analysis.claims import Claim
+
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, PurePath):
+        return str(value)
+    if isinstance(value, Claim):
+        return value.as_dict()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"profiles.json: a {type(value).__name__} is not data: {value!r:.80}")
+
+
 def _data_files(ctx: dict[str, Any], out: Path) -> list[Path]:
     d = out / "data"
     d.mkdir(parents=True, exist_ok=True)
@@ -607,9 +636,9 @@ def _data_files(ctx: dict[str, Any], out: Path) -> list[Path]:
         put("monitor_gaps_by_group.csv", mon["gaps"]["table"])
         put("monitor_signals.csv", mon["signals_frame"])
         put("monitor_links.csv", mon["links_frame"])
-    prof = [{k: v for k, v in p.items() if k != "figure"} for p in ctx["profiles"]]
+    prof = [{k: v for k, v in p.items() if k not in PAGE_ONLY} for p in ctx["profiles"]]
     path = d / "profiles.json"
-    path.write_text(json.dumps(prof, ensure_ascii=False, indent=1, default=str), "utf-8")
+    path.write_text(json.dumps(prof, ensure_ascii=False, indent=1, default=_json_value), "utf-8")
     files.append(path)
     return files
 
