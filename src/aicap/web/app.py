@@ -27,8 +27,9 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aicap.warehouse.cooperation.store import CoopStore
-from aicap.web import coop_pages, i18n, monitor, views
+from aicap.web import chart_routes, coop_pages, i18n, monitor, views
 from aicap.web.data import SiteData
+from aicap.web.openapi import one_error_shape
 from aicap.web.pages import Page, page_data, render_page
 from aicap.web.render import Renderer
 from aicap.web.whatif import METHODS, WhatIfError, what_if
@@ -192,6 +193,8 @@ def create_app(site: SiteData, coop_store: CoopStore | None = None) -> FastAPI:
         return HTMLResponse(text, status_code=status)
 
     # -------------------------------------------------------------- API
+    chart_routes.mount(app, site, get_page)
+
     @app.get("/api/map", tags=["api"], summary="World map: tier and score per Member State")
     async def api_map(request: Request) -> Response:
         return send_json(request, "api:map", lambda: views.map_api(site))
@@ -465,6 +468,7 @@ def create_app(site: SiteData, coop_store: CoopStore | None = None) -> FastAPI:
 
     for lang in i18n.LANGS:
         add_pages(lang)
+    one_error_shape(app)
 
     @app.get("/en/{rest:path}", include_in_schema=False)
     def english(rest: str) -> RedirectResponse:

@@ -175,6 +175,9 @@ def render_page(
     link = Linker(lang, renderer.static, current)
     lang_links = {lg: link.page(page.name, lang=lg, **kw) for lg in i18n.LANGS}
     specs = chart_specs(renderer.site, page, lang)
+    for key, spec in specs.items():  # the chart's name in its download and embed URLs
+        spec["usermeta"] = {"key": key}
+    base = None if renderer.static else f"/api/chart/{lang}/{page.api}/"
     return renderer.render(
         page.template,
         lang,
@@ -182,6 +185,7 @@ def render_page(
         current=current,
         lang_links=lang_links,
         api_url=link.api(page.api),
+        chart_base=base,
         **specs,
         **extra,
     )

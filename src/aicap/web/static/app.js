@@ -1,13 +1,14 @@
-/* Charts: load the vendored Vega-Lite only on pages that have charts, after the page is shown,
-   and only when a chart comes near the screen (nothing on Save-Data or 2G). Without
-   JavaScript, or before it loads, the data table beside each chart is the chart. */
+/* Charts: the server draws every chart as SVG (it shows without JavaScript). This script adds,
+   per chart, a button that loads the vendored Vega only when the reader asks for the
+   interactive chart (tooltips), and in the static export the downloads (SVG of the drawn chart,
+   CSV of its data) made in the browser. The embed code gets this site's address. */
 (function () {
   "use strict";
-  var nodes = document.querySelectorAll(".vl");
-  if (!nodes.length) return;
-  var conn = navigator.connection || {};
-  if (conn.saveData || /(^|-)2g$/.test(conn.effectiveType || "")) return;
-  var base = document.currentScript.getAttribute("data-vendor");
+  var figs = document.querySelectorAll("figure.chart");
+  if (!figs.length) return;
+  var me = document.currentScript;
+  var base = me.getAttribute("data-vendor");
+  var label = me.getAttribute("data-interactive") || "Interactive chart";
   var loading = null;
   function script(src) {
     return new Promise(function (ok, fail) {
@@ -23,24 +24,45 @@
     }
     return loading;
   }
-  function draw(el) {
-    libs().then(function () {
-      var spec = JSON.parse(document.getElementById(el.id + "-spec").textContent);
-      el.hidden = false;
-      return window.vegaEmbed(el, spec, { actions: false, renderer: "svg" });
-    }).then(function () {
-      el.setAttribute("role", "img");
-      el.setAttribute("aria-label", el.parentNode.querySelector("figcaption").textContent);
-    }).catch(function () { el.hidden = true; });
+  function spec(el) { return JSON.parse(document.getElementById(el.id + "-spec").textContent); }
+  function csv(rows) {
+    var cols = [];
+    rows.forEach(function (r) { Object.keys(r).forEach(function (k) { if (cols.indexOf(k) < 0) cols.push(k); }); });
+    function cell(v) { v = v == null ? "" : String(v); return /[",\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; }
+    return [cols.join(",")].concat(rows.map(function (r) { return cols.map(function (c) { return cell(r[c]); }).join(","); })).join("\n") + "\n";
   }
-  if ("IntersectionObserver" in window) {
-    var io = new IntersectionObserver(function (entries) {
-      entries.forEach(function (e) {
-        if (e.isIntersecting) { io.unobserve(e.target); draw(e.target.querySelector(".vl")); }
-      });
-    }, { rootMargin: "200px" });
-    nodes.forEach(function (n) { io.observe(n.parentNode); });
-  } else {
-    nodes.forEach(draw);
+  function link(text, blob, name) {
+    var a = document.createElement("a");
+    a.href = URL.createObjectURL(blob); a.download = name; a.textContent = text;
+    return a;
   }
+  figs.forEach(function (fig) {
+    var el = fig.querySelector(".vl");
+    if (!el) return;
+    var dl = fig.querySelector("p.dl[data-name]");
+    if (dl) {  // static export: downloads made here
+      var s = spec(el), name = dl.getAttribute("data-name");
+      var svg = el.querySelector("svg");
+      var rows = (s.data && s.data.values) || ((s.layer || [])[0] || {}).data && s.layer[0].data.values || [];
+      if (svg) dl.appendChild(link("SVG", new Blob([svg.outerHTML], { type: "image/svg+xml" }), name + ".svg"));
+      dl.appendChild(document.createTextNode(" · "));
+      dl.appendChild(link("CSV", new Blob([csv(rows)], { type: "text/csv" }), name + ".csv"));
+    }
+    fig.querySelectorAll("details.embed code").forEach(function (c) {
+      c.textContent = c.textContent.replace('src="/', 'src="' + location.origin + "/");
+    });
+    var b = document.createElement("button");
+    b.type = "button"; b.className = "interactive"; b.textContent = label;
+    b.addEventListener("click", function () {
+      b.disabled = true;
+      libs().then(function () {
+        return window.vegaEmbed(el, spec(el), { actions: false, renderer: "svg" });
+      }).then(function () {
+        el.setAttribute("role", "img");
+        el.setAttribute("aria-label", fig.querySelector("figcaption").textContent);
+        b.remove();
+      }).catch(function () { b.disabled = false; });
+    });
+    fig.insertBefore(b, fig.querySelector("figcaption"));
+  });
 })();
