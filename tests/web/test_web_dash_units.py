@@ -102,7 +102,9 @@ def test_chart_drawn_on_the_server_with_its_data() -> None:
     # two bars whose widths are in the ratio of the scores (80 : 10)
     widths = sorted(
         float(w)
-        for w in re.findall(r'<path[^>]*aria-roledescription="bar"[^>]*d="M0,[\d.]+h([\d.]+)', svg)
+        for w in re.findall(
+            r'<path[^>]*d="M0,[\d.]+h([\d.]+)v[\d.]+h-[\d.]+Z"[^>]*fill="#26828e"', svg
+        )
     )
     assert len(widths) == 2 and widths[1] / widths[0] == pytest.approx(8, rel=0.02)
     rows = list(csv.DictReader(io.StringIO(svgcharts.to_csv(spec))))

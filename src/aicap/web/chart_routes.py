@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import Response
 
-from aicap.web import i18n, svgcharts
+from aicap.web import find, i18n, svgcharts
 from aicap.web.data import SiteData
 from aicap.web.pages import Page, chart_specs
 
@@ -22,6 +22,7 @@ ROUTES: list[tuple[re.Pattern[str], str, str | None]] = [
     (re.compile(r"country/([A-Z]{3})"), "country", "iso3"),
     (re.compile(r"indicator/([A-Za-z0-9_.-]+)"), "indicator", "code"),
     (re.compile(r"divide"), "divide", None),
+    (re.compile(r"compare"), "compare", None),
     (re.compile(r"monitor/concentration"), "monitor_concentration", None),
     (re.compile(r"monitor/governance"), "monitor_governance", None),
     (re.compile(r"monitor/incidents"), "monitor_incidents", None),
@@ -63,7 +64,7 @@ def mount(app: FastAPI, site: SiteData, get_page: Callable[..., Page]) -> None:
             "`indicator/internet_use/strip_chart.png`, `.vl.json` for the spec."
         ),
     )
-    async def chart_file(lang: str, rest: str) -> Response:
+    async def chart_file(lang: str, rest: str, c: str | None = None) -> Response:
         if lang not in i18n.LANGS:
             raise HTTPException(404, f"no language {lang[:20]!r}")
         head, _, last = rest.rpartition("/")
@@ -74,7 +75,14 @@ def mount(app: FastAPI, site: SiteData, get_page: Callable[..., Page]) -> None:
             name, kw = resolve(head)
         except KeyError:
             raise HTTPException(404, f"no charts at {head[:200]!r}") from None
-        page = await asyncio.to_thread(get_page, name, **kw)
+        args: dict[str, Any] = dict(kw)
+        if name == "compare":
+            try:
+                args["isos"] = find.resolve(site, [c or ""])
+                find.compare(site, args["isos"])
+            except find.CompareError as exc:
+                raise HTTPException(422, str(exc)) from None
+        page = await asyncio.to_thread(get_page, name, **args)
         try:
             spec = chart_spec(site, page, lang, key)
         except KeyError:

@@ -16,7 +16,7 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from aicap.web import i18n, svgcharts
+from aicap.web import i18n, svgcharts, timeline
 from aicap.web.data import SiteData
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -29,6 +29,8 @@ PAGES = {
     "indicator": "indicator/{code}",
     "methodology": "methodology",
     "whatif": "what-if",
+    "search": "search",
+    "compare": "compare",
     "monitor": "monitor",
     "monitor_concentration": "monitor/concentration",
     "monitor_access": "monitor/access",
@@ -129,6 +131,7 @@ class Renderer:
                 static=static,
                 http_url=http_url,
                 chart_svg=svgcharts.inline,
+                indicator_map=lambda data: timeline.indicator_map(site, data),
                 site_notes=site.notes,
             )
             self.envs[lang] = env
