@@ -454,7 +454,8 @@ def create_app(site: SiteData, coop_store: CoopStore | None = None) -> FastAPI:
             if view not in VIEWS:
                 raise HTTPException(422, f"unknown view {view[:20]!r}; one of {', '.join(VIEWS)}")
             page = get_page("indicator", code=code, year=year)
-            kw = {"code": code} | ({"year": str(year)} if year else {}) | {"view": view}
+            kw = {"code": code} | ({"year": str(year)} if year else {})
+            kw |= {"view": view} if view != "chart" else {}
             key = f"indicator:{code}:{year}:{view}"
             return html(page, lang, key, request, lang_kw=kw, view=view)
 

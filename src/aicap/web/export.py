@@ -59,6 +59,7 @@ def export_site(
         (page_data(site, "indicators"), {}),
         (page_data(site, "methodology"), {}),
         (page_data(site, "whatif"), {}),
+        (page_data(site, "search"), {}),
     ]
     jobs += [(page_data(site, "ranking", filters=f), f) for f in filters]
     jobs += [(page_data(site, "country", iso3=c), {"iso3": c}) for c in isos]
@@ -102,6 +103,7 @@ def export_site(
     target = root / "static"
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(STATIC, target)
+    # charts are drawn on the server: the export needs no Vega (0.8 MB) and no specs
+    shutil.copytree(STATIC, target, ignore=shutil.ignore_patterns("vendor"))
     count += sum(1 for p in target.rglob("*") if p.is_file())
     return count

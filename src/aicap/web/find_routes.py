@@ -66,6 +66,9 @@ def _pages(
         directory = find.directory(site)
         try:
             isos = find.resolve(site, c or [])
+            if len(isos) == 1:  # "compare with other countries" from a profile: the form
+                one = get_page("compare")
+                return html(one, lang, None, request, prefill=isos[0], directory=directory)
             if isos:
                 find.compare(site, isos)
         except find.CompareError as exc:

@@ -1,7 +1,8 @@
-/* Charts: the server draws every chart as SVG (it shows without JavaScript). This script adds,
-   per chart, a button that loads the vendored Vega only when the reader asks for the
-   interactive chart (tooltips), and in the static export the downloads (SVG of the drawn chart,
-   CSV of its data) made in the browser. The embed code gets this site's address. */
+/* Charts: the server draws every chart as SVG (it shows without JavaScript). On the live site
+   this script adds, per chart, a button that loads the vendored Vega only when the reader asks
+   for the interactive chart (tooltips); in the static export (no Vega, no spec: the SVG and the
+   table carry the chart) it makes the downloads: the drawn SVG, and the chart's data table as
+   CSV. The embed code gets this site's address. */
 (function () {
   "use strict";
   var figs = document.querySelectorAll("figure.chart");
@@ -25,11 +26,11 @@
     return loading;
   }
   function spec(el) { return JSON.parse(document.getElementById(el.id + "-spec").textContent); }
-  function csv(rows) {
-    var cols = [];
-    rows.forEach(function (r) { Object.keys(r).forEach(function (k) { if (cols.indexOf(k) < 0) cols.push(k); }); });
-    function cell(v) { v = v == null ? "" : String(v); return /[",\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; }
-    return [cols.join(",")].concat(rows.map(function (r) { return cols.map(function (c) { return cell(r[c]); }).join(","); })).join("\n") + "\n";
+  function tableCsv(table) {
+    function cell(v) { v = v.trim(); return /[",\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; }
+    return Array.prototype.map.call(table.querySelectorAll("tr"), function (tr) {
+      return Array.prototype.map.call(tr.children, function (c) { return cell(c.textContent); }).join(",");
+    }).join("\n") + "\n";
   }
   function link(text, blob, name) {
     var a = document.createElement("a");
@@ -40,17 +41,19 @@
     var el = fig.querySelector(".vl");
     if (!el) return;
     var dl = fig.querySelector("p.dl[data-name]");
-    if (dl) {  // static export: downloads made here
-      var s = spec(el), name = dl.getAttribute("data-name");
-      var svg = el.querySelector("svg");
-      var rows = (s.data && s.data.values) || ((s.layer || [])[0] || {}).data && s.layer[0].data.values || [];
+    if (dl) {  // static export: the drawn SVG and the data table beside the chart, as files
+      var name = dl.getAttribute("data-name"), svg = el.querySelector("svg");
+      var table = document.getElementById(el.getAttribute("data-table"));
       if (svg) dl.appendChild(link("SVG", new Blob([svg.outerHTML], { type: "image/svg+xml" }), name + ".svg"));
-      dl.appendChild(document.createTextNode(" · "));
-      dl.appendChild(link("CSV", new Blob([csv(rows)], { type: "text/csv" }), name + ".csv"));
+      if (table) {
+        dl.appendChild(document.createTextNode(" · "));
+        dl.appendChild(link("CSV", new Blob([tableCsv(table)], { type: "text/csv" }), name + ".csv"));
+      }
     }
     fig.querySelectorAll("details.embed code").forEach(function (c) {
       c.textContent = c.textContent.replace('src="/', 'src="' + location.origin + "/");
     });
+    if (!document.getElementById(el.id + "-spec")) return;  // static export: no Vega
     var b = document.createElement("button");
     b.type = "button"; b.className = "interactive"; b.textContent = label;
     b.addEventListener("click", function () {
