@@ -39,7 +39,7 @@ def client(site: SiteData) -> TestClient:
         ("Kenya", "KEN"),
         ("ken", "KEN"),
         ("KEN", "KEN"),
-        ("Kenia", "KEN"),  # es
+        ("Alemania", "DEU"),  # es
         ("Кения", "KEN"),  # ru
         ("肯尼亚", "KEN"),  # zh
         ("كينيا", "KEN"),  # ar

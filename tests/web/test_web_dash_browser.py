@@ -105,7 +105,7 @@ def test_search_without_javascript(browser: Any, base_url: str) -> None:
     ctx = browser.new_context(java_script_enabled=False)
     page = ctx.new_page()
     page.goto(base_url + "/ar/ranking")
-    page.fill("#q", "Kenia")
+    page.fill("#q", "Kenya")
     page.press("#q", "Enter")
     page.wait_for_url("**/ar/country/KEN")
     assert page.locator("h1").inner_text() == "كينيا"
@@ -237,6 +237,8 @@ def test_every_internal_link_of_the_export_resolves(exported: Path) -> None:
             stem = target.stem
             if target.parent.name in ("country", "governance") and stem not in EXPORTED:
                 continue  # only three countries are exported here
+            if target.relative_to(exported.resolve()).parts[0] in ("fr", "es", "ru", "zh"):
+                continue  # and two languages
             if not target.exists():
                 broken.append(f"{html.relative_to(exported)}: {link}")
     assert broken == []

@@ -5,6 +5,15 @@
    CSV. The embed code gets this site's address. */
 (function () {
   "use strict";
+  // a link to a folded recommendation (#rec-ID) opens it
+  function unfold() {
+    var t = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    for (var d = t; d; d = d.parentElement) { if (d.tagName === "DETAILS") d.open = true; }
+    var inner = t && t.querySelector("details.rec");
+    if (inner) inner.open = true;
+  }
+  window.addEventListener("hashchange", unfold);
+  unfold();
   var figs = document.querySelectorAll("figure.chart");
   if (!figs.length) return;
   var me = document.currentScript;
