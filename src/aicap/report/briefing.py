@@ -45,6 +45,7 @@ from aicap.report.monitor_section import incident_totals, monitor_section, profi
 from aicap.report.monitor_source import MonitorJob, Signals
 from aicap.report.monitor_source import compute as compute_monitor
 from aicap.report.pdf import render_pdf
+from aicap.report.profile_claims import claim_objects, with_claims
 from aicap.report.result import Briefing
 from aicap.report.workers import STATE, Progress, Workers, chunk_size, collect
 
@@ -485,6 +486,7 @@ def briefing_context(
     if with_monitor:
         assert monitor is not None and links is not None
         section = monitor_section(monitor, links, c, signals, len(footnotes) + 1)
+        std.claims.extend(section["claims"].claims.values())
         footnotes = footnotes + section["notes"]
         totals = incident_totals(monitor)
     profiles = []
@@ -494,7 +496,8 @@ def briefing_context(
             assert monitor is not None
             p["monitor"] = profile_monitor(monitor, signals.get(iso, []), iso, totals)
         p["figure"] = profile_figure(p)
-        profiles.append(p)
+        profiles.append(with_claims(p))
+        std.claims.extend(claim_objects(p))
     sc = data.scores()
     tiers = pd.to_numeric(sc["tier"], errors="coerce") if "tier" in sc.columns else pd.Series()
     tier_counts = {
@@ -693,7 +696,7 @@ def write_briefing(
 
 
 def profile_html(profile: dict[str, Any]) -> str:
-    p = dict(profile)
+    p = with_claims(dict(profile))
     p["figure"] = profile_figure(profile)
     return render_html({"p": p, "standalone": True}, "profile.html.j2")
 
