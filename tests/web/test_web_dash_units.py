@@ -111,3 +111,13 @@ def test_chart_drawn_on_the_server_with_its_data() -> None:
     assert rows == [{k: str(v) for k, v in r.items()} for r in values]
     png = svgcharts.png(spec, scale=1)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_static_twin_of_an_id_with_dots() -> None:
+    link = Linker("en", static=True, current="divide.html")
+    assert link.api("claims/divide-answer.index.HIC.LDC.2018-2025") == (
+        "api/claims/divide-answer.index.HIC.LDC.2018-2025.json"
+    )
+    assert link.api("country/KEN.csv") == "api/country/KEN.csv"
+    assert link.api("ranking.csv") == "api/ranking.csv"
+    assert link.api("country/KEN") == "api/country/KEN.json"

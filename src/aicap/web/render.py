@@ -69,7 +69,10 @@ class Linker:
 
     def api(self, path: str) -> str:
         if self.static:
-            return self._rel("api/" + (path if "." in path.rsplit("/", 1)[-1] else path + ".json"))
+            # a file name keeps its extension; a twin gets .json (claim ids hold dots:
+            # "divide-answer.index.HIC.LDC.2018-2025" is a twin, not a file with an extension)
+            known = path.endswith((".csv", ".json"))
+            return self._rel("api/" + (path if known else path + ".json"))
         return "/api/" + path
 
     def asset(self, path: str) -> str:
