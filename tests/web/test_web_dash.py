@@ -108,6 +108,10 @@ def test_compare_refuses_too_few_too_many_or_unknown(
     assert page.status_code == 422 and 'class="error"' in page.text
 
 
+def test_empty_compare_twin_answers(client: TestClient) -> None:
+    assert client.get("/api/compare").json()["countries"] == []  # the empty page's JSON link
+
+
 def test_compare_with_one_country_is_the_prefilled_form(client: TestClient) -> None:
     r = client.get("/ru/compare", params={"c": "KEN"})
     assert r.status_code == 200 and 'value="KEN"' in r.text and 'id="t-compare"' not in r.text

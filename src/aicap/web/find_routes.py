@@ -38,6 +38,8 @@ def mount(
 
     @app.get("/api/compare", tags=["api"], responses=responses, summary="Compare 2-5 Member States")
     def api_compare(c: Annotated[list[str] | None, COUNTRIES] = None) -> Any:
+        if not any((x or "").strip(",; ") for x in c or []):  # the empty form's twin
+            return {"countries": [], "iso3": [], "note": "give 2 to 5 Member States: ?c=KEN,NGA"}
         try:
             isos = find.resolve(site, c or [])
             return find.compare(site, isos)
