@@ -14,7 +14,7 @@ import datetime as _dt
 import json
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,7 @@ def _env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["num"] = _num
+    env.filters["capitalize_first"] = lambda v: str(v)[:1].upper() + str(v)[1:]
     env.filters["signed"] = lambda v, nd=1: "n/a" if _bad(v) else f"{float(v):+.{nd}f}"
     return env
 
@@ -408,6 +409,7 @@ def briefing_context(
     progress: Progress | None = None,
     cache: Cache | None = None,
     derived: str = "",
+    replies: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """Everything the templates need (and the frames written to ``data/``). With ``monitor``
     and ``links`` (or a ``monitor_job`` that computes them) the briefing gains the section on
@@ -496,6 +498,7 @@ def briefing_context(
             assert monitor is not None
             p["monitor"] = profile_monitor(monitor, signals.get(iso, []), iso, totals)
         p["figure"] = profile_figure(p)
+        p["country_reply"] = [dict(r) for r in (replies or {}).get(iso, [])]  # issue 20
         profiles.append(with_claims(p))
         std.claims.extend(claim_objects(p))
     sc = data.scores()
@@ -636,6 +639,7 @@ def write_briefing(
     cache: Cache | None = None,
     progress: Progress | None = None,
     derived: str = "",
+    replies: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> Briefing:
     """Write ``briefing.html``, ``briefing.pdf`` and ``data/`` to ``out``. ``workers``:
     processes for the diagnoses, profiles, the Monitor (``monitor_job``) and the annex's PDF
@@ -659,6 +663,7 @@ def write_briefing(
             progress=progress,
             cache=cache,
             derived=derived,
+            replies=replies,
         )
         t1 = time.perf_counter()
         if progress is not None:

@@ -27,7 +27,16 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aicap.warehouse.cooperation.store import CoopStore
-from aicap.web import chart_routes, coop_pages, find_routes, i18n, monitor, timeline, views
+from aicap.web import (
+    chart_routes,
+    coop_pages,
+    find_routes,
+    i18n,
+    monitor,
+    timeline,
+    views,
+    voice_web,
+)
 from aicap.web.data import SiteData
 from aicap.web.openapi import one_error_shape
 from aicap.web.pages import Page, page_data, render_page
@@ -113,6 +122,7 @@ def create_app(site: SiteData, coop_store: CoopStore | None = None) -> FastAPI:
     coop_pages.mount(app, site, renderer, coop_store)  # /api/coop and /coop pages
     app.state.site = site
     cache: dict[str, tuple[bytes, bytes]] = {}
+    voice_web.mount(app, site, renderer, cache)  # /api/voice and /voice pages (issue 20)
 
     def send(request: Request | None, body: bytes, media: str, key: str | None = None) -> Response:
         """A response from bytes computed once: the gzip copy is made once too (the
@@ -241,7 +251,11 @@ def create_app(site: SiteData, coop_store: CoopStore | None = None) -> FastAPI:
         iso3 = iso3.upper()
         if f"api:country:{iso3}" not in cache:
             await asyncio.to_thread(get_page, "country", iso3=iso3)
-        return send_json(request, f"api:country:{iso3}", lambda: views.country(site, iso3))
+        return send_json(
+            request,
+            f"api:country:{iso3}",
+            lambda: voice_web.with_voice(app, views.country(site, iso3), iso3),
+        )
 
     @app.get("/api/divide", tags=["api"], summary="The global AI divide")
     async def api_divide(request: Request) -> Response:
