@@ -316,18 +316,21 @@ def test_whatif_form_posts_without_javascript(client: TestClient, site: SiteData
 
 
 def test_gzip_and_profile_weight(client: TestClient) -> None:
-    """First load of a profile (HTML, CSS, JS and the chart libraries it loads) <= 300 KB."""
+    """First load of a profile (HTML with its charts drawn as SVG, CSS, JS, icon) <= 100 KB;
+    with the chart libraries an interactive chart loads, still <= 300 KB."""
     total = 0
     r = client.get("/country/KEN", headers={"Accept-Encoding": "gzip"})
     assert r.headers.get("content-encoding") == "gzip"
     total += len(gzip.compress(r.content))
     assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', r.text)
     assert "/static/style.css" in assets and "/static/app.js" in assets
-    assets += [
-        f"/static/vendor/{f}" for f in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
-    ]
     for a in assets:
         res = client.get(a, headers={"Accept-Encoding": "gzip"})
+        assert res.status_code == 200
+        total += len(gzip.compress(res.content))
+    assert total <= 100 * 1024, total
+    for f in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js"):
+        res = client.get(f"/static/vendor/{f}", headers={"Accept-Encoding": "gzip"})
         assert res.status_code == 200 and res.headers.get("content-encoding") == "gzip"
         total += len(gzip.compress(res.content))
     assert total <= 300 * 1024, total

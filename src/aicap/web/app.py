@@ -27,8 +27,18 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aicap.warehouse.cooperation.store import CoopStore
-from aicap.web import coop_pages, i18n, monitor, views, voice_web
+from aicap.web import (
+    chart_routes,
+    coop_pages,
+    find_routes,
+    i18n,
+    monitor,
+    timeline,
+    views,
+    voice_web,
+)
 from aicap.web.data import SiteData
+from aicap.web.openapi import one_error_shape
 from aicap.web.pages import Page, page_data, render_page
 from aicap.web.render import Renderer
 from aicap.web.whatif import METHODS, WhatIfError, what_if
@@ -45,6 +55,10 @@ ERROR_CODES = {
     500: "internal_error",
     503: "unavailable",
 }
+
+
+YEAR = Query(description="An index year (default: the latest)")
+VIEWS = ("map", "chart", "table")
 
 
 class ErrorBody(BaseModel):
@@ -193,9 +207,16 @@ def create_app(site: SiteData, coop_store: CoopStore | None = None) -> FastAPI:
         return HTMLResponse(text, status_code=status)
 
     # -------------------------------------------------------------- API
-    @app.get("/api/map", tags=["api"], summary="World map: tier and score per Member State")
-    async def api_map(request: Request) -> Response:
-        return send_json(request, "api:map", lambda: views.map_api(site))
+    chart_routes.mount(app, site, get_page)
+    find_routes.mount(app, site, html, get_page, error_json, ERRORS)
+
+    @app.get(
+        "/api/map", tags=["api"], responses=ERRORS, summary="World map: tier and score per State"
+    )
+    async def api_map(request: Request, year: Annotated[int | None, YEAR] = None) -> Response:
+        if year is not None:
+            get_page("home", year=year)  # 404 for a year the index does not have
+        return send_json(request, f"api:map:{year}", lambda: timeline.map_api(site, year))
 
     @app.get("/api/ranking", tags=["api"], responses=ERRORS, summary="Ranking with rank bands")
     async def api_ranking(
@@ -256,18 +277,33 @@ def create_app(site: SiteData, coop_store: CoopStore | None = None) -> FastAPI:
         return send_json(request, "api:indicators", lambda: views.indicators(site))
 
     @app.get("/api/indicator/{code}", tags=["api"], responses=ERRORS, summary="One indicator")
-    async def api_indicator(request: Request, code: str) -> Response:
-        return send_json(
-            request, f"api:indicator:{code}", lambda: get_page("indicator", code=code).data
-        )
+    async def api_indicator(
+        request: Request, code: str, year: Annotated[int | None, YEAR] = None
+    ) -> Response:
+        page = get_page("indicator", code=code, year=year)
+        return send_json(request, f"api:indicator:{code}:{year}", lambda: page.data)
 
     @app.get("/api/methodology", tags=["api"], summary="Methodology (from the framework YAML)")
     async def api_methodology(request: Request) -> Response:
         return send_json(request, "api:methodology", lambda: views.methodology(site))
 
-    @app.get("/api/what-if", tags=["api"], summary="Published weights and methods")
-    def api_whatif_defaults() -> dict[str, Any]:
-        return views.whatif_result(site, None)
+    @app.get(
+        "/api/what-if",
+        tags=["api"],
+        responses=ERRORS,
+        summary="Published weights and methods; with w_{PILLAR} and method, the recomputed index",
+        description="`?w_CONN=2&w_SKILLS=1.5&method=power_mean`: the shareable twin of the "
+        "what-if page's address; pillars left out keep their published weight.",
+    )
+    async def api_whatif_defaults(request: Request) -> Any:
+        params = dict(request.query_params)
+        if not whatif_params(params):
+            return views.whatif_result(site, None)
+        try:
+            res = await asyncio.to_thread(run_whatif, params)
+        except (ValueError, WhatIfError) as exc:
+            return error_json(422, whatif_message(exc), {"params": params})
+        return views.whatif_result(site, res)
 
     @app.post("/api/what-if", tags=["api"], responses=ERRORS, summary="Recompute the index")
     async def api_whatif(req: WhatIfRequest) -> Any:
@@ -278,6 +314,26 @@ def create_app(site: SiteData, coop_store: CoopStore | None = None) -> FastAPI:
         except WhatIfError as exc:
             return error_json(422, str(exc), {"weights": req.weights, "method": req.method})
         return views.whatif_result(site, res)
+
+    def whatif_params(params: dict[str, str]) -> bool:
+        return any(k.startswith("w_") or k == "method" for k in params)
+
+    def run_whatif(params: dict[str, str]) -> Any:
+        """The what-if of GET or form parameters ``w_{PILLAR}`` and ``method``; a pillar left
+        out keeps its published weight (``ValueError`` for a weight that is no number)."""
+        published = views.whatif_defaults(site)["weights"]
+        unknown = sorted(k for k in params if k.startswith("w_") and k[2:] not in published)
+        if unknown:
+            raise WhatIfError(f"unknown pillar(s): {', '.join(k[2:] for k in unknown)[:200]}")
+        weights: dict[str, float] = {}
+        for p in site.pillar_codes:
+            raw = str(params.get(f"w_{p}", "")).strip().replace(",", ".")
+            weights[p] = float(raw) if raw else float(published[p])
+        method = params.get("method") or "arithmetic"
+        return what_if(site.composite, weights, method, site.pillar_codes)
+
+    def whatif_message(exc: Exception) -> str:
+        return str(exc) if isinstance(exc, WhatIfError) else "every weight must be a number"
 
     async def monitor_json(request: Request, name: str, key: str, **kw: Any) -> Response:
         if key not in cache:
@@ -369,8 +425,9 @@ def create_app(site: SiteData, coop_store: CoopStore | None = None) -> FastAPI:
         pre = "" if lang == "en" else f"/{lang}"
 
         @app.get(pre + "/", response_class=HTMLResponse, include_in_schema=False)
-        async def home(request: Request) -> Response:
-            return html(get_page("home"), lang, "home", request)
+        async def home(request: Request, year: int | None = None) -> Response:
+            kw = {"year": str(year)} if year else {}
+            return html(get_page("home", year=year), lang, f"home:{year}", request, lang_kw=kw)
 
         @app.get(pre + "/ranking", response_class=HTMLResponse, include_in_schema=False)
         async def ranking(
@@ -405,33 +462,41 @@ def create_app(site: SiteData, coop_store: CoopStore | None = None) -> FastAPI:
             return html(get_page("indicators"), lang, "indicators", request)
 
         @app.get(pre + "/indicator/{code}", response_class=HTMLResponse, include_in_schema=False)
-        async def indicator(request: Request, code: str) -> Response:
-            page = get_page("indicator", code=code)
-            return html(page, lang, f"indicator:{code}", request, lang_kw={"code": code})
+        async def indicator(
+            request: Request, code: str, year: int | None = None, view: str = "chart"
+        ) -> Response:
+            if view not in VIEWS:
+                raise HTTPException(422, f"unknown view {view[:20]!r}; one of {', '.join(VIEWS)}")
+            page = get_page("indicator", code=code, year=year)
+            kw = {"code": code} | ({"year": str(year)} if year else {})
+            kw |= {"view": view} if view != "chart" else {}
+            key = f"indicator:{code}:{year}:{view}"
+            return html(page, lang, key, request, lang_kw=kw, view=view)
 
         @app.get(pre + "/methodology", response_class=HTMLResponse, include_in_schema=False)
         async def methodology(request: Request) -> Response:
             return html(get_page("methodology"), lang, "methodology", request)
 
+        async def whatif_page(request: Request, params: dict[str, str]) -> Response:
+            try:
+                res = await asyncio.to_thread(run_whatif, params)
+            except (ValueError, WhatIfError) as exc:
+                page = get_page("whatif")
+                text = render_page(renderer, page, lang, error=whatif_message(exc))
+                return HTMLResponse(text, status_code=422)
+            return html(get_page("whatif", result=res), lang, None, request)
+
         @app.get(pre + "/what-if", response_class=HTMLResponse, include_in_schema=False)
         async def whatif_form(request: Request) -> Response:
+            params = dict(request.query_params)  # a shareable address: GET parameters
+            if whatif_params(params):
+                return await whatif_page(request, params)
             return html(get_page("whatif"), lang, "whatif", request)
 
         @app.post(pre + "/what-if", response_class=HTMLResponse, include_in_schema=False)
         async def whatif_post(request: Request, method: Annotated[str, Form()] = "") -> Any:
             form = await request.form()
-            weights: dict[str, float] = {}
-            try:
-                for p in site.pillar_codes:
-                    weights[p] = float(str(form.get(f"w_{p}", "")).replace(",", "."))
-                res = await asyncio.to_thread(
-                    what_if, site.composite, weights, method, site.pillar_codes
-                )
-            except (ValueError, WhatIfError) as exc:
-                page = get_page("whatif")
-                msg = str(exc) if isinstance(exc, WhatIfError) else "every weight must be a number"
-                return HTMLResponse(render_page(renderer, page, lang, error=msg), status_code=422)
-            return html(get_page("whatif", result=res), lang, None, request)
+            return await whatif_page(request, {k: str(v) for k, v in form.items()})
 
         async def monitor_page(request: Request, name: str, key: str, **kw: str) -> Response:
             full = f"html:{lang}:{key}"
@@ -470,6 +535,7 @@ def create_app(site: SiteData, coop_store: CoopStore | None = None) -> FastAPI:
 
     for lang in i18n.LANGS:
         add_pages(lang)
+    one_error_shape(app)
 
     @app.get("/en/{rest:path}", include_in_schema=False)
     def english(rest: str) -> RedirectResponse:

@@ -281,3 +281,73 @@ def year_bars(values: list[dict[str, Any]], title: str, y_title: str) -> dict[st
         }
     )
     return spec
+
+
+# ------------------------------------------------------------------------------ compare
+def compare_pillars(
+    values: list[dict[str, Any]], title: str, x_title: str, countries: list[str]
+) -> dict[str, Any]:
+    """Pillar scores of 2-5 countries as dots on one line per pillar (``values``: pillar,
+    country, score); colour and shape tell the countries apart."""
+    spec = _base(title, values)
+    legend = {"field": "country", "type": "nominal", "title": None, "sort": countries}
+    spec.update(
+        {
+            "width": 420,
+            "height": {"step": 26},
+            "mark": {"type": "point", "filled": True, "size": 90, "opacity": 0.9},
+            "encoding": {
+                "y": {"field": "pillar", "type": "nominal", "sort": None, "title": None},
+                "x": {
+                    "field": "score",
+                    "type": "quantitative",
+                    "title": x_title,
+                    "scale": {"domain": [0, 100]},
+                },
+                "color": legend
+                | {
+                    "scale": {"domain": countries, "range": list(CATEGORY[: len(countries)])},
+                    "legend": {"orient": "bottom", "columns": 3, "labelLimit": 200},
+                },
+                "shape": legend | {"scale": {"domain": countries}},
+                "tooltip": [
+                    {"field": "country"},
+                    {"field": "pillar"},
+                    {"field": "score", "format": ".1f"},
+                ],
+            },
+        }
+    )
+    return spec
+
+
+def compare_trend(
+    values: list[dict[str, Any]], title: str, y_title: str, countries: list[str]
+) -> dict[str, Any]:
+    """Index score per year of 2-5 countries (``values``: year, country, score)."""
+    spec = _base(title, values)
+    legend = {"field": "country", "type": "nominal", "title": None, "sort": countries}
+    spec.update(
+        {
+            "width": 420,
+            "height": 200,
+            "mark": {"type": "line", "point": {"filled": True, "size": 40}},
+            "encoding": {
+                "x": {"field": "year", "type": "ordinal", "title": None, "axis": {"labelAngle": 0}},
+                "y": {"field": "score", "type": "quantitative", "title": y_title},
+                "color": legend
+                | {
+                    "scale": {"domain": countries, "range": list(CATEGORY[: len(countries)])},
+                    "legend": {"orient": "bottom", "columns": 3, "labelLimit": 200},
+                },
+                "strokeDash": legend | {"scale": {"domain": countries}},
+                "shape": legend | {"scale": {"domain": countries}},
+                "tooltip": [
+                    {"field": "country"},
+                    {"field": "year"},
+                    {"field": "score", "format": ".1f"},
+                ],
+            },
+        }
+    )
+    return spec

@@ -47,7 +47,12 @@ def export_site(
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
     renderer = Renderer(site, static=True)
-    count = 0
+    written: set[str] = set()  # a claim linked from several pages is one file
+
+    def write(rel: str, text: str) -> None:
+        written.add(rel)
+        _write(root, rel, text)
+
     isos = countries if countries is not None else sorted(site.countries)
     filters: list[dict[str, str]] = [{}]
     filters += [{"region": r} for r in site.regions()]
@@ -59,6 +64,7 @@ def export_site(
         (page_data(site, "indicators"), {}),
         (page_data(site, "methodology"), {}),
         (page_data(site, "whatif"), {}),
+        (page_data(site, "search"), {}),
     ]
     jobs += [(page_data(site, "ranking", filters=f), f) for f in filters]
     jobs += [(page_data(site, "country", iso3=c), {"iso3": c}) for c in isos]
@@ -83,28 +89,21 @@ def export_site(
                     "monitor_country": f"monitor/governance/{kw.get('iso3')}",
                 }.get(page.name, MONITOR_PAGES.get(page.name, page.name))
                 rel = f"{prefix}{path}.html"
-            _write(root, rel, render_page(renderer, page, lang, current=rel, lang_kw=kw))
-            count += 1
+            write(rel, render_page(renderer, page, lang, current=rel, lang_kw=kw))
         if not (page.name == "ranking" and kw):
             data = views.map_api(site) if page.name == "home" else page.data
-            _write(root, f"api/{page.api}.json", _json(data))
-            count += 1
+            write(f"api/{page.api}.json", _json(data))
         if page.name == "country":
-            _write(root, f"api/country/{kw['iso3']}.csv", views.country_csv(page.data))
-            count += 1
+            write(f"api/country/{kw['iso3']}.csv", views.country_csv(page.data))
             for c in page.data.get("claims", []):  # the country page links its claims
-                _write(root, f"api/claims/{c['id']}.json", _json(c))
-                count += 1
-    _write(root, "api/ranking.csv", views.ranking_csv(views.ranking(site), site.pillar_codes))
-    count += 1
-    _write(root, "api/claims.json", _json(views.claims(site)))
-    count += 1
+                write(f"api/claims/{c['id']}.json", _json(c))
+    write("api/ranking.csv", views.ranking_csv(views.ranking(site), site.pillar_codes))
+    write("api/claims.json", _json(views.claims(site)))
     for c in views.claims(site)["claims"]:  # the divide page links each sentence to its claim
-        _write(root, f"api/claims/{c['id']}.json", _json(c))
-        count += 1
+        write(f"api/claims/{c['id']}.json", _json(c))
     target = root / "static"
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(STATIC, target)
-    count += sum(1 for p in target.rglob("*") if p.is_file())
-    return count
+    # charts are drawn on the server: the export needs no Vega (0.8 MB) and no specs
+    shutil.copytree(STATIC, target, ignore=shutil.ignore_patterns("vendor"))
+    return len(written) + sum(1 for p in target.rglob("*") if p.is_file())

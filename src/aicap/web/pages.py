@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from aicap.web import charts, i18n, monitor, views
+from aicap.web import charts, find, i18n, monitor, timeline, views
 from aicap.web.data import SiteData
 from aicap.web.render import Linker, Renderer
 
@@ -29,7 +29,9 @@ def _gettext(lang: str) -> Any:
 def page_data(site: SiteData, name: str, **kw: Any) -> Page:
     """The page ``name`` (``KeyError`` for an unknown country or indicator)."""
     if name == "home":
-        return Page(name, "home.html", "map", views.world_map(site))
+        year = kw.get("year")
+        api = "map" + (f"?year={year}" if year else "")
+        return Page(name, "home.html", api, timeline.world_map(site, year))
     if name == "ranking":
         filters = kw.get("filters") or {}
         return Page(name, "ranking.html", "ranking", views.ranking(site, filters))
@@ -43,12 +45,22 @@ def page_data(site: SiteData, name: str, **kw: Any) -> Page:
     if name == "indicators":
         return Page(name, "indicators.html", "indicators", views.indicators(site))
     if name == "indicator":
-        code = str(kw["code"])
-        return Page(name, "indicator.html", f"indicator/{code}", views.indicator(site, code))
+        code, year = str(kw["code"]), kw.get("year")
+        api = f"indicator/{code}" + (f"?year={year}" if year else "")
+        return Page(name, "indicator.html", api, timeline.indicator(site, code, year))
     if name == "methodology":
         return Page(name, "methodology.html", "methodology", views.methodology(site))
     if name == "whatif":
         return Page(name, "whatif.html", "what-if", views.whatif_result(site, kw.get("result")))
+    if name == "search":
+        query = str(kw.get("query") or "")
+        data = find.search_view(site, query) | {"directory": find.directory(site)}
+        return Page(name, "search.html", "search", data)
+    if name == "compare":
+        isos = list(kw.get("isos") or [])
+        data = find.compare(site, isos) if isos else {"countries": [], "iso3": []}
+        api = "compare" + ("?c=" + ",".join(isos) if isos else "")
+        return Page(name, "compare.html", api, data)
     if name == "monitor_country":
         iso3 = str(kw["iso3"])
         data = monitor.governance_country(site, iso3)
@@ -95,6 +107,24 @@ def chart_specs(site: SiteData, page: Page, lang: str) -> dict[str, Any]:
         return {
             "pillar_chart": charts.pillar_bars(bars, _("Pillar scores"), _("Score")),
             "trend_chart": charts.country_trend(values, _("Trend"), labels),
+        }
+    if page.name == "compare" and d.get("countries"):
+        names = [c["names"].get(lang) or c["names"]["en"] for c in d["countries"]]
+        dots = [
+            {"pillar": pname[p], "country": n, "score": c["pillars"][p]}
+            for p in site.pillar_codes
+            for n, c in zip(names, d["countries"], strict=True)
+            if (c.get("pillars") or {}).get(p) is not None
+        ]
+        lines = [
+            {"year": r["year"], "country": n, "score": r["score"]}
+            for n, c in zip(names, d["countries"], strict=True)
+            for r in c["trend"]
+            if r.get("score") is not None
+        ]
+        return {
+            "compare_pillars": charts.compare_pillars(dots, _("Pillar scores"), _("Score"), names),
+            "compare_trend": charts.compare_trend(lines, _("Trend"), _("Index score"), names),
         }
     if page.name == "divide":
         rows = [r for r in d["table"] if r["measure"] == "score"]
@@ -175,6 +205,10 @@ def render_page(
     link = Linker(lang, renderer.static, current)
     lang_links = {lg: link.page(page.name, lang=lg, **kw) for lg in i18n.LANGS}
     specs = chart_specs(renderer.site, page, lang)
+    for key, spec in specs.items():  # the chart's name in its download and embed URLs
+        spec["usermeta"] = {"key": key}
+    path, _, query = page.api.partition("?")
+    base = None if renderer.static else f"/api/chart/{lang}/{path}/"
     return renderer.render(
         page.template,
         lang,
@@ -182,6 +216,8 @@ def render_page(
         current=current,
         lang_links=lang_links,
         api_url=link.api(page.api),
+        chart_base=base,
+        chart_query="?" + query if query else "",
         **specs,
         **extra,
     )

@@ -10,13 +10,13 @@ import posixpath
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from aicap.web import i18n
+from aicap.web import i18n, svgcharts, timeline
 from aicap.web.data import SiteData
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -29,6 +29,8 @@ PAGES = {
     "indicator": "indicator/{code}",
     "methodology": "methodology",
     "whatif": "what-if",
+    "search": "search",
+    "compare": "compare",
     "monitor": "monitor",
     "monitor_concentration": "monitor/concentration",
     "monitor_access": "monitor/access",
@@ -48,7 +50,9 @@ class Linker:
 
     def _rel(self, target: str) -> str:
         base = posixpath.dirname(self.current)
-        return posixpath.relpath(target, base or ".")
+        rel = posixpath.relpath(target, base or ".")
+        # relpath drops a trailing slash: "static/vendor/" must stay a folder prefix
+        return rel + "/" if target.endswith("/") and not rel.endswith("/") else rel
 
     def page(self, name: str, lang: str | None = None, **kw: str) -> str:
         lang = lang or self.lang
@@ -65,7 +69,10 @@ class Linker:
 
     def api(self, path: str) -> str:
         if self.static:
-            return self._rel("api/" + (path if "." in path.rsplit("/", 1)[-1] else path + ".json"))
+            # a file name keeps its extension; a twin gets .json (claim ids hold dots:
+            # "divide-answer.index.HIC.LDC.2018-2025" is a twin, not a file with an extension)
+            known = path.endswith((".csv", ".json"))
+            return self._rel("api/" + (path if known else path + ".json"))
         return "/api/" + path
 
     def asset(self, path: str) -> str:
@@ -125,6 +132,9 @@ class Renderer:
                 verdict_name=_labeller(gettext, i18n.VERDICTS, lambda c: str(c)),
                 index_year=site.year,
                 static=static,
+                http_url=http_url,
+                chart_svg=svgcharts.inline,
+                indicator_map=lambda data: timeline.indicator_map(site, data),
                 site_notes=site.notes,
             )
             self.envs[lang] = env
@@ -137,6 +147,26 @@ class Renderer:
         return env.get_template(template).render(
             L=link, d=ctx, name=lambda names: names.get(lang) or names["en"], **extra
         )
+
+
+def http_url(value: Any) -> str | None:
+    """``value`` if it is a valid absolute http(s) URL, else ``None``: free-text source fields
+    (GIRAI's "link" holds reviewers' notes such as "REVIEWER: N/ A - Direct Download") are
+    shown as text, never used as a link address."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or any(c.isspace() for c in text) or any(c in text for c in '<>"\\'):
+        return None
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or "." not in host or host.startswith("."):
+        return None
+    return text
 
 
 def _labeller(gettext: Any, table: Mapping[Any, str], fallback: Any) -> Any:
