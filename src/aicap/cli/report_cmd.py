@@ -68,6 +68,39 @@ CacheDirOpt = Annotated[
 UseCacheOpt = Annotated[
     bool, typer.Option("--cache-results/--no-cache", help="Reuse results cached per warehouse.")
 ]
+LANG_CHOICES = ("en", "fr", "es", "ru", "zh", "ar")
+LangOpt = Annotated[
+    str,
+    typer.Option(
+        "--lang",
+        help="Language of the document: en, fr, es, ru, zh, ar, or all (the six; each file "
+        "gets its language as a suffix, e.g. ken-fr.pdf, or a subfolder per language).",
+    ),
+]
+
+
+def _langs(lang: str) -> list[str]:
+    """The languages ``--lang`` asks for (``all``: the six UN languages)."""
+    v = lang.strip().lower()
+    if v == "all":
+        return list(LANG_CHOICES)
+    wanted = [x.strip() for x in v.split(",") if x.strip()]
+    bad = [x for x in wanted if x not in LANG_CHOICES]
+    if bad or not wanted:
+        raise _fail(
+            f"--lang {lang!r}: expected one of {', '.join(LANG_CHOICES)} or all "
+            "(comma-separated for several)",
+            2,
+        )
+    return wanted
+
+
+def _localiser(warehouse: Path, lang: str) -> Any:
+    """The localiser of ``lang`` with the country reference's names (UNTERM short names)."""
+    from aicap.analysis.localise_profile import make_localiser
+    from aicap.warehouse.read import Warehouse
+
+    return make_localiser(Warehouse(warehouse).countries(), lang)
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -378,10 +411,13 @@ def profile(
     ] = True,
     cache_dir: CacheDirOpt = None,
     use_cache: UseCacheOpt = True,
+    lang: LangOpt = "en",
 ) -> None:
     """A country profile: tier, scores with uncertainty bands, peers, bottlenecks,
-    recommendations with citations (drawn with its Monitor signals), data gaps."""
+    recommendations with citations (drawn with its Monitor signals), data gaps. ``--lang``:
+    the PDF in one of the six UN languages, or all six."""
     code = iso3.upper()
+    langs = _langs(lang)
     if pdf_file is not None:
         _writable(pdf_file, "--pdf", folder=False)
     cache = _cache(warehouse, cache_dir, use_cache)
@@ -420,8 +456,12 @@ def profile(
             return prof
 
     if pdf_file is not None:
-        pages = _profile_pdf(full, pdf_file, cache, k)
-        console.print(f"wrote {pdf_file} ({pages} page{'s' if pages != 1 else ''})")
+        for lg in langs:
+            target = pdf_file
+            if len(langs) > 1:
+                target = pdf_file.with_name(f"{pdf_file.stem}-{lg}{pdf_file.suffix}")
+            pages = _profile_pdf(full, target, cache, k, lg, warehouse)
+            console.print(f"wrote {target} ({pages} page{'s' if pages != 1 else ''})")
     if as_json:
         sys.stdout.write(text + "\n")
         return
@@ -478,13 +518,20 @@ def _compute_profile(
     return prof, notes
 
 
-def _profile_pdf(prof: Callable[[], dict[str, Any]], path: Path, cache: Cache, k: str) -> int:
-    """The one-page PDF of the profile ``prof()`` (cached with the profile: same inputs, same
-    PDF)."""
+def _profile_pdf(
+    prof: Callable[[], dict[str, Any]],
+    path: Path,
+    cache: Cache,
+    k: str,
+    lang: str = "en",
+    warehouse: Path | None = None,
+) -> int:
+    """The one-page PDF of the profile ``prof()`` in ``lang`` (cached with the profile: same
+    inputs, same PDF)."""
     from aicap.report import reuse
     from aicap.report.cache import key
 
-    pk = key("profile-pdf", k) if k else ""
+    pk = key("profile-pdf", k, lang, _catalogue_stamp()) if k else ""
     got = reuse.get(cache, reuse.KIND_PROFILE, pk) if pk else None
     if isinstance(got, tuple):
         data, pages = got
@@ -493,10 +540,26 @@ def _profile_pdf(prof: Callable[[], dict[str, Any]], path: Path, cache: Cache, k
         return int(pages)
     from aicap.report.briefing import write_profile_pdf
 
-    pages = write_profile_pdf(prof(), path)
+    loc = _localiser(warehouse, lang) if warehouse is not None else None
+    pages = write_profile_pdf(prof(), path, loc)
     if pk:
         reuse.put(cache, reuse.KIND_PROFILE, pk, (path.read_bytes(), pages))
     return pages
+
+
+def _catalogue_stamp() -> str:
+    """A digest of the translation catalogues and report templates (a cached PDF is reused
+    only while they are unchanged)."""
+    import hashlib
+
+    from aicap.analysis.localise import LOCALES
+
+    h = hashlib.sha256()
+    tpl = Path(__file__).resolve().parents[1] / "report" / "templates"
+    for f in sorted([*LOCALES.glob("*/LC_MESSAGES/*.mo"), *tpl.glob("*.j2")]):
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def _print_summary(p: dict[str, object]) -> None:

@@ -27,6 +27,8 @@ from aicap.analysis.catalogue import Catalogue
 from aicap.analysis.claims_run import StandardClaims, standard_claims
 from aicap.analysis.diagnose import Diagnosis, diagnose, expected_for
 from aicap.analysis.divide import GROUP_WORDS, group_mask
+from aicap.analysis.localise import Localiser
+from aicap.analysis.localise_profile import localise_profile
 from aicap.analysis.monitor.data import MonitorData
 from aicap.analysis.monitor.links import Links, MonitorResults, Signal, all_signals
 from aicap.analysis.profile import _json_list, build_profile
@@ -41,6 +43,7 @@ from aicap.report.divide_section import (
     group_claims,
     verdict_row,
 )
+from aicap.report.lang import environment, finish
 from aicap.report.monitor_section import incident_totals, monitor_section, profile_monitor
 from aicap.report.monitor_source import MonitorJob, Signals
 from aicap.report.monitor_source import compute as compute_monitor
@@ -258,7 +261,8 @@ def _expected_section(
     }
 
 
-def profile_figure(profile: dict[str, Any]) -> str:
+def profile_figure(profile: dict[str, Any], loc: Localiser | None = None) -> str:
+    loc = loc or Localiser("en")
     pil = profile["pillars"]
     binding = next((k for k, p in enumerate(pil) if p["binding"]), None)
     nan = float("nan")
@@ -267,9 +271,11 @@ def profile_figure(profile: dict[str, Any]) -> str:
         [p["score"] if p["score"] is not None else nan for p in pil],
         [p["peer_median"] if p["peer_median"] is not None else nan for p in pil],
         [p["frontier"] if p["frontier"] is not None else nan for p in pil],
-        title=f"{profile['name']}: pillar scores, peers and frontier",
+        title=loc.gettext("%(name)s: pillar scores, peers and frontier")
+        % {"name": profile["name"]},
         peer_label=profile["peers"][0]["label"],
         binding=binding,
+        words={w: loc.gettext(w) for w in ("score", "peer median", "frontier", "no score")},
     )
 
 
@@ -692,12 +698,16 @@ def write_briefing(
     )
 
 
-def profile_html(profile: dict[str, Any]) -> str:
-    p = dict(profile)
-    p["figure"] = profile_figure(profile)
-    return render_html({"p": p, "standalone": True}, "profile.html.j2")
+def profile_html(profile: dict[str, Any], loc: Localiser | None = None) -> str:
+    """The one-page profile as HTML in ``loc``'s language (default English, country names in
+    their prose form only where ``loc`` knows them)."""
+    loc = loc or Localiser("en")
+    p = localise_profile(profile, loc)
+    p["figure"] = profile_figure(p, loc)
+    html = environment(loc).get_template("profile.html.j2").render(p=p, standalone=True)
+    return finish(html, loc)
 
 
-def write_profile_pdf(profile: dict[str, Any], path: Path) -> int:
+def write_profile_pdf(profile: dict[str, Any], path: Path, loc: Localiser | None = None) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
-    return html_to_pdf(profile_html(profile), path)
+    return html_to_pdf(profile_html(profile, loc), path)
