@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from aicap.analysis.capacity_data import CapacityData
 from aicap.analysis.catalogue import Catalogue
@@ -54,18 +53,6 @@ from aicap.report.workers import STATE, Progress, Workers, chunk_size, collect
 #: The groups whose unique challenges the briefing reports (A/RES/78/311 PP11, OP15).
 FOCUS_GROUPS = ("LDC", "LLDC", "SIDS", "LIC")
 TOP_N = 5  # recommendations counted per country for the aggregate
-
-
-def _env() -> Environment:
-    env = Environment(
-        loader=PackageLoader("aicap.report", "templates"),
-        autoescape=select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["num"] = _num
-    env.filters["signed"] = lambda v, nd=1: "n/a" if _bad(v) else f"{float(v):+.{nd}f}"
-    return env
 
 
 def _bad(v: Any) -> bool:
@@ -614,8 +601,22 @@ def _data_files(ctx: dict[str, Any], out: Path) -> list[Path]:
     return files
 
 
-def render_html(ctx: dict[str, Any], template: str = "briefing.html.j2") -> str:
-    return _env().get_template(template).render(**ctx)
+def render_html(
+    ctx: dict[str, Any], template: str = "briefing.html.j2", loc: Localiser | None = None
+) -> str:
+    """The briefing (or ``template``) as HTML in ``loc``'s language (default English): the
+    annex's profiles localised and their figures drawn in that language."""
+    loc = loc or Localiser("en")
+    c = dict(ctx)
+    if c.get("profiles"):
+        profs = []
+        for p in c["profiles"]:
+            q = localise_profile(p, loc)
+            q["figure"] = profile_figure(q, loc)
+            profs.append(q)
+        c["profiles"] = profs
+    html = environment(loc).get_template(template).render(**c)
+    return finish(html, loc)
 
 
 def html_to_pdf(html: str, path: Path, base_url: str | None = None) -> int:
