@@ -3,7 +3,7 @@ concurrent clients on localhost for 30 s each (``wrk`` when installed, else http
 against uvicorn in a separate process), the error count, and page weights (gzip, as
 transferred).
 
-    .venv/bin/python benchmarks/web.py [--seconds 30] [--clients 50] [--country KEN]
+    .venv/bin/python benchmarks/web.py [--seconds 30] [--clients 50] [--country KEN] [--workers 2]
 """
 
 from __future__ import annotations
@@ -95,6 +95,17 @@ def wrk(url: str, clients: int, seconds: float) -> tuple[int, float, float, int]
     return int(n), float(p50), float(p95), int(err)
 
 
+def warm(url: str, n: int) -> None:
+    """``n`` simultaneous requests, so that each server process (an idle one accepts the
+    next connection) computes the page once before the timed run."""
+
+    async def go() -> None:
+        async with httpx.AsyncClient(timeout=300) as c:
+            await asyncio.gather(*(c.get(url) for _ in range(n)))
+
+    asyncio.run(go())
+
+
 def pct(xs: list[float], q: float) -> float:
     return statistics.quantiles(xs, n=100)[int(q) - 1] * 1000
 
@@ -129,9 +140,17 @@ def main() -> None:
     ap.add_argument("--warehouse", default=os.environ.get("AICAP_WAREHOUSE", "var/aicap.duckdb"))
     ap.add_argument("--httpx", action="store_true", help="Load with httpx even if wrk exists.")
     ap.add_argument("--index-dir", default=os.environ.get("AICAP_OUT", "var/out"))
+    ap.add_argument(
+        "--workers", type=int, default=1, help="Server processes (as `aicap serve --workers`)."
+    )
     a = ap.parse_args()
     port = free_port()
-    env = {**os.environ, "AICAP_WAREHOUSE": a.warehouse, "AICAP_OUT": a.index_dir}
+    env = {
+        **os.environ,
+        "AICAP_WAREHOUSE": a.warehouse,
+        "AICAP_OUT": a.index_dir,
+        "AICAP_WARM_MONITOR": "1",
+    }
     server = subprocess.Popen(
         [
             sys.executable,
@@ -145,6 +164,8 @@ def main() -> None:
             str(port),
             "--log-level",
             "warning",
+            "--workers",
+            str(a.workers),
         ],
         cwd=REPO,
         env=env,
@@ -178,13 +199,15 @@ def main() -> None:
         tool = "wrk" if shutil.which("wrk") and not a.httpx else "httpx"
         print(
             f"\n{a.clients} concurrent clients, {a.seconds:g} s each ({tool} on the same "
-            f"machine, {os.cpu_count()} CPUs):"
+            f"machine, {os.cpu_count()} CPUs, {a.workers} server process(es), load average "
+            f"{os.getloadavg()[0]:.1f} before):"
         )
         for name, path in [
             ("profile JSON", f"/api/country/{a.country}"),
             ("profile HTML", f"/country/{a.country}"),
             ("monitor JSON", "/api/monitor/concentration"),
         ]:
+            warm(base + path, 4 * a.workers)
             if tool == "wrk":
                 n, p50, p95, errors = wrk(base + path, a.clients, a.seconds)
             else:

@@ -28,6 +28,7 @@ from aicap.analysis.capacity_index import (
     unit_data,
 )
 from aicap.analysis.claims import ClaimSet
+from aicap.analysis.publish import write_published
 from aicap.analysis.series import Change, classify_changes
 from aicap.analysis.spec import IndexSpec, default_framework_path
 from aicap.analysis.tier_build import McSettings, latest_tiers, with_tiers
@@ -340,7 +341,6 @@ def summary(run: IndexRun) -> dict[str, Any]:
             "declined_list": sorted(ch.loc[ch["direction"] == "declined", "iso3"]),
         },
         "validity": [c.as_dict() for c in run.validity],
-        "timings_s": {k: round(v, 3) for k, v in run.timings.items()},
     }
 
 
@@ -379,7 +379,6 @@ def summary_markdown(run: IndexRun, s: dict[str, Any]) -> str:
             f"- Uncertainty ({u['spec']}): {u['replications']} replications, {u['failed']} "
             f"failed, mean absolute rank shift {u['mean_abs_rank_shift']:.2f}"
         )
-    lines.append(f"- Build time: {s['timings_s']['total']:.1f} s ({s['timings_s']})")
     tier_col = "tier_range" if "tier_range" in top.columns else "tier"
     cols = [
         "rank",
@@ -427,8 +426,15 @@ def write_tier_outputs(run: IndexRun, out: Path) -> list[str]:
 
 
 def write_outputs(run: IndexRun, out: Path) -> list[str]:
-    """Write every output under ``out``; returns the file names."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Write every output under ``out``; returns the file names. The files are written to a
+    staging folder first and moved into place only where their bytes changed
+    (:mod:`aicap.analysis.publish`): nothing is half-written, and a no-op build leaves every
+    output as it was (bytes and modification times)."""
+    names, _ = write_published(out, lambda folder: _write_outputs(run, folder))
+    return names
+
+
+def _write_outputs(run: IndexRun, out: Path) -> list[str]:
     written: list[str] = []
     spec = run.spec
     _write(run.results, out, "results", written)
@@ -495,8 +501,12 @@ def write_outputs(run: IndexRun, out: Path) -> list[str]:
     )
     written.append("results.json")
     s = summary(run)
-    s["files"] = sorted([*written, "summary.json", "summary.md"])
+    s["files"] = sorted([*written, "summary.json", "summary.md", "timings.json"])
     (out / "summary.json").write_text(json.dumps(s, ensure_ascii=False, indent=1), "utf-8")
     (out / "summary.md").write_text(summary_markdown(run, s), encoding="utf-8")
-    written += ["summary.json", "summary.md"]
+    # the build's timings change on every run: apart, so that a no-op build leaves every
+    # other output (and the briefing's cache key) as it was
+    timings = {k: round(v, 3) for k, v in run.timings.items()}
+    (out / "timings.json").write_text(json.dumps({"timings_s": timings}, indent=1), "utf-8")
+    written += ["summary.json", "summary.md", "timings.json"]
     return written

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from pathlib import Path
@@ -44,6 +45,16 @@ def serve(
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     warehouse: WarehouseOpt = Path("var/aicap.duckdb"),
     index_dir: OutOpt = Path("var/out"),
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Server processes sharing the port (each loads the read-only warehouse and "
+            "outputs once; about one per CPU core). docs/web.md: behind a reverse proxy.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the dashboard and its JSON API (six languages; OpenAPI at /docs)."""
     from aicap.cli.conventions import PortError, listen
@@ -55,6 +66,9 @@ def serve(
         raise typer.Exit(1) from None
     import uvicorn
 
+    if workers > 1:
+        _serve_processes(sock, host, port, warehouse, index_dir, workers)
+        return
     from aicap.web import monitor
     from aicap.web.app import create_app
 
@@ -68,6 +82,45 @@ def serve(
     console.print(f"serving on http://{host}:{port}/ (API documentation: /docs)")
     config = uvicorn.Config(create_app(site), host=host, port=port, log_level="warning")
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def _serve_processes(
+    sock: socket.socket, host: str, port: int, warehouse: Path, index_dir: Path, workers: int
+) -> None:
+    """``workers`` processes (uvicorn's supervisor, spawned) accepting on the one socket bound
+    here; each builds the app with :func:`aicap.web.app.app_from_env` from the same read-only
+    warehouse and outputs, and restarts if it dies."""
+    import os
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from aicap.warehouse.read import Warehouse
+
+    try:  # a missing or unreadable warehouse: one line here, not a traceback per worker
+        Warehouse(warehouse)
+    except WarehouseError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    os.environ["AICAP_WAREHOUSE"] = str(warehouse.resolve())
+    os.environ["AICAP_OUT"] = str(index_dir.resolve())
+    os.environ["AICAP_WARM_MONITOR"] = "1"
+    # the registry's background jobs, visible to whichever process is asked about them
+    os.environ.setdefault("AICAP_JOBS_DIR", str(warehouse.resolve().parent / "jobs"))
+    config = uvicorn.Config(
+        "aicap.web.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
+    console.print(
+        f"serving on http://{host}:{port}/ with {workers} processes (API documentation: /docs); "
+        "each loads the data first (a few seconds)",
+        highlight=False,
+    )
+    Multiprocess(config, sockets=[sock]).run()
 
 
 @app.command("export")

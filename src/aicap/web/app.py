@@ -482,4 +482,10 @@ def app_from_env() -> FastAPI:  # pragma: no cover - used by `uvicorn --factory`
         os.environ.get("AICAP_WAREHOUSE", "var/aicap.duckdb"),
         os.environ.get("AICAP_OUT", "var/out"),
     )
+    if os.environ.get("AICAP_WARM_MONITOR") == "1":  # `aicap serve --workers N`
+        import threading
+
+        threading.Thread(
+            target=monitor.tables, args=(site,), name="monitor-warm-up", daemon=True
+        ).start()
     return create_app(site)
