@@ -134,8 +134,8 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
         p = _compile(mid)
         if p is not None:
             out.append((mid, p))
-    # longer wordings first: a specific wording wins over a general one
-    out.sort(key=lambda t: -len(t[0]))
+    # more literal text first: a specific wording wins over a general one
+    out.sort(key=lambda t: -len(_PLACEHOLDER.sub("", t[0])))
     return tuple(out)
 
 
@@ -181,11 +181,7 @@ class Localiser:
         """Whether ``msg`` is a msgid of either domain with a translation here."""
         return self.lang == "en" or self.lookup(msg) is not None
 
-    def label(self, msg: str) -> str:
-        """A catalogue label, also when it is written in lower case in running text
-        (``"connectivity and energy access"``)."""
-        if not msg or self.lang == "en":
-            return msg
+    def _label(self, msg: str) -> str | None:
         got = self.lookup(msg)
         if got is not None:
             return got
@@ -193,10 +189,27 @@ class Localiser:
         found = self.lookup(cap) or _folded(self.lang).get(msg.casefold())
         if found is not None:
             return found if self.lang in ("zh", "ar") else found[:1].lower() + found[1:]
-        if msg in self.names:
-            return self.names[msg]
-        self._missing.add(msg)
-        return msg
+        return self.names.get(msg)
+
+    def label(self, msg: str) -> str:
+        """A catalogue label, also when it is written in lower case in running text
+        (``"connectivity and energy access"``); an unknown label is kept and recorded."""
+        if not msg or self.lang == "en":
+            return msg
+        got = self._label(msg)
+        if got is None:
+            self._missing.add(msg)
+            return msg
+        return got
+
+    def text(self, msg: str) -> str:
+        """A label or a generated phrase: :meth:`label`, else the wording that reads it."""
+        if not msg or (self.lang == "en" and not self.names):
+            return msg
+        got = self._label(msg) if self.lang != "en" else self.names.get(msg)
+        if got is not None:
+            return got
+        return self.sentence(msg)
 
     # -------------------------------------------------------------- numbers
     def num(self, v: Any, nd: int = 1, sign: bool = False) -> str:
@@ -245,8 +258,8 @@ class Localiser:
         if st in self.names:
             return self.names[st]
         if self.lang != "en":
-            lab = self.label(st)
-            if lab != st:
+            lab = self._label(st)
+            if lab is not None:
                 return lab
         inner = self._match(st)
         if inner is not None:
@@ -259,14 +272,27 @@ class Localiser:
         return st
 
     def _match(self, text: str) -> str | None:
+        """``text`` refilled from the first wording that reads it whole: one whose every
+        value is itself known (a number, a name, a label, a nested sentence), else the first
+        wording whose pattern matches at all."""
+        first: str | None = None
         for mid, pat in _patterns():
             m = pat.match(text)
             if m is None:
                 continue
+            before = set(self._missing)
             fields = {k: self.value(v) for k, v in m.groupdict().items()}
             target = self.gettext(mid) if self.lang != "en" else mid
-            return _fill(target, fields)
-        return None
+            got = _fill(target, fields)
+            if self._missing <= before:
+                return got
+            new = self._missing - before
+            self._missing -= new
+            if first is None:
+                first, first_new = got, new
+        if first is not None:
+            self._missing |= first_new
+        return first
 
     @functools.lru_cache(maxsize=8192)  # noqa: B019 - one Localiser per language and run
     def sentence(self, text: str) -> str:
@@ -284,6 +310,10 @@ class Localiser:
         got = self._match(t)
         if got is not None:
             return got
+        if self.lang != "en":
+            lab = self._label(t)
+            if lab is not None:
+                return lab
         if "; " in t:  # a list of clauses written one after the other
             return self._sep("; ").join(self.sentence(p) for p in t.split("; "))
         if (self.lang != "en" or self.names) and t not in self.names:

@@ -64,7 +64,7 @@ def _lab(loc: Localiser, d: dict[str, Any], *keys: str) -> None:
     for k in keys:
         v = d.get(k)
         if isinstance(v, str):
-            d[k] = loc.label(v) if loc.lang != "en" else v
+            d[k] = loc.text(v)
 
 
 def _sen(loc: Localiser, d: dict[str, Any], *keys: str) -> None:
@@ -111,7 +111,7 @@ def localise_profile(
         _sen(loc, r, "why_now")
     mo = q.get("monitor")
     if isinstance(mo, dict):
-        mo["gaps"] = [loc.label(x) for x in mo.get("gaps", []) or []]
+        mo["gaps"] = [loc.text(x) for x in mo.get("gaps", []) or []]
     gd = q.get("gender")
     if isinstance(gd, dict):
         for x in gd.get("gaps", []) or []:
@@ -121,5 +121,5 @@ def localise_profile(
         for key in ("missing_indicators", "old_values"):
             for x in dg.get(key, []) or []:
                 _lab(loc, x, "name")
-        dg["missing_pillars"] = [loc.label(x) for x in dg.get("missing_pillars", []) or []]
+        dg["missing_pillars"] = [loc.text(x) for x in dg.get("missing_pillars", []) or []]
     return q

@@ -253,6 +253,18 @@ def profile_figure(profile: dict[str, Any], loc: Localiser | None = None) -> str
     pil = profile["pillars"]
     binding = next((k for k, p in enumerate(pil) if p["binding"]), None)
     nan = float("nan")
+    if loc.rtl:  # SVG text is neither shaped nor reordered: HTML boxes for Arabic
+        return charts.pillar_profile_html(
+            [p["name"] for p in pil],
+            [p["score"] if p["score"] is not None else nan for p in pil],
+            [p["peer_median"] if p["peer_median"] is not None else nan for p in pil],
+            [p["frontier"] if p["frontier"] is not None else nan for p in pil],
+            title=loc.gettext("%(name)s: pillar scores, peers and frontier")
+            % {"name": profile["name"]},
+            binding=binding,
+            words={w: loc.gettext(w) for w in ("score", "peer median", "frontier", "no score")},
+            rtl=True,
+        )
     return charts.pillar_profile(
         [p["name"] for p in pil],
         [p["score"] if p["score"] is not None else nan for p in pil],
@@ -699,16 +711,22 @@ def write_briefing(
     )
 
 
-def profile_html(profile: dict[str, Any], loc: Localiser | None = None) -> str:
+def profile_html(profile: dict[str, Any], loc: Localiser | None = None, n_recs: int = 3) -> str:
     """The one-page profile as HTML in ``loc``'s language (default English, country names in
-    their prose form only where ``loc`` knows them)."""
+    their prose form only where ``loc`` knows them), with its first ``n_recs``
+    recommendations."""
     loc = loc or Localiser("en")
     p = localise_profile(profile, loc)
     p["figure"] = profile_figure(p, loc)
-    html = environment(loc).get_template("profile.html.j2").render(p=p, standalone=True)
-    return finish(html, loc)
+    tpl = environment(loc).get_template("profile.html.j2")
+    return finish(tpl.render(p=p, standalone=True, n_recs=n_recs), loc)
 
 
 def write_profile_pdf(profile: dict[str, Any], path: Path, loc: Localiser | None = None) -> int:
+    """The profile on one A4 page: with its first three recommendations, or two where a
+    longer language needs the room (the heading says how many of how many)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    return html_to_pdf(profile_html(profile, loc), path)
+    pages = html_to_pdf(profile_html(profile, loc), path)
+    if pages > 1:
+        pages = html_to_pdf(profile_html(profile, loc, n_recs=2), path)
+    return pages

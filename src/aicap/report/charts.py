@@ -418,3 +418,61 @@ def lorenz_chart(
         f"transform='rotate(-90 11 {top + ph / 2:.1f})'>{escape(y_label)}</text>"
     )
     return _svg(width, height, body, title)
+
+
+def pillar_profile_html(
+    names: Sequence[str],
+    scores: Sequence[float],
+    peers: Sequence[float],
+    frontier: Sequence[float],
+    *,
+    title: str,
+    binding: int | None = None,
+    words: Mapping[str, str] | None = None,
+    rtl: bool = False,
+) -> str:
+    """:func:`pillar_profile` drawn with HTML boxes instead of SVG text, for right-to-left
+    scripts: the labels are set by the page's text engine (shaped, in reading order), and the
+    scale runs from the right edge (0) to the left (100) as the page reads."""
+    w = {"score": "score", "peer median": "peer median", "frontier": "frontier"}
+    w["no score"] = "no score"
+    w.update(words or {})
+    side = "right" if rtl else "left"
+
+    def pos(v: float) -> str:
+        return f"{min(max(v, 0.0), 100.0):.1f}%"
+
+    rows = []
+    for i, name in enumerate(names):
+        s, p, f = scores[i], peers[i], frontier[i]
+        marks = []
+        if s is not None and math.isfinite(s):
+            colour = PALETTE[1] if binding == i else PALETTE[0]
+            marks.append(
+                f"<span class='pc-bar' style='{side}: 0; width: {pos(s)}; "
+                f"background: {colour}'></span>"
+            )
+        else:
+            marks.append(f"<span class='pc-none'>{escape(w['no score'])}</span>")
+        if p is not None and math.isfinite(p):
+            marks.append(f"<span class='pc-peer' style='{side}: {pos(p)}'></span>")
+        if f is not None and math.isfinite(f):
+            marks.append(f"<span class='pc-front' style='{side}: {pos(f)}'>\u25c6</span>")
+        rows.append(
+            f"<tr><td class='pc-label'>{escape(name)}</td>"
+            f"<td class='pc-cell'><div class='pc-track'>{''.join(marks)}</div></td></tr>"
+        )
+    ticks = "".join(
+        f"<span class='pc-tick' style='{side}: {t}%'>{t}</span>" for t in (0, 20, 40, 60, 80, 100)
+    )
+    rows.append(f"<tr><td></td><td class='pc-cell'><div class='pc-axis'>{ticks}</div></td></tr>")
+    legend = (
+        f"<span class='pc-key' style='background: {PALETTE[0]}'></span> {escape(w['score'])} "
+        f"<span class='pc-keypeer'></span> {escape(w['peer median'])} "
+        f"<span style='color: {PALETTE[2]}'>\u25c6</span> {escape(w['frontier'])}"
+    )
+    return (
+        f"<div class='pchart' role='img' aria-label='{escape(title)}'>"
+        f"<table class='pchart'>{''.join(rows)}</table>"
+        f"<div class='pc-legend'>{legend}</div></div>"
+    )
