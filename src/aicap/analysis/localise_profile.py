@@ -97,6 +97,7 @@ def localise_profile(
     for g in q.get("peers", []) or []:
         _lab(loc, g, "label")
     for r in q.get("pillars", []) or []:
+        r["status_code"] = r.get("status")
         _lab(loc, r, "name", "status")
     for t in q.get("trends", []) or []:
         _lab(loc, t, "name", "relative", "unit")
@@ -107,6 +108,10 @@ def localise_profile(
         _lab(loc, r, "title")
         r["cost_label"] = loc.label(str(r.get("cost_band", "")))
         r["lead_label"] = loc.label(str(r.get("lead_time", "")))
+        band = str(r.get("cost_band", "")).split(" (")[0].replace("_", " ")
+        lead = str(r.get("lead_time", "")).split(" (")[0]
+        r["cost_short"] = loc.label(f"cost {band}") if band else ""
+        r["lead_short"] = loc.label(f"{lead} lead time") if lead else ""
         r["reasons"] = [loc.sentence(x) for x in r.get("reasons", []) or []]
         _sen(loc, r, "why_now")
     mo = q.get("monitor")

@@ -215,8 +215,10 @@ def run_briefing(
     cache_dir: Path | None = None,
     use_cache: bool = True,
     progress: Progress | None = None,
+    langs: list[str] | None = None,
 ) -> Briefing:
-    """Write the briefing to ``out``: copied from the cache when no input changed since a
+    """Write the briefing to ``out`` (in ``langs``, default English; several languages give
+    ``briefing-<lang>.html``/``.pdf`` each): copied from the cache when no input changed since a
     briefing was stored there (:mod:`aicap.report.reuse`), else computed (with the cached
     Monitor results and annex pages where they still apply) and stored. ``aicap report
     briefing`` and the end of ``aicap build`` (which warms the cache) run this."""
@@ -225,8 +227,9 @@ def run_briefing(
     t0 = time.perf_counter()
     n_workers = effective_workers(workers or default_workers())
     cache = _cache(warehouse, cache_dir, use_cache)
+    langs = langs or ["en"]
     k = digest = ""
-    if cache.folder is not None:
+    if cache.folder is not None and langs == ["en"]:
         from aicap.report import reuse
 
         digest = reuse.inputs_digest(warehouse, index, catalogue=catalogue, mandates=mandates)
@@ -263,6 +266,10 @@ def run_briefing(
             kw["monitor_job"] = mon
         else:
             kw["monitor"], kw["signals"] = mon
+    if cache.folder is not None and not digest:
+        from aicap.report import reuse
+
+        digest = reuse.inputs_digest(warehouse, index, catalogue=catalogue, mandates=mandates)
     result = write_briefing(
         data,
         cat,
@@ -274,6 +281,8 @@ def run_briefing(
         cache=cache,
         progress=progress,
         derived=digest,
+        langs=langs,
+        localisers={lg: _localiser(warehouse, lg) for lg in langs},
         **kw,
     )
     if k:
@@ -334,9 +343,12 @@ def briefing(
     catalogue: CatalogueOpt = None,
     cache_dir: CacheDirOpt = None,
     use_cache: UseCacheOpt = True,
+    lang: LangOpt = "en",
 ) -> None:
-    """Write the Secretary-General briefing (HTML and PDF) with its data files."""
+    """Write the Secretary-General briefing (HTML and PDF) with its data files, in one of
+    the six UN languages or all six (``--lang all``: briefing-<lang>.html/.pdf each)."""
     _writable(out, "--out")
+    langs = _langs(lang)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (
@@ -370,6 +382,7 @@ def briefing(
             cache_dir=cache_dir,
             use_cache=use_cache,
             progress=progress,
+            langs=langs,
         )
     finally:
         if tasks:
@@ -381,6 +394,9 @@ def briefing(
         if result.reused
         else ""
     )
+    if len(result.languages) > 1:
+        for lg, (h, p, n) in result.languages.items():
+            print(f"{lg}: {h}" + (f" and {p}, {n} pages" if p else ""))
     print(
         f"wrote {result.html}"
         + (f" and {result.pdf}{pages}" if result.pdf else "")

@@ -512,6 +512,7 @@ def briefing_context(
         "capacity-building",
         "subtitle": "Evidence for the report requested in A/RES/78/311, OP 15",
         "generated": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": _dt.datetime.now(_dt.UTC).date(),
         "data": data,
         "year": data.year,
         "n_members": len(c),
@@ -620,6 +621,9 @@ def render_html(
     annex's profiles localised and their figures drawn in that language."""
     loc = loc or Localiser("en")
     c = dict(ctx)
+    # one A4 page per annex profile: three recommendations in English, two in the longer
+    # scripts and languages (the heading says how many of how many)
+    c.setdefault("n_recs", 3 if loc.lang == "en" else 2)
     if c.get("profiles"):
         profs = []
         for p in c["profiles"]:
@@ -652,8 +656,13 @@ def write_briefing(
     cache: Cache | None = None,
     progress: Progress | None = None,
     derived: str = "",
+    langs: Sequence[str] = ("en",),
+    localisers: dict[str, Localiser] | None = None,
 ) -> Briefing:
-    """Write ``briefing.html``, ``briefing.pdf`` and ``data/`` to ``out``. ``workers``:
+    """Write ``briefing.html``, ``briefing.pdf`` and ``data/`` to ``out``; with several
+    ``langs``, ``briefing-<lang>.html`` and ``.pdf`` for each (the context is computed once;
+    ``data/`` is the English record, written once). ``localisers``: per language, with the
+    country reference's names (default: catalogues only). ``workers``:
     processes for the diagnoses, profiles, the Monitor (``monitor_job``) and the annex's PDF
     pages (1: all in process; the result is the same); ``cache``: rendered annex pages are
     kept there and reused while their HTML is unchanged, and with ``derived`` (a digest of
@@ -677,23 +686,35 @@ def write_briefing(
             derived=derived,
         )
         t1 = time.perf_counter()
-        if progress is not None:
-            progress("html", 0, 1)
-        html = render_html(ctx)
-        html_path = out / "briefing.html"
-        html_path.write_text(html, "utf-8")
-        files = _data_files(ctx, out)
-        if progress is not None:
-            progress("html", 1, 1)
-        t2 = time.perf_counter()
-        pdf_path = None
-        pages = None
-        if pdf:
-            pdf_path = out / "briefing.pdf"
-            pages = render_pdf(
-                html, pdf_path, workers=pool, base_url=str(out), cache=cache, progress=progress
-            )
+        files = _data_files(ctx, out)  # the record: English, once for every language
+        written: dict[str, tuple[Path, Path | None, int | None]] = {}
+        t_html = t_pdf = 0.0
+        for lg in langs:
+            ta = time.perf_counter()
+            if progress is not None:
+                progress(f"html {lg}", 0, 1)
+            loc = localisers[lg] if localisers and lg in localisers else Localiser(lg)
+            html = render_html(ctx, loc=loc)
+            stem = "briefing" if len(langs) == 1 else f"briefing-{lg}"
+            html_path = out / f"{stem}.html"
+            html_path.write_text(html, "utf-8")
+            if progress is not None:
+                progress(f"html {lg}", 1, 1)
+            tb = time.perf_counter()
+            pdf_path = None
+            pages = None
+            if pdf:
+                pdf_path = out / f"{stem}.pdf"
+                pages = render_pdf(
+                    html, pdf_path, workers=pool, base_url=str(out), cache=cache, progress=progress
+                )
+            t_html += tb - ta
+            t_pdf += time.perf_counter() - tb
+            written[lg] = (html_path, pdf_path, pages)
         t3 = time.perf_counter()
+    first = written[langs[0]]
+    html_path, pdf_path, pages = first
+    t2 = t1 + t_html
     return Briefing(
         html_path,
         pdf_path,
@@ -703,11 +724,12 @@ def write_briefing(
             "diagnose": float(ctx["timing"]["diagnoses_s"]),
             "context": t1 - t0,
             "html": t2 - t1,
-            "pdf": t3 - t2,
+            "pdf": t_pdf,
             "total": t3 - t0,
         },
         pages,
         str(ctx["generated"]),
+        languages=written,
     )
 
 
