@@ -49,6 +49,13 @@ def test_aicap_build_and_index_results(
         ],
     )
     assert r.exit_code == 0, r.output
+    # a second build with nothing changed reuses the outputs, checked, and leaves them as they are
+    times = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    args = ["build", "--data-dir", str(data_dir), "--warehouse", str(full_warehouse)]
+    again = runner.invoke(app, [*args, "--out", str(out), "--no-briefing-cache"])
+    assert again.exit_code == 0, again.output
+    assert "reused" in again.output and "--rebuild" in again.output
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == times
     for name in ("results", "cells", "series", "changes", "audit_indicator_stats"):
         assert (out / f"{name}.parquet").is_file() and (out / f"{name}.csv").is_file()
     for name in ("summary.md", "summary.json", "audit.md", "results.json"):

@@ -9,7 +9,7 @@ import pytest
 from capacity_helpers import FRAMEWORK, spec
 
 from aicap.analysis.capacity_index import MEMBER_COLUMNS, derive, score_year
-from aicap.analysis.plausibility import CellScreen, screen_indicator
+from aicap.analysis.plausibility import CellScreen, pooled_goalposts, screen_indicator
 from aicap.analysis.spec import IndexSpec, MethodBreak, ScreenSpec, SpecError, ZeroRule
 
 RULE = ScreenSpec(bounds=(0, 100), jump=0.5, outlier_z=3.5)
@@ -26,7 +26,7 @@ def _panel(rng: np.random.Generator, n: int = 40) -> pd.DataFrame:
 
 
 def _hightech() -> object:
-    return spec().indicator("hightech_exports")  # goalposts 0-33.8, no transform
+    return spec().indicator("hightech_exports")  # goalposts 0-31.3, no transform
 
 
 def test_impossible_value_is_dropped_and_logged() -> None:
@@ -176,3 +176,26 @@ def test_notable_zero_counts_only_beside_two_other_research_indicators() -> None
     assert res.loc["AAA", "RESEARCH"] == pytest.approx(articles)
     bbb = cells.loc["BBB"].loc[["articles", "researchers", "patents", "notable_models"]]
     assert res.loc["BBB", "RESEARCH"] == pytest.approx(bbb["normalised"].mean())
+
+
+def test_pooled_goalposts_are_computed_after_the_screen() -> None:
+    """Implausible values (a jump and an outlier: dropped) in the goalpost years would raise
+    the pooled 95th percentile; computed on the screened values they do not."""
+    df = _panel(np.random.default_rng(7), n=40)
+    df = df[df["year"] >= 2015].reset_index(drop=True)
+    at = df.set_index(["iso3", "year"]).index
+    bad = [f"C{c:02d}" for c in range(1, 13)]
+    for c in bad:  # twelve countries with a sudden 77 % in each of the last two years
+        df.loc[(at == (c, 2023)) | (at == (c, 2024)), "value"] = 77.0
+    ind = _hightech()
+    out = screen_indicator(spec(), ind, df, RULE)  # type: ignore[arg-type]
+    assert set(out.log.loc[out.log["action"] == "drop", "iso3"]) == set(bad)
+    _, raw_hi = pooled_goalposts(ind, df)  # type: ignore[arg-type]
+    _, hi = pooled_goalposts(ind, out.values)  # type: ignore[arg-type]
+    clean = df[~df["iso3"].isin(bad) | (df["year"] < 2023)]
+    assert raw_hi is not None and hi is not None
+    assert raw_hi > 70.0  # 24 implausible values of 400: more than the top 5 %
+    assert hi == pytest.approx(float(np.percentile(clean["value"], 95)))
+    assert hi < 16.0
+    with pytest.raises(ValueError, match="not pooled"):
+        pooled_goalposts(spec().indicator("internet_use"), df)

@@ -61,3 +61,25 @@ def test_writing_the_same_run_twice_changes_nothing_but_the_timings(
     write_outputs(run, out)
     after = _stamp(out)
     assert after == before
+
+
+def test_outputs_are_stale_by_the_warehouse_they_were_built_from(tmp_path: Path) -> None:
+    import json
+
+    from aicap.analysis.publish import BUILT_FROM, outputs_stale, warehouse_stamp
+
+    wh = tmp_path / "aicap.duckdb"
+    wh.write_bytes(b"warehouse one")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "results.parquet").write_bytes(b"results")
+    (out / BUILT_FROM).write_text(json.dumps(warehouse_stamp(wh)))
+    os.utime(out / "results.parquet", ns=(1, 1))  # results left untouched by a later build
+    assert not outputs_stale(wh, out)  # same warehouse: current, however old the files
+    wh.write_bytes(b"warehouse two")
+    assert outputs_stale(wh, out)
+    (out / BUILT_FROM).unlink()  # outputs of an older aicap: by time
+    assert outputs_stale(wh, out)
+    os.utime(out / "results.parquet")
+    os.utime(wh, ns=(2, 2))
+    assert not outputs_stale(wh, out)

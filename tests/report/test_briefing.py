@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -245,8 +246,16 @@ def test_briefing_with_monitor_section(tmp_path: Path, cat: Catalogue) -> None:
     # facing pages agree: hosts + Member States that host no compute = all Member States
     acc = res.access
     n_none = int((~acc["hosts_compute"].astype(bool)).sum())
-    assert f"Only {len(acc) - n_none} of the {len(acc)} Member States host any of it" in text
-    assert f"{n_none} host no AI compute" in text
+    assert f"Of the {len(acc)} Member States, {n_none} host no AI compute" in text
+    # every Monitor and profile statement is a claim, with its marker and in claims.json
+    claims = {c["id"]: c for c in json.loads((tmp_path / "data" / "claims.json").read_text())}
+    kinds = {c["kind"] for c in claims.values()}
+    assert {"market_concentration", "access_count", "governance_gap_count"} <= kinds
+    assert "resource_holders" in kinds and claims["resource-holders.compute.2022"]["text"] in text
+    assert {"tier_assignment", "peer_gap", "binding_constraint"} <= kinds
+    assert claims["access-count.ALL.compute"]["value"] == n_none
+    assert claims["access-count.ALL.compute"]["n"] == len(acc)
+    assert claims["access-count.ALL.compute"]["text"] in text
     gaps = pd.read_csv(tmp_path / "data" / "monitor_gaps_by_group.csv").set_index("risk")
     assert gaps.loc["misuse", "LIC_gap"] == 6 and gaps.loc["misuse", "HIC_gap"] == 0
     assert gaps.loc["misuse", "incidents_in_gaps"] == 3
@@ -272,6 +281,10 @@ def test_briefing_with_monitor_section(tmp_path: Path, cat: Catalogue) -> None:
     assert "Monitor: hosts no AI compute, cloud region or model developer" in l1
     assert "governance gaps (GIRAI 2026): misuse, disinformation" in l1
     assert "documented AI incidents: 3" in l1
+    # the page's own footnotes: every statement's marker and the ids it cites
+    n_marks = len(set(re.findall(r"\[C(\d+)\]", l1)))
+    assert n_marks >= 9 and f"Claims ({n_marks};" in l1
+    assert "tier-assignment.L1.2023" in l1 and "[C1]" in l1
     h0 = " ".join(pages[heads[1]].split())
     assert "AI compute yes, cloud region yes, model developer yes" in h0
     prof = json.loads((tmp_path / "data" / "profiles.json").read_text("utf-8"))

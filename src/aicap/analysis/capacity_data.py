@@ -363,7 +363,9 @@ def from_outputs(wh: Warehouse, folder: Path, spec: Any | None = None) -> Capaci
     cells = pd.read_parquet(folder / "series_cells.parquet")
     written = _dt.datetime.fromtimestamp((folder / "results.parquet").stat().st_mtime, _dt.UTC)
     warnings: list[str] = []
-    if wh.path.stat().st_mtime > (folder / "results.parquet").stat().st_mtime:
+    from aicap.analysis.publish import outputs_stale
+
+    if outputs_stale(wh.path, folder):
         warnings.append(
             f"the index outputs in {folder} are older than the warehouse {wh.path}: "
             "run `aicap build` to refresh them"

@@ -29,7 +29,17 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from scipy import stats
 
-VerdictRule = Literal["interval_sign", "chance", "difference_sign", "descriptive", "relative_trend"]
+VerdictRule = Literal[
+    "interval_sign",
+    "chance",
+    "difference_sign",
+    "descriptive",
+    "relative_trend",
+    "threshold_sign",
+    "shortfall",
+    "concentration",
+    "tier_certainty",
+]
 
 #: The verdicts each rule can give (the wording of a kind must cover exactly these).
 RULE_VERDICTS: dict[str, tuple[str, ...]] = {
@@ -45,6 +55,18 @@ RULE_VERDICTS: dict[str, tuple[str, ...]] = {
         "small_change",
         "no_clear_change",
     ),
+    "threshold_sign": ("above", "below", "at_par"),
+    "shortfall": ("gap", "no_gap"),
+    "concentration": (
+        "single_actor",
+        "single_identified",
+        "low_coverage",
+        "highly_concentrated",
+        "moderately_concentrated",
+        "unconcentrated",
+        "between_classes",
+    ),
+    "tier_certainty": ("sure", "near_boundary", "depends_on_unknown", "not_assessed"),
 }
 
 
@@ -146,12 +168,75 @@ def verdict_relative_trend(c: Claim) -> str:
     return "no_clear_change"
 
 
+def verdict_threshold_sign(c: Claim) -> str:
+    """A difference read against a material threshold (``min_gap``): more than it above,
+    more than it below, else at par; NaN is at par (never a shortfall)."""
+    m = float(c.params.get("min_gap", 0.0))
+    if not math.isfinite(c.value):
+        return "at_par"
+    if c.value > m:
+        return "above"
+    if c.value < -m:
+        return "below"
+    return "at_par"
+
+
+def verdict_shortfall(c: Claim) -> str:
+    """A shortfall (points below the peers, >= 0) is a gap from ``min_gap`` points on."""
+    m = float(c.params.get("min_gap", 0.0))
+    return "gap" if math.isfinite(c.value) and c.value >= m and c.value > 0 else "no_gap"
+
+
+#: DOJ/FTC 2023 thresholds (aicap.analysis.monitor.concentration: HIGH, MODERATE)
+HHI_HIGH, HHI_MODERATE = 1800.0, 1000.0
+
+
+def _hhi_class(h: float) -> str:
+    if h > HHI_HIGH:
+        return "highly_concentrated"
+    if h >= HHI_MODERATE:
+        return "moderately_concentrated"
+    return "unconcentrated"
+
+
+def verdict_concentration(c: Claim) -> str:
+    """A market's reading: too little of it measured, one actor, or the DOJ/FTC class of its
+    HHI interval (``low``-``high``; ``between_classes`` when the ends differ)."""
+    if c.params.get("low_coverage"):
+        return "low_coverage"
+    if c.n == 1:
+        return (
+            "single_identified"
+            if float(c.params.get("unattributed_share", 0)) > 0
+            else ("single_actor")
+        )
+    lo = c.low if _finite(c.low) else c.value
+    hi = c.high if _finite(c.high) else c.value
+    assert lo is not None and hi is not None
+    a, b = _hhi_class(lo), _hhi_class(hi)
+    return a if a == b else "between_classes"
+
+
+def verdict_tier_certainty(c: Claim) -> str:
+    """How sure a tier is: a range when an unknown condition could raise it, near a boundary
+    when the probability of the tier (``value``) is under ``threshold``."""
+    if int(c.params.get("tier_high", c.params.get("tier", 0))) > int(c.params.get("tier", 0)):
+        return "depends_on_unknown"
+    if not math.isfinite(c.value):
+        return "not_assessed"
+    return "near_boundary" if c.value < float(c.params.get("threshold", 0.9)) else "sure"
+
+
 VERDICT_RULES: dict[str, Callable[[Claim], str]] = {
     "interval_sign": verdict_interval_sign,
     "chance": verdict_chance,
     "difference_sign": verdict_difference_sign,
     "descriptive": lambda c: "stated",
     "relative_trend": verdict_relative_trend,
+    "threshold_sign": verdict_threshold_sign,
+    "shortfall": verdict_shortfall,
+    "concentration": verdict_concentration,
+    "tier_certainty": verdict_tier_certainty,
 }
 
 

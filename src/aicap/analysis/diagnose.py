@@ -14,7 +14,9 @@ Definitions (also in ``docs/diagnose.md``):
 * **Strength / bottleneck** (pillars and indicators): a strength is more than
   ``MATERIAL_GAP`` (2 normalised points) above the median of every peer group; a bottleneck is
   more than 2 points below the primary peer median and below the median of at least one other
-  peer group by as much (or of the primary group alone when it has no other); else "par".
+  peer group by as much (or of the primary group alone when it has no other); "mixed" when
+  more than 2 points from the primary median but not so against the other peer groups; else
+  "par".
 * **Binding constraint** (non-compensatory view): the pillar whose score is furthest below the
   primary peer median (score minus median, most negative). With no pillar below, the weakest
   relative to the median.
@@ -135,6 +137,10 @@ def _classify(gap_primary: float, gaps_other: list[float]) -> str:
     other = [g for g in gaps_other if np.isfinite(g)]
     if gap_primary < -MATERIAL_GAP and (not other or any(g < -MATERIAL_GAP for g in other)):
         return "bottleneck"
+    if abs(gap_primary) > MATERIAL_GAP:
+        # more than 2 points from the primary median, but the other peer groups disagree:
+        # never "par" beside a gap of +20 (Bangladesh's data pillar against lower-middle income)
+        return "mixed"
     return "par"
 
 
@@ -335,7 +341,9 @@ def _relative(gap_now: float, lo: float, hi: float, slope: float = float("nan"),
     if not np.isfinite(lo):
         return "too few years"
     if np.isfinite(slope) and n > 1 and abs(slope) * (n - 1) < MATERIAL_GAP:
-        return "no clear change"
+        # an interval that excludes zero is a change, if a small one: never "no clear change"
+        # beside an interval that contradicts it (the claims' relative_trend rule)
+        return "small change" if (lo > 0 or hi < 0) else "no clear change"
     if lo > 0:
         return "catching up" if gap_now < 0 else "pulling ahead"
     if hi < 0:

@@ -233,3 +233,27 @@ def summary(log: pd.DataFrame) -> pd.DataFrame:
     tab = log.pivot_table(index="code", columns="action", values="iso3", aggfunc="count")
     tab = tab.reindex(columns=["flag", "cap", "drop"]).fillna(0).astype(int)
     return tab.reset_index()
+
+
+def pooled_goalposts(
+    ind: IndicatorSpec, screened: pd.DataFrame
+) -> tuple[float | None, float | None]:
+    """The ``pooled_percentile`` goalposts of ``ind`` recomputed from ``screened`` (the
+    indicator's values *after* the screen: ``iso3, year, value``, or a long frame with a
+    ``code`` column): the written percentiles of the Member State values in the goalposts'
+    years. The screen comes first, so a value it dropped never stretches a goalpost (None for
+    a natural bound the framework gives instead of a percentile)."""
+    g = ind.goalposts
+    if g.basis != "pooled_percentile" or g.percentiles is None:
+        raise ValueError(f"indicator {ind.code!r}: goalposts are {g.basis!r}, not pooled")
+    df = screened[screened["code"] == ind.code] if "code" in screened.columns else screened
+    y0, y1 = g.years
+    x = df.loc[df["year"].between(y0, y1), "value"].to_numpy(dtype=np.float64)
+    x = x[np.isfinite(x)]
+    if len(x) == 0:
+        raise ValueError(f"indicator {ind.code!r}: no value in {y0}-{y1} to pool")
+    lo, hi = g.percentiles
+    return (
+        None if lo is None else float(np.percentile(x, lo)),
+        None if hi is None else float(np.percentile(x, hi)),
+    )

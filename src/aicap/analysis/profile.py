@@ -14,6 +14,7 @@ import pandas as pd
 from aicap.analysis.capacity_data import CapacityData, nan_to_none
 from aicap.analysis.catalogue import Catalogue
 from aicap.analysis.claims_country import country_claims
+from aicap.analysis.claims_profile import profile_claims
 from aicap.analysis.diagnose import GROUP_LABELS, Diagnosis, ExpectedCapacity, diagnose
 from aicap.analysis.financing import bundle_financing
 from aicap.analysis.gender import NOT_HELD as GENDER_NOT_HELD
@@ -265,11 +266,30 @@ def build_profile(
             "not_held": GENDER_NOT_HELD,
         },
         "data_gaps": data_gaps(diag, str(row.get("missing_pillars") or "")),
-        "claims": [c.as_dict() for c in country_claims(diag)],
+        "claims": [
+            c.as_dict()
+            for c in [
+                *profile_claims(
+                    diag, row, [r.as_dict() for r in recs], data.tiers, _near_boundary(data)
+                ),
+                *country_claims(diag),
+            ]
+        ],
         "sources": sources,
         "warnings": list(data.warnings),
     }
     return prof
+
+
+def _near_boundary(data: CapacityData) -> float:
+    """The framework's ``near_boundary_probability`` (the shipped one's when ``data`` has no
+    spec)."""
+    spec = data.spec
+    if spec is None:
+        from aicap.analysis.spec import IndexSpec, default_framework_path
+
+        spec = IndexSpec.load(default_framework_path())
+    return float(spec.tiers.near_boundary_probability)
 
 
 def profile_json(profile: dict[str, Any]) -> str:

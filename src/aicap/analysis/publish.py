@@ -12,11 +12,17 @@ after a no-op build.
 from __future__ import annotations
 
 import filecmp
+import hashlib
+import json
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+#: Written beside the outputs: the warehouse they were computed from (size and SHA-256).
+BUILT_FROM = "built_from.json"
 
 
 def publish(staging: Path, out: Path, names: list[str]) -> list[str]:
@@ -51,3 +57,27 @@ def write_published(out: Path, write: Callable[[Path], list[str]]) -> tuple[list
     with staging_folder(out) as tmp:
         names = write(tmp)
         return names, publish(tmp, out, names)
+
+
+def warehouse_stamp(warehouse: Path) -> dict[str, Any]:
+    """What identifies the warehouse a build read: its name, size and SHA-256."""
+    h = hashlib.sha256()
+    with warehouse.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return {"warehouse": warehouse.name, "bytes": warehouse.stat().st_size, "sha256": h.hexdigest()}
+
+
+def outputs_stale(warehouse: Path, folder: Path) -> bool:
+    """Whether the index outputs in ``folder`` were computed from another warehouse than
+    ``warehouse``. Outputs left untouched by a build whose results did not change keep their
+    old times, so the test is the warehouse's checksum recorded in :data:`BUILT_FROM`; for
+    outputs without that record, whether the warehouse is newer than ``results.parquet``."""
+    record = folder / BUILT_FROM
+    if record.is_file():
+        try:
+            built = json.loads(record.read_text(encoding="utf-8"))
+            return bool(built["sha256"] != warehouse_stamp(warehouse)["sha256"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    return warehouse.stat().st_mtime > (folder / "results.parquet").stat().st_mtime + 1

@@ -28,7 +28,7 @@ from aicap.analysis.capacity_index import (
     unit_data,
 )
 from aicap.analysis.claims import ClaimSet
-from aicap.analysis.publish import write_published
+from aicap.analysis.publish import BUILT_FROM, warehouse_stamp, write_published
 from aicap.analysis.series import Change, classify_changes
 from aicap.analysis.spec import IndexSpec, default_framework_path
 from aicap.analysis.tier_build import McSettings, latest_tiers, with_tiers
@@ -72,6 +72,7 @@ class IndexRun:
     tier_mc: str = ""  # the Monte Carlo settings the tier probabilities used
     claims: ClaimSet | None = None  # the standard claims (aicap.analysis.claims_run)
     standard: Any = None  # the StandardClaims they came from (constant composition included)
+    warehouse: Path | None = None  # the warehouse file it read (recorded beside the outputs)
 
     @property
     def year(self) -> int:
@@ -195,6 +196,7 @@ def run_index(
     from aicap.analysis.capacity_data import from_run
     from aicap.analysis.claims_run import standard_claims
 
+    run.warehouse = wh.path
     run.standard = standard_claims(from_run(wh, run))
     run.claims = run.standard.claims
     timings["claims"] = time.perf_counter() - t
@@ -509,4 +511,10 @@ def _write_outputs(run: IndexRun, out: Path) -> list[str]:
     timings = {k: round(v, 3) for k, v in run.timings.items()}
     (out / "timings.json").write_text(json.dumps({"timings_s": timings}, indent=1), "utf-8")
     written += ["summary.json", "summary.md", "timings.json"]
+    if run.warehouse is not None and run.warehouse.is_file():
+        # which warehouse these outputs come from: the staleness test reads it, since a build
+        # whose results did not change leaves the outputs with their old times
+        stamp = json.dumps(warehouse_stamp(run.warehouse), indent=1)
+        (out / BUILT_FROM).write_text(stamp, encoding="utf-8")
+        written.append(BUILT_FROM)
     return written

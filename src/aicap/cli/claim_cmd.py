@@ -68,7 +68,24 @@ def _provenance(warehouse: Path, data: list[str]) -> list[dict[str, Any]]:
         return []
     rows = []
     for item in data:
-        series = item.split("(", 1)[1].split(",", 1)[0].strip() if "(" in item else ""
+        if item.startswith("source:"):  # a Monitor claim reads a source's record tables
+            sid = item.removeprefix("source:")
+            if sid in sources.index:
+                src = sources.loc[sid]
+                rows.append(
+                    {
+                        "indicator": sid,
+                        "series": "",
+                        "publisher": str(src["publisher"]),
+                        "source": sid,
+                        "source_title": str(src["title"]),
+                        "vintage": str(src["vintage"]),
+                        "licence": str(src["licence"]),
+                        "route": str(src.get("route") or ""),
+                    }
+                )
+            continue
+        series = item.split("(", 1)[1].split(",", 1)[0].strip().rstrip(")") if "(" in item else ""
         if not series or series not in meta.index:
             continue
         m = meta.loc[series]
@@ -101,16 +118,9 @@ def show(
     """One claim: sentence, numbers, test, sample, data read (with provenance), and the
     command that recomputes it."""
     cs = _load(out_dir)
-    if claim_id not in cs and claim_id.split(".")[0].replace("-", "_") in (
-        "relative_trend",
-        "expected_residual",
-    ):
-        # a profile's claim: computed for that country from the same outputs
-        from aicap.analysis.capacity_data import load_capacity_data
-        from aicap.analysis.claims_run import country_claim
-        from aicap.warehouse.read import Warehouse
-
-        found = country_claim(load_capacity_data(Warehouse(warehouse), out_dir), claim_id)
+    if claim_id not in cs:
+        # a profile's or the Monitor's claim: computed from the same outputs and warehouse
+        found = _computed(claim_id, out_dir, warehouse)
         if found is not None:
             cs.add(found)
     if claim_id not in cs:
@@ -135,11 +145,14 @@ def show(
     out.print(d["text"], highlight=False)
     out.print(f"kind: {c.kind}; verdict: {d['verdict']}", highlight=False)
     out.print(f"quantity: {d['quantity']}", highlight=False)
-    iv = "" if c.low is None else f" [{c.low:.4g}, {c.high:.4g}] at {c.level or 0.95:.0%}"
+    iv = "" if c.low is None else f" [{c.low:.4g}, {c.high:.4g}]"
+    if c.low is not None:
+        iv += f" at {c.level:.0%}" if c.level is not None else " (range, not a sampling interval)"
     out.print(f"value: {c.value:.6g}{iv}; n = {c.n}", highlight=False)
     out.print(f"test: {d['test']}", highlight=False)
     if c.start is not None or c.end is not None:
-        out.print(f"years: {c.start or ''}-{c.end or ''}", highlight=False)
+        span = "-".join(str(y) for y in (c.start, c.end) if y is not None)
+        out.print(f"year{'s' if c.start is not None else ''}: {span}", highlight=False)
     if c.sample:
         out.print(f"sample: {c.sample}", highlight=False)
     if c.params:
@@ -151,7 +164,9 @@ def show(
     for p in d["provenance"]:
         out.print(
             f"  provenance {p['indicator']}: {p['publisher']}, {p['source_title']} "
-            f"({p['vintage']}), licence {p['licence']}; `aicap sources` for the files",
+            f"({p['vintage']}), licence {p['licence']}"
+            + (f"; obtained through {p['route']}" if p.get("route") else "")
+            + "; `aicap sources` for the files",
             highlight=False,
         )
     out.print(f"recompute: {c.recompute}", highlight=False)
@@ -164,15 +179,66 @@ def show(
             raise typer.Exit(code=3)
 
 
+def _kind_of(claim_id: str) -> str:
+    return claim_id.split(".")[0].replace("-", "_")
+
+
+def _computed(claim_id: str, out_dir: Path, warehouse: Path) -> Any:
+    """A claim the build does not store: a profile's (its country's profile computed as
+    ``aicap profile`` does, with its Monitor signals) or the Monitor's (computed from the
+    warehouse); None when the id names neither."""
+    from aicap.analysis.claims import Claim
+    from aicap.analysis.claims_monitor import MONITOR_KINDS
+    from aicap.analysis.claims_profile import PROFILE_KINDS
+    from aicap.analysis.claims_run import COUNTRY_KINDS
+
+    kind = _kind_of(claim_id)
+    if kind in (*COUNTRY_KINDS, *PROFILE_KINDS):
+        parts = claim_id.split(".")
+        if len(parts) < 2:
+            return None
+        from aicap.cli import report_cmd
+
+        cache = report_cmd._cache(warehouse, None, True)
+        code = parts[1].upper()
+        try:
+            prof, _ = report_cmd._compute_profile(
+                code, code, warehouse, out_dir, None, None, True, cache
+            )
+        except typer.Exit:
+            return None
+        for d in prof.get("claims", []):
+            if d.get("id") == claim_id:
+                return Claim.from_dict(d)
+        return None
+    if kind in MONITOR_KINDS:
+        from aicap.analysis.claims_monitor import claims_of_results
+        from aicap.analysis.monitor.data import load
+        from aicap.analysis.monitor.links import compute_results
+        from aicap.warehouse.read import Warehouse, WarehouseError
+
+        try:
+            results = compute_results(load(Warehouse(warehouse)))
+        except WarehouseError:
+            return None
+        return claims_of_results(results).claims.get(claim_id)
+    return None
+
+
 def _recompute(c: Any, out_dir: Path, warehouse: Path) -> dict[str, Any]:
     import math
 
     from aicap.analysis.capacity_data import load_capacity_data
+    from aicap.analysis.claims_monitor import MONITOR_KINDS
+    from aicap.analysis.claims_profile import PROFILE_KINDS
     from aicap.analysis.claims_run import recompute
     from aicap.warehouse.read import Warehouse
 
     data = load_capacity_data(Warehouse(warehouse), out_dir)
-    new = recompute(data, c)
+    if _kind_of(c.id) in (*PROFILE_KINDS, *MONITOR_KINDS):
+        new = _computed(c.id, out_dir, warehouse)
+    else:
+        new = recompute(data, c)
     if new is None:
         return {"same": False, "origin": data.origin, "text": "not produced any more"}
 

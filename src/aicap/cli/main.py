@@ -407,15 +407,19 @@ def build_cmd(
             "pages; about 40 s on two cores) so that `aicap report briefing` runs warm.",
         ),
     ] = True,
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="Recompute the index even when nothing it depends on changed (by default a "
+            "build whose inputs, code and options are the same reuses the outputs, checked).",
+        ),
+    ] = False,
 ) -> None:
     """The main job: ingest the snapshot, build the aicap index (every year, tiers, audit,
     uncertainty, validity) and write the results (Parquet, CSV, summary.md/json) to --out;
     then warm the briefing's cache (--no-briefing-cache: not)."""
     import time
-
-    from aicap.analysis.capacity_index import STATUS_SCORED
-    from aicap.analysis.run import run_index, write_outputs
-    from aicap.analysis.spec import IndexSpec, SpecError
 
     try:  # before minutes of work
         conventions.writable_dir(out_dir, "--out")
@@ -430,12 +434,49 @@ def build_cmd(
         f"{summary['member_states_total']}; {summary['observations']:,} observations, "
         f"{summary['indicators_total']} indicators from {summary['sources_total']} sources."
     )
+    from aicap.cli import build_reuse
+
+    key = build_reuse.build_key(warehouse, framework, uncertainty)
+    record = None if rebuild else build_reuse.reusable(out_dir, key)
+    if record is not None:
+        out.print(
+            f"index outputs in {out_dir} reused: the warehouse, code, framework, catalogues and "
+            f"options are those they were built from, and their {len(record['files'])} files "
+            f"are unchanged (build done in {time.perf_counter() - t0:.1f} s; --rebuild to "
+            "recompute)",
+            highlight=False,
+        )
+    else:
+        _build_index(wh, framework, uncertainty, out_dir, t0, key)
+    if briefing_cache:
+        t1 = time.perf_counter()
+        where = _warm_briefing_cache(warehouse, out_dir)
+        if where is not None:
+            out.print(
+                f"briefing cache warmed in {where} in {time.perf_counter() - t1:.1f} s "
+                "(`aicap report briefing` reuses this briefing while no input changes)",
+                highlight=False,
+            )
+
+
+def _build_index(
+    wh: Warehouse, framework: Path | None, uncertainty: bool, out_dir: Path, t0: float, key: str
+) -> None:
+    """Compute the index, write its outputs and record what they were built from."""
+    import time
+
+    from aicap.analysis.capacity_index import STATUS_SCORED
+    from aicap.analysis.run import run_index, write_outputs
+    from aicap.analysis.spec import IndexSpec, SpecError
+    from aicap.cli import build_reuse
+
     try:
         spec = IndexSpec.load(framework) if framework is not None else None
         run = run_index(wh, spec, uncertainty=uncertainty)
     except (SpecError, OSError) as exc:
         raise _fail(str(exc), 2) from None
     files = write_outputs(run, out_dir)
+    build_reuse.remember(out_dir, key, [f for f in files if f != "timings.json"])
     res = run.results
     scored = int((res["status"] == STATUS_SCORED).sum())
     out.print(
@@ -450,15 +491,6 @@ def build_cmd(
         f"in {time.perf_counter() - t0:.1f} s",
         highlight=False,
     )
-    if briefing_cache:
-        t1 = time.perf_counter()
-        where = _warm_briefing_cache(warehouse, out_dir)
-        if where is not None:
-            out.print(
-                f"briefing cache warmed in {where} in {time.perf_counter() - t1:.1f} s "
-                "(`aicap report briefing` reuses this briefing while no input changes)",
-                highlight=False,
-            )
 
 
 def _warm_briefing_cache(warehouse: Path, index_dir: Path, annex: str = "focus") -> Path | None:

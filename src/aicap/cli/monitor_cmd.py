@@ -67,6 +67,12 @@ def _table(frame: pd.DataFrame, title: str, limit: int = 40) -> Table:
     return table
 
 
+def _print_claims(claims: list[Any]) -> None:
+    """Each claim's sentence with its id (``aicap claim show ID`` prints its numbers)."""
+    for c in claims:
+        out.print(f"- {c.text} [{c.id}]", highlight=False, markup=False)
+
+
 def _concentration(data: MonitorData) -> pd.DataFrame:
     holdings = pd.concat(
         [
@@ -116,6 +122,12 @@ def concentration_cmd(
         table = table[table["year"] == last]
     shares = conc.shares_table(holdings)
     shares = shares.merge(table[["resource", "view", "variant", "year"]].drop_duplicates())
+    claims = []  # the sentences of the latest year's markets across countries (claims)
+    if dimension == "country" and year is None:
+        from aicap.analysis.claims_monitor import market_claims
+
+        names = dict(zip(data.countries["iso3"], data.countries["name"], strict=True))
+        claims = market_claims(table, names, coverage.min_share if coverage else None)
     if as_json:
         _emit(
             {
@@ -128,6 +140,7 @@ def concentration_cmd(
                 "top_shares": _records(
                     shares.groupby(["resource", "view", "variant", "year"]).head(10)
                 ),
+                "claims": [c.as_dict() for c in claims],
             }
         )
         return
@@ -153,6 +166,7 @@ def concentration_cmd(
     for r in shown[shown["note"] != ""].itertuples(index=False):
         out.print(f"{r.resource} {r.view} ({r.variant}) {r.year}: {r.note}.", highlight=False)
     out.print(f"Thresholds: {conc.DOJ_FTC_2023}.", highlight=False)
+    _print_claims(claims)
 
 
 @app.command("access")
@@ -234,10 +248,15 @@ def incidents_cmd(
     if country is not None:
         counts = counts[counts["iso3"] == country.upper()]
     summary = inc.attribution_summary(deduped)
+    from aicap.analysis.claims_monitor import incident_claim
+
+    change = incident_claim(deduped) if country is None else None
+    claims = [change] if change is not None else []
     if as_json:
         _emit(
             summary
             | {"matches": _records(matches), "counts": _records(counts.drop(columns="caveat"))}
+            | {"claims": [c.as_dict() for c in claims]}
         )
         return
     for key, value in summary.items():
@@ -245,6 +264,7 @@ def incidents_cmd(
     out.print(f"cross-database matches: {len(matches)}", highlight=False)
     latest = counts.sort_values(["year", "documented_incidents"], ascending=False)
     out.print(_table(latest.drop(columns="caveat"), "Documented incidents per country and year"))
+    _print_claims(claims)
 
 
 @app.command("gaps")
@@ -267,6 +287,15 @@ def gaps_cmd(
         taxonomy, register, coverage, members, inc.counts_by_country_risk(deduped)
     )
     counts = matrix.groupby(["risk", "status"]).size().unstack(fill_value=0)
+    claims = []
+    if country is None:
+        from aicap.analysis.claims_monitor import governance_claims
+
+        members_frame = data.countries[data.countries["iso3"].isin(members)]
+        risks = {r.id: r.name for r in taxonomy.risks}
+        claims = [
+            c for c in governance_claims(matrix, members_frame, risks) if c.subject.endswith(":ALL")
+        ]
     if as_json:
         _emit(
             {
@@ -277,12 +306,14 @@ def gaps_cmd(
                     for k, v in counts.to_dict(orient="index").items()
                 },
                 "matrix": _records(matrix),
+                "claims": [c.as_dict() for c in claims],
             }
         )
         return
     out.print(_table(counts.reset_index(), "Countries per risk and status"))
     shown = matrix if country is not None else rk.gaps_only(matrix)
     out.print(_table(shown, "Gaps (incidents are documented cases)", limit=60))
+    _print_claims(claims)
 
 
 @app.command("links")

@@ -589,7 +589,7 @@ def _print_summary(p: dict[str, object]) -> None:
             f" (values from {age['oldest']}-{age['newest']}, median {age['median_year']:.0f}; "
             f"{100 * age['carried_share']:.0f} % carried forward)"
         )
-    binding = p["binding_constraint"] or "none (no pillar below the peers)"
+    binding = p["binding_constraint"] or "none (no pillar more than 2 points below its peers)"
     out.print(
         f"{p['name']} ({p['iso3']}), {when}: {p['tier_label']}; score {p['score']} "
         f"(band {band}); binding constraint {binding}",
@@ -598,7 +598,7 @@ def _print_summary(p: dict[str, object]) -> None:
     claims = p.get("claims")
     if isinstance(claims, list):
         for c in claims:
-            out.print(f"  - {c['text']} [{c['id']}]", highlight=False)
+            out.print(f"  - {c['text']} [{c['id']}]", highlight=False, markup=False)
     recs = p["recommendations"]
     assert isinstance(recs, list)
     for r in recs[:8]:

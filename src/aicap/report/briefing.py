@@ -47,6 +47,7 @@ from aicap.report.monitor_section import incident_totals, monitor_section, profi
 from aicap.report.monitor_source import MonitorJob, Signals
 from aicap.report.monitor_source import compute as compute_monitor
 from aicap.report.pdf import render_pdf
+from aicap.report.profile_claims import claim_objects, with_claims
 from aicap.report.result import Briefing
 from aicap.report.workers import STATE, Progress, Workers, chunk_size, collect
 
@@ -490,6 +491,7 @@ def briefing_context(
     if with_monitor:
         assert monitor is not None and links is not None
         section = monitor_section(monitor, links, c, signals, len(footnotes) + 1)
+        std.claims.extend(section["claims"].claims.values())
         footnotes = footnotes + section["notes"]
         totals = incident_totals(monitor)
     profiles = []
@@ -499,7 +501,8 @@ def briefing_context(
             assert monitor is not None
             p["monitor"] = profile_monitor(monitor, signals.get(iso, []), iso, totals)
         p["figure"] = profile_figure(p)
-        profiles.append(p)
+        profiles.append(with_claims(p))
+        std.claims.extend(claim_objects(p))
     sc = data.scores()
     tiers = pd.to_numeric(sc["tier"], errors="coerce") if "tier" in sc.columns else pd.Series()
     tier_counts = {
@@ -738,7 +741,7 @@ def profile_html(profile: dict[str, Any], loc: Localiser | None = None, n_recs: 
     their prose form only where ``loc`` knows them), with its first ``n_recs``
     recommendations."""
     loc = loc or Localiser("en")
-    p = localise_profile(profile, loc)
+    p = localise_profile(with_claims(dict(profile)), loc)
     p["figure"] = profile_figure(p, loc)
     tpl = environment(loc).get_template("profile.html.j2")
     return finish(tpl.render(p=p, standalone=True, n_recs=n_recs), loc)

@@ -22,11 +22,16 @@ from aicap.report import charts
 
 class ClaimRefs:
     """Numbers the claims in the order a page cites them: ``refs(claim)`` gives the marker
-    ``[C3]`` (with the id as its title and anchor); ``refs.items`` lists them for the annex."""
+    ``[C3]`` (with the id as its title and anchor); ``refs.items`` lists them for the annex.
+    ``prefix`` keeps the anchors of one page (a country profile) apart from the others'."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str = "") -> None:
         self.items: list[tuple[int, Claim]] = []
         self._num: dict[str, int] = {}
+        self.prefix = prefix
+
+    def anchor(self, n: int) -> str:
+        return f"claim-{self.prefix}-{n}" if self.prefix else f"claim-{n}"
 
     def __call__(self, claim: Claim | None) -> Markup:
         if claim is None:
@@ -36,7 +41,8 @@ class ClaimRefs:
             self.items.append((self._num[claim.id], claim))
         n = self._num[claim.id]
         return Markup(
-            f'<sup class="claim"><a href="#claim-{n}" title="{escape(claim.id)}">[C{n}]</a></sup>'
+            f'<sup class="claim"><a href="#{self.anchor(n)}" title="{escape(claim.id)}">'
+            f"[C{n}]</a></sup>"
         )
 
 

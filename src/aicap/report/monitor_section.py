@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from aicap.analysis.claims import Claim, ClaimSet, claim_id
+from aicap.analysis.claims_monitor import claims_of_results
 from aicap.analysis.divide import group_mask
 from aicap.analysis.monitor import access as acc
 from aicap.analysis.monitor import concentration as conc
@@ -84,17 +86,30 @@ def _members(countries: pd.DataFrame, group: str) -> set[str]:
     return set(m[m].index)
 
 
+def _ids(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its claim columns (``claim``, ``<group>_claim``) as claim ids (for the
+    CSV files; the templates read the claims themselves from the rows)."""
+    out = frame.copy()
+    for col in out.columns:
+        if col == "claim" or str(col).endswith("_claim"):
+            out[col] = [c.id if isinstance(c, Claim) else "" for c in out[col]]
+    return out
+
+
 def _fmt_pair(low: float, high: float, nd: int = 0) -> str:
     if abs(high - low) < 0.5 * 10**-nd:
         return f"{low:,.{nd}f}"
     return f"{low:,.{nd}f}-{high:,.{nd}f}"
 
 
-def _concentration(results: MonitorResults, names: dict[str, str]) -> dict[str, Any]:
+def _concentration(
+    results: MonitorResults, names: dict[str, str], claims: ClaimSet
+) -> dict[str, Any]:
     t = results.concentration
     t = t[t["dimension"] == "country"]
     rows = []
     coverage_notes: list[str] = []  # capacity views: the share of the market they rest on
+    coverage_claims: list[Claim] = []  # the capacity views not read (too little measured)
     for resource, view, variant in MARKETS:
         sel = t[(t["resource"] == resource) & (t["view"] == view) & (t["variant"] == variant)]
         if sel.empty:
@@ -104,7 +119,11 @@ def _concentration(results: MonitorResults, names: dict[str, str]) -> dict[str, 
         if note:
             label = RESOURCE_WORDS[resource].split(" (")[0]
             coverage_notes.append(f"{label[:1].upper()}{label[1:]}, {int(r['year'])}: {note}")
+        cid = claim_id("market_concentration", resource, view, variant, int(r["year"]))
+        claim = claims.claims.get(cid)
         if bool(r.get("low_coverage", False)):
+            if claim is not None:
+                coverage_claims.append(claim)
             continue  # the count view of the same market is in the table
         rows.append(
             {
@@ -130,9 +149,10 @@ def _concentration(results: MonitorResults, names: dict[str, str]) -> dict[str, 
                 if r["class_ec_low"] == r["class_ec_high"]
                 else f"{r['class_ec_low']} to {r['class_ec_high']}",
                 "source": RESOURCE_SOURCES[resource],
+                "claim": claim,
             }
         )
-    table = pd.DataFrame(rows)
+    table = _ids(pd.DataFrame(rows))
     # compute: who holds it, by country and by organisation, in the latest year
     sh = results.shares
     cap = sh[(sh["resource"] == "compute") & (sh["view"] == "capacity") & (sh["variant"] == "full")]
@@ -236,6 +256,7 @@ def _concentration(results: MonitorResults, names: dict[str, str]) -> dict[str, 
     )
     return {
         "table": table,
+        "rows": rows,
         "compute_year": year,
         "top_countries": top_c,
         "top_organisations": top_o,
@@ -251,10 +272,15 @@ def _concentration(results: MonitorResults, names: dict[str, str]) -> dict[str, 
         "hhi_rows": hhi_rows,
         "lorenz": lor,
         "coverage_notes": coverage_notes,
+        "coverage_claims": coverage_claims,
+        "hosts_claim": claims.claims.get(claim_id("access_count", "ALL", "compute")),
+        "holders_claim": next(
+            (x for x in claims.claims.values() if x.kind == "resource_holders"), None
+        ),
     }
 
 
-def _access(results: MonitorResults, countries: pd.DataFrame) -> dict[str, Any]:
+def _access(results: MonitorResults, countries: pd.DataFrame, claims: ClaimSet) -> dict[str, Any]:
     a = results.access.set_index("iso3")
     rows = []
     for group in (*FOCUS, "OTHER_DEV", "HIC"):
@@ -269,6 +295,7 @@ def _access(results: MonitorResults, countries: pd.DataFrame) -> dict[str, Any]:
                 "no_cloud_region": int((~sub["hosts_cloud_region"]).sum()),
                 "no_model_developer": int((~sub["hosts_model_developer"]).sum()),
                 "none": int(sub["hosts_none"].sum()),
+                "claim": claims.claims.get(claim_id("access_count", group, "none")),
             }
         )
     s = results.access_summary
@@ -277,15 +304,26 @@ def _access(results: MonitorResults, countries: pd.DataFrame) -> dict[str, Any]:
     return {
         "summary": s,
         "by_group": rows,
-        "table": pd.DataFrame(rows),
+        "table": _ids(pd.DataFrame(rows)),
         "open_weights": [
             (int(y), float(v)) for y, v in zip(ow["year"], ow["open_share"], strict=True)
         ][-4:],
         "definition": acc.DEVELOPING_DEFINITION,
+        "claims": [
+            claims.claims.get(claim_id("access_count", g, w))
+            for g, w in (
+                ("ALL", "compute"),
+                ("ALL", "cloud_region"),
+                ("ALL", "model_developer"),
+                ("DEV", "none"),
+            )
+        ],
     }
 
 
-def _gaps(results: MonitorResults, countries: pd.DataFrame, links: Links) -> dict[str, Any]:
+def _gaps(
+    results: MonitorResults, countries: pd.DataFrame, links: Links, claims: ClaimSet
+) -> dict[str, Any]:
     m = results.matrix
     rows = []
     for risk in links.taxonomy.risks:
@@ -299,12 +337,15 @@ def _gaps(results: MonitorResults, countries: pd.DataFrame, links: Links) -> dic
             entry[f"{group}_covered"] = len(covered)
             entry[f"{group}_gap"] = int((covered["status"] == "gap").sum())
             entry[f"{group}_incidents"] = int(sub["incidents"].sum())
+            entry[f"{group}_claim"] = claims.claims.get(
+                claim_id("governance_gap_count", risk.id, group)
+            )
         entry["assessed"] = bool((r["status"] != "not assessed").any())
         entry["gap_total"] = int((r["status"] == "gap").sum())
         entry["incidents_total"] = int(r["incidents"].sum())
         entry["incidents_in_gaps"] = int(r.loc[r["status"] == "gap", "incidents"].sum())
         rows.append(entry)
-    table = pd.DataFrame(rows)
+    table = _ids(pd.DataFrame(rows))
     assessed = table[table["assessed"]]
     bars_groups = ("LDC", "OTHER_DEV", "HIC")
     fig = charts.grouped_bars(
@@ -334,6 +375,9 @@ def _gaps(results: MonitorResults, countries: pd.DataFrame, links: Links) -> dic
         "not_assessed": [str(r["name"]) for r in rows if not r["assessed"]],
         "caveat": inc.CAVEAT,
         "n_events": len(results.incidents),
+        "incident_claim": next(
+            (c for c in claims.claims.values() if c.kind == "incident_change"), None
+        ),
     }
 
 
@@ -419,10 +463,12 @@ def monitor_section(
     notes = monitor_footnotes(results)
     ref = {k: first_note + i for i, (k, _) in enumerate(notes)}
     markets = latest_markets(results.concentration)
+    claims = claims_of_results(results)
     return {
-        "concentration": _concentration(results, names),
-        "access": _access(results, countries),
-        "gaps": _gaps(results, countries, links),
+        "claims": claims,
+        "concentration": _concentration(results, names, claims),
+        "access": _access(results, countries, claims),
+        "gaps": _gaps(results, countries, links, claims),
         "actions": _actions(links, signals, focus),
         "n_focus": len(focus),
         "notes": [t for _, t in notes],

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import aicap
 from aicap import resources
+from aicap.analysis.publish import outputs_stale
 from aicap.report.cache import Cache, file_digest, key, tree_digest
 
 KIND_BRIEFING = "briefing"
@@ -185,7 +186,7 @@ def inputs_digest(
         # when the warehouse is newer than the outputs (capacity_data.from_outputs)
         written = _dt.datetime.fromtimestamp(results.stat().st_mtime, _dt.UTC)
         parts += [f"written {written:%Y-%m-%d %H:%M}"]
-        parts += [f"older {warehouse.stat().st_mtime > results.stat().st_mtime}"]
+        parts += [f"older {outputs_stale(warehouse, index)}"]
         parts += [file_digest(index / f) for f in OUTPUT_FILES]
     else:
         parts += ["built in process"]

@@ -29,6 +29,7 @@ from aicap.analysis.catalogue import Catalogue, load_catalogue
 from aicap.analysis.claims_run import standard_claims
 from aicap.analysis.diagnose import ExpectedCapacity, expected_for
 from aicap.analysis.divide import divide_table
+from aicap.analysis.publish import outputs_stale
 from aicap.analysis.run import audit_for_scored, run_index
 from aicap.analysis.spec import IndexSpec, default_framework_path
 from aicap.index import Composite
@@ -293,7 +294,7 @@ def load_site(warehouse: str | Path, out_dir: str | Path | None = "var/out") -> 
             "%Y-%m-%d %H:%M UTC", time.gmtime((folder / "results.parquet").stat().st_mtime)
         )
         origin = f"index outputs in {folder} (written {stamp})"
-        if wh.path.stat().st_mtime > (folder / "results.parquet").stat().st_mtime + 1:
+        if outputs_stale(wh.path, folder):
             notes.append(
                 f"The index outputs in {folder} are older than the warehouse: run `aicap build`."
             )

@@ -92,6 +92,9 @@ def export_site(
         if page.name == "country":
             _write(root, f"api/country/{kw['iso3']}.csv", views.country_csv(page.data))
             count += 1
+            for c in page.data.get("claims", []):  # the country page links its claims
+                _write(root, f"api/claims/{c['id']}.json", _json(c))
+                count += 1
     _write(root, "api/ranking.csv", views.ranking_csv(views.ranking(site), site.pillar_codes))
     count += 1
     _write(root, "api/claims.json", _json(views.claims(site)))

@@ -70,6 +70,7 @@ STATUS = {
     "strength": N_("strength"),
     "bottleneck": N_("bottleneck"),
     "par": N_("on par"),
+    "mixed": N_("mixed across peer groups"),
     "scored": N_("scored"),
     "insufficient_data": N_("insufficient data"),
 }
@@ -120,6 +121,7 @@ RELATIVE = {
     "pulling ahead": N_("pulling ahead"),
     "losing its lead": N_("losing its lead"),
     "no clear change": N_("no clear change"),
+    "small change": N_("a small change"),
     "too few years": N_("too few years"),
 }
 VERDICTS = {

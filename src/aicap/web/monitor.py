@@ -212,6 +212,15 @@ TIME_COLS = [
 ]
 
 
+def _claims(site: SiteData, kind: str) -> list[dict[str, Any]]:
+    """The Monitor's claims of ``kind`` (each page prints their sentences, linked to
+    ``/api/claims/{id}``)."""
+    from aicap.web.claim_lookup import monitor_claim_set
+
+    cs = monitor_claim_set(site)
+    return [c for c in cs.as_list() if c["kind"] == kind] if cs is not None else []
+
+
 def _latest(table: pd.DataFrame) -> pd.DataFrame:
     last = table.groupby("resource")["year"].transform("max")
     return table[table["year"] == last]
@@ -279,6 +288,7 @@ def concentration(site: SiteData) -> dict[str, Any]:
             view: _records(over[over["view"] == view], TIME_COLS) for view in ("count", "capacity")
         },
         "year_from": YEAR_FROM,
+        "claims": _claims(site, "market_concentration"),
         "top_compute": top,
         "lorenz": {
             "quantity": "H100-equivalents in Epoch AI's standard GPU clusters",
@@ -329,6 +339,7 @@ def access(site: SiteData) -> dict[str, Any]:
         "countries": rows,
         "open_weight_share": _records(ow),
         "year_from": YEAR_FROM,
+        "claims": _claims(site, "access_count"),
     }
     site.cache["monitor:access"] = out
     return out
@@ -377,6 +388,7 @@ def governance(site: SiteData) -> dict[str, Any]:
         "register_columns": cols,
         "countries": countries,
         "caveat": inc.CAVEAT,
+        "claims": _claims(site, "governance_gap_count"),
     }
     site.cache["monitor:governance"] = out
     return out
@@ -462,6 +474,7 @@ def incidents(site: SiteData) -> dict[str, Any]:
         "per_year": [{"year": int(str(y)), "events": int(n)} for y, n in per_year.items()],
         "countries": rows,
         "recent_cases": cases,
+        "claims": _claims(site, "incident_change"),
     }
     site.cache["monitor:incidents"] = out
     return out

@@ -511,14 +511,19 @@ def divide(site: SiteData) -> dict[str, Any]:
 def claims(site: SiteData) -> dict[str, Any]:
     """Every claim the pages publish, with its numbers, test and the command that recomputes
     it (``aicap claim show ID --recompute``)."""
-    return {"year": site.year, "claims": site.divide.get("claims", [])}
+    from aicap.web.claim_lookup import monitor_claims_json
+
+    return {
+        "year": site.year,
+        "claims": [*site.divide.get("claims", []), *monitor_claims_json(site)],
+        "note": "a country's claims are on its page and at /api/claims/{id}",
+    }
 
 
 def claim(site: SiteData, claim_id: str) -> dict[str, Any] | None:
-    for c in site.divide.get("claims", []):
-        if c.get("id") == claim_id:
-            return dict(c)
-    return None
+    from aicap.web.claim_lookup import find_claim
+
+    return find_claim(site, claim_id)
 
 
 # ------------------------------------------------------------------------------ indicators
