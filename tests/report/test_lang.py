@@ -52,7 +52,7 @@ def test_a_generated_sentence_is_read_back_and_refilled() -> None:
 def test_every_catalogue_entry_is_translated_with_its_placeholders() -> None:
     import re
 
-    ph = re.compile(r"%\(\w+\)s|\{\w+\}")
+    ph = re.compile(r"%\((\w+)\)s|\{(\w+)(?::[^{}]*)?\}")
     ids = catalogue_ids()
     assert len(ids) > 200
     for lang in OTHER:
@@ -99,10 +99,14 @@ def test_generated_sentences_of_profiles_have_a_catalogue_entry_in_every_languag
     codes = ["KEN", "AFG", "FJI", "BOL", "USA", "NPL", "TUV", "CHN", "BRA", "IND"]
     _, profs = _profiles(codes)
     countries = Warehouse(WAREHOUSE).countries()
+    shown = ("tier_assignment", "binding_constraint", "recommendation_need", "expected_residual")
     for lang in OTHER:
         loc = make_localiser(countries, lang)
         for p in profs.values():
             localise_profile(p, loc)
+            for c in p.get("claims") or []:  # type: ignore[attr-defined]
+                if c["kind"] in shown:  # the claim sentences the profile page prints
+                    loc.sentence(c["text"])
         assert loc.unmatched() == [], lang
 
 

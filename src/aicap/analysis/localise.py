@@ -28,7 +28,7 @@ import datetime as _dt
 import functools
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,8 @@ LRI, PDI = "\u2066", "\u2069"
 
 _ARTICLE = re.compile(r"\s*\((?:the|le|la|l'|l’|les|el|los|las)\)\s*$")
 _PLACEHOLDER = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
+#: Placeholders whose values are themselves lists of clauses joined with "; ".
+_FREE = frozenset({"lagging", "and_why", "why"})
 #: Identifiers that stay as written (intervention ids, pillar codes, ISO codes, symbols).
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9\-/.#_]*(?: \(#\d+\))?$")
 _NUMBER = re.compile(r"^([+\-\u2212]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$")
@@ -96,7 +98,11 @@ def _compile(msgid: str) -> re.Pattern[str] | None:
         else:
             seen.add(name)
             spec = m.group(2) or ""
-            if spec.endswith(("f", "d")):
+            if name == "and_why":  # an optional clause that starts with "; "
+                parts.append(f"(?P<{name}>(?:; .+?)?)")
+            elif name in _FREE:
+                parts.append(f"(?P<{name}>.+?)")  # a list written with "; " inside
+            elif spec.endswith(("f", "d")):
                 parts.append(rf"(?P<{name}>[+\-\u2212]?[\d,]*\d(?:\.\d+)?|nan)")
             else:
                 parts.append(f"(?P<{name}>[^;]+?)")  # clauses are split at "; " first
@@ -153,6 +159,7 @@ class Localiser:
         #: English name (as written in the English text, any form) -> name in this language
         self.names: dict[str, str] = dict(names or {})
         self._missing: set[str] = set()
+        self._cache: dict[str, tuple[str, frozenset[str]]] = {}
 
     # -------------------------------------------------------------- catalogue
     def lookup(self, msg: str) -> str | None:
@@ -261,12 +268,20 @@ class Localiser:
             lab = self._label(st)
             if lab is not None:
                 return lab
+        inner = self._clean(self._match, st)
+        if inner is not None:
+            return inner
+        if st.startswith("; "):
+            return self._sep("; ") + self.value(st[2:])
+        for sep in ("; ", ", "):  # a list written by the code: each item on its own
+            parts = _split_top(st, sep)
+            if len(parts) > 1:
+                got = self._clean(self._join_values, parts, sep)
+                if got is not None:
+                    return got
         inner = self._match(st)
         if inner is not None:
             return inner
-        if ", " in st:  # a list written by the code: each item on its own
-            items = [self.value(x) for x in st.split(", ")]
-            return self.join(items)
         if self.lang != "en" and not _CODE.match(st):
             self._missing.add(st)
         return st
@@ -294,12 +309,22 @@ class Localiser:
             self._missing |= first_new
         return first
 
-    @functools.lru_cache(maxsize=8192)  # noqa: B019 - one Localiser per language and run
     def sentence(self, text: str) -> str:
         """``text`` (a generated English sentence) in this language; unmatched parts are kept
-        in English and recorded (:meth:`unmatched`)."""
+        in English and recorded (:meth:`unmatched`). Results are kept per sentence, with what
+        they left unmatched (recorded again on reuse)."""
         if not text:
             return text
+        hit = self._cache.get(text)
+        if hit is not None:
+            self._missing |= hit[1]
+            return hit[0]
+        before = set(self._missing)
+        got = self._sentence(text)
+        self._cache[text] = (got, frozenset(self._missing - before))
+        return got
+
+    def _sentence(self, text: str) -> str:
         t = " ".join(str(text).split())
         if self.lang != "en":
             exact = self.lookup(t)
@@ -307,18 +332,46 @@ class Localiser:
                 return exact
         elif t in catalogue_ids():
             return t
-        got = self._match(t)
+        stop = ""
+        if t.endswith(".") and not t.endswith(".."):  # the full stop of a composite sentence
+            stop = "。" if self.lang == "zh" else "."
+        for body, end in ((t, ""), (t[:-1], stop)) if stop else ((t, ""),):
+            got = self._clean(self._whole, body)
+            if got is not None:
+                return got + end
+        for body, end in ((t[:-1], stop), (t, "")) if stop else ((t, ""),):
+            if "; " in body:  # clauses written one after the other, each on its own
+                got = self._clean(self._join_sentences, body)
+                if got is not None:
+                    return got + end
+        got = self._match(t)  # a reading with unknown values: kept, its gaps recorded
         if got is not None:
             return got
-        if self.lang != "en":
-            lab = self._label(t)
-            if lab is not None:
-                return lab
-        if "; " in t:  # a list of clauses written one after the other
-            return self._sep("; ").join(self.sentence(p) for p in t.split("; "))
         if (self.lang != "en" or self.names) and t not in self.names:
             self._missing.add(t)
         return self.names.get(t, t)
+
+    def _whole(self, body: str) -> str | None:
+        got = self._match(body)
+        if got is None and self.lang != "en":
+            got = self._label(body)
+        return got
+
+    def _join_values(self, parts: list[str], sep: str) -> str:
+        return self._sep(sep).join(self.value(x) for x in parts)
+
+    def _join_sentences(self, body: str) -> str:
+        return self._sep("; ").join(self.sentence(p) for p in body.split("; "))
+
+    def _clean(self, attempt: Callable[..., str | None], *args: Any) -> str | None:
+        """``attempt(*args)`` when it succeeds without recording an unknown value, else None
+        (and nothing recorded)."""
+        before = set(self._missing)
+        got = attempt(*args)
+        if got is None or self._missing - before:
+            self._missing.intersection_update(before)
+            return None
+        return got
 
     def _sep(self, sep: str) -> str:
         if self.lang == "zh":
@@ -339,6 +392,25 @@ class Localiser:
 
     def unmatched(self) -> list[str]:
         return sorted(self._missing)
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    """``text`` split at ``sep`` outside parentheses."""
+    out, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif depth == 0 and text.startswith(sep, i):
+            out.append(text[start:i])
+            start = i + len(sep)
+            i = start
+            continue
+        i += 1
+    out.append(text[start:])
+    return out
 
 
 @functools.cache

@@ -624,9 +624,9 @@ def render_html(
     annex's profiles localised and their figures drawn in that language."""
     loc = loc or Localiser("en")
     c = dict(ctx)
-    # one A4 page per annex profile: three recommendations in English, two in the longer
-    # scripts and languages (the heading says how many of how many)
-    c.setdefault("n_recs", 3 if loc.lang == "en" else 2)
+    # one A4 page per annex profile at 8.5 pt in every language: its first two
+    # recommendations (the heading says how many of how many; all are in data/profiles.json)
+    c.setdefault("n_recs", 2)
     if c.get("profiles"):
         profs = []
         for p in c["profiles"]:
