@@ -625,8 +625,9 @@ def render_html(
     loc = loc or Localiser("en")
     c = dict(ctx)
     # one A4 page per annex profile at 8.5 pt in every language: its first two
-    # recommendations (the heading says how many of how many; all are in data/profiles.json)
-    c.setdefault("n_recs", 2)
+    # recommendations in English, one in the longer languages (the heading says how many of
+    # how many; all are in data/profiles.json)
+    c.setdefault("n_recs", 2 if loc.lang == "en" else 1)
     if c.get("profiles"):
         profs = []
         for p in c["profiles"]:
@@ -748,10 +749,12 @@ def profile_html(profile: dict[str, Any], loc: Localiser | None = None, n_recs: 
 
 
 def write_profile_pdf(profile: dict[str, Any], path: Path, loc: Localiser | None = None) -> int:
-    """The profile on one A4 page: with its first three recommendations, or two where a
-    longer language needs the room (the heading says how many of how many)."""
+    """The profile on one A4 page: with its first three recommendations, or two or one where
+    a longer language needs the room (the heading says how many of how many)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     pages = html_to_pdf(profile_html(profile, loc), path)
-    if pages > 1:
-        pages = html_to_pdf(profile_html(profile, loc, n_recs=2), path)
+    for n in (2, 1):
+        if pages <= 1:
+            break
+        pages = html_to_pdf(profile_html(profile, loc, n_recs=n), path)
     return pages
