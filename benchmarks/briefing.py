@@ -57,7 +57,7 @@ def run_once(
         str(out),
         "--warehouse",
         str(warehouse or args.warehouse),
-        "--index",
+        "--index-dir",
         str(index or args.index),
         "--annex",
         args.annex,

@@ -146,6 +146,10 @@ def main() -> None:
     print(f"Sobol', six inputs, N = {args.sobol_n} ({args.sobol_n * 8:,} runs), per country:")
     for label, comp, group in comps:
         spec = UncertaintySpec.from_yaml(SIX.format(name=label, n=1000, group=group), "bench")
+        # about 17 % of the synthetic set-up's runs fail (geometric means of z-scores and
+        # ranks at zero): above the default refusal threshold, so accepted here explicitly
+        # and reported (the indices are those of the successful runs)
+        spec = spec.model_copy(update={"sobol_max_failed": 0.25})
         plan, t_plan = timed(lambda comp=comp, spec=spec: make_plan(comp, spec))
         for w in sorted({1, args.workers}):
             res, t, cpu = timed_cpu(lambda plan=plan, w=w: run_sobol(plan, args.sobol_n, workers=w))
@@ -153,7 +157,8 @@ def main() -> None:
             print(
                 f"  {label}: {res.raw.fail.size:,} runs, {w} thread(s): {t:.2f} s, CPU {cpu:.2f} s "
                 f"(indices + bootstrap included; table {t_tab:.2f} s; data variants "
-                f"{t_plan:.2f} s; {int((res.raw.fail != 0).sum())} failed runs)"
+                f"{t_plan:.2f} s; {res.failed:,} failed runs, {res.failed / res.raw.fail.size:.1%}"
+                f"; {res.n_base - res.blocks_used:,} of {res.n_base:,} blocks dropped)"
             )
 
 

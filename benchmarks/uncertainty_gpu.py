@@ -18,7 +18,11 @@ operations) against NumPy on scores with ties and unscored units, and times them
 3. replications per second of ``evaluate`` (every chunk on the backend, results gathered on the
    host), pairwise on and off, for each chunk size;
 4. replications per second of the chunk kernel alone (one chunk evaluated repeatedly, outputs
-   left on the device: ``evaluate_chunk_device``), pairwise on and off.
+   left on the device: ``evaluate_chunk_device``), pairwise on and off;
+5. end to end on the device (``sampler: counter``: sampling, decoding, the chunks and the
+   summaries on the GPU, only counts copied back; ``run_uncertainty`` + ``countries()``),
+   after checking on 20,000 replications that its summaries equal NumPy's. The targets
+   (issue 23): 10^7 replications/s for ASEM, 5 x 10^6 for 193 x 60 with the pairwise matrix.
 
 Prints a table last.
 """
@@ -222,6 +226,27 @@ def _rate(fn: Any, r: int, reps: int) -> float:
     return reps * r / (time.perf_counter() - t0)
 
 
+def device_run(comp: Any, spec: Any, backend: str, n: int) -> tuple[float, bool]:
+    """End to end on the device (``sampler: counter``, summaries streamed, nothing kept):
+    replications per second of ``run_uncertainty`` plus ``countries()``, after a check that
+    a small run gives NumPy's summaries (ranks, shifts, pairwise counts equal)."""
+    small = make_plan(comp, spec.model_copy(update={"sampler": "counter", "n": 20000}))
+    host = run_uncertainty(small, keep_samples=False)
+    dev = run_uncertainty(small, backend=backend, keep_samples=False)
+    cols = ["uCode", "rank_median", "rank_p05", "rank_p95", "mean_abs_rank_shift", "n_ranked"]
+    same = host.countries()[cols].equals(dev.countries()[cols])
+    if small.kernel.pairwise:
+        same = same and host.pairwise().equals(dev.pairwise())
+    plan = make_plan(comp, spec.model_copy(update={"sampler": "counter", "n": n}))
+    run_uncertainty(plan, backend=backend, keep_samples=False)  # warm-up at full size
+    sync(backend)
+    t0 = time.perf_counter()
+    res = run_uncertainty(plan, backend=backend, keep_samples=False)
+    res.countries()
+    sync(backend)
+    return n / (time.perf_counter() - t0), same
+
+
 def profile_evaluate(plan: Plan, dec: Any, backend: str, chunk: int) -> None:
     import cProfile
     import pstats
@@ -297,6 +322,14 @@ def main() -> None:
                     if chunk == min(args.eval_chunks):
                         for w in args.workers:
                             extra[f"run /s, {w} thr"] = rate_run(plan, backend, w)
+                        dspec = spec.model_copy(update={"pairwise": pairwise})
+                        rate, same = device_run(comp, dspec, backend, args.n)
+                        extra["device run /s"] = rate
+                        print(
+                            f"  device run (sample, decode, summarise on the GPU): "
+                            f"{rate:,.0f}/s; summaries equal NumPy's: {same}",
+                            flush=True,
+                        )
                     row = {
                         "backend": backend,
                         "framework": label,

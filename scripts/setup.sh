@@ -39,10 +39,14 @@ if [ ! -x .tools/bin/uv ] || [ "$(.tools/bin/uv --version | awk '{print $2}')" !
   .tools/bin/python -m pip install -q --disable-pip-version-check "uv==$UV_VERSION"
 fi
 
+# Everything but the GPU extra (torch, CuPy: only on a machine with an NVIDIA GPU, by hand:
+# `.tools/bin/uv sync --frozen --extra gpu ...`). The base install is lean (pyproject.toml).
+EXTRAS="--extra web --extra pdf --extra postgres --extra dask --extra dev"
+
 # --compile-bytecode, and compileall for aicap's own sources: some machines set
 # PYTHONDONTWRITEBYTECODE, and without .pyc files every command compiles again each module it
 # imports (5-6 s more for a cold `aicap report briefing` here). Once: about 30 s; then < 1 s.
 UV_PYTHON="$("$PY" -c 'import sys; print(sys.executable)')" \
-  .tools/bin/uv sync --frozen --quiet --compile-bytecode \
+  .tools/bin/uv sync --frozen --quiet --compile-bytecode $EXTRAS \
   --python "$("$PY" -c 'import sys; print(sys.executable)')"
 .venv/bin/python -m compileall -q -j 0 src >/dev/null

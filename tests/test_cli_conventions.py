@@ -86,10 +86,19 @@ def blocked(tmp_path: Path) -> Path:
 
 
 def test_build_out_unwritable_is_one_line(blocked: Path, tmp_path: Path) -> None:
-    done = runner.invoke(app, ["build", "--out", str(blocked), "--warehouse", str(tmp_path / "w")])
+    args = ["build", "--index-dir", str(blocked), "--warehouse", str(tmp_path / "w")]
+    done = runner.invoke(app, args)
     assert done.exit_code == 1
-    assert f"cannot write --out {blocked}" in _one_line_error(done.output)
+    assert f"cannot write --index-dir {blocked}" in _one_line_error(done.output)
     assert not (tmp_path / "w").exists()  # refused before the ingest
+    # the old name still works for a release, with a warning naming the new one
+    args = ["build", "--out", str(blocked), "--warehouse", str(tmp_path / "w")]
+    old = runner.invoke(app, args)
+    assert old.exit_code == 1
+    assert old.stderr.splitlines()[0] == (
+        "warning: --out is deprecated here and will be removed in a later release; use --index-dir"
+    )
+    assert f"cannot write --out {blocked}" in old.stderr.splitlines()[1]
 
 
 def test_site_export_unwritable_is_one_line(blocked: Path) -> None:
@@ -188,14 +197,14 @@ def test_explain_accepts_the_framework_indicator_codes(warehouse: Path) -> None:
 )
 def test_explain_did_you_mean(warehouse: Path, text: str, suggested: str) -> None:
     done = runner.invoke(app, ["explain", text, "IT.NET.BBND.P2", "--warehouse", str(warehouse)])
-    assert done.exit_code == 1
+    assert done.exit_code == 2
     line = _one_line_error(done.output)
     assert "did you mean" in line and suggested in line
 
 
 def test_explain_unknown_code_without_a_guess(warehouse: Path) -> None:
     done = runner.invoke(app, ["explain", "XXX", "IT.NET.BBND.P2", "--warehouse", str(warehouse)])
-    assert done.exit_code == 1
+    assert done.exit_code == 2
     line = _one_line_error(done.output)
     assert "'XXX' is not a country code" in line and "did you mean" not in line
 
@@ -251,7 +260,7 @@ def test_profile_did_you_mean(warehouse: Path, tmp_path: Path) -> None:
             "--no-cache",
             "--warehouse",
             str(warehouse),
-            "--index",
+            "--index-dir",
             str(ROOT / "var" / "out"),
         ],
     )
@@ -259,3 +268,30 @@ def test_profile_did_you_mean(warehouse: Path, tmp_path: Path) -> None:
     assert "'Kenya' is not a UN Member State" in done.output
     assert "did you mean KEN (Kenya)?" in done.output
     assert "Traceback" not in done.output
+
+
+# ------------------------------------------------------------------ monitor: unknown countries
+@pytest.mark.parametrize("command", ["gaps", "access", "governance", "incidents"])
+def test_monitor_refuses_an_unknown_country(warehouse: Path, command: str) -> None:
+    done = runner.invoke(
+        app, ["monitor", command, "--country", "XXX", "--warehouse", str(warehouse)]
+    )
+    assert done.exit_code == 2
+    line = _one_line_error(done.output)
+    assert "'XXX' is not a UN Member State" in line
+
+
+def test_monitor_did_you_mean_and_lower_case(warehouse: Path) -> None:
+    done = runner.invoke(
+        app, ["monitor", "gaps", "--country", "Kenia", "--warehouse", str(warehouse)]
+    )
+    assert done.exit_code == 2 and "did you mean KEN (Kenya)" in _one_line_error(done.output)
+    links = runner.invoke(app, ["monitor", "links", "Kenya", "--warehouse", str(warehouse)])
+    assert links.exit_code == 2 and "did you mean KEN (Kenya)" in links.output
+    ok = runner.invoke(
+        app, ["monitor", "gaps", "--country", "ken", "--json", "--warehouse", str(warehouse)]
+    )
+    assert ok.exit_code == 0, ok.output
+    import json
+
+    assert {r["iso3"] for r in json.loads(ok.stdout)["matrix"]} == {"KEN"}

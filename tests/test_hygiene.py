@@ -61,12 +61,13 @@ def test_quickstart_uses_the_readme_commands_and_real_subcommands() -> None:
     readme = (ROOT / "README.md").read_text("utf-8")
     for command in ("bash scripts/build.sh", "bash scripts/test.sh"):
         assert command in quick and command in readme
+    import typer
     from typer.main import get_command
 
     from aicap.cli.main import app
 
     group = get_command(app)
-    names = set(group.commands)  # type: ignore[attr-defined]
+    names = set(group.list_commands(typer.Context(group)))  # type: ignore[attr-defined]
     used = re.findall(r"^\.venv/bin/aicap ([a-z-]+)", quick, re.M)
     assert used, "the quickstart shows no aicap command"
     assert set(used) <= names, set(used) - names

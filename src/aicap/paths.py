@@ -13,7 +13,8 @@ Each location is found in this order, and :class:`Location` says which rule foun
 The raw-data snapshot is ``AICAP_DATA_DIR``, else the nearest ``shared/data/raw`` from the
 current directory upwards, else from the project directory upwards, else ``data/raw`` in the
 per-user data directory; the mandate library (``AICAP_MANDATES_DIR``) is the nearest
-``shared/mandates`` found the same way (else the library's own default).
+``shared/mandates`` found the same way, else the ``_mandates`` folder of the data snapshot
+(``aicap data fetch`` puts it there), else the library's own default.
 
 :func:`apply` puts the found locations into the environment (only where a variable is unset),
 which is how every command's ``--warehouse``/``--out``/``--data-dir`` default follows them.
@@ -149,6 +150,8 @@ def locate(cwd: Path | None = None, env: Mapping[str, str] | None = None) -> lis
     data = data or (users / "data" / "raw", users_how)
     found.insert(2, Location(LABELS[DATA_ENV], DATA_ENV, *data, data[0].is_dir()))
     mandates = _shared(MANDATES_ENV, ("shared", "mandates"), env, here, project)
+    if mandates is None and (data[0] / "_mandates").is_dir():  # fetched with the data
+        mandates = (data[0] / "_mandates", "the data snapshot's _mandates (aicap data fetch)")
     if mandates is not None:
         found.append(Location(LABELS[MANDATES_ENV], MANDATES_ENV, *mandates, mandates[0].is_dir()))
     return found

@@ -44,7 +44,7 @@ def test_aicap_build_and_index_results(
             str(data_dir),
             "--warehouse",
             str(full_warehouse),
-            "--out",
+            "--index-dir",
             str(out),
         ],
     )
@@ -52,7 +52,7 @@ def test_aicap_build_and_index_results(
     # a second build with nothing changed reuses the outputs, checked, and leaves them as they are
     times = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
     args = ["build", "--data-dir", str(data_dir), "--warehouse", str(full_warehouse)]
-    again = runner.invoke(app, [*args, "--out", str(out), "--no-briefing-cache"])
+    again = runner.invoke(app, [*args, "--index-dir", str(out), "--no-briefing-cache"])
     assert again.exit_code == 0, again.output
     assert "reused" in again.output and "--rebuild" in again.output
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == times
@@ -66,7 +66,7 @@ def test_aicap_build_and_index_results(
     cells = pd.read_parquet(out / "cells.parquet")
     assert {"value_year", "flags", "imputed"} <= set(cells.columns)
 
-    r = runner.invoke(app, ["index", "results", "--json", "--out", str(out)])
+    r = runner.invoke(app, ["index", "results", "--json", "--index-dir", str(out)])
     assert r.exit_code == 0, r.output
     records = json.loads(r.output)
     assert len(records) == 193

@@ -237,11 +237,11 @@ def test_tier_claims_say_how_sure() -> None:
     labels = {1: "Tier 1: AI experimenters", 2: "Tier 2: AI adopters"}  # the label's name only
     base = {"tier": 1, "tier_high": 1, "tier_probability": '{"1": 0.97, "2": 0.03}', "p_tier": 0.97}
     cases = [
-        (base, "sure", "is in tier 1 (AI experimenters); 97 % of the uncertainty analysis's"),
+        (base, "sure", "is in tier 1 (AI experimenters) in 97 % of the uncertainty replications"),
         (
             {**base, "p_tier": 0.6, "tier_probability": '{"0": 0.4, "1": 0.6}'},
             "near_boundary",
-            "near a boundary: only 60 %",
+            "near a boundary: only in 60 %",
         ),
         (
             {
@@ -293,7 +293,7 @@ def test_recommendation_need_names_the_gap_or_the_other_reason() -> None:
     ]
     a, b, c = recommendation_claims(diag, recs)
     assert a.verdict == "gap" and "4.7 points below" in a.text and "Internet -9.3" in a.text
-    assert a.text.endswith("it serves the binding constraint (SKILLS).")
+    assert a.text.endswith("(Individuals using the Internet -9.3).")
     assert a.data == ("internet_use (IT.NET.USER.ZS)",)
     assert b.verdict == "no_gap" and "mean shortfall 1.2" in b.text
     assert "it is proposed because there is no national AI strategy recorded" in b.text
@@ -410,6 +410,9 @@ def test_resource_holders_ranks_the_measured_shares() -> None:
     assert c is not None and c.n == 10 and c.end == 2025
     assert c.text.startswith("At the end of 2025, Alpha hosted 50.0 % of the AI compute")
     assert "followed by B (30.0 %) and C (15.0 %)" in c.text
-    assert "the five largest hosts hold 100.0 %" in c.text
+    assert (
+        "of the compute hosted by the 10 Member States, the five largest hosts hold 100.0 %"
+        in c.text
+    )
     assert c.params["gini"] == pytest.approx(gini(pd.Series(amounts)))
     assert holders_claim(shares.iloc[:0], access, {}) is None

@@ -5,20 +5,22 @@ concurrent clients, the match transition table, the append-only audit log, IATI 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from coop_helpers import NEED, OFFER, PW, World, setup_match
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from aicap.analysis.cooperate.service import default_vocabulary
 from aicap.warehouse.cooperation.db import current_revision, head_revision
-from aicap.warehouse.cooperation.iati import validate
+from aicap.warehouse.cooperation.iati import from_iati_xml, validate
 from aicap.warehouse.cooperation.states import TRANSITIONS, MatchState
-from aicap.warehouse.cooperation.store import CoopStore
+from aicap.warehouse.cooperation.store import SYSTEM, CoopStore
 
 
 def test_migrations_at_head_and_crud_roundtrip(store: CoopStore) -> None:
-    assert current_revision(store.engine) == head_revision() == "0005"
+    assert current_revision(store.engine) == head_revision() == "0006"
     w = World(store)
     r = w.ken.post("/api/coop/needs", json=NEED)
     assert r.status_code == 201, r.text
@@ -301,7 +303,7 @@ def test_session_login_needs_csrf_on_writes(store: CoopStore) -> None:
     assert all(h[0].startswith("$argon2id$") for h in hashed)
 
 
-def test_iati_and_csv_export_import_roundtrip(store: CoopStore) -> None:
+def test_iati_and_csv_export_import_roundtrip(store: CoopStore, tmp_path: Path) -> None:
     w = World(store)
     m = setup_match(w)
     w.ken.post(f"/api/coop/matches/{m['id']}/accept", json={"version": m["version"]})
@@ -334,22 +336,35 @@ def test_iati_and_csv_export_import_roundtrip(store: CoopStore) -> None:
     assert a is not None and a.find("recipient-country").get("code") == "KE"  # type: ignore[union-attr]
     assert [t.get("code") for t in a.iter("transaction-type")] == ["2", "3"]
     assert a.find("result/indicator/period/actual").get("value") == "220"  # type: ignore[union-attr]
-    # import into the same store as a separate (iati) source: all fields come back
-    r = w.admin.post("/api/coop/import/iati", content=r.content)
+    xml = r.content
+    # imported back into the same store: the same iati-identifier is the same activity, kept
+    # as it is and never counted twice (issue 25: committed 900k must not become 1.8M)
+    committed = sum(
+        f["amount"] for a in store.activities_full("real") for f in a["flows"]
+        if f["kind"] == "commitment"
+    )  # fmt: skip
+    r = w.admin.post("/api/coop/import/iati", content=xml)
     assert r.status_code == 200, r.text
-    assert r.json() == {"created": 1, "replaced": 0, "flows": 2, "results": 1}
-    again = w.admin.post(
-        "/api/coop/import/iati", content=w.anon.get("/api/coop/export/iati.xml").content
-    )
-    # the file now holds the aicap activity and its iati copy, same identifier: one record
-    assert again.json()["created"] == 0 and again.json()["replaced"] == 2
-    imported = [x for x in store.activities_full("real") if x["source"] == "iati"]
-    assert len(imported) == 1
+    assert r.json() == {"created": 0, "replaced": 0, "kept": 1, "flows": 0, "results": 0}
+    assert len(store.activities_full("real")) == 1
+    again = sum(
+        f["amount"] for a in store.activities_full("real") for f in a["flows"]
+        if f["kind"] == "commitment"
+    )  # fmt: skip
+    assert again == committed == 900_000
+    # into an empty store (another source): all fields come back
+    other = CoopStore.open(f"sqlite:///{tmp_path / 'other.sqlite'}", default_vocabulary())
+    counts = other.upsert_activities(SYSTEM, from_iati_xml(xml, {"KE": "KEN"}))
+    assert counts == {"created": 1, "replaced": 0, "kept": 0, "flows": 2, "results": 1}
+    assert other.upsert_activities(SYSTEM, from_iati_xml(xml, {"KE": "KEN"}))["replaced"] == 1
+    imported = other.activities_full("real")
+    assert len(imported) == 1 and imported[0]["source"] == "iati"
     first = imported[0]
     assert first["recipient_iso3"] == "KEN" and first["provider_org"] == "Acme Cloud"
     assert sorted(f["kind"] for f in first["flows"]) == ["commitment", "disbursement"]
     res = first["results"][0]
     assert (res["baseline"], res["target"], res["actual"]) == (0, 500, 220)
+    other.close()
     # an invalid file is refused with the schema's message, nothing written
     before = len(store.records("activity"))
     bad = b'<iati-activities version="2.03"><iati-activity/></iati-activities>'
@@ -362,7 +377,7 @@ def test_iati_and_csv_export_import_roundtrip(store: CoopStore) -> None:
     assert "flow,real,false" in csv_text and "result,real,false" in csv_text
     r = w.admin.post("/api/coop/import/activities.csv", content=csv_text.encode())
     assert r.status_code == 200, r.text
-    assert r.json() == {"created": 0, "replaced": 2, "flows": 4, "results": 2}
+    assert r.json() == {"created": 0, "replaced": 1, "kept": 0, "flows": 2, "results": 1}
     kept = next(a for a in store.activities_full("real") if a["source"] == "aicap")
     assert kept["match_id"] == m["id"] and kept["title"]  # what the CSV lacks is kept
     broken = csv_text.replace("2026-04-01", "not-a-date", 1)

@@ -3,6 +3,7 @@ accountability."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -22,7 +23,7 @@ def test_coop_commands_end_to_end(tmp_path: Path) -> None:
         assert r.exit_code == 0, r.output
         return r.output
 
-    assert "revision 0005" in ok("init")
+    assert "revision 0006" in ok("init")
     assert '"proposals": 4' in ok("demo")
     assert "already loaded" in run.invoke(app, ["coop", "demo"], env=env).output
     demo_view = ok("accountability", "--dataset", "demo", "--json")
@@ -32,9 +33,28 @@ def test_coop_commands_end_to_end(tmp_path: Path) -> None:
     ok("export-iati", "--out", str(xml), "--dataset", "demo")
     root = validate(xml.read_bytes())
     assert root.find("iati-activity/{*}record").get("fictitious") == "true"  # type: ignore[union-attr]
-    assert '"created": 1' in ok("import-iati", str(xml))  # keeps its demo flag
-    assert '"created": 2' in ok("import-crs", "--file", str(FIX / "oecd_crs_ict.csv"))
+    # the same activities again: one per iati-identifier, never counted twice (issue 25)
+    assert '"created": 0, "replaced": 0, "kept": 1' in ok("import-iati", str(xml))
+    assert '"kept": 1' in ok("import-iati", str(xml))
+    again = json.loads(ok("accountability", "--dataset", "demo", "--json"))
+    assert again["rows"] == json.loads(demo_view)["rows"]
+    olf = next(r for r in again["rows"] if r["provider"].startswith("Open Languages"))
+    assert (olf["pledged_usd"], olf["committed_usd"]) == (700_000, 600_000)
+    crs = str(FIX / "oecd_crs_ict.csv")
+    assert '"created": 2' in ok("import-crs", "--file", crs)
+    assert '"created": 0, "replaced": 2' in ok("import-crs", "--file", crs)
     assert "SEN" in ok("accountability", "--by", "country")
     assert '"proposals": []' in ok("match", "--dry-run", "--json")  # no real needs yet
     bad = run.invoke(app, ["coop", "import-iati", str(FIX / "oecd_crs_ict.csv")], env=env)
     assert bad.exit_code == 1 and "not well-formed" in bad.output
+
+
+def test_export_iati_of_an_empty_dataset_says_nothing_to_export(tmp_path: Path) -> None:
+    env = {"AICAP_COOP_DB": f"sqlite:///{tmp_path / 'c.sqlite'}"}
+    run = CliRunner()
+    assert run.invoke(app, ["coop", "init"], env=env).exit_code == 0
+    xml = tmp_path / "out.xml"
+    done = run.invoke(app, ["coop", "export-iati", "--out", str(xml)], env=env)
+    assert done.exit_code == 5
+    assert done.output.strip().startswith("nothing to export: no activities in the real dataset")
+    assert "Traceback" not in done.output and not xml.exists()

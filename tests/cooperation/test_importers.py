@@ -51,7 +51,7 @@ def test_iati_datastore_import_with_a_retried_503(tmp_path: Path) -> None:
     assert second[1] == []  # parallel arrays of unequal length: transactions skipped
     st = CoopStore.open(f"sqlite:///{tmp_path / 'c.sqlite'}", default_vocabulary())
     counts = st.upsert_activities(SYSTEM, items)
-    assert counts == {"created": 2, "replaced": 0, "flows": 2, "results": 1}
+    assert counts == {"created": 2, "replaced": 0, "kept": 0, "flows": 2, "results": 1}
     view = accountability(st, by="country")
     ken = next(r for r in view["rows"] if r["country"] == "KEN")
     assert ken["committed_usd"] == 1_200_000 and ken["sources"] == ["iati"]

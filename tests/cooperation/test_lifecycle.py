@@ -123,9 +123,10 @@ def test_f8_cli_lists_revokes_resets_disables(tmp_path: Path) -> None:
         assert r.exit_code == 0, r.output
         return r.output
 
-    listed = ok("tokens", "--user", "ken")
+    listed = ok("tokens", "--user", "ken", "--format", "csv")
     assert "laptop" in listed and "active" in listed and token not in listed
-    tid = listed.split()[0]
+    tid = listed.splitlines()[1].split(",")[0]
+    assert "laptop" in ok("tokens", "--user", "ken")  # the table
     assert f"token {tid} revoked" in ok("revoke-token", tid)
     assert "revoked" in ok("tokens", "--user", "ken")
     assert "ended" in ok("password", "ken")

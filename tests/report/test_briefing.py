@@ -156,7 +156,7 @@ def test_cli_profile_json_and_pdf_on_the_real_index(
     from aicap.cli.main import app
 
     runner = CliRunner()
-    args = ["--warehouse", str(full_warehouse), "--index", str(index_dir)]
+    args = ["--warehouse", str(full_warehouse), "--index-dir", str(index_dir)]
     res = runner.invoke(app, ["profile", "KEN", "--json", *args, "--mandates", str(MANDATES)])
     assert res.exit_code == 0, res.output
     prof = json.loads(res.stdout)
@@ -189,7 +189,7 @@ def test_cli_briefing_on_the_real_index(
             str(out),
             "--warehouse",
             str(full_warehouse),
-            "--index",
+            "--index-dir",
             str(index_dir),
             "--annex",
             "TUV,NER",
@@ -205,7 +205,7 @@ def test_cli_briefing_on_the_real_index(
     assert "Is the AI divide widening?" in text
     # the Monitor section from the warehouse records, and a Monitor line in each profile
     assert "3. Concentration of AI resources and governance gaps" in text
-    assert "developing Member States host none of the three" in text
+    assert re.search(r"Of the \d+ developing Member States, \d+ host none of the three", text)
     assert "documented AI incidents" in " ".join(pages[-1].split())
     assert "Monitor: hosts no AI compute" in " ".join(pages[-1].split())  # Niger
     assert (out / "data" / "monitor_signals.csv").is_file()
@@ -283,8 +283,8 @@ def test_briefing_with_monitor_section(tmp_path: Path, cat: Catalogue) -> None:
     assert "documented AI incidents: 3" in l1
     # the page's own footnotes: every statement's marker and the ids it cites
     n_marks = len(set(re.findall(r"\[C(\d+)\]", l1)))
-    assert n_marks >= 9 and f"Claims ({n_marks};" in l1
-    assert "tier-assignment.L1.2023" in l1 and "[C1]" in l1
+    assert n_marks >= 9 and f"-C{n_marks} recommendation-need of" in l1
+    assert "Claims (ids kind.L1[.code].2023): C1 tier-assignment" in l1
     h0 = " ".join(pages[heads[1]].split())
     assert "AI compute yes, cloud region yes, model developer yes" in h0
     prof = json.loads((tmp_path / "data" / "profiles.json").read_text("utf-8"))
@@ -317,7 +317,7 @@ def test_cli_profile_recommends_as_the_briefing_annex_with_monitor_signals(
     from aicap.warehouse.read import Warehouse
 
     runner = CliRunner()
-    args = ["--warehouse", str(full_warehouse), "--index", str(index_dir)]
+    args = ["--warehouse", str(full_warehouse), "--index-dir", str(index_dir)]
     args += ["--mandates", str(MANDATES), "--cache", str(tmp_path / "cache")]
     res = runner.invoke(app, ["profile", "KEN", "--json", *args])
     assert res.exit_code == 0, res.output
@@ -368,7 +368,7 @@ def web_and_cli(
     site = load_site(full_warehouse, index_dir)
     web, _ = views._profile(site, "KEN")
     runner = CliRunner()
-    args = ["--warehouse", str(full_warehouse), "--index", str(index_dir)]
+    args = ["--warehouse", str(full_warehouse), "--index-dir", str(index_dir)]
     args += ["--mandates", str(MANDATES), "--cache", str(tmp_path_factory.mktemp("cache"))]
     out: dict[str, Recs] = {}
     for flag in ("--monitor", "--no-monitor"):

@@ -215,7 +215,7 @@ def test_a_changed_input_gives_a_new_briefing_and_profile(
     wh = tmp_path / "aicap.duckdb"
     shutil.copyfile(full_warehouse, wh)
     cache = tmp_path / "cache"
-    common = ["--warehouse", str(wh), "--index", str(index_dir), "--cache", str(cache)]
+    common = ["--warehouse", str(wh), "--index-dir", str(index_dir), "--cache", str(cache)]
     common += ["--mandates", str(MANDATES)]
     app = report_cmd.standalone()
     runner = CliRunner()

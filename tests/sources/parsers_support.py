@@ -90,7 +90,9 @@ def value_of(parsed: Parsed, entity: str, year: int, indicator: str) -> float:
 def check_shape(parsed: Parsed) -> None:
     """Invariants of every parse result."""
     obs = parsed.observations
-    assert list(obs.columns) == ["entity", "year", "indicator", "value", "flags", "file", "row"]
+    raw = ["entity", "year", "indicator", "value", "flags", "file", "row"]
+    # "column" (the publisher's column of each value) is optional; validity.check drops it
+    assert list(obs.columns) in (raw, [*raw, "column"])
     assert not obs.duplicated(["entity", "year", "indicator"]).any()
     assert obs["value"].notna().all()
     assert (obs["row"] >= 1).all()

@@ -55,11 +55,23 @@ def test_other_delimiter_is_an_error() -> None:
     expect_error(net.parse, {NF: NET.replace(b";", b"\t")}, file=NF, row=1, column="Entity")
 
 
-def test_renamed_value_column_is_used_when_alone() -> None:
+def test_owid_short_name_of_the_value_column_is_read() -> None:
     data = PUBS.replace(b"Number of articles - Field: All", b"num_articles__field_all")
     parsed = pubs.parse({PF: data})
     assert value_of(parsed, "USA", 2023, "OWID.AI_PUBS") == 41000
     assert any("num_articles__field_all" in n for n in parsed.notes)
+
+
+def test_value_column_renamed_to_another_measure_is_an_error() -> None:
+    data = PUBS.replace(b"Number of articles - Field: All", b"Number of citations - Field: All")
+    expect_error(
+        pubs.parse,
+        {PF: data},
+        file=PF,
+        row=1,
+        column="Number of citations - Field: All",
+        message="another measure",
+    )
 
 
 def test_missing_value_column() -> None:

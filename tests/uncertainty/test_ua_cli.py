@@ -67,3 +67,29 @@ def test_missing_gpu_backend_is_a_clear_error(tmp_path: Path) -> None:
     res = runner.invoke(uncertainty_cmd.app, args)
     assert res.exit_code == 2
     assert "needs the cupy package" in " ".join(res.output.split())
+
+
+def test_dask_run_streams_summaries_and_workers_write_replications(tmp_path: Path) -> None:
+    """``--dask local`` (two worker processes): the tables equal the in-process streamed run's,
+    the replications come as Parquet written by the workers, and no samples.csv (the client
+    never holds the replications)."""
+    ref_out, out = tmp_path / "ref", tmp_path / "dask"
+    args = [*_inputs(tmp_path), "--no-sobol"]
+    res = runner.invoke(uncertainty_cmd.app, [*args, "--out", str(ref_out), "--no-keep"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(
+        uncertainty_cmd.app, [*args, "--out", str(out), "--dask", "local", "--replications"]
+    )
+    assert res.exit_code == 0, res.output
+    for name in ("countries", "pairwise", "failures"):
+        pd.testing.assert_frame_equal(
+            pd.read_csv(out / f"{name}.csv"), pd.read_csv(ref_out / f"{name}.csv")
+        )
+    assert not (out / "samples.csv").exists()
+    parts = sorted((out / "replications").glob("part-*.parquet"))
+    reps = pd.concat([pd.read_parquet(p) for p in parts])
+    assert len(reps) == 400 and reps["replication"].is_unique
+    res = runner.invoke(
+        uncertainty_cmd.app, [*args, "--out", str(out), "--dask", "local", "--keep"]
+    )
+    assert res.exit_code != 0 and "--replications" in " ".join(res.output.split())

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from SALib.analyze import sobol as salib_analyze
 from SALib.sample import sobol as salib_sample
 from ua_helpers import synth_plan
 
+from aicap.index.errors import ComputationError
 from aicap.index.sensitivity import (
     ishigami,
     ishigami_indices,
@@ -94,3 +97,41 @@ def test_composite_sobol_per_unit_and_overall() -> None:
     ref = salib_analyze.analyze(problem, y, calc_second_order=False, seed=1)
     np.testing.assert_allclose(res.per_unit.S1[:, 0], ref["S1"], atol=1e-12)
     np.testing.assert_allclose(res.per_unit.ST[:, 0], ref["ST"], atol=1e-12)
+
+
+def test_injected_failures_complete_blocks_equal_salib() -> None:
+    """Runs that fail (NaN where x1 > 2.6: about 8 % of runs) leave their sample block out;
+    the indices equal SALib's on the complete blocks, and the blocks used are reported."""
+    x = salib_sample.sample(ISHIGAMI, 1024, calc_second_order=False, seed=5)
+    y = ishigami(x)
+    y[x[:, 0] > 2.6] = np.nan
+    share = float(np.isnan(y).mean())
+    assert 0.03 < share < 0.15
+    ours = sobol_indices(y, 3, seed=6)
+    blocks = y.reshape(-1, 5)
+    good = ~np.isnan(blocks).any(axis=1)
+    assert ours.n_valid == int(good.sum()) < 1024
+    ref = salib_analyze.analyze(ISHIGAMI, blocks[good].reshape(-1), calc_second_order=False, seed=6)
+    for key, val in (("S1", ours.S1), ("ST", ours.ST)):
+        np.testing.assert_allclose(val, ref[key], rtol=0, atol=1e-12)
+    for key, val in (("S1_conf", ours.S1_conf), ("ST_conf", ours.ST_conf)):
+        np.testing.assert_allclose(val, ref[key], rtol=1e-9, atol=1e-12)
+    # and they are not the unconditional indices: failures in x1's range shift them
+    full = sobol_indices(ishigami(x), 3, seed=6)
+    assert not np.allclose(ours.S1, full.S1, atol=1e-3)
+
+
+def test_composite_sobol_reports_failures_with_every_index_and_refuses_above_limit() -> None:
+    plan = synth_plan()
+    res = run_sobol(plan)
+    table = res.table()
+    failed = int((res.raw.fail != 0).sum())
+    assert failed > 0
+    assert (table["failed_runs"] == failed).all()
+    assert (table["runs"] == res.raw.fail.size).all()
+    np.testing.assert_allclose(table["failed_share"], failed / res.raw.fail.size)
+    assert (table["blocks_used"] == res.per_unit.n_valid).all()
+    assert table["blocks_used"].iloc[0] < res.n_base
+    strict = dataclasses.replace(plan, spec=plan.spec.model_copy(update={"sobol_max_failed": 0.05}))
+    with pytest.raises(ComputationError, match=r"runs failed \(2\d\.\d%.*sobol_max_failed = 5"):
+        run_sobol(strict)

@@ -203,7 +203,6 @@ def recommendation_claims(diag: Diagnosis, recs: Sequence[Mapping[str, Any]]) ->
                     "peers": peers,
                     "lagging": lagging or "no indicator 2 points below",
                     "why": "; ".join(_clause(str(x)) for x in other) or "of its tier pathway",
-                    "and_why": "".join(f"; {_clause(str(x))}" for x in other[:1]),
                     "min_gap": NEED_MIN,
                 },
                 recompute=f"aicap claim show {i} --recompute",

@@ -16,13 +16,15 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from aicap.cli import output
+from aicap.cli.conventions import IndexDirOpt, OldOutOpt, renamed
+from aicap.cli.output import FormatOpt, JsonAlias
+
 app = typer.Typer(help="Claims: the numbers, test and data behind every published sentence.")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
-OutDir = Annotated[
-    Path, typer.Option("--out", envvar="AICAP_OUT", help="Outputs of `aicap build`.")
-]
+OutDir = IndexDirOpt
 WarehouseOpt = Annotated[
     Path,
     typer.Option("--warehouse", envvar="AICAP_WAREHOUSE", help="The warehouse (provenance)."),
@@ -43,13 +45,21 @@ def _load(out_dir: Path) -> Any:
 def list_claims(
     out_dir: OutDir = Path("var/out"),
     kind: Annotated[str | None, typer.Option("--kind", help="Only this claim kind.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    fmt: FormatOpt = "table",
+    as_json: JsonAlias = False,
+    old_out: OldOutOpt = None,
 ) -> None:
     """The claims of the last build: id, kind, verdict, sentence."""
+    fmt = output.choose(fmt, as_json)
+    out_dir = renamed(out_dir, old_out, "--out", "--index-dir")
     cs = _load(out_dir)
     rows = [c for c in cs.as_list() if kind is None or c["kind"] == kind]
-    if as_json:
+    if fmt == "json":
         out.print_json(json.dumps(rows, ensure_ascii=False))
+        return
+    if fmt == "csv":
+        keys = ["id", "kind", "subject", "verdict", "value", "low", "high", "level", "n", "text"]
+        output.emit(rows, "csv", columns=[output.Column(k) for k in keys])
         return
     for c in rows:
         out.print(f"[bold]{c['id']}[/bold] ({c['verdict']})", highlight=False)
@@ -100,6 +110,7 @@ def _provenance(warehouse: Path, data: list[str]) -> list[dict[str, Any]]:
                 "source_title": "" if s is None else str(s["title"]),
                 "vintage": "" if s is None else str(s["vintage"]),
                 "licence": str(m["licence"]),
+                "route": "" if s is None else str(s.get("route") or ""),
             }
         )
     return rows
@@ -113,10 +124,14 @@ def show(
     recompute: Annotated[
         bool, typer.Option("--recompute", help="Compute it again and compare.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    fmt: FormatOpt = "table",
+    as_json: JsonAlias = False,
+    old_out: OldOutOpt = None,
 ) -> None:
     """One claim: sentence, numbers, test, sample, data read (with provenance), and the
-    command that recomputes it."""
+    command that recomputes it (exit 3 when --recompute finds a different result)."""
+    as_json = output.choose(fmt, as_json, ("table", "json")) == "json"
+    out_dir = renamed(out_dir, old_out, "--out", "--index-dir")
     cs = _load(out_dir)
     if claim_id not in cs:
         # a profile's or the Monitor's claim: computed from the same outputs and warehouse

@@ -55,6 +55,37 @@ def add_version(app: typer.Typer) -> None:
         pass
 
 
+#: the folder of ``aicap build``'s outputs (the index, claims, summary): one name everywhere
+IndexDirOpt = Annotated[
+    Path,
+    typer.Option(
+        "--index-dir",
+        envvar="AICAP_OUT",
+        help="Folder of the index outputs written by `aicap build`.",
+    ),
+]
+#: the names it had before (``--out`` in build, claim, index results; ``--index`` in profile
+#: and report briefing): hidden, still accepted with a warning, removed in a later release
+OldOutOpt = Annotated[
+    Path | None, typer.Option("--out", hidden=True, help="Deprecated: use --index-dir.")
+]
+OldIndexOpt = Annotated[
+    Path | None, typer.Option("--index", hidden=True, help="Deprecated: use --index-dir.")
+]
+
+
+def renamed(value: Any, old_value: Any, old: str, new: str) -> Any:
+    """``old_value`` when the deprecated option ``old`` was given (with a warning on stderr
+    naming ``new``), else ``value``."""
+    if old_value is None:
+        return value
+    typer.echo(
+        f"warning: {old} is deprecated here and will be removed in a later release; use {new}",
+        err=True,
+    )
+    return old_value
+
+
 def _reason(exc: OSError) -> str:
     return exc.strerror or exc.__class__.__name__
 
@@ -137,6 +168,30 @@ def country_suggestions(text: str, names: Mapping[str, Iterable[str]], n: int = 
         if code not in out:
             out.append(code)
     return out[:n]
+
+
+#: the country reference's columns that name a country (matched by "did you mean")
+NAME_COLUMNS = (
+    "name",
+    "name_en",
+    "name_fr",
+    "name_es",
+    "name_ru",
+    "name_zh",
+    "name_ar",
+    "formal_name_en",
+    "iso2",
+)
+
+
+def country_names(records: Iterable[Mapping[Any, Any]]) -> dict[str, list[str]]:
+    """ISO3 code -> its names (any of :data:`NAME_COLUMNS` present and not empty), from the
+    country reference's rows (``frame.to_dict(orient="records")``)."""
+    names: dict[str, list[str]] = {}
+    for r in records:
+        got = [str(r[c]) for c in NAME_COLUMNS if r.get(c) is not None and str(r[c]) != "nan"]
+        names[str(r["iso3"])] = [x for x in got if x]
+    return names
 
 
 def unknown_country(text: str, names: Mapping[str, Iterable[str]], what: str) -> str:

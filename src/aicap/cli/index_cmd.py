@@ -11,12 +11,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from aicap.cli import composite_dir
-from aicap.cli.inputs import framework_and_data, read_recipe
-from aicap.index import REGISTRY, ComputationError, ValidationError, build
-from aicap.index.coinr import coinr_columns, stage_table
-from aicap.index.registry import KINDS
-from aicap.index.report import audit_report
+from aicap.cli.conventions import IndexDirOpt, OldOutOpt, renamed
+from aicap.cli.output import FormatOpt, JsonAlias
 
 app = typer.Typer(
     help="Composite indicators: build an index (every stage, flags, audit) from a recipe.",
@@ -59,6 +55,12 @@ def build_cmd(
     """Build the index; write DIR/<stage>.csv per stage, flags, weights, results, audit.md,
     the inputs (framework.yaml, recipe.yaml, data.csv) and composite.json, which ties them
     together (and lists the uncertainty analyses stored with the composite)."""
+    from aicap.cli import composite_dir
+    from aicap.cli.inputs import framework_and_data, read_recipe
+    from aicap.index import ComputationError, ValidationError, build
+    from aicap.index.coinr import coinr_columns, stage_table
+    from aicap.index.report import audit_report
+
     try:
         fw, frame, data_path = framework_and_data(framework, data, idata, imeta)
         rec = read_recipe(recipe)
@@ -95,7 +97,7 @@ def build_cmd(
         highlight=False,
     )
     if uncertainty is not None:
-        from aicap.cli.uncertainty_cmd import run_stored
+        from aicap.cli.uncertainty_run import run_stored
 
         run_stored(out_dir, comp, uncertainty, workers=workers)
 
@@ -105,6 +107,9 @@ def methods_cmd(
     kind: Annotated[str | None, typer.Argument(help="Only this step kind.")] = None,
 ) -> None:
     """List the registered methods (with their COINr aliases)."""
+    from aicap.index import REGISTRY
+    from aicap.index.registry import KINDS
+
     kinds = [kind] if kind else list(KINDS)
     for k in kinds:
         if k not in KINDS:
@@ -116,44 +121,59 @@ def methods_cmd(
 
 @app.command("results")
 def results_cmd(
-    out_dir: Annotated[
-        Path, typer.Option("--out", envvar="AICAP_OUT", help="Outputs of `aicap build`.")
-    ] = Path("var/out"),
+    index_dir: IndexDirOpt = Path("var/out"),
     warehouse: Annotated[
         Path,
         typer.Option(
             "--warehouse",
             envvar="AICAP_WAREHOUSE",
-            help="Warehouse to build from when --out holds no results yet.",
+            help="Warehouse to build from when --index-dir holds no results yet.",
         ),
     ] = Path("var/aicap.duckdb"),
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    fmt: FormatOpt = "table",
+    as_json: JsonAlias = False,
+    old_out: OldOutOpt = None,
 ) -> None:
     """The aicap index per Member State: status, score, rank and rank band, tier, pillars.
 
-    Reads ``--out/results.json`` written by ``aicap build``; when it is missing, builds the
-    index from the warehouse (without writing files)."""
+    Reads ``--index-dir/results.json`` written by ``aicap build``; when it is missing, builds
+    the index from the warehouse (without writing files)."""
     import json
 
-    from aicap.analysis.run import results_records, run_index
-    from aicap.warehouse.read import Warehouse, WarehouseError
+    from aicap.cli import output
 
-    path = out_dir / "results.json"
+    fmt = output.choose(fmt, as_json)
+    index_dir = renamed(index_dir, old_out, "--out", "--index-dir")
+    path = index_dir / "results.json"
     if path.is_file():
         records = json.loads(path.read_text(encoding="utf-8"))
     else:
+        from aicap.analysis.run import results_records, run_index
+        from aicap.warehouse.read import Warehouse, WarehouseError
+
         try:
             run = run_index(Warehouse(warehouse))
         except WarehouseError as exc:
             err.print(f"[red]error:[/red] {exc}", highlight=False)
             raise typer.Exit(code=1) from None
         records = results_records(run.results, run.spec)
-    if as_json:
-        out.print_json(json.dumps(records, ensure_ascii=False))
+    if fmt == "json":
+        output.emit(records, "json")
         return
-    from rich.table import Table
-
     pillars = list(records[0]["pillars"]) if records else []
+
+    def num(v: object, digits: int = 1) -> str:
+        return "" if v is None else f"{float(v):.{digits}f}"  # type: ignore[arg-type]
+
+    order = sorted(records, key=lambda r: (r["rank"] is None, r["rank"] or 0, r["iso3"]))
+    if fmt == "csv":
+        flat = [
+            {k: v for k, v in r.items() if not isinstance(v, dict | list)}
+            | {f"pillar_{p}": r["pillars"][p] for p in pillars}
+            for r in order
+        ]
+        output.emit(flat, "csv")
+        return
     title = f"aicap AI Capacity Index ({records[0]['year'] if records else ''}"
     ages = [r.get("data_age") or {} for r in records]
     vals = sum(int(a.get("values") or 0) for a in ages)
@@ -162,19 +182,13 @@ def results_cmd(
         oldest = min(int(a["oldest"]) for a in ages if a.get("oldest") is not None)
         newest = max(int(a["newest"]) for a in ages if a.get("newest") is not None)
         title += f"; values from {oldest}-{newest}, {100 * carried / vals:.0f} % carried forward"
-    table = Table(title=title + ")")
-    for col in ("rank", "iso3", "status", "score", "band", "tier", "P(tier)", "values", *pillars):
-        table.add_column(col, justify="left" if col in ("iso3", "status") else "right")
-
-    def num(v: object, digits: int = 1) -> str:
-        return "" if v is None else f"{float(v):.{digits}f}"  # type: ignore[arg-type]
-
-    order = sorted(records, key=lambda r: (r["rank"] is None, r["rank"] or 0, r["iso3"]))
+    heads = ["rank", "iso3", "status", "score", "band", "tier", "P(tier)", "values", *pillars]
+    rows = []
     for r in order:
         band = (
             f"{num(r['rank_p05'], 0)}-{num(r['rank_p95'], 0)}" if r["rank_p05"] is not None else ""
         )
-        table.add_row(
+        cells = [
             "" if r["rank"] is None else str(r["rank"]),
             r["iso3"],
             r["status"],
@@ -184,11 +198,22 @@ def results_cmd(
             _tier_p(r),
             _age(r.get("data_age")),
             *(num(r["pillars"][p]) for p in pillars),
-        )
-    out.print(table)
-    out.print(
-        "tier: what the known evidence proves; a range (0-3) where a condition was not assessed; "
-        "P(tier): its probability under the index's Monte Carlo, * near a boundary"
+        ]
+        rows.append(dict(zip(heads, cells, strict=True)))
+    text = ("iso3", "status", "values")
+    columns = [output.Column(h, numeric=h not in text) for h in heads]
+    # rank and iso3 lead every block when the table wraps
+    columns = [columns[1], columns[0], *columns[2:]]
+    output.emit(
+        rows,
+        "table",
+        columns=columns,
+        title=title + ")",
+        keys=2,
+        notes=[
+            "tier: what the known evidence proves; a range (0-3) where a condition was not "
+            "assessed; P(tier): its probability under the index's Monte Carlo, * near a boundary"
+        ],
     )
 
 

@@ -9,46 +9,46 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from aicap.cli import (
-    claim_cmd,
-    conventions,
-    index_cmd,
-    monitor_cmd,
-    report_cmd,
-    uncertainty_cmd,
-    update_cmd,
-    web_cmd,
-)
-from aicap.cli.coop_cmd import app as coop_app
-from aicap.cli.progress import bar as progress_bar
-from aicap.sources.registry import discover
-from aicap.warehouse.ingest import IngestError, IngestReport, ingest
-from aicap.warehouse.read import Warehouse, WarehouseError
+from aicap.cli import conventions, lazy, output
+from aicap.cli.output import Column, FormatOpt, JsonAlias
+
+if TYPE_CHECKING:
+    from aicap.warehouse.ingest import IngestReport
+    from aicap.warehouse.read import Warehouse
+
+#: every command module, imported only when it runs (``aicap --help`` imports none): one line
+#: each, ``name: ("module:attribute", "short help for aicap --help")``; the attribute is a
+#: ``typer.Typer`` (a group) or a command function. See :mod:`aicap.cli.lazy`.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "index": ("aicap.cli.index_cmd:app", "Composite indicators: build an index from a recipe."),
+    "claim": ("aicap.cli.claim_cmd:app", "Claims: the numbers, test and data behind a sentence."),
+    "uncertainty": ("aicap.cli.uncertainty_cmd:app", "Rank bands and Sobol' indices."),
+    "monitor": ("aicap.cli.monitor_cmd:app", "Concentration, access, governance gaps, incidents."),
+    "coop": ("aicap.cli.coop_cmd:app", "Cooperation: needs, offers, matchmaking, tracking."),
+    "data": ("aicap.cli.data_cmd:app", "The open-data snapshot: pack or fetch an archive."),
+    "voice": ("aicap.cli.voice_cmd:app", "Country voice: national data, review, reply."),
+    "update": ("aicap.cli.update_cmd:update", "Refresh sources from their publishers' live APIs."),
+    "report": ("aicap.cli.report_cmd:app", "Reports: the Secretary-General briefing."),
+    "profile": ("aicap.cli.report_cmd:profile", "A country profile: tier, scores, advice."),
+    "serve": ("aicap.cli.web_cmd:serve", "Serve the dashboard and its JSON API."),
+    "site": ("aicap.cli.web_cmd:app", "The static dashboard (aicap site export)."),
+}
 
 app = typer.Typer(
     help="aicap: the AI Capacity Observatory (open data, composite index, diagnostics).",
     no_args_is_help=True,
     add_completion=False,
     context_settings=conventions.CONTEXT,
+    cls=lazy.group(COMMANDS),
 )
 conventions.add_version(app)
-app.add_typer(index_cmd.app, name="index")
-app.add_typer(claim_cmd.app, name="claim")
-app.add_typer(uncertainty_cmd.app, name="uncertainty")
-app.add_typer(monitor_cmd.app, name="monitor")
-app.add_typer(coop_app, name="coop")
-app.command("update")(update_cmd.update)
-app.add_typer(report_cmd.app, name="report")
-app.command("profile")(report_cmd.profile)
-app.command("serve")(web_cmd.serve)
-app.add_typer(web_cmd.app, name="site")
 console = Console(stderr=True)
 out = Console(soft_wrap=True)
 
@@ -78,7 +78,6 @@ WarehousePath = Annotated[
     Path,
     typer.Option("--warehouse", envvar="AICAP_WAREHOUSE", help="Warehouse DuckDB file."),
 ]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -87,6 +86,8 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _open(path: Path) -> Warehouse:
+    from aicap.warehouse.read import Warehouse, WarehouseError
+
     try:
         return Warehouse(path)
     except WarehouseError as exc:
@@ -94,6 +95,10 @@ def _open(path: Path) -> Warehouse:
 
 
 def _run_ingest(data_dir: Path | None, warehouse: Path, force: bool) -> IngestReport:
+    from aicap.cli.progress import bar as progress_bar
+    from aicap.sources.registry import discover
+    from aicap.warehouse.ingest import IngestError, ingest
+
     data = data_dir or default_data_dir()
     if not data.is_dir():
         raise _fail(f"data directory not found: {data} (set --data-dir or AICAP_DATA_DIR)")
@@ -147,43 +152,41 @@ def _year(value: Any) -> str:
     return "" if value is None or value != value else str(int(value))
 
 
-def _coverage_table(wh: Warehouse) -> Table:
-    cov = wh.coverage()
-    table = Table(title="Coverage of the 193 UN Member States", show_lines=False)
-    for col, justify in (
-        ("indicator", "left"),
-        ("source", "left"),
-        ("member states", "right"),
-        ("first", "right"),
-        ("latest", "right"),
-        ("in latest", "right"),
-    ):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
-    for rec in cov.to_dict(orient="records"):
-        table.add_row(
-            str(rec["indicator"]),
-            str(rec["source"]),
-            str(rec["member_states"]),
-            _year(rec["first_year"]),
-            _year(rec["latest_year"]),
-            str(rec["member_states_latest_year"]),
-        )
-    return table
+COVERAGE_COLUMNS = [
+    Column("indicator"),
+    Column("source"),
+    Column("member_states", "member states", numeric=True),
+    Column("first_year", "first", numeric=True),
+    Column("latest_year", "latest", numeric=True),
+    Column("member_states_latest_year", "in latest", numeric=True),
+]
 
 
 @app.command("coverage")
-def coverage_cmd(warehouse: WarehousePath = DEFAULT_WAREHOUSE, as_json: JsonFlag = False) -> None:
+def coverage_cmd(
+    warehouse: WarehousePath = DEFAULT_WAREHOUSE,
+    fmt: FormatOpt = "table",
+    as_json: JsonAlias = False,
+) -> None:
     """Per indicator: how many Member States have data, and the latest year."""
+    fmt = output.choose(fmt, as_json)
     wh = _open(warehouse)
     summary = wh.coverage_summary()
-    if as_json:
-        out.print_json(json.dumps(summary, ensure_ascii=False))
-        return
-    out.print(_coverage_table(wh))
-    out.print(
-        f"Member States with data: {summary['member_states_with_data']} of "
-        f"{summary['member_states_total']}; {summary['observations']:,} observations, "
-        f"{summary['indicators_total']} indicators from {summary['sources_total']} sources."
+    rows: list[dict[str, Any]] = json.loads(wh.coverage().to_json(orient="records"))
+    for r in rows:
+        for k in ("first_year", "latest_year"):
+            r[k] = None if r.get(k) is None else int(r[k])
+    output.emit(
+        rows,
+        fmt,
+        columns=COVERAGE_COLUMNS,
+        title="Coverage of the 193 UN Member States",
+        payload=summary if fmt == "json" else None,
+        notes=[
+            f"Member States with data: {summary['member_states_with_data']} of "
+            f"{summary['member_states_total']}; {summary['observations']:,} observations, "
+            f"{summary['indicators_total']} indicators from {summary['sources_total']} sources."
+        ],
     )
 
 
@@ -198,9 +201,13 @@ def explain_cmd(
     ],
     year: Annotated[int | None, typer.Argument(help="Year (default: latest).")] = None,
     warehouse: WarehousePath = DEFAULT_WAREHOUSE,
-    as_json: JsonFlag = False,
+    fmt: FormatOpt = "table",
+    as_json: JsonAlias = False,
 ) -> None:
     """Print one value with its full provenance."""
+    fmt = output.choose(fmt, as_json)
+    from aicap.warehouse.read import WarehouseError
+
     wh = _open(warehouse)
     iso3 = _country_code(wh, iso3)
     series, note = _series(indicator)
@@ -210,8 +217,11 @@ def explain_cmd(
         rec = wh.explain(iso3, series, year)
     except WarehouseError as exc:
         raise _fail(str(exc)) from None
-    if as_json:
+    if fmt == "json":
         out.print_json(json.dumps(rec, ensure_ascii=False, default=str))
+        return
+    if fmt == "csv":
+        output.emit([rec], "csv", columns=[Column(k) for k in rec])
         return
     table = Table(
         title=f"{rec['country']} ({rec['iso3']}), {rec['indicator_name']}, {rec['year']}",
@@ -253,26 +263,8 @@ def _country_code(wh: Warehouse, text: str) -> str:
     code = text.strip().upper()
     if code in set(frame["iso3"]):
         return code
-    cols = [
-        c
-        for c in (
-            "name",
-            "name_en",
-            "name_fr",
-            "name_es",
-            "name_ru",
-            "name_zh",
-            "name_ar",
-            "formal_name_en",
-            "iso2",
-        )
-        if c in frame.columns
-    ]
-    names = {
-        r["iso3"]: [str(r[c]) for c in cols if r[c] is not None and str(r[c]) != "nan"]
-        for r in frame.to_dict(orient="records")
-    }
-    raise _fail(conventions.unknown_country(text, names, "a country code (ISO3 expected)"))
+    names = conventions.country_names(frame.to_dict(orient="records"))
+    raise _fail(conventions.unknown_country(text, names, "a country code (ISO3 expected)"), 2)
 
 
 def _series(indicator: str) -> tuple[str, str]:
@@ -309,47 +301,38 @@ def countries_cmd(
     status: Annotated[
         str | None, typer.Option(help="member, observer, territory or other.")
     ] = None,
-    as_json: JsonFlag = False,
+    fmt: FormatOpt = "table",
+    as_json: JsonAlias = False,
 ) -> None:
     """The country reference (ISO3, M49, names in six languages, groups)."""
+    fmt = output.choose(fmt, as_json)
     wh = _open(warehouse)
     frame = wh.countries(status)
-    if as_json:
-        out.print_json(frame.to_json(orient="records", force_ascii=False))
-        return
-    table = Table(title=f"{len(frame)} countries")
-    for col in (
-        "iso3",
-        "m49",
-        "status",
-        "name",
-        "un_region",
-        "income_group",
-        "ldc",
-        "lldc",
-        "sids",
-    ):
-        table.add_column(col)
-    for r in frame.itertuples():
-        table.add_row(
-            *(
-                "" if getattr(r, c) is None else str(getattr(r, c))
-                for c in ("iso3", "m49", "status", "name", "un_region", "income_group")
-            ),
-            *("x" if getattr(r, c) else "" for c in ("ldc", "lldc", "sids")),
-        )
-    out.print(table)
+    rows = json.loads(frame.to_json(orient="records", force_ascii=False))
+    cols = ["iso3", "m49", "status", "name", "un_region", "income_group", "ldc", "lldc", "sids"]
+    output.emit(
+        rows,
+        fmt,
+        columns=[Column(c, numeric=c == "m49") for c in cols]
+        if fmt == "table"
+        else [Column(c) for c in frame.columns],
+        title=f"{len(frame)} countries",
+        table_rows=[
+            {**r, **{c: "x" if r.get(c) else "" for c in ("ldc", "lldc", "sids")}} for r in rows
+        ],
+    )
 
 
 @app.command("where")
-def where_cmd(as_json: JsonFlag = False) -> None:
+def where_cmd(fmt: FormatOpt = "table", as_json: JsonAlias = False) -> None:
     """Where the warehouse, the outputs and the data are, and how each was found (environment
     variable, project directory found upwards from here, or the per-user data directory)."""
     from aicap import paths
 
+    fmt = output.choose(fmt, as_json)
     locations = paths.locate(env=paths.user_env())
-    if as_json:
-        typer.echo(json.dumps([loc.as_dict() for loc in locations], indent=2))
+    if fmt != "table":
+        output.emit([loc.as_dict() for loc in locations], fmt)
         return
     width = max(len(loc.name) for loc in locations)
     for loc in locations:
@@ -359,36 +342,34 @@ def where_cmd(as_json: JsonFlag = False) -> None:
 
 
 @app.command("sources")
-def sources_cmd(warehouse: WarehousePath = DEFAULT_WAREHOUSE, as_json: JsonFlag = False) -> None:
+def sources_cmd(
+    warehouse: WarehousePath = DEFAULT_WAREHOUSE,
+    fmt: FormatOpt = "table",
+    as_json: JsonAlias = False,
+) -> None:
     """Every source: publisher (the custodian), how the snapshot obtained its files (route:
     the mirror and its commit), licence, vintage, file checksums."""
+    fmt = output.choose(fmt, as_json)
     wh = _open(warehouse)
     frame = wh.sources()
-    if as_json:
-        out.print_json(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
-        return
-    table = Table(title="Sources")
-    for col in ("source_id", "publisher", "route", "licence", "vintage", "n_observations"):
-        table.add_column(col)
-    for r in frame.itertuples():
-        table.add_row(
-            str(r.source_id),
-            str(r.publisher),
-            str(r.route),
-            str(r.licence),
-            str(r.vintage),
-            str(r.n_observations),
-        )
-    out.print(table)
+    rows = json.loads(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
+    cols = ["source_id", "publisher", "route", "licence", "vintage", "n_observations"]
+    output.emit(
+        rows,
+        fmt,
+        columns=[Column(c, numeric=c == "n_observations") for c in cols]
+        if fmt == "table"
+        else [Column(c) for c in frame.columns],
+        title="Sources",
+    )
 
 
 @app.command("build")
 def build_cmd(
     data_dir: DataDir = None,
     warehouse: WarehousePath = DEFAULT_WAREHOUSE,
-    out_dir: Annotated[
-        Path, typer.Option("--out", envvar="AICAP_OUT", help="Folder for the index outputs.")
-    ] = Path("var/out"),
+    out_dir: conventions.IndexDirOpt = Path("var/out"),
+    old_out: conventions.OldOutOpt = None,
     framework: Annotated[
         Path | None,
         typer.Option("--framework", help="Index framework (default: frameworks/aicap.yaml)."),
@@ -417,12 +398,13 @@ def build_cmd(
     ] = False,
 ) -> None:
     """The main job: ingest the snapshot, build the aicap index (every year, tiers, audit,
-    uncertainty, validity) and write the results (Parquet, CSV, summary.md/json) to --out;
+    uncertainty, validity) and write the results (Parquet, CSV, summary.md/json) to --index-dir;
     then warm the briefing's cache (--no-briefing-cache: not)."""
+    out_dir = conventions.renamed(out_dir, old_out, "--out", "--index-dir")
     import time
 
     try:  # before minutes of work
-        conventions.writable_dir(out_dir, "--out")
+        conventions.writable_dir(out_dir, "--out" if old_out is not None else "--index-dir")
     except conventions.OutputError as exc:
         raise _fail(str(exc)) from None
     t0 = time.perf_counter()
@@ -500,6 +482,9 @@ def _warm_briefing_cache(warehouse: Path, index_dir: Path, annex: str = "focus")
     own output is thrown away). Returns the cache folder; None, with a warning, when it could
     not be done (the build itself has succeeded)."""
     import tempfile
+
+    from aicap.cli import report_cmd
+    from aicap.warehouse.read import WarehouseError
 
     try:
         with tempfile.TemporaryDirectory(prefix="aicap-briefing-") as tmp:

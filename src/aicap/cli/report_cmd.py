@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
+from aicap.cli.conventions import OldIndexOpt, renamed
+
 # Everything else is imported where it is used: a briefing or a profile found in the cache
 # (aicap.report.reuse) is written without importing pandas, the index engine or WeasyPrint.
 if TYPE_CHECKING:
@@ -37,7 +39,7 @@ WarehouseOpt = Annotated[
 IndexOpt = Annotated[
     Path,
     typer.Option(
-        "--index",
+        "--index-dir",
         envvar="AICAP_OUT",
         help="Folder of the index outputs written by `aicap build` (built now if missing).",
     ),
@@ -201,6 +203,27 @@ def _catalogue(catalogue: Path | None, mandates: Path | None, data: CapacityData
         raise _fail(str(exc), 2) from None
 
 
+def _replies(dataset: str) -> dict[str, Any]:
+    """The published replies in the registry (none when it does not exist)."""
+    from aicap.analysis.voice.service import published_replies
+
+    try:
+        return published_replies(None, dataset)
+    except Exception as exc:  # the briefing stands without the registry
+        console.print(f"[yellow]warning:[/yellow] right of reply not read: {exc}")
+        return {}
+
+
+def _replies_key(replies: dict[str, Any]) -> str:
+    if not replies:
+        return ""
+    import hashlib
+    import json
+
+    text = json.dumps(replies, sort_keys=True, ensure_ascii=False, default=str)
+    return "-replies-" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def run_briefing(
     out: Path,
     *,
@@ -216,6 +239,7 @@ def run_briefing(
     use_cache: bool = True,
     progress: Progress | None = None,
     langs: list[str] | None = None,
+    voice_dataset: str = "real",
 ) -> Briefing:
     """Write the briefing to ``out`` (in ``langs``, default English; several languages give
     ``briefing-<lang>.html``/``.pdf`` each): copied from the cache when no input changed since a
@@ -228,6 +252,7 @@ def run_briefing(
     n_workers = effective_workers(workers or default_workers())
     cache = _cache(warehouse, cache_dir, use_cache)
     langs = langs or ["en"]
+    replies = _replies(voice_dataset)  # the countries' right of reply (issue 20)
     k = digest = ""
     if cache.folder is not None and langs == ["en"]:
         from aicap.report import reuse
@@ -244,6 +269,7 @@ def run_briefing(
             mandates=mandates,
             digest=digest,
         )
+        k += _replies_key(replies)
         got = reuse.get(cache, reuse.KIND_BRIEFING, k)
         if isinstance(got, reuse.Stored):
             return _write_stored(got, out, t0)
@@ -283,6 +309,7 @@ def run_briefing(
         derived=digest,
         langs=langs,
         localisers={lg: _localiser(warehouse, lg) for lg in langs},
+        replies=replies,
         **kw,
     )
     if k:
@@ -323,6 +350,7 @@ def briefing(
     out: Annotated[Path, typer.Option("--out", help="Folder for briefing.html/pdf and data/.")],
     warehouse: WarehouseOpt = Path("var/aicap.duckdb"),
     index: IndexOpt = Path("var/out"),
+    old_index: OldIndexOpt = None,
     annex: Annotated[
         str,
         typer.Option(
@@ -344,9 +372,13 @@ def briefing(
     cache_dir: CacheDirOpt = None,
     use_cache: UseCacheOpt = True,
     lang: LangOpt = "en",
+    voice_demo: Annotated[
+        bool, typer.Option("--voice-demo", help="Annex replies: the FICTITIOUS demo's.")
+    ] = False,
 ) -> None:
     """Write the Secretary-General briefing (HTML and PDF) with its data files, in one of
     the six UN languages or all six (``--lang all``: briefing-<lang>.html/.pdf each)."""
+    index = renamed(index, old_index, "--index", "--index-dir")
     _writable(out, "--out")
     langs = _langs(lang)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -383,6 +415,7 @@ def briefing(
             use_cache=use_cache,
             progress=progress,
             langs=langs,
+            voice_dataset="demo" if voice_demo else "real",
         )
     finally:
         if tasks:
@@ -409,12 +442,19 @@ def briefing(
 
 def profile(
     iso3: Annotated[str, typer.Argument(help="ISO3 code of a UN Member State, e.g. KEN.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the profile as JSON.")] = False,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="table (the summary in words) or json (the whole profile)."),
+    ] = "table",
+    as_json: Annotated[
+        bool, typer.Option("--json", hidden=True, help="Same as --format json.")
+    ] = False,
     pdf_file: Annotated[
         Path | None, typer.Option("--pdf", help="Write a one-page PDF profile to this file.")
     ] = None,
     warehouse: WarehouseOpt = Path("var/aicap.duckdb"),
     index: IndexOpt = Path("var/out"),
+    old_index: OldIndexOpt = None,
     mandates: MandatesOpt = None,
     catalogue: CatalogueOpt = None,
     monitor: Annotated[
@@ -432,6 +472,10 @@ def profile(
     """A country profile: tier, scores with uncertainty bands, peers, bottlenecks,
     recommendations with citations (drawn with its Monitor signals), data gaps. ``--lang``:
     the PDF in one of the six UN languages, or all six."""
+    index = renamed(index, old_index, "--index", "--index-dir")
+    from aicap.cli.output import choose
+
+    as_json = choose(fmt, as_json, ("table", "json")) == "json"
     code = iso3.upper()
     langs = _langs(lang)
     if pdf_file is not None:
@@ -578,10 +622,50 @@ def _catalogue_stamp() -> str:
     return h.hexdigest()[:16]
 
 
-def _print_summary(p: dict[str, object]) -> None:
-    out = Console(soft_wrap=True)
-    unc = p["uncertainty"]
-    band = f"{unc['score_p05']}-{unc['score_p95']}" if isinstance(unc, dict) else "not available"
+def score_text(p: dict[str, Any]) -> str:
+    """``score 41.55 (band 32.33-43.17)``, or for a country the index does not score, ``not
+    scored (...)`` with the reason (its pillars without data), never "score None"."""
+    if p.get("status") == "scored" and p.get("score") is not None:
+        unc = p.get("uncertainty")
+        band = (
+            f"{unc['score_p05']}-{unc['score_p95']}" if isinstance(unc, dict) else "not available"
+        )
+        return f"score {p['score']} (band {band})"
+    gaps = p.get("data_gaps") if isinstance(p.get("data_gaps"), dict) else {}
+    assert isinstance(gaps, dict)
+    names = {str(x["pillar"]): str(x["name"]) for x in p.get("pillars") or []}
+    missing = [str(c) for c in gaps.get("missing_pillars") or []]
+    if missing:
+        which = ", ".join(f"{names.get(c, c).lower()} ({c})" for c in missing)
+        why = f"no data for the pillar{'s' if len(missing) > 1 else ''} {which}"
+        return f"not scored (insufficient data: {why}; the index needs every pillar)"
+    return f"not scored ({str(p.get('status') or 'status not known').replace('_', ' ')})"
+
+
+def _gaps_lines(gaps: object) -> list[str]:
+    """The profile's data gaps in words: indicators with data, those missing (and why), values
+    several years old."""
+    if not isinstance(gaps, dict):
+        return []
+    lines = [f"data: {gaps.get('n_with_data')} of {gaps.get('n_indicators')} indicators with data"]
+    missing = gaps.get("missing_indicators") or []
+    if missing:
+        items = []
+        for m in missing:
+            flags = str(m.get("flags") or "")
+            stale = flags.split("stale(", 1)[1].rstrip(")") if "stale(" in flags else ""
+            items.append(f"{m['name']} ({m['pillar']}{'; ' + stale if stale else ''})")
+        lines.append("  no data: " + "; ".join(items))
+    old = gaps.get("old_values") or []
+    if old:
+        items = [f"{o['name']} ({o['year']}, {o['age']} years old)" for o in old]
+        lines.append("  old values: " + "; ".join(items))
+    return lines
+
+
+def _print_summary(p: dict[str, Any]) -> None:
+    # markup=False: texts hold brackets ("[relative-trend.KEN...]") that are not Rich markup
+    out = Console(soft_wrap=True, markup=False, highlight=False)
     age = p.get("data_age")
     when = str(p["year"])
     if isinstance(age, dict):
@@ -591,20 +675,20 @@ def _print_summary(p: dict[str, object]) -> None:
         )
     binding = p["binding_constraint"] or "none (no pillar more than 2 points below its peers)"
     out.print(
-        f"{p['name']} ({p['iso3']}), {when}: {p['tier_label']}; score {p['score']} "
-        f"(band {band}); binding constraint {binding}",
-        highlight=False,
+        f"{p['name']} ({p['iso3']}), {when}: {p['tier_label']}; {score_text(p)}; "
+        f"binding constraint {binding}"
     )
     claims = p.get("claims")
     if isinstance(claims, list):
         for c in claims:
-            out.print(f"  - {c['text']} [{c['id']}]", highlight=False, markup=False)
+            out.print(f"  - {c['text']} [{c['id']}]")
     recs = p["recommendations"]
     assert isinstance(recs, list)
     for r in recs[:8]:
         cites = ", ".join(m["citation"] for m in r["mandates"][:2])
-        out.print(f"  {r['rank']:>2}. {r['id']:<9} {r['title']} [{cites}]", highlight=False)
-    out.print(json.dumps(p["data_gaps"], ensure_ascii=False)[:300], highlight=False)
+        out.print(f"  {r['rank']:>2}. {r['id']:<9} {r['title']} [{cites}]")
+    for line in _gaps_lines(p.get("data_gaps")):
+        out.print(line)
 
 
 def standalone() -> typer.Typer:

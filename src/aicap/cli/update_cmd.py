@@ -11,18 +11,16 @@ whole could not be written (it is then unchanged).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+if TYPE_CHECKING:
+    from aicap.warehouse.update import UpdateReport
+
 from aicap.cli.progress import bar as progress_bar
-from aicap.sources.http import LiveClient
-from aicap.sources.live import LIVE
-from aicap.warehouse.ingest import IngestError
-from aicap.warehouse.update import UpdateError, UpdateReport, resolve_sources
-from aicap.warehouse.update import update as run_update
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -39,9 +37,22 @@ def _default_data_dir() -> Path:
     return here / "shared" / "data" / "raw"
 
 
+#: the sources with a live API, as :data:`aicap.sources.live.LIVE` lists them (a test keeps the
+#: two equal); written out so that ``--help`` does not import every source's parser
+LIVE_NAMES = (
+    "wdi",
+    "wgi",
+    "ai_readiness_indices",
+    "owid_ai_publications",
+    "owid_internet_users",
+    "epoch_notable_ai_models",
+    "microsoft_ai_diffusion",
+    "unesco_uis",
+)
+
+
 def _sources_help() -> str:
-    live = ", ".join(LIVE)
-    return f"Sources to update (default: all with a live API: {live})."
+    return f"Sources to update (default: all with a live API: {', '.join(LIVE_NAMES)})."
 
 
 def _print(report: UpdateReport, offline_ok: bool) -> int:
@@ -114,8 +125,24 @@ def update(
     offline_ok: Annotated[
         bool, typer.Option("--offline-ok", help="Being offline is not an error (exit 0).")
     ] = False,
+    every: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Every source with a live API; with no warehouse yet, builds one from them "
+            "(the country reference, which has no API, comes from --data-dir).",
+        ),
+    ] = False,
 ) -> None:
     """Refresh sources from their publishers' live APIs (snapshots kept, same parsers)."""
+    from aicap.sources.http import LiveClient
+    from aicap.warehouse.ingest import IngestError
+    from aicap.warehouse.update import UpdateError, resolve_sources
+    from aicap.warehouse.update import update as run_update
+
+    if every and sources:
+        console.print("[bold red]error:[/] give source names or --all, not both", highlight=False)
+        raise typer.Exit(2)
     try:
         requested = resolve_sources(sources or [])
     except UpdateError as exc:
@@ -129,6 +156,19 @@ def update(
             highlight=False,
         )
         raise typer.Exit(2)
+    if not (data / "country_reference" / "SOURCE.md").is_file():
+        console.print(
+            f"[bold red]error:[/] no country reference in {data}: it has no API (it is curated "
+            "from several files); get it with `aicap data fetch`, or set --data-dir",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+    if not warehouse.exists():
+        console.print(
+            f"no warehouse at {warehouse}: building one from the publishers' APIs "
+            f"(and the folders of {data})",
+            highlight=False,
+        )
     with progress_bar("update", console) as progress:
         task = progress.add_task("", total=len(requested) + 1)
         fetched: set[str] = set()

@@ -11,8 +11,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from aicap.warehouse.read import WarehouseError
-
 console = Console(stderr=True)
 app = typer.Typer(help="The static dashboard.", no_args_is_help=True, add_completion=False)
 
@@ -26,6 +24,7 @@ OutOpt = Annotated[
 
 
 def _load(warehouse: Path, index_dir: Path):  # type: ignore[no-untyped-def]
+    from aicap.warehouse.read import WarehouseError
     from aicap.web.data import load_site
 
     t0 = time.perf_counter()
@@ -95,7 +94,7 @@ def _serve_processes(
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
-    from aicap.warehouse.read import Warehouse
+    from aicap.warehouse.read import Warehouse, WarehouseError
 
     try:  # a missing or unreadable warehouse: one line here, not a traceback per worker
         Warehouse(warehouse)

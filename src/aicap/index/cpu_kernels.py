@@ -85,3 +85,47 @@ def put_rows(dst: Any, rows: Any, src: Any) -> None:
     worker thread that computed them (NumPy's fancy assignment holds the GIL)."""
     for i in range(rows.shape[0]):
         dst[rows[i], :] = src[i, :]
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def accumulate(
+    score: Any,
+    rank: Any,
+    lo: Any,
+    inv: Any,
+    rank_hist: Any,
+    score_bins: Any,
+    smin: Any,
+    smax: Any,
+) -> int:
+    """One pass over a chunk's ``score`` and ``rank`` ``(R, n)`` (float64, NaN = none) into
+    the streamed summaries: ``rank_hist[a, rank] += 1``; the score's cell on unit ``a``'s
+    grid, ``floor((s - lo[a]) * inv[a])`` clipped to the grid, ``score_bins[a, cell] += 1``;
+    the running minimum and maximum. A score more than 1e-6 of a cell beyond the grid is not
+    binned: the count of those is returned (the caller keeps them exactly)."""
+    r, n = score.shape
+    nbins = score_bins.shape[1]
+    tol = 1e-6
+    far = 0
+    for i in range(r):
+        for a in range(n):
+            k = rank[i, a]
+            if k == k:
+                rank_hist[a, int(k)] += 1
+            s = score[i, a]
+            if s == s:
+                if s < smin[a]:
+                    smin[a] = s
+                if s > smax[a]:
+                    smax[a] = s
+                p = (s - lo[a]) * inv[a]
+                if p < -tol or p > nbins + tol:
+                    far += 1
+                    continue
+                b = int(np.floor(p))
+                if b < 0:
+                    b = 0
+                elif b >= nbins:
+                    b = nbins - 1
+                score_bins[a, b] += 1
+    return far

@@ -174,13 +174,18 @@ class UncertaintySpec(BaseModel):
     seed: int = 0
     n: int = Field(default=1000, ge=1)
     sobol_n: int | None = Field(default=None, ge=2)
-    sampler: Literal["random", "sobol"] = "random"
+    #: random: NumPy's PCG64 stream; sobol: scrambled Sobol' points; counter: a counter-based
+    #: SplitMix64 stream drawn on the backend's device (aicap.index.uncertainty.device)
+    sampler: Literal["random", "sobol", "counter"] = "random"
     target: str | None = None
     output: Literal["rank", "score"] = "rank"
     chunk_size: int | None = Field(default=None, ge=1)
     pairwise: bool = True
     bootstrap: int = Field(default=100, ge=2)
     conf_level: float = Field(default=0.95, gt=0, lt=1)
+    #: Sobol': the largest share of failed runs accepted (above it the analysis refuses: the
+    #: indices would describe the successful runs only)
+    sobol_max_failed: float = Field(default=0.05, ge=0, le=1)
     inputs: tuple[Input, ...] = Field(min_length=1)
 
     @classmethod

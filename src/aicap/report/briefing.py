@@ -14,7 +14,7 @@ import datetime as _dt
 import json
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -413,6 +413,7 @@ def briefing_context(
     progress: Progress | None = None,
     cache: Cache | None = None,
     derived: str = "",
+    replies: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """Everything the templates need (and the frames written to ``data/``). With ``monitor``
     and ``links`` (or a ``monitor_job`` that computes them) the briefing gains the section on
@@ -501,6 +502,7 @@ def briefing_context(
             assert monitor is not None
             p["monitor"] = profile_monitor(monitor, signals.get(iso, []), iso, totals)
         p["figure"] = profile_figure(p)
+        p["country_reply"] = [dict(r) for r in (replies or {}).get(iso, [])]  # issue 20
         profiles.append(with_claims(p))
         std.claims.extend(claim_objects(p))
     sc = data.scores()
@@ -662,6 +664,7 @@ def write_briefing(
     derived: str = "",
     langs: Sequence[str] = ("en",),
     localisers: dict[str, Localiser] | None = None,
+    replies: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> Briefing:
     """Write ``briefing.html``, ``briefing.pdf`` and ``data/`` to ``out``; with several
     ``langs``, ``briefing-<lang>.html`` and ``.pdf`` for each (the context is computed once;
@@ -688,6 +691,7 @@ def write_briefing(
             progress=progress,
             cache=cache,
             derived=derived,
+            replies=replies,
         )
         t1 = time.perf_counter()
         files = _data_files(ctx, out)  # the record: English, once for every language

@@ -115,6 +115,7 @@ def environment(loc: Localiser) -> Environment:
         return loc.gettext("n/a") if _bad(v) else loc.num(float(v), nd) + "\u00a0%"
 
     env.filters["first_sentence"] = first_sentence
+    env.filters["capitalize_first"] = lambda v: str(v)[:1].upper() + str(v)[1:]
     env.filters["num"] = num
     env.filters["signed"] = signed
     env.filters["pct"] = pct

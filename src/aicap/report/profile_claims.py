@@ -35,8 +35,51 @@ def profile_claims_by_role(p: dict[str, Any]) -> dict[str, Any]:
 
 def with_claims(p: dict[str, Any]) -> dict[str, Any]:
     """``p`` with ``cl`` (:func:`profile_claims_by_role`) and ``cref`` (its own markers)."""
-    return {**p, "cl": profile_claims_by_role(p), "cref": ClaimRefs(prefix=str(p["iso3"]))}
+    return {
+        **p,
+        "cl": profile_claims_by_role(p),
+        "cref": ClaimRefs(prefix=str(p["iso3"])),
+        "claim_key": footnote_key,
+    }
 
 
 def claim_objects(p: dict[str, Any]) -> list[Claim]:
     return [d if isinstance(d, Claim) else Claim.from_dict(d) for d in p.get("claims") or []]
+
+
+def footnote_key(refs: ClaimRefs, iso3: str, year: int) -> str:
+    """The page's markers and the ids they stand for, compactly: runs of markers of one kind
+    share a line ("C4-C17 peer-gap, relative-trend.2021-2025 of CONN, INFRA, ... in turn");
+    an id is ``kind.ISO3[.code].year``."""
+    parts: list[str] = []
+    items = [(n, c) for n, c in refs.items]
+    k = 0
+    while k < len(items):
+        n, c = items[k]
+        if c.kind in ("peer_gap", "relative_trend"):
+            j = k
+            codes: list[str] = []
+            kinds: dict[str, str] = {}
+            while j < len(items) and items[j][1].kind in ("peer_gap", "relative_trend"):
+                cj = items[j][1]
+                code = cj.subject.split(":", 1)[-1]
+                if code not in codes:
+                    codes.append(code)
+                window = f".{cj.start}-{cj.end}" if cj.kind == "relative_trend" else ""
+                kinds.setdefault(cj.kind, cj.kind.replace("_", "-") + window)
+                j += 1
+            parts.append(
+                f"C{n}-C{items[j - 1][0]} {', '.join(kinds.values())} of {', '.join(codes)} in turn"
+            )
+            k = j
+        elif c.kind == "recommendation_need":
+            j = k
+            while j < len(items) and items[j][1].kind == "recommendation_need":
+                j += 1
+            ids = ", ".join(str(x.params.get("intervention")) for _, x in items[k:j])
+            parts.append(f"C{n}-C{items[j - 1][0]} recommendation-need of {ids}")
+            k = j
+        else:
+            parts.append(f"C{n} {c.kind.replace('_', '-')}")
+            k += 1
+    return f"Claims (ids kind.{iso3}[.code].{year}): " + " · ".join(parts) + "."

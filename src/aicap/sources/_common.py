@@ -150,7 +150,16 @@ def load_json(data: bytes, *, file: str) -> Any:
     """Decode and parse a JSON file, naming the line and column of a syntax error."""
     text = decode_text(data, file=file)
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_conflict)
+    except _DuplicateKeyError as exc:
+        key, first, second = exc.args
+        raise SourceError(
+            f"JSON key {key!r} appears twice in one object with different values "
+            f"({_short(first)} and {_short(second)}): which one the publisher meant is unknown",
+            file=file,
+            row=_line_of_duplicate(text, key, first, second),
+            column=key,
+        ) from None
     except json.JSONDecodeError as exc:
         raise SourceError(
             f"invalid JSON (file truncated?): {exc.msg} at column {exc.colno}",
@@ -167,6 +176,51 @@ def load_json(data: bytes, *, file: str) -> Any:
 
 class _ConstantError(ValueError):
     pass
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _no_conflict(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's pairs as a dict; a key repeated with a *different* value is an error (an
+    exact repeat is harmless)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out and out[key] != value:
+            raise _DuplicateKeyError(key, out[key], value)
+        out[key] = value
+    return out
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _line_of_duplicate(text: str, key: str, first: Any, second: Any) -> int | None:
+    """The 1-based line where ``"key": second`` follows a ``"key": first`` (None if not
+    found: the key may be written with escapes)."""
+    needle = json.dumps(key)
+    decoder = json.JSONDecoder()
+    seen_first = False
+    pos = text.find(needle)
+    while pos >= 0:
+        after = pos + len(needle)
+        rest = text[after : after + 8].lstrip()
+        if rest.startswith(":"):
+            start = text.index(":", after) + 1
+            while start < len(text) and text[start] in " \t\r\n":
+                start += 1
+            try:
+                value, _end = decoder.raw_decode(text, start)
+            except ValueError:
+                value = None
+            if seen_first and value == second:
+                return text.count("\n", 0, pos) + 1
+            seen_first = seen_first or value == first
+        pos = text.find(needle, pos + 1)
+    return None
 
 
 def _reject_constant(name: str) -> float:

@@ -343,8 +343,13 @@ def observations(
     row: pd.Series,
     flags: pd.Series | str = "",
     dropna: bool = True,
+    column: pd.Series | str | None = None,
 ) -> pd.DataFrame:
-    """Assemble a raw observation frame (:data:`RAW_COLUMNS`), dropping missing values."""
+    """Assemble a raw observation frame (:data:`RAW_COLUMNS`), dropping missing values.
+
+    ``column`` (optional) names the publisher's column each value was read from; it is kept
+    in an extra ``column`` column that :func:`aicap.sources.validity.check` uses in its
+    messages and drops."""
     n = len(value)
     frame = pd.DataFrame(
         {
@@ -369,6 +374,12 @@ def observations(
             "row": pd.Series(row).reset_index(drop=True).astype("int64"),
         }
     )
+    if column is not None:
+        frame["column"] = (
+            pd.Series([column] * n, dtype="string")
+            if isinstance(column, str)
+            else pd.Series(column, dtype="string").reset_index(drop=True)
+        )
     if dropna:
         frame = frame[frame["value"].notna()].reset_index(drop=True)
     return frame

@@ -125,8 +125,11 @@ class Harmoniser:
         mapping: SourceMapping,
         *,
         entity_kind: Literal["code", "name"],
+        entity_column: str = "",
     ) -> None:
         self.reference = reference
+        #: The publisher's column that names the country (for messages; "" when unknown).
+        self.entity_column = entity_column
         self.mapping = mapping
         self.entity_kind = entity_kind
         self._codes = set(reference.countries["iso3"])
@@ -190,11 +193,11 @@ class Harmoniser:
             more = f"; also unmapped: {', '.join(repr(o) for o in others[:10])}" if others else ""
             more += " (…)" if len(others) > 10 else ""
             raise SourceError(
-                f"country {self.entity_kind} not recognised; add it to "
+                f"country {self.entity_kind} not recognised{self._in_column()}; add it to "
                 f"{mapping_label(self.mapping.source)} under map, aggregates or excluded{more}",
                 file=str(first["file"]),
                 row=int(first["row"]),
-                column="entity",
+                column=self.entity_column or "entity",
                 value=str(first["entity"]),
             )
         countries = obs[kinds == "country"].copy()
@@ -266,11 +269,12 @@ class Harmoniser:
                 row = frame["row"].iloc[pos] if "row" in frame.columns else None
                 file = frame["file"].iloc[pos] if "file" in frame.columns else None
                 raise SourceError(
-                    f"country {self.entity_kind} not recognised in record table {name!r}; add it "
-                    f"to {mapping_label(self.mapping.source)} under map, aggregates or excluded",
+                    f"country {self.entity_kind} not recognised in record table {name!r}"
+                    f"{self._in_column()}; add it to {mapping_label(self.mapping.source)} under "
+                    "map, aggregates or excluded",
                     file=None if file is None else str(file),
                     row=None if row is None else int(row),
-                    column=RECORD_ENTITY,
+                    column=self.entity_column or RECORD_ENTITY,
                     value=key,
                 )
         out = frame.reset_index(drop=True).copy()
@@ -278,6 +282,9 @@ class Harmoniser:
         out["iso3"] = pd.Series(iso3, dtype="string")
         out["country_resolution"] = pd.Series(how, dtype="string")
         return out
+
+    def _in_column(self) -> str:
+        return f" in column {self.entity_column!r}" if self.entity_column else ""
 
     def _unused(self, resolved: dict[str, tuple[str, str]]) -> list[str]:
         m = self.mapping

@@ -72,6 +72,7 @@ def parse(files: Mapping[str, bytes]) -> Parsed:
             value=to_numeric(frame, column, file=FILE, strip_suffix="%"),
             file=FILE,
             row=frame["_row"],
+            column=column,
         )
         for column, (code, year, _label) in COLUMNS.items()
     ]

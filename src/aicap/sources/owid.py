@@ -10,6 +10,7 @@ countries). Some copies are re-saved with ``;`` as delimiter, so the header deci
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 import httpx
@@ -49,6 +50,18 @@ GRAPHER_METADATA = (
 )
 
 
+def short_names(files: Mapping[str, bytes], file: str, value_column: str) -> tuple[str, ...]:
+    """OWID's short name of ``value_column`` in the metadata file, when it gives one."""
+    if file not in files:
+        return ()
+    try:
+        doc = json.loads(files[file])
+        name = doc["columns"][value_column]["shortName"]
+    except (ValueError, KeyError, TypeError):
+        return ()
+    return (name,) if isinstance(name, str) and name else ()
+
+
 def metadata_notes(files: Mapping[str, bytes], *, file: str, value_column: str) -> list[str]:
     """Notes from a grapher ``.metadata.json`` beside the CSV (when there is one): the value
     column's unit and OWID's ``lastUpdated`` date. A file that is not JSON is an error."""
@@ -82,21 +95,38 @@ def fetch_grapher(client: httpx.Client, slug: str) -> dict[str, bytes]:
 
 
 def parse_grapher(
-    data: bytes, *, file: str, indicator: str, value_column: str, notes: list[str]
+    data: bytes,
+    *,
+    file: str,
+    indicator: str,
+    value_column: str,
+    notes: list[str],
+    aliases: tuple[str, ...] = (),
 ) -> pd.DataFrame:
-    """Raw observations of one grapher CSV; ``value_column`` names the value column (when the
-    file has exactly one other column, that one is used and its name noted)."""
+    """Raw observations of one grapher CSV; ``value_column`` names the value column. OWID's
+    short name for the same column (``aliases``: given by the importer or the metadata file)
+    is accepted and noted; any other column is another measure and an error."""
     text = decode_text(data, file=file)
     delimiter = sniff_delimiter(text, file=file, required=ID_COLUMNS, allowed=DELIMITERS)
     frame = read_table(data, file=file, required=ID_COLUMNS, delimiter=delimiter)
     if delimiter != ",":
         notes.append(f"{file}: read as {delimiter!r}-delimited")
     others = [c for c in frame.columns if c not in (*ID_COLUMNS, "_row")]
+    alias = [a for a in aliases if a in others]
     if value_column in others:
         column = value_column
-    elif len(others) == 1:
-        column = others[0]
-        notes.append(f"{file}: value column {column!r} used (expected {value_column!r})")
+    elif alias:
+        column = alias[0]
+        notes.append(f"{file}: value column {column!r} (OWID's short name of {value_column!r})")
+    elif others:
+        raise SourceError(
+            f"the value column {value_column!r} is missing and {others[0]!r} is another "
+            "measure (rule: a value column is read only under its own name or OWID's short "
+            f"name{' ' + repr(aliases[0]) if aliases else ''})",
+            file=file,
+            row=1,
+            column=others[0],
+        )
     else:
         raise SourceError(
             f"missing column {value_column!r}" + (f" (found {others})" if others else ""),
@@ -117,6 +147,7 @@ def parse_grapher(
                 value=to_numeric(frame, column, file=file),
                 file=file,
                 row=frame["_row"],
+                column=column,
             )
         ],
         notes,
@@ -131,6 +162,7 @@ def parse_chart(
     slug: str,
     value_column: str,
     indicator: IndicatorMeta,
+    short_name: str = "",
 ) -> Parsed:
     """Parse one OWID chart's grapher CSV (and notes from its ``.metadata.json`` when present)
     into ``indicator``: the whole ``parse`` of a one-chart OWID source."""
@@ -141,6 +173,9 @@ def parse_chart(
         indicator=indicator.code,
         value_column=value_column,
         notes=notes,
+        aliases=tuple(
+            a for a in (short_name, *short_names(files, f"{slug}.metadata.json", value_column)) if a
+        ),
     )
     notes += metadata_notes(files, file=f"{slug}.metadata.json", value_column=value_column)
     return Parsed(observations=obs, indicators=[indicator], notes=notes)

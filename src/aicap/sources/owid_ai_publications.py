@@ -24,6 +24,8 @@ from aicap.sources.owid import GRAPHER_CSV, fetch_grapher, parse_chart
 SLUG = "annual-scholarly-publications-on-artificial-intelligence"
 FILE = f"{SLUG}.csv"
 VALUE_COLUMN = "Number of articles - Field: All"
+#: OWID's short name of the same column (``useColumnShortNames=true`` downloads).
+SHORT_NAME = "num_articles__field_all"
 
 SOURCE = SourceInfo(
     id="owid_ai_publications",
@@ -61,6 +63,7 @@ def parse(files: Mapping[str, bytes]) -> Parsed:
         file=FILE,
         slug=SLUG,
         value_column=VALUE_COLUMN,
+        short_name=SHORT_NAME,
         indicator=INDICATOR,
     )
 

@@ -75,15 +75,33 @@ def importer_module(name: str) -> ModuleType | None:
     return module
 
 
+def _entries(data_dir: Path) -> list[Path]:
+    try:
+        return list(data_dir.iterdir())
+    except OSError:
+        return []  # reported by aicap.warehouse.checks.check_folders, which ingest runs first
+
+
+def _is_source(path: Path) -> bool:
+    try:
+        return path.is_dir() and (path / "SOURCE.md").is_file()
+    except OSError:
+        return False  # an unreadable folder: reported by check_folders
+
+
 def discover(data_dir: Path, *, live_only: Iterable[str] = ()) -> list[SourceFolder]:
     """Every source folder (one with a SOURCE.md) of ``data_dir``, sorted by name, with the
     country reference first (the others are harmonised against it); plus the :data:`LIVE_ONLY`
-    sources named in ``live_only`` that have no such folder (``live_only=True``, ``path``
-    absent). Other names in ``live_only`` are ignored."""
-    folders = sorted(p for p in data_dir.iterdir() if p.is_dir() and (p / "SOURCE.md").is_file())
+    sources and any other source with an importer named in ``live_only`` that have no such
+    folder (``live_only=True``, ``path`` absent). Other names in ``live_only`` are ignored."""
+    folders = sorted(p for p in _entries(data_dir) if _is_source(p))
     found = [SourceFolder(p.name, p, importer_module(p.name)) for p in folders]
     present = {f.name for f in found}
-    for name in sorted((set(live_only) & set(LIVE_ONLY)) - present):
-        found.append(SourceFolder(name, data_dir / name, importer_module(name), live_only=True))
+    for name in sorted(set(live_only) - present):
+        # a LIVE_ONLY source, or a source whose bundled folder is absent (a warehouse built
+        # from the publishers' APIs alone, ``aicap update --all``)
+        module = importer_module(name) if name != REFERENCE_FOLDER else None
+        if module is not None:
+            found.append(SourceFolder(name, data_dir / name, module, live_only=True))
     found.sort(key=lambda f: (f.name != REFERENCE_FOLDER, f.name))
     return found

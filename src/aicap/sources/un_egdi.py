@@ -67,6 +67,7 @@ def parse(files: Mapping[str, bytes]) -> Parsed:
             value=to_numeric(frame, column, file=FILE),
             file=FILE,
             row=frame["_row"],
+            column=column,
         )
         for column, (code, _name, _unit) in COLUMNS.items()
     ]

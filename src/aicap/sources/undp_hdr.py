@@ -152,6 +152,7 @@ def parse(files: Mapping[str, bytes]) -> Parsed:
             value=long["_value"],
             file=FILE,
             row=long["_line"],
+            column=long["_column"],
         )
     ]
     obs = finish(frames, notes)

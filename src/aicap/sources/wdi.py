@@ -177,6 +177,7 @@ def parse(files: Mapping[str, bytes]) -> Parsed:
                 value=to_numeric(frame, "Value", file=data_file),
                 file=data_file,
                 row=frame["_row"],
+                column="Value",
             )
         )
     for code in sorted(api):

@@ -148,6 +148,7 @@ def _parse_csv(data: bytes, measures: list[str], notes: list[str]) -> list[pd.Da
                 value=values,
                 file=FILE,
                 row=frame["_row"],
+                column=measure,
             )
         )
     missing = int((frame[measures].apply(lambda c: c.str.strip()) == "..").sum().sum())

@@ -41,7 +41,7 @@ import duckdb
 import pandas as pd
 
 import aicap
-from aicap.sources import country_reference
+from aicap.sources import country_reference, validity
 from aicap.sources.base import (
     CANONICAL_COLUMNS,
     SourceError,
@@ -56,7 +56,10 @@ from aicap.sources.harmonise import Harmoniser, load_mapping
 from aicap.sources.live import Snapshot, read_snapshot
 from aicap.sources.registry import REFERENCE_FOLDER, SourceFolder, discover
 from aicap.sources.route import live_route, read_route
+from aicap.warehouse import checks
 from aicap.warehouse.schema import DDL, PER_SOURCE_TABLES, RECORD_TABLE_PREFIX, SCHEMA_VERSION
+from aicap.warehouse.stored import stored_fingerprints as _stored_fingerprints
+from aicap.warehouse.stored import stored_live as _stored_live
 
 Progress = Callable[[str, str], None]
 """Called as ``progress(source_id, stage)`` with stage one of checking, parsing, writing, done."""
@@ -120,6 +123,7 @@ def _module_fingerprint(module: ModuleType, source_id: str) -> str:
     node = resources.files("aicap.sources").joinpath(f"mappings/{source_id}.yaml")
     if node.is_file():
         h.update(node.read_bytes())
+    h.update(validity.catalogue_bytes())
     return h.hexdigest()
 
 
@@ -143,45 +147,6 @@ def _retrieved(info: SourceInfo, folder: Path, files: dict[str, bytes]) -> str:
         return str(max(dates))
     mtimes = [(folder / p).stat().st_mtime for p in files]
     return datetime.fromtimestamp(max(mtimes), tz=UTC).date().isoformat() if mtimes else ""
-
-
-def _stored_fingerprints(path: Path) -> dict[str, str]:
-    if not path.exists():
-        return {}
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error:
-        return {}
-    try:
-        version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if version is None or version[0] != SCHEMA_VERSION:
-            return {}
-        rows = con.execute("SELECT source_id, fingerprint FROM sources").fetchall()
-        return {str(s): str(f) for s, f in rows}
-    except duckdb.Error:
-        return {}
-    finally:
-        con.close()
-
-
-def _stored_live(path: Path) -> dict[str, Path]:
-    """Sources stored from a live snapshot: source -> snapshot folder."""
-    if not path.exists():
-        return {}
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error:
-        return {}
-    try:
-        version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if version is None or version[0] != SCHEMA_VERSION:
-            return {}
-        rows = con.execute("SELECT source_id, folder FROM sources WHERE origin = 'live'").fetchall()
-        return {str(s): Path(str(f)) for s, f in rows}
-    except duckdb.Error:
-        return {}
-    finally:
-        con.close()
 
 
 def _locate(s: _Staged, exc: SourceError) -> SourceError:
@@ -236,12 +201,17 @@ def _stage_source(staged: _Staged, reference: Reference) -> None:
     parse = staged.folder.parse
     assert parse is not None
     info = staged.info
-    parsed = parse(staged.files)
+    parsed = validity.check(parse(staged.files), info.id, geometry_file=info.files[0])
     obs = parsed.observations
     check_duplicates(obs)
     obs = obs.drop_duplicates(["entity", "year", "indicator"])
     check_records(parsed.records, source=info.id)
-    harmoniser = Harmoniser(reference, load_mapping(info.id), entity_kind=info.entity_kind)
+    harmoniser = Harmoniser(
+        reference,
+        load_mapping(info.id),
+        entity_kind=info.entity_kind,
+        entity_column=validity.entity_column(info.id),
+    )
     result = harmoniser.apply(obs, parsed.records)
     staged.records = result.records
     meta = pd.DataFrame(
@@ -292,6 +262,7 @@ def _stage_source(staged: _Staged, reference: Reference) -> None:
             raise SourceError(
                 "geometry id is not a country code in the reference",
                 file=info.files[0],
+                column=validity.entity_column(info.id) or "id",
                 value=str(unknown["entity"].iloc[0]),
             )
         geo["iso3"] = kinds.map(lambda k: k[1])
@@ -314,6 +285,11 @@ def _write(path: Path, staged: list[_Staged], report: IngestReport, started: dat
             for ddl in DDL:
                 con.execute(ddl)
             con.execute("BEGIN TRANSACTION")
+            owners = checks.check_indicator_owners(
+                con, {s.info.id: [str(c) for c in s.indicators.get("code", [])] for s in staged}
+            )
+            if owners is not None:
+                raise owners
             for s in staged:
                 _write_source(con, s)
             dup = con.execute(
@@ -503,6 +479,14 @@ def ingest(
     report = IngestReport(warehouse=warehouse)
     with _lock(warehouse):
         _remove_stale_temps(warehouse)
+        found = checks.check_folders(
+            data_dir, set(_stored_fingerprints(warehouse)) - set(_stored_live(warehouse))
+        )
+        problems = found.errors + checks.check_manifest(data_dir)
+        if problems:
+            culprit = (problems[0].file or "*").split("/")[0] or "*"
+            raise IngestError(culprit, problems[0])
+        report.warnings.extend(found.warnings)
         stored = {} if force else _stored_fingerprints(warehouse)
         explicit = dict(overrides or {})
         live_folders = {**_stored_live(warehouse), **explicit}
@@ -619,6 +603,8 @@ def ingest(
             _write(warehouse, staged, report, started)
         except SourceError as exc:
             raise IngestError("*", exc) from exc
+        except (duckdb.Error, OSError) as exc:
+            raise IngestError("*", SourceError(f"writing the warehouse failed: {exc}")) from exc
         report.written = True
     report.seconds = time.perf_counter() - t0
     return report

@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aicap.warehouse.cooperation.store import CoopStore
-from aicap.web import coop_pages, i18n, monitor, views
+from aicap.web import coop_pages, i18n, monitor, views, voice_web
 from aicap.web.data import SiteData
 from aicap.web.pages import Page, page_data, render_page
 from aicap.web.render import Renderer
@@ -108,6 +108,7 @@ def create_app(site: SiteData, coop_store: CoopStore | None = None) -> FastAPI:
     coop_pages.mount(app, site, renderer, coop_store)  # /api/coop and /coop pages
     app.state.site = site
     cache: dict[str, tuple[bytes, bytes]] = {}
+    voice_web.mount(app, site, renderer, cache)  # /api/voice and /voice pages (issue 20)
 
     def send(request: Request | None, body: bytes, media: str, key: str | None = None) -> Response:
         """A response from bytes computed once: the gzip copy is made once too (the
@@ -229,7 +230,11 @@ def create_app(site: SiteData, coop_store: CoopStore | None = None) -> FastAPI:
         iso3 = iso3.upper()
         if f"api:country:{iso3}" not in cache:
             await asyncio.to_thread(get_page, "country", iso3=iso3)
-        return send_json(request, f"api:country:{iso3}", lambda: views.country(site, iso3))
+        return send_json(
+            request,
+            f"api:country:{iso3}",
+            lambda: voice_web.with_voice(app, views.country(site, iso3), iso3),
+        )
 
     @app.get("/api/divide", tags=["api"], summary="The global AI divide")
     async def api_divide(request: Request) -> Response:

@@ -84,6 +84,7 @@ ROLES = {
     Role.focal_point: N_("country focal point"),
     Role.partner: N_("partner organisation"),
     Role.public: N_("public reader"),
+    Role.reviewer: N_("reviewer"),
 }
 PRIORITIES = {1: N_("low"), 2: N_("medium"), 3: N_("high"), 4: N_("critical")}
 RECORD_STATUS = {"open": N_("open"), "closed": N_("closed"), "withdrawn": N_("withdrawn")}

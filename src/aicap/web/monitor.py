@@ -288,7 +288,7 @@ def concentration(site: SiteData) -> dict[str, Any]:
             view: _records(over[over["view"] == view], TIME_COLS) for view in ("count", "capacity")
         },
         "year_from": YEAR_FROM,
-        "claims": _claims(site, "market_concentration"),
+        "claims": _claims(site, "market_concentration") + _claims(site, "resource_holders"),
         "top_compute": top,
         "lorenz": {
             "quantity": "H100-equivalents in Epoch AI's standard GPU clusters",
@@ -485,6 +485,18 @@ def _plain_dict(d: dict[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------ overview
+def _headline(claim: dict[str, Any]) -> bool:
+    """The claims the overview's counts rest on."""
+    cid = str(claim["id"])
+    return (
+        (claim["kind"] == "market_concentration" and ".full." in cid)
+        or claim["kind"] in ("resource_holders", "incident_change")
+        or cid.startswith("access-count.ALL.")
+        or cid == "access-count.DEV.none"
+        or (claim["kind"] == "governance_gap_count" and cid.endswith(".ALL"))
+    )
+
+
 def overview(site: SiteData) -> dict[str, Any]:
     c = concentration(site)
     a = access(site)
@@ -514,6 +526,11 @@ def overview(site: SiteData) -> dict[str, Any]:
             "cross_database_matches": i["cross_database_matches"],
             "caveat": i["caveat"],
         },
+        # the claims behind the headline counts, each with its n (the gaps by risk are of the
+        # Member States GIRAI covered)
+        "claims": [
+            x for x in [*c["claims"], *a["claims"], *g["claims"], *i["claims"]] if _headline(x)
+        ],
     }
 
 

@@ -35,23 +35,31 @@ class BulkMixin(StoreBase):
     ) -> dict[str, int]:
         """Import activities with their flows and results in one transaction (all or nothing);
         an activity with the same identifier, source and dataset is replaced, its flows and
-        results too. A bad row is refused naming its activity (and CSV line).
-        ``progress(done, total)`` is told after each activity."""
+        results too. The iati-identifier names one activity: one already held in the dataset
+        under another source (the registry's own, exported then imported again; the same
+        activity from the Datastore and from a file) is kept as it is and counted as ``kept``,
+        never added a second time (its money would count twice). A bad row is refused naming
+        its activity (and CSV line). ``progress(done, total)`` is told after each activity."""
         self._require_admin(actor, "import activities")
-        counts = {"created": 0, "replaced": 0, "flows": 0, "results": 0}
+        counts = {"created": 0, "replaced": 0, "kept": 0, "flows": 0, "results": 0}
         with self.tx() as s:
             for n, (data, flows, results) in enumerate(items):
                 if progress is not None:
                     progress(n, len(items))
                 where = f"activity {n + 1} ({data.get('iati_identifier', '?')})"
                 clean = self._clean_at(where, "activity", data)
-                old = s.scalar(
-                    select(Activity).where(
-                        Activity.iati_identifier == clean["iati_identifier"],
-                        Activity.source == clean["source"],
-                        Activity.dataset == clean["dataset"],
+                held = list(
+                    s.scalars(
+                        select(Activity).where(
+                            Activity.iati_identifier == clean["iati_identifier"],
+                            Activity.dataset == clean["dataset"],
+                        )
                     )
                 )
+                old = next((a for a in held if a.source == clean["source"]), None)
+                if old is None and held:  # the same activity, held under another source
+                    counts["kept"] += 1
+                    continue
                 if old is not None:
                     before = as_dict(old)
                     kids: list[Flow | Result] = [

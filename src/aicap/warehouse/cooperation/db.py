@@ -85,6 +85,10 @@ APP_TABLES = (
     "coop_activity",
     "coop_flow",
     "coop_result",
+    "voice_document",
+    "voice_submission",
+    "voice_reply",
+    "voice_report",
 )
 
 
@@ -101,9 +105,11 @@ def app_role_sql(role: str) -> str:
             f"GRANT USAGE ON SCHEMA public TO {role};",
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON {tables} TO {role};",
             f"GRANT SELECT, INSERT ON coop_audit TO {role};",
+            f"GRANT SELECT, INSERT ON voice_rule TO {role};",
             f"GRANT SELECT ON {VERSION_TABLE} TO {role};",
             f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};",
             f"REVOKE TRUNCATE, UPDATE, DELETE, REFERENCES, TRIGGER ON coop_audit FROM {role};",
+            f"REVOKE TRUNCATE, UPDATE, DELETE, REFERENCES, TRIGGER ON voice_rule FROM {role};",
         ]
     )
 

@@ -21,6 +21,7 @@ class Role(StrEnum):
     administrator = "administrator"
     focal_point = "focal_point"  # a country focal point
     partner = "partner"  # a partner organisation
+    reviewer = "reviewer"  # reviews national submissions and error reports (issue 20)
     public = "public"  # a public reader
 
 
