@@ -315,6 +315,12 @@ class Localiser:
         they left unmatched (recorded again on reuse)."""
         if not text:
             return text
+        if self.lang == "en":  # English keeps its wording: only the names take their prose form
+            out = str(text)
+            for old, new in self.names.items():
+                if old != new and old.endswith(")") and old in out:
+                    out = out.replace(old, new)
+            return out
         hit = self._cache.get(text)
         if hit is not None:
             self._missing |= hit[1]
