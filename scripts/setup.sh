@@ -15,7 +15,7 @@ fi
 
 # Debian packages needed by the tests and the reports (WeasyPrint: Pango, HarfBuzz, fonts;
 # poppler-utils: pdftotext/pdftoppm for checking rendered pages; wrk: benchmarks/web.py).
-APT_PACKAGES=(poppler-utils fonts-dejavu-core fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium postgresql wrk)
+APT_PACKAGES=(poppler-utils fonts-dejavu-core fonts-noto-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium postgresql wrk)
 if [ "${#APT_PACKAGES[@]}" -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
   missing=()
   for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

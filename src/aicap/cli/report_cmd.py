@@ -70,6 +70,39 @@ CacheDirOpt = Annotated[
 UseCacheOpt = Annotated[
     bool, typer.Option("--cache-results/--no-cache", help="Reuse results cached per warehouse.")
 ]
+LANG_CHOICES = ("en", "fr", "es", "ru", "zh", "ar")
+LangOpt = Annotated[
+    str,
+    typer.Option(
+        "--lang",
+        help="Language of the document: en, fr, es, ru, zh, ar, or all (the six; each file "
+        "gets its language as a suffix, e.g. ken-fr.pdf, or a subfolder per language).",
+    ),
+]
+
+
+def _langs(lang: str) -> list[str]:
+    """The languages ``--lang`` asks for (``all``: the six UN languages)."""
+    v = lang.strip().lower()
+    if v == "all":
+        return list(LANG_CHOICES)
+    wanted = [x.strip() for x in v.split(",") if x.strip()]
+    bad = [x for x in wanted if x not in LANG_CHOICES]
+    if bad or not wanted:
+        raise _fail(
+            f"--lang {lang!r}: expected one of {', '.join(LANG_CHOICES)} or all "
+            "(comma-separated for several)",
+            2,
+        )
+    return wanted
+
+
+def _localiser(warehouse: Path, lang: str) -> Any:
+    """The localiser of ``lang`` with the country reference's names (UNTERM short names)."""
+    from aicap.analysis.localise_profile import make_localiser
+    from aicap.warehouse.read import Warehouse
+
+    return make_localiser(Warehouse(warehouse).countries(), lang)
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -205,9 +238,11 @@ def run_briefing(
     cache_dir: Path | None = None,
     use_cache: bool = True,
     progress: Progress | None = None,
+    langs: list[str] | None = None,
     voice_dataset: str = "real",
 ) -> Briefing:
-    """Write the briefing to ``out``: copied from the cache when no input changed since a
+    """Write the briefing to ``out`` (in ``langs``, default English; several languages give
+    ``briefing-<lang>.html``/``.pdf`` each): copied from the cache when no input changed since a
     briefing was stored there (:mod:`aicap.report.reuse`), else computed (with the cached
     Monitor results and annex pages where they still apply) and stored. ``aicap report
     briefing`` and the end of ``aicap build`` (which warms the cache) run this."""
@@ -216,9 +251,10 @@ def run_briefing(
     t0 = time.perf_counter()
     n_workers = effective_workers(workers or default_workers())
     cache = _cache(warehouse, cache_dir, use_cache)
+    langs = langs or ["en"]
     replies = _replies(voice_dataset)  # the countries' right of reply (issue 20)
     k = digest = ""
-    if cache.folder is not None:
+    if cache.folder is not None and langs == ["en"]:
         from aicap.report import reuse
 
         digest = reuse.inputs_digest(warehouse, index, catalogue=catalogue, mandates=mandates)
@@ -256,6 +292,10 @@ def run_briefing(
             kw["monitor_job"] = mon
         else:
             kw["monitor"], kw["signals"] = mon
+    if cache.folder is not None and not digest:
+        from aicap.report import reuse
+
+        digest = reuse.inputs_digest(warehouse, index, catalogue=catalogue, mandates=mandates)
     result = write_briefing(
         data,
         cat,
@@ -267,6 +307,8 @@ def run_briefing(
         cache=cache,
         progress=progress,
         derived=digest,
+        langs=langs,
+        localisers={lg: _localiser(warehouse, lg) for lg in langs},
         replies=replies,
         **kw,
     )
@@ -329,13 +371,16 @@ def briefing(
     catalogue: CatalogueOpt = None,
     cache_dir: CacheDirOpt = None,
     use_cache: UseCacheOpt = True,
+    lang: LangOpt = "en",
     voice_demo: Annotated[
         bool, typer.Option("--voice-demo", help="Annex replies: the FICTITIOUS demo's.")
     ] = False,
 ) -> None:
-    """Write the Secretary-General briefing (HTML and PDF) with its data files."""
+    """Write the Secretary-General briefing (HTML and PDF) with its data files, in one of
+    the six UN languages or all six (``--lang all``: briefing-<lang>.html/.pdf each)."""
     index = renamed(index, old_index, "--index", "--index-dir")
     _writable(out, "--out")
+    langs = _langs(lang)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (
@@ -369,6 +414,7 @@ def briefing(
             cache_dir=cache_dir,
             use_cache=use_cache,
             progress=progress,
+            langs=langs,
             voice_dataset="demo" if voice_demo else "real",
         )
     finally:
@@ -381,6 +427,9 @@ def briefing(
         if result.reused
         else ""
     )
+    if len(result.languages) > 1:
+        for lg, (h, p, n) in result.languages.items():
+            print(f"{lg}: {h}" + (f" and {p}, {n} pages" if p else ""))
     print(
         f"wrote {result.html}"
         + (f" and {result.pdf}{pages}" if result.pdf else "")
@@ -418,14 +467,17 @@ def profile(
     ] = True,
     cache_dir: CacheDirOpt = None,
     use_cache: UseCacheOpt = True,
+    lang: LangOpt = "en",
 ) -> None:
     """A country profile: tier, scores with uncertainty bands, peers, bottlenecks,
-    recommendations with citations (drawn with its Monitor signals), data gaps."""
+    recommendations with citations (drawn with its Monitor signals), data gaps. ``--lang``:
+    the PDF in one of the six UN languages, or all six."""
     index = renamed(index, old_index, "--index", "--index-dir")
     from aicap.cli.output import choose
 
     as_json = choose(fmt, as_json, ("table", "json")) == "json"
     code = iso3.upper()
+    langs = _langs(lang)
     if pdf_file is not None:
         _writable(pdf_file, "--pdf", folder=False)
     cache = _cache(warehouse, cache_dir, use_cache)
@@ -464,8 +516,12 @@ def profile(
             return prof
 
     if pdf_file is not None:
-        pages = _profile_pdf(full, pdf_file, cache, k)
-        console.print(f"wrote {pdf_file} ({pages} page{'s' if pages != 1 else ''})")
+        for lg in langs:
+            target = pdf_file
+            if len(langs) > 1:
+                target = pdf_file.with_name(f"{pdf_file.stem}-{lg}{pdf_file.suffix}")
+            pages = _profile_pdf(full, target, cache, k, lg, warehouse)
+            console.print(f"wrote {target} ({pages} page{'s' if pages != 1 else ''})")
     if as_json:
         sys.stdout.write(text + "\n")
         return
@@ -522,13 +578,20 @@ def _compute_profile(
     return prof, notes
 
 
-def _profile_pdf(prof: Callable[[], dict[str, Any]], path: Path, cache: Cache, k: str) -> int:
-    """The one-page PDF of the profile ``prof()`` (cached with the profile: same inputs, same
-    PDF)."""
+def _profile_pdf(
+    prof: Callable[[], dict[str, Any]],
+    path: Path,
+    cache: Cache,
+    k: str,
+    lang: str = "en",
+    warehouse: Path | None = None,
+) -> int:
+    """The one-page PDF of the profile ``prof()`` in ``lang`` (cached with the profile: same
+    inputs, same PDF)."""
     from aicap.report import reuse
     from aicap.report.cache import key
 
-    pk = key("profile-pdf", k) if k else ""
+    pk = key("profile-pdf", k, lang, _catalogue_stamp()) if k else ""
     got = reuse.get(cache, reuse.KIND_PROFILE, pk) if pk else None
     if isinstance(got, tuple):
         data, pages = got
@@ -537,10 +600,26 @@ def _profile_pdf(prof: Callable[[], dict[str, Any]], path: Path, cache: Cache, k
         return int(pages)
     from aicap.report.briefing import write_profile_pdf
 
-    pages = write_profile_pdf(prof(), path)
+    loc = _localiser(warehouse, lang) if warehouse is not None else None
+    pages = write_profile_pdf(prof(), path, loc)
     if pk:
         reuse.put(cache, reuse.KIND_PROFILE, pk, (path.read_bytes(), pages))
     return pages
+
+
+def _catalogue_stamp() -> str:
+    """A digest of the translation catalogues and report templates (a cached PDF is reused
+    only while they are unchanged)."""
+    import hashlib
+
+    from aicap.analysis.localise import LOCALES
+
+    h = hashlib.sha256()
+    tpl = Path(__file__).resolve().parents[1] / "report" / "templates"
+    for f in sorted([*LOCALES.glob("*/LC_MESSAGES/*.mo"), *tpl.glob("*.j2")]):
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def score_text(p: dict[str, Any]) -> str:

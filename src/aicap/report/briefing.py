@@ -20,13 +20,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from aicap.analysis.capacity_data import CapacityData
 from aicap.analysis.catalogue import Catalogue
 from aicap.analysis.claims_run import StandardClaims, standard_claims
 from aicap.analysis.diagnose import Diagnosis, diagnose, expected_for
 from aicap.analysis.divide import GROUP_WORDS, group_mask
+from aicap.analysis.localise import Localiser
+from aicap.analysis.localise_profile import localise_profile
 from aicap.analysis.monitor.data import MonitorData
 from aicap.analysis.monitor.links import Links, MonitorResults, Signal, all_signals
 from aicap.analysis.profile import _json_list, build_profile
@@ -41,6 +42,7 @@ from aicap.report.divide_section import (
     group_claims,
     verdict_row,
 )
+from aicap.report.lang import environment, finish
 from aicap.report.monitor_section import incident_totals, monitor_section, profile_monitor
 from aicap.report.monitor_source import MonitorJob, Signals
 from aicap.report.monitor_source import compute as compute_monitor
@@ -52,19 +54,6 @@ from aicap.report.workers import STATE, Progress, Workers, chunk_size, collect
 #: The groups whose unique challenges the briefing reports (A/RES/78/311 PP11, OP15).
 FOCUS_GROUPS = ("LDC", "LLDC", "SIDS", "LIC")
 TOP_N = 5  # recommendations counted per country for the aggregate
-
-
-def _env() -> Environment:
-    env = Environment(
-        loader=PackageLoader("aicap.report", "templates"),
-        autoescape=select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["num"] = _num
-    env.filters["capitalize_first"] = lambda v: str(v)[:1].upper() + str(v)[1:]
-    env.filters["signed"] = lambda v, nd=1: "n/a" if _bad(v) else f"{float(v):+.{nd}f}"
-    return env
 
 
 def _bad(v: Any) -> bool:
@@ -260,18 +249,33 @@ def _expected_section(
     }
 
 
-def profile_figure(profile: dict[str, Any]) -> str:
+def profile_figure(profile: dict[str, Any], loc: Localiser | None = None) -> str:
+    loc = loc or Localiser("en")
     pil = profile["pillars"]
     binding = next((k for k, p in enumerate(pil) if p["binding"]), None)
     nan = float("nan")
+    if loc.rtl:  # SVG text is neither shaped nor reordered: HTML boxes for Arabic
+        return charts.pillar_profile_html(
+            [p["name"] for p in pil],
+            [p["score"] if p["score"] is not None else nan for p in pil],
+            [p["peer_median"] if p["peer_median"] is not None else nan for p in pil],
+            [p["frontier"] if p["frontier"] is not None else nan for p in pil],
+            title=loc.gettext("%(name)s: pillar scores, peers and frontier")
+            % {"name": profile["name"]},
+            binding=binding,
+            words={w: loc.gettext(w) for w in ("score", "peer median", "frontier", "no score")},
+            rtl=True,
+        )
     return charts.pillar_profile(
         [p["name"] for p in pil],
         [p["score"] if p["score"] is not None else nan for p in pil],
         [p["peer_median"] if p["peer_median"] is not None else nan for p in pil],
         [p["frontier"] if p["frontier"] is not None else nan for p in pil],
-        title=f"{profile['name']}: pillar scores, peers and frontier",
+        title=loc.gettext("%(name)s: pillar scores, peers and frontier")
+        % {"name": profile["name"]},
         peer_label=profile["peers"][0]["label"],
         binding=binding,
+        words={w: loc.gettext(w) for w in ("score", "peer median", "frontier", "no score")},
     )
 
 
@@ -513,6 +517,7 @@ def briefing_context(
         "capacity-building",
         "subtitle": "Evidence for the report requested in A/RES/78/311, OP 15",
         "generated": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": _dt.datetime.now(_dt.UTC).date(),
         "data": data,
         "year": data.year,
         "n_members": len(c),
@@ -643,8 +648,26 @@ def _data_files(ctx: dict[str, Any], out: Path) -> list[Path]:
     return files
 
 
-def render_html(ctx: dict[str, Any], template: str = "briefing.html.j2") -> str:
-    return _env().get_template(template).render(**ctx)
+def render_html(
+    ctx: dict[str, Any], template: str = "briefing.html.j2", loc: Localiser | None = None
+) -> str:
+    """The briefing (or ``template``) as HTML in ``loc``'s language (default English): the
+    annex's profiles localised and their figures drawn in that language."""
+    loc = loc or Localiser("en")
+    c = dict(ctx)
+    # one A4 page per annex profile at 8.5 pt in every language: its first two
+    # recommendations in English, one in the longer languages (the heading says how many of
+    # how many; all are in data/profiles.json)
+    c.setdefault("n_recs", 2 if loc.lang == "en" else 1)
+    if c.get("profiles"):
+        profs = []
+        for p in c["profiles"]:
+            q = localise_profile(p, loc)
+            q["figure"] = profile_figure(q, loc)
+            profs.append(q)
+        c["profiles"] = profs
+    html = environment(loc).get_template(template).render(**c)
+    return finish(html, loc)
 
 
 def html_to_pdf(html: str, path: Path, base_url: str | None = None) -> int:
@@ -668,9 +691,14 @@ def write_briefing(
     cache: Cache | None = None,
     progress: Progress | None = None,
     derived: str = "",
+    langs: Sequence[str] = ("en",),
+    localisers: dict[str, Localiser] | None = None,
     replies: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> Briefing:
-    """Write ``briefing.html``, ``briefing.pdf`` and ``data/`` to ``out``. ``workers``:
+    """Write ``briefing.html``, ``briefing.pdf`` and ``data/`` to ``out``; with several
+    ``langs``, ``briefing-<lang>.html`` and ``.pdf`` for each (the context is computed once;
+    ``data/`` is the English record, written once). ``localisers``: per language, with the
+    country reference's names (default: catalogues only). ``workers``:
     processes for the diagnoses, profiles, the Monitor (``monitor_job``) and the annex's PDF
     pages (1: all in process; the result is the same); ``cache``: rendered annex pages are
     kept there and reused while their HTML is unchanged, and with ``derived`` (a digest of
@@ -695,23 +723,35 @@ def write_briefing(
             replies=replies,
         )
         t1 = time.perf_counter()
-        if progress is not None:
-            progress("html", 0, 1)
-        html = render_html(ctx)
-        html_path = out / "briefing.html"
-        html_path.write_text(html, "utf-8")
-        files = _data_files(ctx, out)
-        if progress is not None:
-            progress("html", 1, 1)
-        t2 = time.perf_counter()
-        pdf_path = None
-        pages = None
-        if pdf:
-            pdf_path = out / "briefing.pdf"
-            pages = render_pdf(
-                html, pdf_path, workers=pool, base_url=str(out), cache=cache, progress=progress
-            )
+        files = _data_files(ctx, out)  # the record: English, once for every language
+        written: dict[str, tuple[Path, Path | None, int | None]] = {}
+        t_html = t_pdf = 0.0
+        for lg in langs:
+            ta = time.perf_counter()
+            if progress is not None:
+                progress(f"html {lg}", 0, 1)
+            loc = localisers[lg] if localisers and lg in localisers else Localiser(lg)
+            html = render_html(ctx, loc=loc)
+            stem = "briefing" if len(langs) == 1 else f"briefing-{lg}"
+            html_path = out / f"{stem}.html"
+            html_path.write_text(html, "utf-8")
+            if progress is not None:
+                progress(f"html {lg}", 1, 1)
+            tb = time.perf_counter()
+            pdf_path = None
+            pages = None
+            if pdf:
+                pdf_path = out / f"{stem}.pdf"
+                pages = render_pdf(
+                    html, pdf_path, workers=pool, base_url=str(out), cache=cache, progress=progress
+                )
+            t_html += tb - ta
+            t_pdf += time.perf_counter() - tb
+            written[lg] = (html_path, pdf_path, pages)
         t3 = time.perf_counter()
+    first = written[langs[0]]
+    html_path, pdf_path, pages = first
+    t2 = t1 + t_html
     return Briefing(
         html_path,
         pdf_path,
@@ -721,20 +761,33 @@ def write_briefing(
             "diagnose": float(ctx["timing"]["diagnoses_s"]),
             "context": t1 - t0,
             "html": t2 - t1,
-            "pdf": t3 - t2,
+            "pdf": t_pdf,
             "total": t3 - t0,
         },
         pages,
         str(ctx["generated"]),
+        languages=written,
     )
 
 
-def profile_html(profile: dict[str, Any]) -> str:
-    p = with_claims(dict(profile))
-    p["figure"] = profile_figure(profile)
-    return render_html({"p": p, "standalone": True}, "profile.html.j2")
+def profile_html(profile: dict[str, Any], loc: Localiser | None = None, n_recs: int = 3) -> str:
+    """The one-page profile as HTML in ``loc``'s language (default English, country names in
+    their prose form only where ``loc`` knows them), with its first ``n_recs``
+    recommendations."""
+    loc = loc or Localiser("en")
+    p = localise_profile(with_claims(dict(profile)), loc)
+    p["figure"] = profile_figure(p, loc)
+    tpl = environment(loc).get_template("profile.html.j2")
+    return finish(tpl.render(p=p, standalone=True, n_recs=n_recs), loc)
 
 
-def write_profile_pdf(profile: dict[str, Any], path: Path) -> int:
+def write_profile_pdf(profile: dict[str, Any], path: Path, loc: Localiser | None = None) -> int:
+    """The profile on one A4 page: with its first three recommendations, or two or one where
+    a longer language needs the room (the heading says how many of how many)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    return html_to_pdf(profile_html(profile), path)
+    pages = html_to_pdf(profile_html(profile, loc), path)
+    for n in (2, 1):
+        if pages <= 1:
+            break
+        pages = html_to_pdf(profile_html(profile, loc, n_recs=n), path)
+    return pages

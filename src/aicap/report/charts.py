@@ -277,9 +277,15 @@ def pillar_profile(
     peer_label: str,
     binding: int | None = None,
     width: int = 330,
+    words: Mapping[str, str] | None = None,
 ) -> str:
     """One row per pillar: the country's bar, a tick at the peer median, a diamond at the
-    frontier (90th percentile); the binding constraint's bar in the accent colour."""
+    frontier (90th percentile); the binding constraint's bar in the accent colour. ``words``:
+    the legend's words in the document's language (``score``, ``peer median``, ``frontier``,
+    ``no score``)."""
+    w = {"score": "score", "peer median": "peer median", "frontier": "frontier"}
+    w["no score"] = "no score"
+    w.update(words or {})
     left, right, top, row_h = 150, 10, 6, 17
     height = top + row_h * len(names) + 34
     pw = width - left - right
@@ -308,7 +314,9 @@ def pillar_profile(
                 f"height='10' fill='{colour}'/>"
             )
         else:
-            body.append(f"<text x='{left + 3}' y='{y + 11}' font-size='8'>no score</text>")
+            body.append(
+                f"<text x='{left + 3}' y='{y + 11}' font-size='8'>{escape(w['no score'])}</text>"
+            )
         p = peers[i]
         if p is not None and math.isfinite(p):
             x = left + min(max(p, 0), 100) / 100 * pw
@@ -324,19 +332,25 @@ def pillar_profile(
                 f"{x - 4:.1f},{y + 8}' fill='{PALETTE[2]}'/>"
             )
     ly = top + row_h * len(names) + 24
-    body.append(f"<rect x='{left}' y='{ly - 8}' width='10' height='8' fill='{PALETTE[0]}'/>")
-    body.append(f"<text x='{left + 13}' y='{ly}' font-size='8'>score</text>")
+
+    def wide(text: str) -> float:  # rough advance at 8 px: CJK glyphs are square
+        return sum(8.0 if ord(ch) > 0x2E80 else 4.6 for ch in text)
+
+    x0 = float(left)
+    body.append(f"<rect x='{x0}' y='{ly - 8}' width='10' height='8' fill='{PALETTE[0]}'/>")
+    body.append(f"<text x='{x0 + 13}' y='{ly}' font-size='8'>{escape(w['score'])}</text>")
+    x0 += 13 + wide(w["score"]) + 10
     body.append(
-        f"<line x1='{left + 50}' x2='{left + 50}' y1='{ly - 9}' y2='{ly + 1}' stroke='#000' "
+        f"<line x1='{x0:.1f}' x2='{x0:.1f}' y1='{ly - 9}' y2='{ly + 1}' stroke='#000' "
         f"stroke-width='2'/>"
     )
-    body.append(f"<text x='{left + 54}' y='{ly}' font-size='8'>peer median</text>")
-    fx = left + 118
+    body.append(f"<text x='{x0 + 4:.1f}' y='{ly}' font-size='8'>{escape(w['peer median'])}</text>")
+    fx = x0 + 4 + wide(w["peer median"]) + 12
     body.append(
         f"<polygon points='{fx:.1f},{ly - 9} {fx + 4:.1f},{ly - 4} {fx:.1f},{ly + 1} "
         f"{fx - 4:.1f},{ly - 4}' fill='{PALETTE[2]}'/>"
     )
-    body.append(f"<text x='{fx + 7:.1f}' y='{ly}' font-size='8'>frontier</text>")
+    body.append(f"<text x='{fx + 7:.1f}' y='{ly}' font-size='8'>{escape(w['frontier'])}</text>")
     return _svg(width, height, body, title)
 
 
@@ -404,3 +418,61 @@ def lorenz_chart(
         f"transform='rotate(-90 11 {top + ph / 2:.1f})'>{escape(y_label)}</text>"
     )
     return _svg(width, height, body, title)
+
+
+def pillar_profile_html(
+    names: Sequence[str],
+    scores: Sequence[float],
+    peers: Sequence[float],
+    frontier: Sequence[float],
+    *,
+    title: str,
+    binding: int | None = None,
+    words: Mapping[str, str] | None = None,
+    rtl: bool = False,
+) -> str:
+    """:func:`pillar_profile` drawn with HTML boxes instead of SVG text, for right-to-left
+    scripts: the labels are set by the page's text engine (shaped, in reading order), and the
+    scale runs from the right edge (0) to the left (100) as the page reads."""
+    w = {"score": "score", "peer median": "peer median", "frontier": "frontier"}
+    w["no score"] = "no score"
+    w.update(words or {})
+    side = "right" if rtl else "left"
+
+    def pos(v: float) -> str:
+        return f"{min(max(v, 0.0), 100.0):.1f}%"
+
+    rows = []
+    for i, name in enumerate(names):
+        s, p, f = scores[i], peers[i], frontier[i]
+        marks = []
+        if s is not None and math.isfinite(s):
+            colour = PALETTE[1] if binding == i else PALETTE[0]
+            marks.append(
+                f"<span class='pc-bar' style='{side}: 0; width: {pos(s)}; "
+                f"background: {colour}'></span>"
+            )
+        else:
+            marks.append(f"<span class='pc-none'>{escape(w['no score'])}</span>")
+        if p is not None and math.isfinite(p):
+            marks.append(f"<span class='pc-peer' style='{side}: {pos(p)}'></span>")
+        if f is not None and math.isfinite(f):
+            marks.append(f"<span class='pc-front' style='{side}: {pos(f)}'>\u25c6</span>")
+        rows.append(
+            f"<tr><td class='pc-label'>{escape(name)}</td>"
+            f"<td class='pc-cell'><div class='pc-track'>{''.join(marks)}</div></td></tr>"
+        )
+    ticks = "".join(
+        f"<span class='pc-tick' style='{side}: {t}%'>{t}</span>" for t in (0, 20, 40, 60, 80, 100)
+    )
+    rows.append(f"<tr><td></td><td class='pc-cell'><div class='pc-axis'>{ticks}</div></td></tr>")
+    legend = (
+        f"<span class='pc-key' style='background: {PALETTE[0]}'></span> {escape(w['score'])} "
+        f"<span class='pc-keypeer'></span> {escape(w['peer median'])} "
+        f"<span style='color: {PALETTE[2]}'>\u25c6</span> {escape(w['frontier'])}"
+    )
+    return (
+        f"<div class='pchart' role='img' aria-label='{escape(title)}'>"
+        f"<table class='pchart'>{''.join(rows)}</table>"
+        f"<div class='pc-legend'>{legend}</div></div>"
+    )

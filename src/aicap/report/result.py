@@ -19,3 +19,5 @@ class Briefing:
     pages: int | None = None
     generated: str = ""  # the time in the subtitle
     reused: bool = False  # copied from the cache (aicap.report.reuse): no input changed
+    #: language -> (HTML, PDF or None, pages or None) of every language written
+    languages: dict[str, tuple[Path, Path | None, int | None]] = field(default_factory=dict)
