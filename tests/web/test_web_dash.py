@@ -91,6 +91,27 @@ def test_compare_page_and_twin_agree_with_the_ranking(client: TestClient, site: 
     assert r.text.count("<svg") >= 2 and "compare_pillars.svg?c=KEN,NGA,ZAF" in r.text
 
 
+def test_a_like_for_like_change_is_read_with_its_noise_test(
+    client: TestClient, site: SiteData
+) -> None:
+    labels = {
+        "improved": "improved, beyond the year-to-year noise",
+        "declined": "declined, beyond the year-to-year noise",
+        "stable": "no clear change (within the year-to-year noise)",
+    }
+    ch = site.changes
+    picks = [ch.index[ch["direction"] == d][0] for d in labels if (ch["direction"] == d).any()]
+    assert len(picks) >= 2  # the snapshot has improved and stable countries at least
+    for iso3 in picks:
+        want = labels[str(ch.loc[iso3, "direction"])]
+        things = client.get(f"/country/{iso3}").text.split('id="things"')[1].split("</ol>")[0]
+        assert want in things and all(v not in things for v in labels.values() if v != want)
+    twin = client.get("/api/compare", params={"c": ",".join(picks[:2])}).json()
+    assert [r["change_direction"] for r in twin["countries"]] == [
+        str(ch.loc[i, "direction"]) for i in picks[:2]
+    ]
+
+
 @pytest.mark.parametrize(
     "countries", [["KEN", "NGA", "ZAF", "EGY", "GHA", "ETH"], ["KEN", "Atlantis"]]
 )

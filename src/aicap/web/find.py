@@ -116,6 +116,9 @@ def compare(site: SiteData, isos: list[str]) -> dict[str, Any]:
     for iso3 in isos:
         s = row_summary(site, iso3)
         s["trend"] = _trend_comparable(site, iso3)
+        # the change's own test: beyond the year-to-year noise of like-for-like scores or not
+        ch = site.changes.loc[iso3] if iso3 in site.changes.index else None
+        s["change_direction"] = None if ch is None else str(ch.get("direction"))
         rows.append(s)
     return {
         "year": site.year,
