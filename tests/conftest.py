@@ -26,3 +26,20 @@ def full_warehouse(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> 
     path = tmp_path_factory.mktemp("full") / "aicap.duckdb"
     ingest(data_dir, path)
     return path
+
+
+@pytest.fixture(scope="session")
+def built_outputs(tmp_path_factory: pytest.TempPathFactory, full_warehouse: Path) -> Path:
+    """The index outputs ``aicap build`` writes, from the session's full warehouse (the shipped
+    run, computed once per session and shared with the analysis tests): what the docs' numbers
+    are checked against on a clean clone, which has no ``var/out``."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent / "analysis"))
+    from capacity_helpers import shipped
+
+    from aicap.analysis.run import write_outputs
+
+    out = tmp_path_factory.mktemp("built") / "out"
+    write_outputs(shipped(full_warehouse), out)
+    return out

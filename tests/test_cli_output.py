@@ -88,12 +88,10 @@ def test_an_unknown_format_is_a_usage_error() -> None:
 
 
 # ------------------------------------------------------------------ on the real commands
-@pytest.fixture(scope="module")
-def index_dir() -> Path:
-    out = ROOT / "var" / "out"
-    if not (out / "results.json").is_file():
-        pytest.skip("no var/out/results.json: run `aicap build` first")
-    return out
+@pytest.fixture
+def index_dir(built_outputs: Path) -> Path:
+    """The snapshot's index outputs, built in the test session."""
+    return built_outputs
 
 
 def test_index_results_at_60_columns(index_dir: Path) -> None:

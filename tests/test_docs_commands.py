@@ -83,13 +83,11 @@ def test_every_quoted_command_and_option_exists(where: str, argv: list[str]) -> 
 
 # ------------------------------------------------------------------ cheap ones, run
 @pytest.fixture
-def built(monkeypatch: pytest.MonkeyPatch) -> Path:
-    out = ROOT / "var" / "out"
-    if not (out / "results.json").is_file() or not (ROOT / "var" / "aicap.duckdb").is_file():
-        pytest.skip("no var/out or warehouse in this checkout: run `aicap build` first")
-    monkeypatch.setenv("AICAP_WAREHOUSE", str(ROOT / "var" / "aicap.duckdb"))
-    monkeypatch.setenv("AICAP_OUT", str(out))
-    return out
+def built(monkeypatch: pytest.MonkeyPatch, full_warehouse: Path, built_outputs: Path) -> Path:
+    """The snapshot's warehouse and index outputs, built in the test session."""
+    monkeypatch.setenv("AICAP_WAREHOUSE", str(full_warehouse))
+    monkeypatch.setenv("AICAP_OUT", str(built_outputs))
+    return built_outputs
 
 
 def test_the_quickstart_numbers(built: Path) -> None:

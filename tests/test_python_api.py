@@ -15,17 +15,16 @@ import pytest
 import aicap
 
 ROOT = Path(__file__).resolve().parents[1]
-VAR = ROOT / "var"
 
 
 @pytest.fixture
-def built(monkeypatch: pytest.MonkeyPatch) -> Path:
-    if not (VAR / "out" / "results.parquet").is_file() or not (VAR / "aicap.duckdb").is_file():
-        pytest.skip("no var/out or warehouse in this checkout: run `aicap build` first")
-    monkeypatch.setenv("AICAP_WAREHOUSE", str(VAR / "aicap.duckdb"))
-    monkeypatch.setenv("AICAP_OUT", str(VAR / "out"))
+def built(monkeypatch: pytest.MonkeyPatch, full_warehouse: Path, built_outputs: Path) -> Path:
+    """The snapshot's warehouse and index outputs (built in the test session, so a clean clone
+    checks the docs' numbers too)."""
+    monkeypatch.setenv("AICAP_WAREHOUSE", str(full_warehouse))
+    monkeypatch.setenv("AICAP_OUT", str(built_outputs))
     monkeypatch.chdir(ROOT)
-    return VAR / "out"
+    return built_outputs
 
 
 def markdown_doctest(path: Path) -> doctest.TestResults:

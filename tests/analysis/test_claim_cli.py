@@ -35,16 +35,18 @@ def test_claim_show_prints_a_monitor_claim(tmp_path: Path) -> None:
     cs = ClaimSet()
     cs.add(claim)
     cs.write(tmp_path / "claims.json")
-    args = ["claim", "show", claim.id, "--out", str(tmp_path), "--warehouse", str(tmp_path / "x")]
+    args = ["claim", "show", claim.id, "--index-dir", str(tmp_path)]
+    args += ["--warehouse", str(tmp_path / "x")]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
     out = " ".join(res.output.split())
     assert claim.text in out and claim.id in out
     assert "range, not a sampling interval" in out and "n = 2" in out
     assert f"recompute: aicap claim show {claim.id} --recompute" in out
-    got = json.loads(CliRunner().invoke(app, [*args, "--json"]).output)
-    assert (
-        got["verdict"] == "highly_concentrated"
-    )  # HHI 3,125-3,750 and got["test"].startswith("DOJ/FTC 2023")
-    missing = CliRunner().invoke(app, ["claim", "show", "no-such.claim", "--out", str(tmp_path)])
+    got = json.loads(CliRunner().invoke(app, [*args, "--format", "json"]).stdout)
+    assert got["verdict"] == "highly_concentrated"  # HHI 3,125-3,750
+    assert got["test"].startswith("DOJ/FTC 2023")
+    missing = CliRunner().invoke(
+        app, ["claim", "show", "no-such.claim", "--index-dir", str(tmp_path)]
+    )
     assert missing.exit_code == 1
