@@ -12,8 +12,6 @@ from aicap.analysis.localise import LANGS, Localiser, catalogue_ids, prose_name
 from aicap.analysis.localise_profile import localise_profile, make_localiser
 from aicap.report.lang import LRI, PDI, first_sentence, isolate_ltr
 
-ROOT = Path(__file__).resolve().parents[2]
-WAREHOUSE = ROOT / "var" / "aicap.duckdb"
 OTHER = [x for x in LANGS if x != "en"]
 
 
@@ -79,26 +77,28 @@ def test_quotations_stop_at_a_sentence_boundary() -> None:
     assert first_sentence("Recalls resolution 78/265. Notes.") == "Recalls resolution 78/265."
 
 
-needs_snapshot = pytest.mark.skipif(not WAREHOUSE.exists(), reason="needs var/aicap.duckdb")
-
-
-def _profiles(codes: list[str]) -> tuple[object, dict[str, dict[str, object]]]:
+def _profiles(
+    codes: list[str], warehouse: Path, index_dir: Path
+) -> tuple[object, dict[str, dict[str, object]]]:
+    """Profiles from the snapshot's warehouse and index outputs, built in the test session
+    (so a clean clone runs these tests too)."""
     from aicap.analysis.profile import build_profile
     from aicap.cli.report_cmd import _catalogue, _load
 
-    data = _load(WAREHOUSE, ROOT / "var" / "out")
+    data = _load(warehouse, index_dir)
     cat = _catalogue(None, None, data)
     return data, {c: build_profile(data, c, cat) for c in codes}
 
 
-@needs_snapshot
-def test_generated_sentences_of_profiles_have_a_catalogue_entry_in_every_language() -> None:
+def test_generated_sentences_of_profiles_have_a_catalogue_entry_in_every_language(
+    full_warehouse: Path, built_outputs: Path
+) -> None:
     """Fails when a generated sentence (reason, tier evidence, label) has no wording."""
     from aicap.warehouse.read import Warehouse
 
     codes = ["KEN", "AFG", "FJI", "BOL", "USA", "NPL", "TUV", "CHN", "BRA", "IND"]
-    _, profs = _profiles(codes)
-    countries = Warehouse(WAREHOUSE).countries()
+    _, profs = _profiles(codes, full_warehouse, built_outputs)
+    countries = Warehouse(full_warehouse).countries()
     shown = ("tier_assignment", "binding_constraint", "recommendation_need", "expected_residual")
     for lang in OTHER:
         loc = make_localiser(countries, lang)
@@ -110,14 +110,15 @@ def test_generated_sentences_of_profiles_have_a_catalogue_entry_in_every_languag
         assert loc.unmatched() == [], lang
 
 
-@needs_snapshot
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
-def test_one_profile_per_language_on_one_page_in_its_script(tmp_path: Path) -> None:
+def test_one_profile_per_language_on_one_page_in_its_script(
+    tmp_path: Path, full_warehouse: Path, built_outputs: Path
+) -> None:
     from aicap.report.briefing import write_profile_pdf
     from aicap.warehouse.read import Warehouse
 
-    _, profs = _profiles(["KEN"])
-    countries = Warehouse(WAREHOUSE).countries()
+    _, profs = _profiles(["KEN"], full_warehouse, built_outputs)
+    countries = Warehouse(full_warehouse).countries()
     heads = {
         "en": "Country profile: Kenya",
         "fr": "Profil de pays : Kenya",
