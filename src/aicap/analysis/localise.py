@@ -248,6 +248,8 @@ class Localiser:
         if not m:
             return None
         sign, whole, frac = m.groups()
+        if not frac and "," not in whole and len(whole) >= 4:
+            return s.strip()  # written without grouping: a year or a row number, kept as is
         v = float(whole.replace(",", "") + ("." + frac if frac else ""))
         if sign in ("-", "\u2212"):
             v = -v
@@ -398,6 +400,42 @@ class Localiser:
 
     def unmatched(self) -> list[str]:
         return sorted(self._missing)
+
+
+# ------------------------------------------------------------------ right to left
+_RUN = re.compile(
+    r"[+\-\u2212]?[A-Za-z0-9$€£]"
+    r"(?:[A-Za-z0-9$€£%.,:/&'’\-–+_#=×\u00a0\u202f]"
+    r"|[ \u00a0](?=[+\-\u2212]?[A-Za-z0-9$€£%]))*"
+)
+_SKIP = re.compile(r"(<(style|script|svg|code|bdi)\b.*?</\2>|<[^>]*>)", re.S | re.I)
+_TRAIL = ".,:;"
+
+
+def _wrap(text: str) -> str:
+    def sub(m: re.Match[str]) -> str:
+        run = m.group(0)
+        tail = ""
+        while run and run[-1] in _TRAIL:
+            tail = run[-1] + tail
+            run = run[:-1]
+        return f"{LRI}{run}{PDI}{tail}" if run else tail
+
+    return _RUN.sub(sub, text)
+
+
+def isolate_ltr(html: str) -> str:
+    """``html`` with every left-to-right run of its text (numbers, ranges, units, codes,
+    Latin-script names) between LRI and PDI; markup, styles, SVG and ``<bdi>`` (already
+    isolated) unchanged."""
+    out: list[str] = []
+    pos = 0
+    for m in _SKIP.finditer(html):
+        out.append(_wrap(html[pos : m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(_wrap(html[pos:]))
+    return "".join(out)
 
 
 def _split_top(text: str, sep: str) -> list[str]:

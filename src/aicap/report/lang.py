@@ -16,40 +16,9 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from aicap.analysis.localise import LANG_NAMES, LRI, PDI, Localiser
+from aicap.analysis.localise import LANG_NAMES, LRI, PDI, Localiser, isolate_ltr
 
-_RUN = re.compile(
-    r"[+\-\u2212]?[A-Za-z0-9$€£]"
-    r"(?:[A-Za-z0-9$€£%.,:/&'’\-–+_#=×\u00a0\u202f]"
-    r"|[ \u00a0](?=[+\-\u2212]?[A-Za-z0-9$€£%]))*"
-)
-_SKIP = re.compile(r"(<(style|script|svg|code)\b.*?</\2>|<[^>]*>)", re.S | re.I)
-_TRAIL = ".,:;"
-
-
-def _wrap(text: str) -> str:
-    def sub(m: re.Match[str]) -> str:
-        run = m.group(0)
-        tail = ""
-        while run and run[-1] in _TRAIL:
-            tail = run[-1] + tail
-            run = run[:-1]
-        return f"{LRI}{run}{PDI}{tail}" if run else tail
-
-    return _RUN.sub(sub, text)
-
-
-def isolate_ltr(html: str) -> str:
-    """``html`` with every left-to-right run of its text (numbers, ranges, units, codes,
-    Latin-script names) between LRI and PDI; markup, styles and SVG unchanged."""
-    out: list[str] = []
-    pos = 0
-    for m in _SKIP.finditer(html):
-        out.append(_wrap(html[pos : m.start()]))
-        out.append(m.group(0))
-        pos = m.end()
-    out.append(_wrap(html[pos:]))
-    return "".join(out)
+__all__ = ["LRI", "PDI", "environment", "finish", "first_sentence", "isolate_ltr"]
 
 
 def finish(html: str, loc: Localiser) -> str:

@@ -16,6 +16,7 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from aicap.analysis.localise import prose_name
 from aicap.web import i18n, svgcharts, timeline
 from aicap.web.data import SiteData
 
@@ -145,7 +146,7 @@ class Renderer:
         env = self.envs[lang]
         link = Linker(lang, self.static, current)
         return env.get_template(template).render(
-            L=link, d=ctx, name=lambda names: names.get(lang) or names["en"], **extra
+            L=link, d=ctx, name=lambda names: prose_name(names.get(lang) or names["en"]), **extra
         )
 
 
