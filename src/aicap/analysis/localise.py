@@ -56,7 +56,11 @@ LRI, PDI = "\u2066", "\u2069"
 _ARTICLE = re.compile(r"\s*\((?:the|le|la|l'|l’|les|el|los|las)\)\s*$")
 _PLACEHOLDER = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
 #: Placeholders whose values are themselves lists of clauses joined with "; ".
-_FREE = frozenset({"lagging", "and_why", "why"})
+_FREE = frozenset({"lagging", "and_why", "why", "coverage_text"})
+#: Placeholders of an optional clause that starts with "; " (or is empty).
+_OPTIONAL = frozenset({"and_why", "coverage_text"})
+#: Placeholders that always hold a number (a year), read as one.
+_YEARS = frozenset({"start", "end", "year"})
 #: Identifiers that stay as written (intervention ids, pillar codes, ISO codes, symbols).
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9\-/.#_]*(?: \(#\d+\))?$")
 _NUMBER = re.compile(r"^([+\-\u2212]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$")
@@ -98,11 +102,11 @@ def _compile(msgid: str) -> re.Pattern[str] | None:
         else:
             seen.add(name)
             spec = m.group(2) or ""
-            if name == "and_why":  # an optional clause that starts with "; "
+            if name in _OPTIONAL:  # an optional clause that starts with "; "
                 parts.append(f"(?P<{name}>(?:; .+?)?)")
             elif name in _FREE:
                 parts.append(f"(?P<{name}>.+?)")  # a list written with "; " inside
-            elif spec.endswith(("f", "d")):
+            elif spec.endswith(("f", "d")) or name in _YEARS:
                 parts.append(rf"(?P<{name}>[+\-\u2212]?[\d,]*\d(?:\.\d+)?|nan)")
             else:
                 parts.append(f"(?P<{name}>[^;]+?)")  # clauses are split at "; " first
@@ -270,6 +274,8 @@ class Localiser:
             lab = self._label(st)
             if lab is not None:
                 return lab
+        if _CODE.match(st):  # an identifier ("CONN-01 (#7)"), never read as a sentence
+            return st
         inner = self._clean(self._match, st)
         if inner is not None:
             return inner
