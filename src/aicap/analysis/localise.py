@@ -59,8 +59,8 @@ _PLACEHOLDER = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
 _FREE = frozenset({"lagging", "and_why", "why", "coverage_text"})
 #: Placeholders of an optional clause that starts with "; " (or is empty).
 _OPTIONAL = frozenset({"and_why", "coverage_text"})
-#: Placeholders that always hold a number (a year), read as one.
-_YEARS = frozenset({"start", "end", "year"})
+#: Placeholders that always hold a number (a year, a number of points), read as one.
+_NUMERIC = frozenset({"start", "end", "year", "points"})
 #: Identifiers that stay as written (intervention ids, pillar codes, ISO codes, symbols).
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9\-/.#_]*(?: \(#\d+\))?$")
 _NUMBER = re.compile(r"^([+\-\u2212]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$")
@@ -106,7 +106,7 @@ def _compile(msgid: str) -> re.Pattern[str] | None:
                 parts.append(f"(?P<{name}>(?:; .+?)?)")
             elif name in _FREE:
                 parts.append(f"(?P<{name}>.+?)")  # a list written with "; " inside
-            elif spec.endswith(("f", "d")) or name in _YEARS:
+            elif spec.endswith(("f", "d")) or name in _NUMERIC:
                 parts.append(rf"(?P<{name}>[+\-\u2212]?[\d,]*\d(?:\.\d+)?|nan)")
             else:
                 parts.append(f"(?P<{name}>[^;]+?)")  # clauses are split at "; " first
