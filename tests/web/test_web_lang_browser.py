@@ -43,7 +43,7 @@ def test_the_kenyan_profile_reads_in_its_language(
     browser: Any, base_url: str, shots: Path, lang: str
 ) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(f"{base_url}/{lang}/country/KEN")
+    page.goto(f"{base_url}/{lang}/country/KEN", timeout=180_000)  # the first builds the site
     assert page.locator("html").get_attribute("dir") == ("rtl" if lang == "ar" else "ltr")
     assert page.locator("h1").inner_text().strip() in ("كينيا", "肯尼亚")
     things = page.locator("#things li").all_inner_texts()

@@ -409,10 +409,13 @@ class Localiser:
 
 
 # ------------------------------------------------------------------ right to left
+#: Latin letters (with their accented forms: "Español" is one run, not "Espa", "ñ", "ol"),
+#: Cyrillic letters, digits and currency signs
+_LTR = "A-Za-z0-9\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0400-\u04ff$€£"
 _RUN = re.compile(
-    r"[+\-\u2212]?[A-Za-z0-9$€£]"
-    r"(?:[A-Za-z0-9$€£%.,:/&'’\-–+_#=×\u00a0\u202f]"
-    r"|[ \u00a0](?=[+\-\u2212]?[A-Za-z0-9$€£%]))*"
+    rf"[+\-\u2212]?[{_LTR}]"
+    rf"(?:[{_LTR}%.,:/&'’\-–+_#=×\u00a0\u202f]"
+    rf"|[ \u00a0](?=[+\-\u2212]?[{_LTR}%]))*"
 )
 _SKIP = re.compile(r"(<(style|script|svg|code|bdi)\b.*?</\2>|<[^>]*>)", re.S | re.I)
 _TRAIL = ".,:;"
