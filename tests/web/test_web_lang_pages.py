@@ -153,6 +153,9 @@ def test_english_pages_drop_the_article_too(client: TestClient) -> None:
     assert "Viet Nam (the)" not in text and "Viet Nam" in text
     assert "Philippines (the)" not in text
     assert "<title>Kenya" in client.get("/country/KEN").text
+    for path in ("/monitor/concentration", "/monitor", "/country/USA", "/ranking"):
+        assert not ARTICLE.search(_text(client.get(path).text)), path  # claims included
+    assert "United States of America" in client.get("/search?q=united").text
 
 
 def test_arabic_numbers_are_isolated(client: TestClient) -> None:

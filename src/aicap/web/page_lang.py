@@ -176,10 +176,8 @@ LOCALISERS: dict[str, Callable[[_Page, dict[str, Any]], None]] = {
 
 
 def localise(site: SiteData, name: str, data: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    """A copy of page ``name``'s data with its generated text in ``lang`` (English: the
-    data as it is)."""
-    if lang == "en":
-        return dict(data)
+    """A copy of page ``name``'s data with its generated text in ``lang`` (English: its
+    wording as written, country names in running text without UNTERM's article)."""
     out = copy.deepcopy(dict(data))
     p = _Page(localiser_for(site, lang))
     fn = LOCALISERS.get(name)
