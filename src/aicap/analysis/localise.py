@@ -412,10 +412,14 @@ class Localiser:
 #: Latin letters (with their accented forms: "Español" is one run, not "Espa", "ñ", "ol"),
 #: Cyrillic letters, digits and currency signs
 _LTR = "A-Za-z0-9\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0400-\u04ff$€£"
+#: a parenthesised Latin-script group inside a run (one level of nesting, no right-to-left
+#: letters): "Oracle me-jeddah-1 (Saudi Arabia West (Jeddah), SAU)" is one run
+_NO_RTL = "[^()<>\u0590-\u08ff]*"
+_GROUP = rf"\((?=[{_LTR}]){_NO_RTL}(?:\({_NO_RTL}\){_NO_RTL})*\)"
 _RUN = re.compile(
     rf"[+\-\u2212]?[{_LTR}]"
-    rf"(?:[{_LTR}%.,:/&'’\-–+_#=×\u00a0\u202f]"
-    rf"|[ \u00a0](?=[+\-\u2212]?[{_LTR}%]))*"
+    rf"(?:[{_LTR}%.,:/&'’\-–+_#=×\u00a0\u202f]|{_GROUP}"
+    rf"|[ \u00a0](?=[+\-\u2212]?[{_LTR}%]|\((?=[{_LTR}])))*"
 )
 _SKIP = re.compile(r"(<(style|script|svg|code|bdi)\b.*?</\2>|<[^>]*>)", re.S | re.I)
 _TRAIL = ".,:;"
