@@ -114,6 +114,17 @@ def test_only_arabic_pages_are_isolated() -> None:
     assert page_lang.finish(html, "ar") == f"<p>{LRI}-1.7{PDI} و {LRI}120–127{PDI}</p>"
 
 
+def test_latin_names_stay_whole_in_arabic() -> None:
+    out = page_lang.finish(
+        '<a lang="es">Español</a><td>قائمة: Oracle me-x-1 (Saudi Arabia West (Jeddah), SAU)؛ '
+        "(حتى 35)</td>",
+        "ar",
+    )
+    assert f"{LRI}Español{PDI}" in out
+    assert f"{LRI}Oracle me-x-1 (Saudi Arabia West (Jeddah), SAU){PDI}؛" in out
+    assert f"(حتى {LRI}35{PDI})" in out  # an Arabic parenthesis stays outside the run
+
+
 def test_the_json_twin_stays_english(site: SiteData) -> None:
     data = {"claims": [{"text": "A sentence no catalogue holds."}]}
     out = page_lang.localise(site, "monitor", data, "zh")
