@@ -3,13 +3,16 @@ worker processes (one thread each), with the check that every run gives the same
 
     .venv/bin/python benchmarks/uncertainty_dask.py [--n 131072] [--block 8192]
 
-Each Dask task samples its own block of replications from the seeded stream, evaluates and
-summarises it, and returns only its summary (rank histograms, score bins, pairwise counts):
-the client never holds a replication. Prints, per set-up, the wall time of the run (the
-cluster is started before the clock starts; the plan is scattered inside the timed run),
-replications per second, the ratio to the in-process run, the load average and CPU count (a
-shared machine: compare rows of one run only), and whether countries() and pairwise() equal
-the in-process run's.
+A few tasks per worker each sample a stretch of blocks from the seeded stream, evaluate and
+summarise them; the summaries are merged on the workers and the client receives one: it
+never holds a replication. Each worker count is measured right after its own in-process
+baseline (a shared machine: compare rows of one pair only). Prints, per set-up, the wall time
+of the run (the cluster is started and warmed up before the clock starts; the plan is
+scattered inside the timed run), replications per second, the ratio to the in-process run,
+the load average, whether countries() and pairwise() equal the in-process run's, and the
+tasks' own figures: their CPU seconds against the in-process run's, the busiest worker's
+(what the run would take with a core per worker), the share of their wall time they had the
+CPU, page faults, and the time from the last task's end to the result (the tree merge).
 """
 
 from __future__ import annotations
@@ -46,47 +49,89 @@ def comps() -> list[tuple[str, object, str]]:
     return out
 
 
+def cpu_run(fn):  # type: ignore[no-untyped-def]
+    """Wall seconds and CPU seconds of this process (all its threads) of ``fn()``."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0, time.process_time() - c0
+
+
+def task_report(res, wall: float, t_start: float, ref_cpu: float) -> str:  # type: ignore[no-untyped-def]
+    """The tasks' own figures: CPU seconds (their threads), per worker process, page faults,
+    and what the cluster would take with a core per worker (the busiest worker's CPU)."""
+    tt = res.summaries.task_times
+    cpu = sum(t.cpu for t in tt)
+    per_pid: dict[int, float] = {}
+    for t in tt:
+        per_pid[t.pid] = per_pid.get(t.pid, 0.0) + t.cpu
+    busiest = max(per_pid.values())
+    got = sum(t.cpu for t in tt) / max(sum(t.wall for t in tt), 1e-9)
+    last_end = max(t.start + t.wall for t in tt)
+    faults = sum(t.faults for t in tt)
+    return (
+        f"      {len(tt)} tasks on {len(per_pid)} processes; tasks' CPU {cpu:.2f} s "
+        f"(x{cpu / ref_cpu:.2f} of in process's {ref_cpu:.2f} s), busiest worker {busiest:.2f} s "
+        f"-> x{ref_cpu / busiest:.2f} of in process with a core per worker; tasks had the CPU "
+        f"{got:.0%} of their wall time; {faults:,} page faults; after the last task "
+        f"{t_start + wall - last_end:.2f} s (tree merge, transfer)"
+    )
+
+
 def main() -> None:
+    import pickle
+
     from distributed import Client, LocalCluster
 
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n", type=int, default=131072)
     ap.add_argument("--block", type=int, default=8192)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    ap.add_argument("--only", default=None, help="run only the framework whose label has this")
     args = ap.parse_args()
     print(
         f"Dask scale-out, five uncertain inputs, pairwise on, {args.n:,} replications, blocks "
         f"of {args.block:,} ({os.cpu_count()} cores)"
     )
     for label, comp, group in comps():
+        if args.only and args.only not in label:
+            continue
         spec = UncertaintySpec.from_yaml(FIVE.format(name=label, n=args.n, group=group), "b")
         plan = make_plan(comp, spec)  # type: ignore[arg-type]
+        print(f"  {label}: the plan pickles to {len(pickle.dumps(plan)) / 2**20:.1f} MiB")
         run_uncertainty(make_plan(comp, spec.model_copy(update={"n": 500})))  # type: ignore[arg-type]
-        t0 = time.perf_counter()
-        ref = run_uncertainty(plan, keep_samples=False, block=args.block)
-        t_ref = time.perf_counter() - t0
-        print(
-            f"  {label}: in process (1 thread): {t_ref:.1f} s, {args.n / t_ref:,.0f}/s "
-            f"(load {os.getloadavg()[0]:.1f})"
-        )
         for w in args.workers:
+            load0 = os.getloadavg()[0]
+            ref, t_ref, c_ref = cpu_run(
+                lambda p=plan: run_uncertainty(p, keep_samples=False, block=args.block)
+            )
+            print(
+                f"  {label}: in process (1 thread): {t_ref:.1f} s, {args.n / t_ref:,.0f}/s, "
+                f"CPU {c_ref:.2f} s (load {load0:.1f})"
+            )
+            t0 = time.perf_counter()
             with (
                 LocalCluster(
                     n_workers=w, threads_per_worker=1, processes=True, dashboard_address=None
                 ) as cluster,
                 Client(cluster) as client,
             ):
+                client.wait_for_workers(w)
+                t_up = time.perf_counter() - t0
                 warm = plan.spec.model_copy(update={"n": 2 * args.block * w})
                 run_uncertainty(make_plan(comp, warm), client=client, block=args.block)  # type: ignore[arg-type]
                 load = os.getloadavg()[0]
-                t0 = time.perf_counter()
-                got = run_uncertainty(plan, client=client, block=args.block)
-                t = time.perf_counter() - t0
+                t_start = time.time()
+                got, t, c_client = cpu_run(
+                    lambda p=plan, c=client: run_uncertainty(p, client=c, block=args.block)
+                )
             same = got.countries().equals(ref.countries()) and got.pairwise().equals(ref.pairwise())
             print(
                 f"  {label}: Dask, {w} worker process(es): {t:.1f} s, {args.n / t:,.0f}/s, "
-                f"x{t_ref / t:.2f} of in process; same summaries: {same} (load {load:.1f})"
+                f"x{t_ref / t:.2f} of in process; same summaries: {same} (load {load:.1f}; "
+                f"cluster start-up {t_up:.1f} s and warm-up not counted; CPU of this "
+                f"process, client and scheduler: {c_client:.2f} s)"
             )
+            print(task_report(got, t, t_start, c_ref))
 
 
 if __name__ == "__main__":
