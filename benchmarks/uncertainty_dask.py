@@ -22,17 +22,23 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from aicap.index import Recipe, build
 from aicap.index.coinr import framework_from_imeta
 from aicap.index.spec import UncertaintySpec
 from aicap.index.synthetic import synthetic
-from aicap.index.uncertainty import make_plan, run_uncertainty
+from aicap.index.uncertainty import make_plan, run_sobol, run_uncertainty
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("AICAP_SHARED_DIR", REPO.parent / "shared"))
-FIVE = (REPO / "benchmarks" / "uncertainty.py").read_text().split('FIVE = """')[1].split('"""')[0]
+_BENCH = (REPO / "benchmarks" / "uncertainty.py").read_text()
+FIVE = _BENCH.split('FIVE = """')[1].split('"""')[0]
+SIX = (
+    FIVE.replace("levels: {{1: 0.25, 2: 0.25, 3: 0.25}}}}", "levels: {{1: 0.25}}}}")
+    + "  - {{name: pillar_weights, kind: dirichlet, levels: [2, 3], concentration: 20}}\n"
+)
 
 
 def comps() -> list[tuple[str, object, str]]:
@@ -77,6 +83,49 @@ def task_report(res, wall: float, t_start: float, ref_cpu: float) -> str:  # typ
     )
 
 
+def sobol(label: str, comp, group: str, n: int, workers: list[int]) -> None:  # type: ignore[no-untyped-def]
+    """Sobol' in process and on Dask: wall, the tasks' CPU, failures, largest difference."""
+    from distributed import Client, LocalCluster
+
+    spec = UncertaintySpec.from_yaml(SIX.format(name=label, n=1000, group=group), "b")
+    plan = make_plan(comp, spec.model_copy(update={"sobol_max_failed": 0.25}))  # type: ignore[arg-type]
+    for w in workers:
+        load0 = os.getloadavg()[0]
+        ref, t_ref, c_ref = cpu_run(lambda p=plan: run_sobol(p, n))
+        print(
+            f"  {label}: Sobol' N = {n:,} ({ref.runs:,} runs, {ref.failed:,} failed, "
+            f"{ref.blocks_used:,} complete blocks): in process {t_ref:.1f} s, CPU {c_ref:.2f} s "
+            f"(load {load0:.1f})"
+        )
+        with (
+            LocalCluster(
+                n_workers=w, threads_per_worker=1, processes=True, dashboard_address=None
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            client.wait_for_workers(w)
+            run_sobol(plan, 64, client=client)  # warm-up
+            load = os.getloadavg()[0]
+            got, t, c_client = cpu_run(lambda p=plan, c=client: run_sobol(p, n, client=c))
+        diff = max(
+            float(np.nanmax(np.abs(a - b)))
+            for a, b in (
+                (got.per_unit.S1, ref.per_unit.S1),
+                (got.per_unit.ST, ref.per_unit.ST),
+                (got.per_unit.ST_conf, ref.per_unit.ST_conf),
+            )
+        )
+        tt = got.task_times
+        cpu = sum(x.cpu for x in tt)
+        busiest = max(sum(x.cpu for x in tt if x.pid == pid) for pid in {x.pid for x in tt})
+        print(
+            f"  {label}: Sobol' on Dask, {w} worker process(es): {t:.1f} s, x{t_ref / t:.2f} of "
+            f"in process; failed {got.failed:,}, complete blocks {got.blocks_used:,}; largest "
+            f"|difference| of S1, ST, ST_conf {diff:.1e} (load {load:.1f}); evaluating tasks' "
+            f"CPU {cpu:.2f} s, busiest worker {busiest:.2f} s; this process {c_client:.2f} s"
+        )
+
+
 def main() -> None:
     import pickle
 
@@ -87,6 +136,8 @@ def main() -> None:
     ap.add_argument("--block", type=int, default=8192)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     ap.add_argument("--only", default=None, help="run only the framework whose label has this")
+    ap.add_argument("--sobol-n", type=int, default=0, help="also Sobol' (six inputs), N base")
+    ap.add_argument("--no-mc", action="store_true", help="Sobol' only")
     args = ap.parse_args()
     print(
         f"Dask scale-out, five uncertain inputs, pairwise on, {args.n:,} replications, blocks "
@@ -99,7 +150,9 @@ def main() -> None:
         plan = make_plan(comp, spec)  # type: ignore[arg-type]
         print(f"  {label}: the plan pickles to {len(pickle.dumps(plan)) / 2**20:.1f} MiB")
         run_uncertainty(make_plan(comp, spec.model_copy(update={"n": 500})))  # type: ignore[arg-type]
-        for w in args.workers:
+        if args.sobol_n:
+            sobol(label, comp, group, args.sobol_n, args.workers)
+        for w in [] if args.no_mc else args.workers:
             load0 = os.getloadavg()[0]
             ref, t_ref, c_ref = cpu_run(
                 lambda p=plan: run_uncertainty(p, keep_samples=False, block=args.block)
