@@ -115,14 +115,16 @@ def sobol(label: str, comp, group: str, n: int, workers: list[int]) -> None:  # 
                 (got.per_unit.ST_conf, ref.per_unit.ST_conf),
             )
         )
-        tt = got.task_times
+        tt = [x for x in got.task_times if x.kind == "evaluate"]
         cpu = sum(x.cpu for x in tt)
         busiest = max(sum(x.cpu for x in tt if x.pid == pid) for pid in {x.pid for x in tt})
+        sums_cpu = sum(x.cpu for x in got.task_times if x.kind == "sums")
         print(
             f"  {label}: Sobol' on Dask, {w} worker process(es): {t:.1f} s, x{t_ref / t:.2f} of "
             f"in process; failed {got.failed:,}, complete blocks {got.blocks_used:,}; largest "
             f"|difference| of S1, ST, ST_conf {diff:.1e} (load {load:.1f}); evaluating tasks' "
-            f"CPU {cpu:.2f} s, busiest worker {busiest:.2f} s; this process {c_client:.2f} s"
+            f"CPU {cpu:.2f} s, busiest worker {busiest:.2f} s; sums tasks' CPU {sums_cpu:.2f} s; "
+            f"this process {c_client:.2f} s"
         )
 
 

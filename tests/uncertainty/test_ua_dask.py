@@ -71,6 +71,7 @@ def test_monte_carlo_same_for_any_number_of_tasks(client: Any) -> None:
         assert len(tt) == 2 * per_worker  # two worker threads
         assert sum(t.replications for t in tt) == plan.spec.n
         assert sorted(t.first for t in tt)[0] == 0 and all(t.cpu >= 0 for t in tt)
+        assert {t.kind for t in tt} == {"run"}
 
 
 def _table_close(a: Any, b: Any) -> None:
@@ -92,6 +93,11 @@ def test_sobol_on_dask_equals_in_process(client: Any) -> None:
     _table_close(got.table(), ref.table())
     assert got.failures().equals(ref.failures())
     np.testing.assert_array_equal(got.mars.S1, ref.mars.S1)  # the same per-run shifts
+    kinds = [t.kind for t in got.task_times]
+    assert kinds == ["evaluate"] * 4 + ["sums"] * 4  # two per worker thread, two rounds
+    assert sum(t.replications for t in got.task_times if t.kind == "evaluate") == got.runs
+    again = run_sobol(plan, client=client)  # sums added in task order: the same rounding
+    np.testing.assert_array_equal(again.per_unit.ST_conf, got.per_unit.ST_conf)
     # the indices are not trivially equal: they vary across units and inputs
     assert np.nanstd(got.per_unit.ST) > 0.01
     with pytest.raises(ValueError, match="Dask run"):

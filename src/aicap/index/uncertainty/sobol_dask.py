@@ -69,11 +69,13 @@ class SobolHead:
 @dataclass
 class SobolPart:
     head: SobolHead
-    y: FloatArray  # (blocks, G + 2, units): stays on the worker
+    #: (blocks, G + 2, units): each run's output, kept on the worker (ranks as stored
+    #: integers, 0 = not ranked: a quarter of the memory of float64)
+    y: npt.NDArray[Any]
 
 
 def _evaluate_part(
-    plan: Plan, backend: str, b0: int, b1: int, n: int, chunk: int | None, run_id: str
+    plan: Plan, backend: str, b0: int, b1: int, chunk: int | None, run_id: str
 ) -> SobolPart:
     if run_id not in _LOCAL_RUNS:
         worker_setup()
@@ -105,9 +107,11 @@ def _evaluate_part(
             t0,
             os.getpid(),
             _faults() - f0,
+            "evaluate",
         ),
     )
-    return SobolPart(head, blocks)
+    kept = raw.rank_int if plan.spec.output == "rank" else raw.score
+    return SobolPart(head, kept.reshape(b1 - b0, g + 2, m))
 
 
 def _head(part: SobolPart) -> SobolHead:
@@ -140,10 +144,39 @@ def _sums(
     seed: int | None,
     ref: FloatArray,
     budget: int = 64 * 2**20,
-) -> FloatArray:
+) -> tuple[FloatArray, TaskTime]:
     """``(B + 1, 5 + 3 G, units)``: the sums of the module's text over this task's complete
-    blocks (bootstrap-weighted rows, then a row of ones)."""
-    y = part.y[good][:, :, valid] - ref[None, None, :]
+    blocks (bootstrap-weighted rows, then a row of ones), and the task's own figures."""
+    f0, c0, w0, t0 = _faults(), time.thread_time(), time.perf_counter(), time.time()
+    out = _weighted_sums(part, valid, good, lo, n_good, resamples, seed, ref, budget)
+    g = part.y.shape[1] - 2
+    took = TaskTime(
+        part.head.b0 * (g + 2),
+        part.y.shape[0] * (g + 2),
+        part.y.shape[0],
+        time.thread_time() - c0,
+        time.perf_counter() - w0,
+        t0,
+        os.getpid(),
+        _faults() - f0,
+        "sums",
+    )
+    return out, took
+
+
+def _weighted_sums(
+    part: SobolPart,
+    valid: npt.NDArray[np.bool_],
+    good: npt.NDArray[np.bool_],
+    lo: int,
+    n_good: int,
+    resamples: int,
+    seed: int | None,
+    ref: FloatArray,
+    budget: int,
+) -> FloatArray:
+    # complete blocks only: no unit of ``valid`` is without a value (no 0 rank) there
+    y = part.y[good][:, :, valid].astype(np.float64) - ref[None, None, :]
     k, gp2, mv = y.shape
     g = gp2 - 2
     terms_n = 5 + 3 * g
@@ -254,7 +287,6 @@ def sobol_dask(
                     backend,
                     c[0],
                     c[-1] + 1,
-                    n,
                     chunk_size,
                     run_id,
                     pure=False,
@@ -292,6 +324,7 @@ def sobol_dask(
             full = np.full((g, m), np.nan)
             arrs = [full.copy() for _ in range(4)]
             ps1 = pst = np.full(g, np.nan)
+            sums_times: list[TaskTime] = []
             if valid.any() and n_good >= 2:
                 nominal = plan.nominal_rank if spec.output == "rank" else plan.nominal_score
                 ref = np.where(np.isnan(nominal[valid]), 0.0, nominal[valid])
@@ -311,13 +344,13 @@ def sobol_dask(
                     )
                     for i, (part, c) in enumerate(zip(parts, cuts, strict=True))
                 ]
-                total: FloatArray | None = None
-                for i, fut in enumerate(as_completed(sums_f), start=1):  # type: ignore[no-untyped-call]
-                    part_sum = fut.result()
-                    total = part_sum if total is None else total + part_sum
+                for i, _ in enumerate(as_completed(sums_f), start=1):  # type: ignore[no-untyped-call]
                     if progress is not None:
                         progress(len(parts) + i, 2 * len(parts))
-                assert total is not None
+                got = client.gather(sums_f)
+                # added in task order, never arrival order: the same rounding on every run
+                total: FloatArray = np.sum([a for a, _ in got], axis=0)
+                sums_times = [t for _, t in got]
                 res = indices_from_sums(total, n_good, g, spec.conf_level)
                 for a, r in zip(arrs, res, strict=True):
                     a[:, valid] = r
@@ -349,5 +382,5 @@ def sobol_dask(
         rows[order],
         [reasons[i] for i in order.tolist()],
         max(h.chunk_bytes for h in heads),
-        [h.time for h in heads],
+        [*(h.time for h in heads), *sums_times],
     )

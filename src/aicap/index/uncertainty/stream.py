@@ -73,6 +73,8 @@ class TaskTime:
     start: float
     pid: int
     faults: int
+    #: what the task did: ``run`` (Monte Carlo blocks), ``evaluate`` or ``sums`` (Sobol')
+    kind: str = "run"
 
 
 @dataclass
