@@ -158,3 +158,15 @@ def test_cli_writes_a_dask_sobol_result_without_run_tables(client: Any, tmp_path
     summary = json.loads((tmp_path / "summary.json").read_text())["sobol"]
     assert summary["runs"] == got.runs == 64 * (len(plan.factors) + 2)
     assert summary["failed"] == got.failed > 0
+
+
+def test_evaluate_on_a_client_is_deprecated_and_still_right(client: Any) -> None:
+    from aicap.index.uncertainty import decode, evaluate, sample_uniform
+
+    plan = synth_plan()
+    dec = decode(plan, sample_uniform(plan, 120))
+    ref = evaluate(plan, dec, chunk_size=40)
+    with pytest.warns(DeprecationWarning, match="run_uncertainty"):
+        got = evaluate(plan, dec, chunk_size=40, client=client)
+    np.testing.assert_array_equal(got.score, ref.score)
+    np.testing.assert_array_equal(got.fail, ref.fail)
