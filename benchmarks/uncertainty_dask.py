@@ -18,6 +18,7 @@ CPU, page faults, and the time from the last task's end to the result (the tree 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import time
 from pathlib import Path
@@ -128,6 +129,43 @@ def sobol(label: str, comp, group: str, n: int, workers: list[int]) -> None:  # 
         )
 
 
+def ab(label: str, plan, block: int, rounds: int) -> None:  # type: ignore[no-untyped-def]
+    """The former set-up (one task per block, the allocator as Dask's nanny set it) against
+    the current one (two tasks per worker, ``mallopt``), on one worker process each, in
+    alternation: the tasks' CPU seconds and page faults (wall times at this load say little)."""
+    from distributed import Client, LocalCluster
+
+    from aicap.index.uncertainty.dask_run import KEEP_MEMORY_ENV
+
+    n_blocks = -(-plan.spec.n // block)
+    for r in range(rounds):
+        for name, per_worker, keep in (("former", n_blocks, "0"), ("current", 2, "1")):
+            os.environ[KEEP_MEMORY_ENV] = keep  # the worker process inherits it
+            with (
+                LocalCluster(
+                    n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+                ) as cluster,
+                Client(cluster) as client,
+            ):
+                client.wait_for_workers(1)
+                warm = plan.spec.model_copy(update={"n": 2 * block})
+                run_uncertainty(dataclasses.replace(plan, spec=warm), client=client, block=block)
+                load = os.getloadavg()[0]
+                got, t, c_client = cpu_run(
+                    lambda p=plan, c=client, k=per_worker: run_uncertainty(
+                        p, client=c, block=block, tasks_per_worker=k
+                    )
+                )
+            tt = got.summaries.task_times
+            print(
+                f"  {label}, round {r + 1}, {name}: {len(tt)} tasks, tasks' CPU "
+                f"{sum(x.cpu for x in tt):.2f} s, {sum(x.faults for x in tt):,} page faults, "
+                f"wall {t:.1f} s, this process's CPU {c_client:.2f} s (load {load:.1f})",
+                flush=True,
+            )
+    os.environ.pop(KEEP_MEMORY_ENV, None)
+
+
 def main() -> None:
     import pickle
 
@@ -140,6 +178,13 @@ def main() -> None:
     ap.add_argument("--only", default=None, help="run only the framework whose label has this")
     ap.add_argument("--sobol-n", type=int, default=0, help="also Sobol' (six inputs), N base")
     ap.add_argument("--no-mc", action="store_true", help="Sobol' only")
+    ap.add_argument(
+        "--ab",
+        type=int,
+        default=0,
+        help="instead: N rounds, 1 worker, of the former set-up (a task per block, allocator "
+        "left as Dask set it) against the current one, interleaved; the tasks' own figures",
+    )
     args = ap.parse_args()
     print(
         f"Dask scale-out, five uncertain inputs, pairwise on, {args.n:,} replications, blocks "
@@ -152,6 +197,9 @@ def main() -> None:
         plan = make_plan(comp, spec)  # type: ignore[arg-type]
         print(f"  {label}: the plan pickles to {len(pickle.dumps(plan)) / 2**20:.1f} MiB")
         run_uncertainty(make_plan(comp, spec.model_copy(update={"n": 500})))  # type: ignore[arg-type]
+        if args.ab:
+            ab(label, plan, args.block, args.ab)
+            continue
         if args.sobol_n:
             sobol(label, comp, group, args.sobol_n, args.workers)
         for w in [] if args.no_mc else args.workers:

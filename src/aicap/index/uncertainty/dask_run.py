@@ -59,6 +59,10 @@ _TRIM_KEEP, _MMAP_FROM = 256 << 20, 32 << 20
 
 _SETUP: dict[str, Any] = {}
 
+#: Set to ``0`` in a worker's environment to leave its allocator as Dask set it (freed memory
+#: returned to the system at once, at the cost of the page faults described above).
+KEEP_MEMORY_ENV = "AICAP_DASK_KEEP_MEMORY"
+
 
 def worker_setup() -> dict[str, Any]:
     """Once per worker process: single-threaded BLAS/OpenMP for good, and an allocator that
@@ -70,7 +74,7 @@ def worker_setup() -> dict[str, Any]:
     threadpool_limits(limits=1)  # kept for the process's life (never restored)
     _SETUP["threads"] = 1
     _SETUP["mallopt"] = False
-    if sys.platform.startswith("linux"):
+    if sys.platform.startswith("linux") and os.environ.get(KEEP_MEMORY_ENV, "1") != "0":
         try:
             libc = ctypes.CDLL("libc.so.6")
             mallopt = libc.mallopt
