@@ -88,7 +88,10 @@ def worker_setup() -> dict[str, Any]:
 
 
 def _faults() -> int:
-    return int(resource.getrusage(getattr(resource, "RUSAGE_THREAD", 1)).ru_minflt)
+    """Minor page faults so far of this thread (of the process where there is no per-thread
+    count, e.g. on macOS)."""
+    who = getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF)
+    return int(resource.getrusage(who).ru_minflt)
 
 
 def _mc_task(
