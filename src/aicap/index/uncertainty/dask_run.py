@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import resource
 import sys
 import time
 import uuid
@@ -90,6 +89,10 @@ def worker_setup() -> dict[str, Any]:
 def _faults() -> int:
     """Minor page faults so far of this thread (of the process where there is no per-thread
     count, e.g. on macOS)."""
+    try:
+        import resource
+    except ImportError:  # Windows: not counted
+        return 0
     who = getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF)
     return int(resource.getrusage(who).ru_minflt)
 
