@@ -5,9 +5,13 @@ API response (which view it is: ``international`` unless the national view was a
 the country page's block (``voice_of`` in the templates: the country's own replies and, where
 national submissions were accepted, the national view beside the default one) and the country
 JSON's ``country_voice`` field. Pages and JSON the app caches are dropped from its cache when
-a submission, report or reply of their country changes."""
+a submission, report, reply or correction rule of their country changes: at once in the process
+that made the change, and, through :class:`ChangeWatch` (the registry's append-only audit log
+read as a change feed, at most once a second), in every other process sharing the registry
+(``aicap serve --workers N``) and after a change made with ``aicap voice``."""
 
 import threading
+import time
 from collections.abc import Callable, MutableMapping
 from typing import Annotated, Any
 
@@ -27,6 +31,77 @@ from aicap.web.render import Renderer
 from aicap.web.voice_api import PREFIX, VoiceRoute, build_voice_router
 
 VIEW_HEADER = "X-Aicap-View"
+#: audit log entities whose change a country's page shows
+VOICE_ENTITIES = ("submission", "reply", "report", "rule")
+
+
+class ChangeWatch:
+    """Which countries' voice records changed since the last look, by any process: the
+    registry's audit log (append-only, one entry per state change, ids increasing) is the
+    shared version stamp. :meth:`poll` reads the entries after the last id it saw (one indexed
+    query), at most once per ``ttl`` seconds, and returns their countries; the first poll
+    returns ``["*"]`` (everything this process may have cached before it could look)."""
+
+    def __init__(self, holder: StoreHolder, ttl: float = 1.0) -> None:
+        self.holder = holder
+        self.ttl = ttl
+        self.last: int | None = None
+        self._checked = float("-inf")
+        self._lock = threading.Lock()
+
+    def poll(self) -> list[str]:
+        now = time.monotonic()
+        if now - self._checked < self.ttl or not registry_in_use(self.holder):
+            return []
+        with self._lock:
+            if now - self._checked < self.ttl:
+                return []
+            self._checked = now
+            from sqlalchemy import select
+
+            from aicap.warehouse.cooperation.models import AuditEntry
+
+            a = AuditEntry
+            with self.holder().read() as s:
+                if self.last is None:
+                    self.last = int(s.scalar(select(a.id).order_by(a.id.desc()).limit(1)) or 0)
+                    return ["*"]
+                q = select(a.id, a.entity, a.before, a.after).where(a.id > self.last)
+                rows = list(s.execute(q.order_by(a.id)))
+            changed: list[str] = []
+            for rid, entity, before, after in rows:
+                self.last = max(self.last, int(rid))
+                if entity not in VOICE_ENTITIES:
+                    continue
+                for rec in (after, before):
+                    iso3 = rec.get("country_iso3") if isinstance(rec, dict) else None
+                    if isinstance(iso3, str) and iso3 not in changed:
+                        changed.append(iso3)
+            return changed
+
+
+def watch_changes(
+    app: FastAPI, holder: StoreHolder, forget: Callable[[str], None], ttl: float = 1.0
+) -> ChangeWatch:
+    """Before each request, drop what this process cached for the countries whose voice
+    records another process (or the command line) changed (``forget("*")``: everything)."""
+    from starlette.concurrency import run_in_threadpool
+
+    watch = ChangeWatch(holder, ttl)
+
+    @app.middleware("http")
+    async def follow_changes(request: Request, call_next: Callable[..., Any]) -> Response:
+        if not request.url.path.startswith("/static/"):
+            try:
+                for iso3 in await run_in_threadpool(watch.poll):
+                    forget(iso3)
+            except Exception:  # the registry is optional: pages stand without it
+                pass
+        resp: Response = await call_next(request)
+        return resp
+
+    app.state.voice_watch = watch
+    return watch
 
 
 def registry_in_use(holder: StoreHolder) -> bool:
@@ -109,8 +184,11 @@ def mount(
 
     def forget(iso3: str) -> None:
         if cache is not None:
-            for k in [k for k in cache if k.endswith(f"country:{iso3}")]:
+            tail = "country:" if iso3 == "*" else f"country:{iso3}"
+            for k in [k for k in cache if k.endswith(tail) or (iso3 == "*" and tail in k)]:
                 cache.pop(k, None)
+        if iso3 == "*":
+            return
         # compute the country's views now, off the request, so that its page (rendered in
         # the server's event loop) finds them cached
         threading.Thread(target=warm, args=(iso3,), daemon=True).start()
@@ -127,6 +205,7 @@ def mount(
         voice.on_change.append(forget)
 
     app.state.country_voice_factory = get_voice
+    watch_changes(app, holder, forget)  # changes made by other processes sharing the registry
     app.include_router(build_voice_router(holder, get_voice))
     app.include_router(review_router(holder, get_voice, site))
     from aicap.web.voice_pages import build_voice_pages
