@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -238,3 +239,36 @@ def test_excluding_a_register_count_is_refused(
     w.rev.post(url, json={"version": 1, "state": "under_review"})
     r = w.rev.post(url, json={"version": 2, "state": "accepted", "action": "exclude"})
     assert r.status_code == 422 and "correct the value" in r.text
+
+
+def test_the_profile_lists_the_rules_and_what_the_published_index_flags() -> None:
+    from types import SimpleNamespace
+
+    from aicap.web.voice_web import corrections_of, published_flags
+
+    cells = pd.DataFrame(
+        {
+            "iso3": ["CCC", "CCC", "CCC", "DDD"],
+            "flags": [
+                "carried:2023; excluded:2024 by error report #101",
+                "excluded:2024 by error report #101",
+                "",
+                "corrected:2024 by error report #7",
+            ],
+        }
+    )
+    site: Any = SimpleNamespace(cells=cells)
+    assert published_flags(site, "CCC") == {101: 2}
+    assert published_flags(None, "CCC") == {}
+    rules = [
+        _rule(1, "exclude"),
+        _rule(2, "correct", year=2022, value=3.0),
+        _rule(3, "revoke", revokes=2),
+        {**_rule(4, "exclude"), "country_iso3": "DDD"},
+    ]
+    got = corrections_of(rules, "CCC", published_flags(site, "CCC"))
+    assert [(x["id"], x["in_force"], x["revoked_by"], x["published_cells"]) for x in got] == [
+        (3, False, None, 0),
+        (2, False, 3, 0),
+        (1, True, None, 2),
+    ]

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
 
+from aicap.analysis.voice.corrections import effective
 from aicap.analysis.voice.data import VoiceData
 from aicap.analysis.voice.service import VIEW_LABELS, CountryVoice
 from aicap.warehouse.cooperation.db import default_url
@@ -121,8 +122,51 @@ def may_review(who: Principal, iso3: str) -> bool:
     return who.role == Role.focal_point and who.country_iso3 == iso3
 
 
+def published_flags(site: SiteData | None, iso3: str) -> dict[int, int]:
+    """Per error report: how many of the country's cells in the published index (the build's
+    outputs, every year) carry its correction flag (``... by error report #N``)."""
+    if site is None or not len(site.cells):
+        return {}
+    c = site.cells
+    flags = c.loc[c["iso3"] == iso3, "flags"].fillna("").astype(str)
+    found = flags.str.findall(r"by error report #(\d+)").explode().dropna()
+    return {int(k): int(v) for k, v in found.value_counts().items()}
+
+
+def corrections_of(
+    rules: list[dict[str, Any]], iso3: str, published: dict[int, int]
+) -> list[dict[str, Any]]:
+    """The country's correction rules (newest first) with whether each is in force and how
+    many values of the published index it flags."""
+    live = {int(r["id"]) for r in effective(rules)}
+    revoked_by = {int(r["revokes"]): int(r["id"]) for r in rules if r.get("revokes")}
+    keep = ("id", "report_id", "indicator", "year", "action", "value", "old_value")
+    return [
+        {k: r.get(k) for k in keep}
+        | {
+            "reason": r.get("reason"),
+            "evidence": r.get("evidence"),
+            "decided_by": r.get("decided_by"),
+            "decided_at": str(r.get("decided_at") or "")[:10],
+            "revokes": r.get("revokes"),
+            "revoked_by": revoked_by.get(int(r["id"])),
+            "in_force": int(r["id"]) in live,
+            "published_cells": published.get(int(r["report_id"]), 0)
+            if int(r["id"]) in live
+            else 0,
+        }
+        for r in sorted(rules, key=lambda r: -int(r["id"]))
+        if r["country_iso3"] == iso3
+    ]
+
+
 def country_block(
-    cv: CountryVoice | None, iso3: str, dataset: str = "real", *, with_demo: bool = True
+    cv: CountryVoice | None,
+    iso3: str,
+    dataset: str = "real",
+    *,
+    with_demo: bool = True,
+    site: SiteData | None = None,
 ) -> dict[str, Any]:
     """What the country page and JSON show: the view they are (international), the country's
     own replies, and the national view with each accepted submission's change (computed only
@@ -136,6 +180,7 @@ def country_block(
         "fictitious": dataset == "demo",
         "replies": [],
         "national": None,
+        "corrections": [],
     }
     if cv is None:
         return out
@@ -146,6 +191,8 @@ def country_block(
             for r in cv.store.replies(iso3, dataset)
         ]
         subs, rules = cv.inputs_for(dataset)
+        if dataset == "real":  # what `aicap build` applies; the demonstration's never
+            out["corrections"] = corrections_of(rules, iso3, published_flags(site, iso3))
         if any(s["country_iso3"] == iso3 for s in subs) or any(
             r["country_iso3"] == iso3 for r in rules
         ):
@@ -219,7 +266,7 @@ def mount(
             cv = get_voice()
         except Exception:
             return country_block(None, iso3)
-        return country_block(cv, iso3)
+        return country_block(cv, iso3, site=site)
 
     for env in renderer.envs.values():
         env.globals["voice_of"] = voice_of
@@ -248,7 +295,9 @@ def with_voice(app: FastAPI, data: dict[str, Any], iso3: str) -> dict[str, Any]:
             cv = get()
         except Exception:
             cv = None
-    return {**data, "country_voice": country_block(cv, iso3)}
+    site = getattr(app.state, "site", None)
+    block = country_block(cv, iso3, site=site if isinstance(site, SiteData) else None)
+    return {**data, "country_voice": block}
 
 
 def review_router(
@@ -295,5 +344,5 @@ def review_data(site: SiteData, cv: CountryVoice, who: Principal, iso3: str) -> 
         "values": prof.get("data"),
         "submissions": cv.store.submissions(who, country=iso3),
         "reports": cv.store.reports(country=iso3),
-        "country_voice": country_block(cv, iso3),
+        "country_voice": country_block(cv, iso3, site=site),
     }
