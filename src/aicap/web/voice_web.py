@@ -10,6 +10,7 @@ that made the change, and, through :class:`ChangeWatch` (the registry's append-o
 read as a change feed, at most once a second), in every other process sharing the registry
 (``aicap serve --workers N``) and after a change made with ``aicap voice``."""
 
+import re
 import threading
 import time
 from collections.abc import Callable, MutableMapping
@@ -129,8 +130,11 @@ def published_flags(site: SiteData | None, iso3: str) -> dict[int, int]:
         return {}
     c = site.cells
     flags = c.loc[c["iso3"] == iso3, "flags"].fillna("").astype(str)
-    found = flags.str.findall(r"by error report #(\d+)").explode().dropna()
-    return {int(k): int(v) for k, v in found.value_counts().items()}
+    out: dict[int, int] = {}
+    for text in flags:
+        for n in re.findall(r"by error report #(\d+)", text):
+            out[int(n)] = out.get(int(n), 0) + 1
+    return out
 
 
 def corrections_of(
