@@ -155,9 +155,7 @@ def corrections_of(
             "revokes": r.get("revokes"),
             "revoked_by": revoked_by.get(int(r["id"])),
             "in_force": int(r["id"]) in live,
-            "published_cells": published.get(int(r["report_id"]), 0)
-            if int(r["id"]) in live
-            else 0,
+            "published_cells": published.get(int(r["report_id"]), 0) if int(r["id"]) in live else 0,
         }
         for r in sorted(rules, key=lambda r: -int(r["id"]))
         if r["country_iso3"] == iso3
@@ -173,8 +171,8 @@ def country_block(
     site: SiteData | None = None,
 ) -> dict[str, Any]:
     """What the country page and JSON show: the view they are (international), the country's
-    own replies, and the national view with each accepted submission's change (computed only
-    where the country has accepted submissions or correction rules). Where the FICTITIOUS
+    own replies, the national view with each accepted submission's change (computed only
+    where the country has accepted submissions) and its correction rules. Where the FICTITIOUS
     demonstration has records for the country, ``demo`` holds the same for them, labelled."""
     out: dict[str, Any] = {
         "view": "international",
@@ -197,9 +195,9 @@ def country_block(
         subs, rules = cv.inputs_for(dataset)
         if dataset == "real":  # what `aicap build` applies; the demonstration's never
             out["corrections"] = corrections_of(rules, iso3, published_flags(site, iso3))
-        if any(s["country_iso3"] == iso3 for s in subs) or any(
-            r["country_iso3"] == iso3 for r in rules
-        ):
+        # both views only where they differ: a correction rule alone changes both alike
+        # (the published profile shows it in its own table and flags)
+        if any(s["country_iso3"] == iso3 for s in subs):
             out["national"] = cv.country(iso3, dataset)
         if with_demo and dataset == "real":
             demo = country_block(cv, iso3, "demo", with_demo=False)
