@@ -104,7 +104,7 @@ def demo(
     from aicap.warehouse.cooperation.store import Principal
 
     cv = _voice(db, warehouse)
-    made = ensure_accounts(cv, password)
+    made = _run(ensure_accounts, cv, password)  # a refused password: a clear error
     for user, pw in made.items():
         out.print(f"created account {user} (password: {pw})")
     focal = Principal(FOCAL, Role.focal_point, COUNTRY)
