@@ -272,3 +272,19 @@ def test_the_profile_lists_the_rules_and_what_the_published_index_flags() -> Non
         (2, False, 3, 0),
         (1, True, None, 2),
     ]
+
+
+def test_a_value_names_the_rule_behind_it() -> None:
+    from aicap.web.voice_web import with_corrections
+
+    rows = [
+        {
+            "indicator": "internet_use",
+            "flags": ["carried:2023; excluded:2024 by error report #101"],
+        },
+        {"indicator": "mean_schooling", "flags": []},
+    ]
+    rule = {"id": 1, "report_id": 101, "in_force": True, "action": "exclude"}
+    got = with_corrections(rows, [rule])
+    assert got[0]["correction"] == [rule] and "correction" not in got[1]
+    assert "correction" not in rows[0]  # the cached profile is not touched

@@ -299,7 +299,29 @@ def with_voice(app: FastAPI, data: dict[str, Any], iso3: str) -> dict[str, Any]:
             cv = None
     site = getattr(app.state, "site", None)
     block = country_block(cv, iso3, site=site if isinstance(site, SiteData) else None)
-    return {**data, "country_voice": block}
+    out = {**data, "country_voice": block}
+    if isinstance(data.get("data"), list):
+        out["data"] = with_corrections(data["data"], block["corrections"])
+    return out
+
+
+def with_corrections(
+    rows: list[dict[str, Any]], corrections: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The profile's values (copies), each whose flags name an error report with
+    ``correction``: the rule(s) that excluded or corrected the open data's value behind it."""
+    by_report = {int(c["report_id"]): c for c in corrections if c.get("in_force")}
+    out = []
+    for row in rows:
+        text = " ".join(str(f) for f in row.get("flags") or [])
+        ids = [int(n) for n in re.findall(r"by error report #(\d+)", text)]
+        if ids:
+            row = {
+                **row,
+                "correction": [by_report.get(n) or {"report_id": n, "in_force": None} for n in ids],
+            }
+        out.append(row)
+    return out
 
 
 def review_router(
@@ -333,6 +355,7 @@ def review_data(site: SiteData, cv: CountryVoice, who: Principal, iso3: str) -> 
     if iso3 not in site.countries:
         raise HTTPException(404, f"{iso3} not found")
     prof = site_views.country(site, iso3)
+    block = country_block(cv, iso3, site=site)
     keep = ("iso3", "names", "year", "status", "score", "rank", "rank_band", "score_band")
     return {
         "draft": True,
@@ -343,8 +366,8 @@ def review_data(site: SiteData, cv: CountryVoice, who: Principal, iso3: str) -> 
         "tier_detail": prof.get("tier_detail"),
         "pillars": prof.get("pillars"),
         "missing_pillars": prof.get("missing_pillars"),
-        "values": prof.get("data"),
+        "values": with_corrections(list(prof.get("data") or []), block["corrections"]),
         "submissions": cv.store.submissions(who, country=iso3),
         "reports": cv.store.reports(country=iso3),
-        "country_voice": country_block(cv, iso3, site=site),
+        "country_voice": block,
     }
