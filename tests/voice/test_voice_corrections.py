@@ -288,3 +288,18 @@ def test_a_value_names_the_rule_behind_it() -> None:
     got = with_corrections(rows, [rule])
     assert got[0]["correction"] == [rule] and "correction" not in got[1]
     assert "correction" not in rows[0]  # the cached profile is not touched
+
+
+def test_build_refuses_a_bad_rule_file_before_any_work(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from aicap.cli.main import app
+
+    bad = tmp_path / "corrections.json"
+    bad.write_text('{"rules": [{"id": 1}]}', encoding="utf-8")
+    wh = tmp_path / "never.duckdb"
+    args = ["build", "--corrections", str(bad), "--warehouse", str(wh)]
+    res = CliRunner().invoke(app, [*args, "--index-dir", str(tmp_path / "out")])
+    assert res.exit_code == 1
+    assert "corrections.json: rule 1: field 'report_id' is missing" in " ".join(res.output.split())
+    assert not wh.exists()  # nothing ingested

@@ -416,6 +416,9 @@ def build_cmd(
         conventions.writable_dir(out_dir, "--out" if old_out is not None else "--index-dir")
     except conventions.OutputError as exc:
         raise _fail(str(exc)) from None
+    from aicap.cli.voice_cmd import build_corrections
+
+    corr = build_corrections(corrections)  # issue 20; with no rule: the same key and outputs
     t0 = time.perf_counter()
     _print_report(_run_ingest(data_dir, warehouse, force=False))
     wh = _open(warehouse)
@@ -426,9 +429,7 @@ def build_cmd(
         f"{summary['indicators_total']} indicators from {summary['sources_total']} sources."
     )
     from aicap.cli import build_reuse
-    from aicap.cli.voice_cmd import build_corrections
 
-    corr = build_corrections(corrections)  # issue 20; with no rule: the same key and outputs
     key = corr.build_key(build_reuse.build_key(warehouse, framework, uncertainty))
     record = None if rebuild else build_reuse.reusable(out_dir, key)
     if record is not None:
