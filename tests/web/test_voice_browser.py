@@ -99,6 +99,10 @@ def test_demo_flow_en_and_ar(
     # --- the focal point submits a national value with its source PDF
     page = _sign_in(browser, base_url, "chl", "/voice/country/CHL?dataset=demo")
     assert page.locator(".note.demo").is_visible()  # FICTITIOUS demonstration, labelled
+    # the draft profile in the API: its own country's, never another's
+    r = page.request.get(base_url + "/api/voice/review/CHL")
+    assert r.status == 200 and r.json()["draft"] is True and len(r.json()["values"]) >= 20
+    assert page.request.get(base_url + "/api/voice/review/KEN").status == 403
     assert page.locator("#t-values tbody tr").count() >= 20  # every value with provenance
     assert page.locator("#t-conditions").is_visible()  # the tier's evidence
     form = page.locator("form[action$='/submit']")
