@@ -65,16 +65,19 @@ class ChangeWatch:
 
             a = AuditEntry
             with self.holder().read() as s:
+                top = int(s.scalar(select(a.id).order_by(a.id.desc()).limit(1)) or 0)
                 if self.last is None:
-                    self.last = int(s.scalar(select(a.id).order_by(a.id.desc()).limit(1)) or 0)
+                    self.last = top
                     return ["*"]
-                q = select(a.id, a.entity, a.before, a.after).where(a.id > self.last)
+                if top <= self.last:
+                    return []
+                q = select(a.before, a.after).where(
+                    a.id > self.last, a.id <= top, a.entity.in_(VOICE_ENTITIES)
+                )
                 rows = list(s.execute(q.order_by(a.id)))
+            self.last = top
             changed: list[str] = []
-            for rid, entity, before, after in rows:
-                self.last = max(self.last, int(rid))
-                if entity not in VOICE_ENTITIES:
-                    continue
+            for before, after in rows:
                 for rec in (after, before):
                     iso3 = rec.get("country_iso3") if isinstance(rec, dict) else None
                     if isinstance(iso3, str) and iso3 not in changed:
