@@ -180,7 +180,8 @@ def test_demo_flow_en_and_ar(
         view.locator("#country-voice").screenshot(path=str(shots / f"voice-block-{lang}.png"))
     # the other process's cached page follows the changes made through this one
     time.sleep(1.1)  # its look at the registry's change feed: at most once a second
-    twin.goto(other_url + "/country/CHL")
+    # (its first view with national data reads the warehouse and computes both views)
+    twin.goto(other_url + "/country/CHL", timeout=180_000)
     assert twin.locator("#demo-voice #t-national-demo").count() == 1
     assert twin.locator("#reply-ar-demo").inner_text().strip() == REPLIES["ar"]
     # the country JSON carries the same, and says which view it is
