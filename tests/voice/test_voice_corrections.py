@@ -303,3 +303,38 @@ def test_build_refuses_a_bad_rule_file_before_any_work(tmp_path: Path) -> None:
     assert res.exit_code == 1
     assert "corrections.json: rule 1: field 'report_id' is missing" in " ".join(res.output.split())
     assert not wh.exists()  # nothing ingested
+
+
+def test_cli_lists_and_revokes_rules(
+    lite: CoopStore, sqlite_url: str, vd: VoiceData, views: Views, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from aicap.cli.main import app
+
+    w = VoiceWorld(lite, views)
+    rep = {
+        "country_iso3": "DDD",
+        "indicator": "internet_use",
+        "year": 2024,
+        "why": "A typo in the 2024 value.",
+    }
+    rid = w.reader.post("/api/voice/reports", json=rep).json()["id"]
+    url = f"/api/voice/reports/{rid}/review"
+    w.rev.post(url, json={"version": 1, "state": "under_review"})
+    body = {"version": 2, "state": "accepted", "action": "correct", "value": 50.0}
+    assert w.rev.post(url, json=body).status_code == 200
+    wh = tmp_path / "wh.duckdb"
+    wh.write_bytes(b"")  # revoking reads no data
+    common = ["--db", sqlite_url, "--warehouse", str(wh)]
+    runner = CliRunner()
+    listed = runner.invoke(app, ["voice", "rules", *common])
+    assert listed.exit_code == 0 and "correct" in listed.output and "yes" in listed.output
+    env = {"AICAP_VOICE_PASSWORD": "correct horse battery"}
+    args = ["voice", "revoke", "1", "--user", "rev2", "--reason", "The typo was ours."]
+    done = runner.invoke(app, [*args, *common], env=env)
+    assert done.exit_code == 0, done.output
+    assert "rule 1 revoked by rule 2" in done.output
+    assert Corrections.from_registry(sqlite_url).in_force == []
+    again = runner.invoke(app, [*args, *common], env=env)
+    assert again.exit_code == 1 and "already revoked" in again.output
