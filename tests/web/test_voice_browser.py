@@ -233,7 +233,7 @@ def test_error_report_and_review_api(
     # the profile lists the rule with its report (this site was built before the rule:
     # the next `aicap build` applies it), and so does the country's JSON
     for prefix in ("", "/ar"):
-        anon.goto(base_url + prefix + "/country/KEN")
+        anon.goto(base_url + prefix + "/country/KEN", timeout=180_000)  # a first profile
         row = anon.locator("#t-corrections tbody tr")
         assert row.count() == 1 and "internet_use" in row.inner_text()
         anon.locator("#country-voice").screenshot(
