@@ -255,6 +255,11 @@ def results_records(results: pd.DataFrame, spec: IndexSpec) -> list[dict[str, An
         rec: dict[str, Any] = {k: _json(r.get(k)) for k in RESULT_COLUMNS}
         rec["name"] = r["name"]
         rec["tier_label"] = _json(r.get("tier_label"))
+        # the capacity level and what holds the tier below it (aicap.analysis.tier_statement)
+        for k in ("tier_rule_label", "tier_named", "capacity_tier", "capacity_tier_high"):
+            rec[k] = _json(r.get(k))
+        rec["held_by"] = [c for c in str(_json(r.get("held_by")) or "").split(",") if c]
+        rec["held_tiers"] = _json(r.get("held_tiers"))
         rec["tier_basis"] = _json(r.get("tier_basis")) or None
         rec["pillars"] = {c: _json(r[c]) for c in spec.pillar_codes}
         rec["groups"] = {g.code: _json(r[g.code]) for g in spec.groups}

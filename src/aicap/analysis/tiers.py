@@ -29,6 +29,7 @@ from aicap.analysis.spec import (
     TierRule,
     apply_transform,
 )
+from aicap.analysis.tier_statement import state_tier
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
 _CODE = {MET: 1, NOT_MET: 0, UNKNOWN: -1}
@@ -169,7 +170,11 @@ def assign_tiers(
 ) -> pd.DataFrame:
     """One row per country of ``conditions`` (from :func:`evaluate_conditions`). Columns:
     ``tier`` (proven), ``tier_high`` (if every unknown were met), ``tier_range`` ("1" or
-    "0-3"), ``tier_label``, ``tier_name``, ``next_tier``, ``unknown_conditions``,
+    "0-3"), ``tier_label`` (the tier as stated, :mod:`aicap.analysis.tier_statement`: A/79/966's
+    label only where the evidence bears it out), ``tier_named``, ``tier_rule_label`` (the rule's
+    label for the tier number), ``tier_name`` (A/79/966's name, only when ``tier_named``),
+    ``capacity_tier``, ``capacity_tier_high``, ``held_by`` and ``held_tiers`` (the capacity
+    level and the enablers holding the tier below it), ``next_tier``, ``unknown_conditions``,
     ``holding_conditions`` (the next tier's unmet required conditions), ``holding_pillars``
     and ``gaps`` (pillar -> points, for pillar conditions), ``binding_pillar``,
     ``binding_gap``, ``next_needs`` (JSON list: what would move it up, in natural units, with
@@ -204,15 +209,19 @@ def assign_tiers(
         gaps = dict(sorted(gaps.items(), key=lambda kv: -kv[1]))
         binding = next(iter(gaps)) if gaps else None
         spec = rule.tiers[low]
-        evidence = _sentence(rule, low, high, holding, unknown)
+        stated = state_tier(
+            rule, {str(r["condition"]): str(r["state"]) for r in recs}, low, high, unknown
+        )
+        evidence = _sentence(rule, low, high, holding, unknown, stated.label)
         rows.append(
             {
                 "iso3": iso3,
                 "tier": low,
                 "tier_high": high,
                 "tier_range": tier_range_label(low, high),
-                "tier_label": spec.label,
-                "tier_name": spec.name,
+                **stated.as_row(),
+                "tier_rule_label": spec.label,
+                "tier_name": spec.name if stated.named else None,
                 "next_tier": nxt,
                 "unknown_conditions": ",".join(unknown),
                 "holding_conditions": ",".join(h["condition"] for h in holding),
@@ -229,7 +238,7 @@ def assign_tiers(
             }
         )
     out = pd.DataFrame(rows).set_index("iso3")
-    for col in ("tier", "tier_high", "next_tier"):
+    for col in ("tier", "tier_high", "next_tier", "capacity_tier", "capacity_tier_high"):
         out[col] = out[col].astype("Int64")
     return out
 
@@ -288,9 +297,15 @@ def _lower_first(text: str) -> str:
 
 
 def _sentence(
-    rule: TierRule, low: int, high: int, holding: list[dict[str, Any]], unknown: list[str]
+    rule: TierRule,
+    low: int,
+    high: int,
+    holding: list[dict[str, Any]],
+    unknown: list[str],
+    label: str,
 ) -> str:
-    spec = rule.tiers[low]
+    """The evidence: the tier's statement (``label``) or, for a range, what it depends on;
+    then what the next tier needs."""
     if high > low:
         short = [_lower_first(rule.condition(u).name.split(" (")[0].split(":")[0]) for u in unknown]
         s = (
@@ -298,7 +313,7 @@ def _sentence(
             f"by the sources; the known evidence proves tier {low}"
         )
     else:
-        s = spec.label
+        s = label
     if low >= 4:
         return s + "; meets every condition of the top tier"
     missing = [h["needs"] for h in holding if h["state"] == NOT_MET]

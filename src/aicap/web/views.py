@@ -14,6 +14,7 @@ from typing import Any
 from aicap.analysis.capacity_index import STATUS_SCORED
 from aicap.analysis.diagnose import PeerGroup, diagnose
 from aicap.analysis.profile import NOT_AVAILABLE, build_profile
+from aicap.analysis.tier_statement import statement_fields
 from aicap.web import geo, monitor
 from aicap.web.data import SiteData, jsonable
 from aicap.web.whatif import COLLAPSE_POINTS, METHODS, WhatIf, nominal_weights
@@ -62,6 +63,7 @@ def row_summary(site: SiteData, iso3: str) -> dict[str, Any]:
         tier_range=jsonable(r.get("tier_range")) or None,
         tier_p=_f(r.get("p_tier")),
         tier_near=bool(jsonable(r.get("near_boundary")) or False),
+        **statement_fields(r),  # capacity level, what holds the tier (tier_statement)
         pillars={p: _f(r.get(p)) for p in site.pillar_codes},
         missing_pillars=[p for p in str(r.get("missing_pillars") or "").split(",") if p],
     )
@@ -177,6 +179,9 @@ def world_map(site: SiteData) -> dict[str, Any]:
                 "tier_p": s.get("tier_p"),
                 "tier_near": s.get("tier_near", False),
                 "ranged": s.get("tier_high") is not None and s.get("tier_high") != tier,
+                "held_capacity": s.get("capacity_tier")
+                if s.get("held_by") and s.get("tier_high") == tier
+                else None,
                 "fill": fill,
                 "d": d,
                 "point": pt,
@@ -398,6 +403,7 @@ def country(site: SiteData, iso3: str) -> dict[str, Any]:
             "binding_pillar": jsonable(r.get("binding_pillar")) or None,
             "gaps_to_next_tier": {str(k): _f(v) for k, v in gaps.items()},
             "evidence": jsonable(r.get("evidence")),
+            **statement_fields(r),  # capacity level, what holds the tier (tier_statement)
         }
     change = None
     if iso3 in site.changes.index:
