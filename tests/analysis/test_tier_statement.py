@@ -46,6 +46,8 @@ def tiers() -> pd.DataFrame:
             "UNKALL": NAN,
             # strategy and the floors of tier 1 only (pillars 25): tier 1, named
             "T1": 25.0,
+            # strategy not assessed, no compute within reach: tier 0 proven by compute alone
+            "FARU": 60.0,
         }
     )
     assets = pd.DataFrame(
@@ -54,6 +56,7 @@ def tiers() -> pd.DataFrame:
         + _assets("UNKP", strategy=("no", None), **near_only)
         + _assets("UNKALL", strategy=("unknown", None), **near_only)
         + _assets("T1", **near_only)
+        + _assets("FARU", strategy=("unknown", None), **no_compute)
     )
     conds = evaluate_conditions(spec().tiers, pillars, assets, 2025)
     return assign_tiers(spec().tiers, conds)
@@ -103,6 +106,19 @@ def test_unknown_pillars_are_not_assessed_never_a_definite_name(tiers: pd.DataFr
     # the unknown pillar conditions stay unknown, never not met
     conds = json.loads(str(r["tier_conditions"]))
     assert {c["state"] for c in conds if c["condition"].startswith("conn_")} == {"unknown"}
+
+
+def test_a_condition_not_assessed_is_said_never_left_out(tiers: pd.DataFrame) -> None:
+    r = tiers.loc["FARU"]
+    # compute out of reach proves tier 0 and capacity level 0: the name applies; the strategy,
+    # not assessed, is still said in the evidence (never counted as met or left out)
+    assert (r["tier"], r["tier_high"], r["capacity_tier_high"]) == (0, 0, 0) and r["tier_named"]
+    assert r["evidence"] == (
+        "Tier 0: AI nascent; tier 1 needs a cloud region within 3,000 km, or compute hosted in "
+        "the country; tier 1 also depends on national AI or digital strategy adopted, not "
+        "assessed by the sources"
+    )
+    assert "also depends" not in str(tiers.loc["UNKALL", "evidence"])  # a range says it first
 
 
 def test_capacity_level_ignores_enablers_only() -> None:
@@ -185,10 +201,10 @@ def test_statements_read_in_every_language(tiers: pd.DataFrame) -> None:
 def _results(tiers: pd.DataFrame) -> pd.DataFrame:
     res = tiers.reset_index()
     res["name"] = res["iso3"]
-    res["income_group"] = ["UMC", "LIC", "HIC", "HIC", "LMC"]
+    res["income_group"] = ["UMC", "LIC", "HIC", "HIC", "LMC", "LIC"]
     for g in ("ldc", "lldc", "sids"):
         res[g] = False
-    res["score"] = [60.0, 5.0, np.nan, np.nan, 30.0]
+    res["score"] = [60.0, 5.0, np.nan, np.nan, 30.0, 50.0]
     res["near_boundary"] = False
     return res
 
@@ -207,11 +223,11 @@ def test_validity_counts_countries_held_below_their_capacity(tiers: pd.DataFrame
     assert h["tier_0_proven_with_capacity_2_or_more"] == ["HELD2"]
     assert h["tier_0_range_with_capacity_2_or_more"] == []
     assert h["tier_0_statements"] == {
-        "named_ai_nascent": {"LIC": 1},
+        "named_ai_nascent": {"LIC": 2},
         "held_above_capacity_0": {"UMC": 1},
         "held_capacity_not_assessed": {"HIC": 1},
     }
-    assert h["tier_0_named_ai_nascent"] == 1  # NONE only
+    assert h["tier_0_named_ai_nascent"] == 2  # NONE and FARU
     md = tier_validity_markdown(v)
     assert "## Held below the capacity level by an enabler" in md and "HELD2" in md
     assert v.as_dict()["held_below_capacity"][0]["iso3"] == "HELD2"

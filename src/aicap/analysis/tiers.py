@@ -29,7 +29,7 @@ from aicap.analysis.spec import (
     TierRule,
     apply_transform,
 )
-from aicap.analysis.tier_statement import state_tier
+from aicap.analysis.tier_statement import short_name, state_tier
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
 _CODE = {MET: 1, NOT_MET: 0, UNKNOWN: -1}
@@ -319,6 +319,15 @@ def _sentence(
     missing = [h["needs"] for h in holding if h["state"] == NOT_MET]
     if missing:
         s += f"; tier {low + 1} needs " + "; ".join(missing)
+    # the next tier's conditions not assessed are said, never left out (unknown is not "met")
+    unassessed = [
+        short_name(rule.condition(h["condition"])) for h in holding if h["state"] == UNKNOWN
+    ]
+    if unassessed and high == low:
+        s += (
+            f"; tier {low + 1} also depends on {', '.join(dict.fromkeys(unassessed))}, "
+            "not assessed by the sources"
+        )
     return s
 
 
