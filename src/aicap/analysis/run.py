@@ -411,7 +411,8 @@ def _write(frame: pd.DataFrame, out: Path, name: str, written: list[str]) -> Non
 def write_tier_outputs(run: IndexRun, out: Path) -> list[str]:
     """The tier evidence and its validity report: ``assets``, ``tier_conditions``,
     ``tier_crosstab_income``, ``tier_crosstab_groups``, ``tier_income_outliers``,
-    ``tier_holding``, ``tier_validity.md`` and ``tier_validity.json``."""
+    ``tier_holding``, ``tier_held_below_capacity``, ``tier_validity.md`` and
+    ``tier_validity.json``."""
     written: list[str] = []
     if run.assets is None or run.tier_conditions is None:
         return written
@@ -425,6 +426,7 @@ def write_tier_outputs(run: IndexRun, out: Path) -> list[str]:
     _write(v.by_group.reset_index(names="tier_range"), out, "tier_crosstab_groups", written)
     _write(v.income_outliers, out, "tier_income_outliers", written)
     _write(v.holding, out, "tier_holding", written)
+    _write(v.held, out, "tier_held_below_capacity", written)
     (out / "tier_validity.md").write_text(tier_validity_markdown(v), encoding="utf-8")
     (out / "tier_validity.json").write_text(
         json.dumps(v.as_dict(), ensure_ascii=False, indent=1, default=str), encoding="utf-8"
