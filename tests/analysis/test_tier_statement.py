@@ -241,6 +241,7 @@ def test_statement_fields_for_the_display_layers(tiers: pd.DataFrame) -> None:
         "capacity_tier_high": 2,
         "held_by": ["strategy"],
         "held_reason": STRATEGY,
+        "p_capacity_tier": None,  # no uncertainty analysis here
     }
     assert statement_fields({})["tier_named"] is None  # outputs that predate the fields
 
@@ -261,3 +262,29 @@ def test_south_africa_is_stated_with_what_holds_it(built_outputs: Path) -> None:
     v = json.loads((built_outputs / "tier_validity.json").read_text("utf-8"))
     h = v["checks"]["held_below_capacity"]
     assert "ZAF" in h["tier_0_proven_with_capacity_2_or_more"]
+
+
+def test_the_capacity_level_has_a_probability() -> None:
+    """Pillar conditions re-evaluated per replication, the strategy ignored: INFRA at 40, 40,
+    30, 40 puts the capacity level at 2 in three replications of four."""
+    from aicap.analysis.tiers import add_probabilities, tier_probabilities
+
+    rule = spec().tiers
+    pillars = _pillars({"HELD2": 40.0})
+    assets = pd.DataFrame(
+        _assets(
+            "HELD2",
+            strategy=("no", None),
+            gpu_clusters=("no", 0.0),
+            cloud_region=("no", 0.0),
+            nearest_cloud_region=("measured", 800.0),
+            notable_models=("no", 0.0),
+        )
+    )
+    conds = evaluate_conditions(rule, pillars, assets, 2025)
+    t = assign_tiers(rule, conds)
+    draws = {k: np.full((4, 1), 40.0) for k in pillars.columns}
+    draws["INFRA"] = np.array([[40.0], [40.0], [30.0], [40.0]])
+    out = add_probabilities(t, tier_probabilities(rule, conds, draws, ["HELD2"]), rule)
+    assert out.at["HELD2", "p_tier"] == 1.0  # tier 0 in every replication (no strategy)
+    assert out.at["HELD2", "p_capacity_tier"] == 0.75

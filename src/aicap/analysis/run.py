@@ -256,7 +256,13 @@ def results_records(results: pd.DataFrame, spec: IndexSpec) -> list[dict[str, An
         rec["name"] = r["name"]
         rec["tier_label"] = _json(r.get("tier_label"))
         # the capacity level and what holds the tier below it (aicap.analysis.tier_statement)
-        for k in ("tier_rule_label", "tier_named", "capacity_tier", "capacity_tier_high"):
+        for k in (
+            "tier_rule_label",
+            "tier_named",
+            "capacity_tier",
+            "capacity_tier_high",
+            "p_capacity_tier",
+        ):
             rec[k] = _json(r.get(k))
         rec["held_by"] = [c for c in str(_json(r.get("held_by")) or "").split(",") if c]
         rec["held_tiers"] = _json(r.get("held_tiers"))

@@ -149,7 +149,8 @@ def state_tier(
 def statement_fields(row: Any) -> dict[str, Any]:
     """The statement's fields of one results row, JSON-ready, for the display layers (web
     pages and API): ``tier_named`` (None when the outputs predate it), ``capacity_tier``,
-    ``capacity_tier_high``, ``held_by`` (list of condition codes) and ``held_reason``."""
+    ``capacity_tier_high``, ``held_by`` (list of condition codes), ``held_reason`` and
+    ``p_capacity_tier`` (the capacity level's probability, where computed)."""
 
     def val(k: str) -> Any:
         v = row.get(k) if hasattr(row, "get") else None
@@ -165,4 +166,7 @@ def statement_fields(row: Any) -> dict[str, Any]:
         "capacity_tier_high": None if cap_high is None else int(cap_high),
         "held_by": [c for c in str(val("held_by") or "").split(",") if c],
         "held_reason": val("held_reason") or None,
+        "p_capacity_tier": None
+        if val("p_capacity_tier") is None
+        else float(val("p_capacity_tier")),
     }

@@ -212,6 +212,7 @@ HELD_COLUMNS = [
     "capacity_tier",
     "capacity_tier_high",
     "held_tiers",
+    "p_capacity_tier",
     "condition",
     "state",
 ]
@@ -221,7 +222,8 @@ def held_below_capacity(results: pd.DataFrame, rule: TierRule) -> pd.DataFrame:
     """One row per country and enabler condition that holds its (proven) tier below its
     capacity level (:func:`aicap.analysis.tier_statement.state_tier`, recomputed from each
     country's ``tier_conditions``): ``iso3, name, income_group, tier, tier_range,
-    capacity_tier, capacity_tier_high, held_tiers, condition, state`` (``not_met``, or
+    capacity_tier, capacity_tier_high, held_tiers, p_capacity_tier, condition, state``
+    (``p_capacity_tier``: the capacity level's probability where computed; ``not_met``, or
     ``unknown`` where the tier is a range)."""
     rows: list[dict[str, Any]] = []
     for _, r in results.iterrows():
@@ -245,6 +247,7 @@ def held_below_capacity(results: pd.DataFrame, rule: TierRule) -> pd.DataFrame:
                     "capacity_tier": st.capacity_tier,
                     "capacity_tier_high": st.capacity_tier_high,
                     "held_tiers": st.capacity_tier - low,
+                    "p_capacity_tier": r.get("p_capacity_tier", np.nan),
                     "condition": code,
                     "state": states.get(code, "unknown"),
                 }

@@ -485,8 +485,9 @@ def tier_probabilities(
     """Per country: ``tier_probability`` (JSON: tier -> share of replications whose proven tier
     it is), ``tier_probability_high`` (the same with every unknown condition met), ``p_tier``
     (the probability of the nominal tier) and ``near_boundary`` (``p_tier`` below the rule's
-    ``near_boundary_probability``). Asset conditions are held at their state; pillar conditions
-    are re-evaluated on each replication's pillar scores."""
+    ``near_boundary_probability``); ``_pc``: the shares of the capacity level (enablers
+    ignored), for :func:`add_probabilities`. Asset conditions are held at their state; pillar
+    conditions are re-evaluated on each replication's pillar scores."""
     idx = {c: k for k, c in enumerate(countries)}
     n = len(countries)
     r = next(iter(draws.values())).shape[0] if draws else 1
@@ -507,19 +508,21 @@ def tier_probabilities(
             met_low[c.code] = base
             met_high[c.code] = np.broadcast_to(((st == MET) | (st == UNKNOWN))[None, :], (r, n))
 
-    def tiers_of(met: dict[str, np.ndarray]) -> np.ndarray:
+    def tiers_of(met: dict[str, np.ndarray], capacity_only: bool = False) -> np.ndarray:
         tier = np.zeros((r, n), dtype=np.int64)
         alive = np.ones((r, n), dtype=bool)
         for t in rule.tiers[1:]:
             ok = alive.copy()
             for code in t.conditions:
-                if rule.condition(code).required:
+                c = rule.condition(code)
+                if c.required and not (capacity_only and c.role == "enabler"):
                     ok &= met[code]
             tier = np.where(ok, t.tier, tier)
             alive = ok
         return tier
 
     low, high = tiers_of(met_low), tiers_of(met_high)
+    cap = tiers_of(met_low, capacity_only=True)  # the capacity level (tier_statement)
     nominal = conditions.groupby("iso3", sort=False)["iso3"].first()  # for ordering only
     del nominal
     rows: list[dict[str, Any]] = []
@@ -537,6 +540,7 @@ def tier_probabilities(
                     {str(t): round(float(p), 4) for t, p in enumerate(ph) if p > 0}
                 ),
                 "_pl": pl,
+                "_pc": np.bincount(cap[:, k], minlength=5) / r,
             }
         )
     return pd.DataFrame(rows).set_index("iso3")
@@ -544,7 +548,8 @@ def tier_probabilities(
 
 def add_probabilities(tiers: pd.DataFrame, probs: pd.DataFrame, rule: TierRule) -> pd.DataFrame:
     """``tiers`` (from :func:`assign_tiers`) with ``tier_probability``,
-    ``tier_probability_high``, ``p_tier`` and ``near_boundary``."""
+    ``tier_probability_high``, ``p_tier``, ``near_boundary`` and ``p_capacity_tier`` (the
+    probability of the capacity level: pillar conditions re-evaluated, enablers ignored)."""
     out = tiers.copy()
     out["tier_probability"] = probs["tier_probability"].reindex(out.index)
     out["tier_probability_high"] = probs["tier_probability_high"].reindex(out.index)
@@ -557,4 +562,10 @@ def add_probabilities(tiers: pd.DataFrame, probs: pd.DataFrame, rule: TierRule) 
         p.append(float(pl[str(iso3)][int(t)]))
     out["p_tier"] = p
     out["near_boundary"] = out["p_tier"] < rule.near_boundary_probability
+    if "_pc" in probs.columns and "capacity_tier" in out.columns:
+        pc = {str(k): np.asarray(v) for k, v in probs["_pc"].items()}
+        out["p_capacity_tier"] = [
+            float(pc[str(i)][int(c)]) if str(i) in pc and c is not pd.NA else np.nan
+            for i, c in out["capacity_tier"].items()
+        ]
     return out
