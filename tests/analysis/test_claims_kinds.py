@@ -263,8 +263,21 @@ def test_tier_claims_say_how_sure() -> None:
                 "capacity_tier": 2,
                 "held_reason": "no adopted national AI or digital strategy",
             },
+            "held_not_assessed",
+            "capacity conditions meet tier 2 (how sure is not assessed): what holds it there",
+        ),
+        (
+            {
+                **base,
+                "tier": 0,
+                "tier_high": 0,
+                "held_by": "strategy",
+                "capacity_tier": 2,
+                "p_capacity_tier": 0.5,
+                "held_reason": "no adopted national AI or digital strategy",
+            },
             "held",
-            "capacity conditions meet tier 2: what holds it there is no adopted national AI",
+            "meet tier 2 in 50 % of the uncertainty replications: what holds it there is no",
         ),
     ]
     for row, verdict, words in cases:
@@ -401,6 +414,17 @@ def test_every_new_kind_and_verdict_is_rendered_here() -> None:
                 "p_tier": 1.0,
                 "held_by": "strategy",
                 "capacity_tier": 2,
+                "held_reason": "no adopted national AI or digital strategy",
+            },
+        ),
+        (
+            "L01",
+            {
+                "tier": 0,
+                "p_tier": 1.0,
+                "held_by": "strategy",
+                "capacity_tier": 2,
+                "p_capacity_tier": 0.5,
                 "held_reason": "no adopted national AI or digital strategy",
             },
         ),

@@ -156,7 +156,12 @@ def test_statements_are_validated_data() -> None:
 
 
 def _claim_row(r: pd.Series) -> dict[str, object]:
-    return {**r.to_dict(), "p_tier": 1.0, "tier_probability": json.dumps({"0": 1.0})}
+    return {
+        **r.to_dict(),
+        "p_tier": 1.0,
+        "tier_probability": json.dumps({"0": 1.0}),
+        "p_capacity_tier": 0.5,
+    }
 
 
 def test_the_tier_claim_says_what_holds_the_tier(tiers: pd.DataFrame) -> None:
@@ -170,9 +175,13 @@ def test_the_tier_claim_says_what_holds_the_tier(tiers: pd.DataFrame) -> None:
     assert c is not None and verdict_tier_certainty(c) == "held"
     text = render(c)
     assert text == (
-        "Heldland is in tier 0 while its capacity conditions meet tier 2: what holds it there "
-        f"is {STRATEGY}."
+        "Heldland is in tier 0 while its capacity conditions meet tier 2 in 50 % of the "
+        f"uncertainty replications: what holds it there is {STRATEGY}."
     )
+    row = {**_claim_row(tiers.loc["HELD2"]), "p_capacity_tier": None}
+    c = tier_claim(diag, row, labels, 0.9)  # type: ignore[arg-type]
+    assert c is not None and verdict_tier_certainty(c) == "held_not_assessed"
+    assert "(how sure is not assessed)" in render(c) and "nan" not in render(c)
     diag = SimpleNamespace(iso3="NONE", name="Noneland", year=2025)
     c = tier_claim(diag, _claim_row(tiers.loc["NONE"]), labels, 0.9)  # type: ignore[arg-type]
     assert c is not None and verdict_tier_certainty(c) == "sure"

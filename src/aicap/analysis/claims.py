@@ -67,7 +67,14 @@ RULE_VERDICTS: dict[str, tuple[str, ...]] = {
         "unconcentrated",
         "between_classes",
     ),
-    "tier_certainty": ("sure", "near_boundary", "depends_on_unknown", "held", "not_assessed"),
+    "tier_certainty": (
+        "sure",
+        "near_boundary",
+        "depends_on_unknown",
+        "held",
+        "held_not_assessed",
+        "not_assessed",
+    ),
 }
 
 
@@ -225,7 +232,8 @@ def verdict_tier_certainty(c: Claim) -> str:
     if int(c.params.get("tier_high", c.params.get("tier", 0))) > int(c.params.get("tier", 0)):
         return "depends_on_unknown"
     if c.params.get("held"):  # an enabler holds it below its capacity level: say so
-        return "held"
+        p = float(c.params.get("p_capacity_pct", float("nan")))
+        return "held" if math.isfinite(p) else "held_not_assessed"
     if not math.isfinite(c.value):
         return "not_assessed"
     return "near_boundary" if c.value < float(c.params.get("threshold", 0.9)) else "sure"

@@ -97,6 +97,7 @@ def tier_claim(
             "unknown": ", ".join(names.get(u, u) for u in unknown) or "a condition",
             # an enabler holding the tier below its capacity level (aicap.analysis.tier_statement)
             "held": str(row.get("held_reason") or "") if row.get("held_by") else "",
+            "p_capacity_pct": 100.0 * _f(row.get("p_capacity_tier")),
             "capacity": int(_f(row.get("capacity_tier")))
             if math.isfinite(_f(row.get("capacity_tier")))
             else tier,
