@@ -268,6 +268,10 @@ def test_south_africa_is_stated_with_what_holds_it(built_outputs: Path) -> None:
     # no country stated "AI nascent" has a capacity level above tier 0 or a range
     named0 = res[res["tier_label"] == "Tier 0: AI nascent"]
     assert (named0["capacity_tier_high"] == 0).all() and (named0["tier_high"] == 0).all()
+    # the capacity level's probability reaches the profile (it reads the series' latest year)
+    ser = pd.read_parquet(built_outputs / "series.parquet")
+    last = ser[(ser["iso3"] == "ZAF") & (ser["year"] == ser["year"].max())].iloc[0]
+    assert 0 < float(last["p_capacity_tier"]) <= 1 and last["tier_label"] == z["tier_label"]
     v = json.loads((built_outputs / "tier_validity.json").read_text("utf-8"))
     h = v["checks"]["held_below_capacity"]
     assert "ZAF" in h["tier_0_proven_with_capacity_2_or_more"]

@@ -50,6 +50,7 @@ TIER_EXTRA_COLUMNS = (
     "tier_probability_high",
     "p_tier",
     "near_boundary",
+    "p_capacity_tier",
 )
 
 
