@@ -51,6 +51,7 @@ TIER_EXTRA_COLUMNS = (
     "tier_probability_high",
     "p_tier",
     "near_boundary",
+    "p_capacity_tier",
 )
 
 
@@ -263,6 +264,17 @@ def results_records(results: pd.DataFrame, spec: IndexSpec) -> list[dict[str, An
         rec: dict[str, Any] = {k: _json(r.get(k)) for k in RESULT_COLUMNS}
         rec["name"] = r["name"]
         rec["tier_label"] = _json(r.get("tier_label"))
+        # the capacity level and what holds the tier below it (aicap.analysis.tier_statement)
+        for k in (
+            "tier_rule_label",
+            "tier_named",
+            "capacity_tier",
+            "capacity_tier_high",
+            "p_capacity_tier",
+        ):
+            rec[k] = _json(r.get(k))
+        rec["held_by"] = [c for c in str(_json(r.get("held_by")) or "").split(",") if c]
+        rec["held_tiers"] = _json(r.get("held_tiers"))
         rec["tier_basis"] = _json(r.get("tier_basis")) or None
         rec["pillars"] = {c: _json(r[c]) for c in spec.pillar_codes}
         rec["groups"] = {g.code: _json(r[g.code]) for g in spec.groups}
@@ -417,7 +429,8 @@ def _write(frame: pd.DataFrame, out: Path, name: str, written: list[str]) -> Non
 def write_tier_outputs(run: IndexRun, out: Path) -> list[str]:
     """The tier evidence and its validity report: ``assets``, ``tier_conditions``,
     ``tier_crosstab_income``, ``tier_crosstab_groups``, ``tier_income_outliers``,
-    ``tier_holding``, ``tier_validity.md`` and ``tier_validity.json``."""
+    ``tier_holding``, ``tier_held_below_capacity``, ``tier_validity.md`` and
+    ``tier_validity.json``."""
     written: list[str] = []
     if run.assets is None or run.tier_conditions is None:
         return written
@@ -431,6 +444,7 @@ def write_tier_outputs(run: IndexRun, out: Path) -> list[str]:
     _write(v.by_group.reset_index(names="tier_range"), out, "tier_crosstab_groups", written)
     _write(v.income_outliers, out, "tier_income_outliers", written)
     _write(v.holding, out, "tier_holding", written)
+    _write(v.held, out, "tier_held_below_capacity", written)
     (out / "tier_validity.md").write_text(tier_validity_markdown(v), encoding="utf-8")
     (out / "tier_validity.json").write_text(
         json.dumps(v.as_dict(), ensure_ascii=False, indent=1, default=str), encoding="utf-8"

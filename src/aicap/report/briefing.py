@@ -326,6 +326,15 @@ def _tier0_finding(sub: pd.DataFrame, tiers: pd.Series, n_tier0: int, n_tiered: 
         f"capacity (A/79/966 is a report of the Secretary-General)"
     )
     zero = sub[tiers == 0]
+    if "capacity_tier" in zero.columns:  # the capacity level (aicap.analysis.tier_statement)
+        cap = pd.to_numeric(zero["capacity_tier"], errors="coerce")
+        held = int(((cap > 0) & (pd.to_numeric(zero["tier_high"], errors="coerce") == 0)).sum())
+        s = (
+            f"{n_tier0} of the {n_tiered} with a tier are in tier 0 by the evidence the sources "
+            f"hold (A/79/966, a report of the Secretary-General, calls it \u201cAI nascent\u201d)"
+            f"; {held} of them meet the capacity conditions of tier 1 or higher and are held "
+            f"there by the lack of an adopted national AI or digital strategy alone"
+        )
     if "tier_high" in zero.columns:
         high = pd.to_numeric(zero["tier_high"], errors="coerce")
         ranged = int((high > 0).sum())

@@ -7,6 +7,7 @@ import json
 import math
 from typing import Any
 
+from aicap.analysis.tier_statement import statement_fields
 from aicap.web.data import SiteData, jsonable
 
 TIER_COLOURS = ("#3b0f70", "#3e4989", "#26828e", "#35b779", "#d8e219")  # viridis, 5 classes
@@ -52,6 +53,7 @@ def row_summary(site: SiteData, iso3: str) -> dict[str, Any]:
         tier_range=jsonable(r.get("tier_range")) or None,
         tier_p=_f(r.get("p_tier")),
         tier_near=bool(jsonable(r.get("near_boundary")) or False),
+        **statement_fields(r),  # capacity level, what holds the tier (tier_statement)
         pillars={p: _f(r.get(p)) for p in site.pillar_codes},
         missing_pillars=[p for p in str(r.get("missing_pillars") or "").split(",") if p],
     )

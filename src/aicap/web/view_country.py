@@ -12,6 +12,7 @@ from typing import Any
 from aicap.analysis.capacity_index import STATUS_SCORED
 from aicap.analysis.diagnose import PeerGroup, diagnose
 from aicap.analysis.profile import NOT_AVAILABLE, build_profile
+from aicap.analysis.tier_statement import statement_fields
 from aicap.web import monitor
 from aicap.web.data import SiteData, jsonable
 from aicap.web.view_common import _f, _i, _loads, row_summary
@@ -203,6 +204,7 @@ def country(site: SiteData, iso3: str) -> dict[str, Any]:
             "binding_pillar": jsonable(r.get("binding_pillar")) or None,
             "gaps_to_next_tier": {str(k): _f(v) for k, v in gaps.items()},
             "evidence": jsonable(r.get("evidence")),
+            **statement_fields(r),  # capacity level, what holds the tier (tier_statement)
         }
     change = None
     if iso3 in site.changes.index:

@@ -159,6 +159,9 @@ def world_map(site: SiteData) -> dict[str, Any]:
                 "tier_range": s.get("tier_range"),
                 "tier_p": s.get("tier_p"),
                 "tier_near": s.get("tier_near", False),
+                "held_capacity": s.get("capacity_tier")
+                if s.get("held_by") and s.get("tier_high") == tier
+                else None,
                 "ranged": s.get("tier_high") is not None and s.get("tier_high") != tier,
                 "fill": fill,
                 "d": d,
