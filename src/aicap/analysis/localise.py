@@ -59,6 +59,7 @@ _PLACEHOLDER = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
 _FREE = frozenset({"lagging", "and_why", "why"})
 #: Identifiers that stay as written (intervention ids, pillar codes, ISO codes, symbols).
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9\-/.#_]*(?: \(#\d+\))?$")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
 _NUMBER = re.compile(r"^([+\-\u2212]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$")
 
 
@@ -247,6 +248,8 @@ class Localiser:
         m = _NUMBER.match(s.strip())
         if not m:
             return None
+        if _YEAR.match(s.strip()):  # a year is written as it is, never "2 025"
+            return s.strip()
         sign, whole, frac = m.groups()
         v = float(whole.replace(",", "") + ("." + frac if frac else ""))
         if sign in ("-", "\u2212"):
@@ -446,3 +449,7 @@ def _fill(template: str, fields: Mapping[str, str]) -> str:
 @functools.cache
 def localiser(lang: str, names: tuple[tuple[str, str], ...] = ()) -> Localiser:
     return Localiser(lang, dict(names))
+
+
+#: ``template`` with its ``{name}`` placeholders replaced by ``fields`` (others kept).
+fill = _fill

@@ -22,7 +22,7 @@ from aicap.report.briefing_context import annex_countries, briefing_context, wor
 from aicap.report.briefing_data import PAGE_ONLY, _data_files
 from aicap.report.briefing_sections import FOCUS_GROUPS, TOP_N, profile_figure
 from aicap.report.cache import Cache
-from aicap.report.lang import environment, finish
+from aicap.report.lang import environment, finish, localise_svg
 from aicap.report.monitor_source import MonitorJob, Signals
 from aicap.report.pdf import render_pdf
 from aicap.report.profile_claims import with_claims
@@ -64,7 +64,8 @@ def render_html(
             profs.append(q)
         c["profiles"] = profs
     html = environment(loc).get_template(template).render(**c)
-    return finish(html, loc)
+    head, annex_mark, annex = html.partition('id="annex"')  # the annex's charts are drawn
+    return finish(localise_svg(head, loc) + annex_mark + annex, loc)  # in their language
 
 
 def html_to_pdf(html: str, path: Path, base_url: str | None = None) -> int:

@@ -77,7 +77,11 @@ def _data_files(ctx: dict[str, Any], out: Path) -> list[Path]:
             rows.append(
                 {
                     "audience": a["audience"],
-                    **{k: v for k, v in it.items() if k not in ("citations", "sdg_targets")},
+                    **{
+                        k: v
+                        for k, v in it.items()
+                        if k not in ("citations", "sdg_targets", "citation_groups")
+                    },
                     "citations": "; ".join(it["citations"]),
                     "sdg_targets": " ".join(it["sdg_targets"]),
                 }

@@ -5,7 +5,9 @@ figure and the sources' footnotes (English; :mod:`aicap.analysis.localise` trans
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -18,6 +20,7 @@ from aicap.analysis.divide import GROUP_WORDS, group_mask
 from aicap.analysis.localise import Localiser
 from aicap.report import charts
 from aicap.report.divide_section import expected_names, group_claims, verdict_row
+from aicap.report.lang import Note, Sentences
 
 #: The groups whose unique challenges the briefing reports (A/RES/78/311 PP11, OP15).
 FOCUS_GROUPS = ("LDC", "LLDC", "SIDS", "LIC")
@@ -95,15 +98,24 @@ def _group_section(
     n = len(members)
     n_scored = len(scored)
     pname = data.pillars
-    findings = [
-        f"{n_scored} of the {n} {GROUP_WORDS[group]} have an index score for {data.year}; "
-        f"their median score is {_num(scored['score'].median())} against "
-        f"{_num(others['score'].median())} for other developing countries and "
-        f"{_num(hic['score'].median())} for high-income countries.",
+    findings: list[str] = [
+        Note(
+            "{n_scored} of the {n} {group} have an index score for {year}; their median score "
+            "is {a} against {b} for other developing countries and {c} for high-income "
+            "countries.",
+            frozenset({"group"}),
+            n_scored=n_scored,
+            n=n,
+            group=GROUP_WORDS[group],
+            year=str(data.year),
+            a=float(scored["score"].median()),
+            b=float(others["score"].median()),
+            c=float(hic["score"].median()),
+        ),
     ]
     claims: list[Any] = [None]
     if n_tiered and tiers is not None:
-        findings.append(_tier0_finding(sub, tiers, n_tier0, n_tiered))
+        findings.append(_tier0_finding(sub, tiers, n_tier0, n_tiered, data.pillars))
         claims.append(None)
     # relative to other developing countries: only differences whose interval excludes zero
     for c in gc["shortfalls"][:2]:
@@ -114,32 +126,55 @@ def _group_section(
         claims.append(c)
     if not gc["shortfalls"] and not gc["strengths"] and gc["differences"]:
         findings.append(
-            "No pillar differs clearly from other developing countries (every 95 % interval of "
-            "the difference of medians includes zero)."
+            Note(
+                "No pillar differs clearly from other developing countries (every 95 % interval "
+                "of the difference of medians includes zero)."
+            )
         )
         claims.append(None)
     if binding:
         top = binding.most_common(2)
+        items = [
+            Note("{pillar} ({n:d} countries)", frozenset({"pillar"}), pillar=_lower(pname, k), n=v)
+            for k, v in top
+        ]
         findings.append(
-            "The binding constraint (weakest pillar against income-group peers) is most often "
-            + " and ".join(f"{pname.get(str(k), str(k)).lower()} ({v} countries)" for k, v in top)
-            + "."
+            Note(
+                "The binding constraint (weakest pillar against income-group peers) is most "
+                "often {a} and {b}.",
+                a=items[0],
+                b=items[1],
+            )
+            if len(items) > 1
+            else Note(
+                "The binding constraint (weakest pillar against income-group peers) is most "
+                "often {a}.",
+                a=items[0],
+            )
         )
         claims.append(None)
     if bott:
         top_b = bott.most_common(3)
         findings.append(
-            "The most frequent indicator bottlenecks are "
-            + ", ".join(f"{k.lower()} ({v})" for k, v in top_b)
-            + " (number of countries where the indicator lags both income-group and "
-            "another peer group)."
+            Note(
+                "The most frequent indicator bottlenecks are {list} (number of countries where "
+                "the indicator lags both income-group and another peer group).",
+                list=[
+                    Note("{indicator} ({n:d})", frozenset({"indicator"}), indicator=k.lower(), n=v)
+                    for k, v in top_b
+                ],
+            )
         )
         claims.append(None)
     if gaps_missing:
         findings.append(
-            f"Data gaps: a median of {int(np.median(gaps_missing))} of "
-            f"{len(data.indicators)} indicators is missing per country; "
-            f"{n - n_scored} cannot be scored for lack of data."
+            Note(
+                "Data gaps: a median of {k} of {n} indicators is missing per country; {m} "
+                "cannot be scored for lack of data.",
+                k=int(np.median(gaps_missing)),
+                n=len(data.indicators),
+                m=n - n_scored,
+            )
         )
         claims.append(None)
     if gc["trend"] is not None:
@@ -228,13 +263,62 @@ def profile_figure(profile: dict[str, Any], loc: Localiser | None = None) -> str
     )
 
 
+_ORIGIN = re.compile(r"^index outputs in (.+) \(written (.+)\)$")
+_ROUTES = (
+    (re.compile(r"^GitHub mirror (\S+) at commit (\w+)$"), "GitHub mirror {repo} at commit {sha}"),
+    (re.compile(r"^copy from (\S+) at commit (\w+)$"), "copy from {repo} at commit {sha}"),
+    (
+        re.compile(r"^GitHub mirror (\S+), commit not stated$"),
+        "GitHub mirror {repo}, commit not stated",
+    ),
+    (re.compile(r"^downloaded from (\S+) on (.+)$"), "downloaded from {repo} on {sha}"),
+    (re.compile(r"^downloaded from (\S+)$"), "downloaded from {repo}"),
+)
+
+
+def route_notes(route: str) -> list[Any]:
+    """A snapshot's route (``aicap.sources.route.route_text``) as notes: the wording
+    translated, repositories, commits and addresses as written."""
+    out: list[Any] = []
+    for part in str(route).split("; "):
+        for pattern, msgid in _ROUTES:
+            m = pattern.match(part)
+            if m:
+                vals = dict(zip(("repo", "sha"), m.groups(), strict=False))
+                out.append(Note(msgid, **vals))
+                break
+        else:
+            out.append(part)
+    return out
+
+
 def _footnotes(data: CapacityData) -> list[str]:
+    """The sources' notes: the index, then one per publisher's dataset (titles and snapshots
+    as published; the wording around them translated, :class:`~aicap.report.lang.Note`)."""
     meta = data.indicators
-    notes = [
-        f"{data.index_title} {data.index_version}, {data.years[0]}-{data.year}, fixed goalposts; "
-        f"read from {data.origin}. Scores are 0-100; pillar and indicator definitions in "
-        "frameworks/aicap.yaml.",
-    ]
+    index = {"title": data.index_title, "version": data.index_version}
+    index |= {"first": str(data.years[0]), "year": str(data.year)}
+    m = _ORIGIN.match(data.origin)
+    first: str = (
+        Note(
+            "{title} {version}, {first}-{year}, fixed goalposts; read from the index outputs in "
+            "{folder} (written {when}). Scores are 0-100; pillar and indicator definitions in "
+            "frameworks/aicap.yaml.",
+            frozenset({"title"}),
+            folder=m.group(1),
+            when=m.group(2),
+            **index,
+        )
+        if m
+        else Note(
+            "{title} {version}, {first}-{year}, fixed goalposts; read from {origin}. Scores are "
+            "0-100; pillar and indicator definitions in frameworks/aicap.yaml.",
+            frozenset({"title", "origin"}),
+            origin=data.origin,
+            **index,
+        )
+    )
+    notes: list[str] = [first]
     if "route" not in meta.columns:
         meta = meta.assign(route="")
     for (pub, title, lic, vint, route), g in meta.groupby(
@@ -243,30 +327,61 @@ def _footnotes(data: CapacityData) -> list[str]:
         if not pub:
             continue
         series = ", ".join(sorted(set(g["series"])))
-        via = f", obtained through {route}" if route else ""
-        notes.append(
-            f"Publisher: {pub}, {title}; licence {lic}; series {series}. Snapshot ({vint}){via}."
-        )
+        common = {"pub": str(pub), "title": str(title), "lic": str(lic), "series": series}
+        common["vint"] = str(vint)
+        if route:
+            notes.append(
+                Note(
+                    "Publisher: {pub}, {title}; licence {lic}; series {series}. Snapshot "
+                    "({vint}), obtained through {route}.",
+                    route=route_notes(str(route)),
+                    **common,
+                )
+            )
+        else:
+            notes.append(
+                Note(
+                    "Publisher: {pub}, {title}; licence {lic}; series {series}. Snapshot ({vint}).",
+                    **common,
+                )
+            )
     return notes
 
 
-def _tier0_finding(sub: pd.DataFrame, tiers: pd.Series, n_tier0: int, n_tiered: int) -> str:
+def _lower(names: Mapping[str, str], code: Any) -> str:
+    return names.get(str(code), str(code)).lower()
+
+
+_POINTS = re.compile(r"^\+[\d.]+ points of (\w+)")
+
+
+def _need_key(need: str, pillars: Mapping[str, str]) -> str:
+    """What a tier-1 condition asks, counted across countries: a pillar's score (however many
+    points each country lacks), else the condition as worded."""
+    m = _POINTS.match(need)
+    return "pillar:" + pillars.get(m.group(1), m.group(1)) if m else need
+
+
+def _need_note(key: str) -> Any:
+    if key.startswith("pillar:"):
+        return Note("{pillar} pillar score", frozenset({"pillar"}), pillar=key[7:].lower())
+    return key
+
+
+def _tier0_finding(
+    sub: pd.DataFrame,
+    tiers: pd.Series,
+    n_tier0: int,
+    n_tiered: int,
+    pillars: Mapping[str, str],
+) -> str:
     """Tier 0 by the evidence the sources hold, the ones that could be higher (a condition
     not assessed), and what is most often missing for tier 1 (A/79/966's step)."""
-    s = (
-        f"{n_tier0} of the {n_tiered} with a tier are in tier 0 (\u201cAI nascent\u201d) by "
-        f"the evidence the sources hold: they do not show A/79/966's minimum irreducible AI "
-        f"capacity (A/79/966 is a report of the Secretary-General)"
-    )
     zero = sub[tiers == 0]
+    ranged = 0
     if "tier_high" in zero.columns:
         high = pd.to_numeric(zero["tier_high"], errors="coerce")
         ranged = int((high > 0).sum())
-        if ranged:
-            s += (
-                f"; {ranged} of them could be higher, because a condition (a national "
-                f"strategy, compute within reach) was not assessed there"
-            )
     missing: Counter[str] = Counter()
     for needs in zero.get("next_needs", pd.Series(dtype=object)).dropna():
         try:
@@ -274,10 +389,30 @@ def _tier0_finding(sub: pd.DataFrame, tiers: pd.Series, n_tier0: int, n_tiered: 
         except ValueError:
             continue
         missing.update(
-            str(i.get("needs", "")).split(" (", 1)[0] for i in items if i.get("state") == "not_met"
+            _need_key(str(i.get("needs", "")), pillars)
+            for i in items
+            if i.get("state") == "not_met"
         )
-    if missing:
-        s += ". Most often missing for tier 1: " + "; ".join(
-            f"{k} ({v})" for k, v in missing.most_common(3)
+    first = (
+        "{n} of the {m} with a tier are in tier 0 (\u201cAI nascent\u201d) by the evidence the "
+        "sources hold: they do not show A/79/966's minimum irreducible AI capacity (A/79/966 "
+        "is a report of the Secretary-General)"
+    )
+    lead = (
+        Note(
+            first + "; {k} of them could be higher, because a condition (a national strategy, "
+            "compute within reach) was not assessed there.",
+            n=n_tier0,
+            m=n_tiered,
+            k=ranged,
         )
-    return s + "."
+        if ranged
+        else Note(first + ".", n=n_tier0, m=n_tiered)
+    )
+    if not missing:
+        return lead
+    needs = [
+        Note("{need} ({n:d})", frozenset({"need"}), need=_need_note(k), n=v)
+        for k, v in missing.most_common(3)
+    ]
+    return Sentences(lead, Note("Most often missing for tier 1: {missing}.", missing=needs))
