@@ -264,5 +264,7 @@ def environment(loc: Localiser) -> Environment:
         en=en,
         colon=loc.colon,
         semi=loc.join(["", ""], "; "),
+        # between an interval's two ends: never a comma where the comma is the decimal mark
+        isep=loc.join(["", ""], "; ") if loc.num(0.5) == "0,5" else ", ",
     )
     return env
