@@ -234,32 +234,23 @@ def _expected_section(
 
 
 def profile_figure(profile: dict[str, Any], loc: Localiser | None = None) -> str:
+    """The profile's pillar chart, drawn with HTML boxes in every language: its words are set
+    by the page's text engine at the profile's 8.5 pt (an SVG scaled to the column set them
+    at 5-8 pt) and, in Arabic, shaped and in reading order."""
     loc = loc or Localiser("en")
     pil = profile["pillars"]
     binding = next((k for k, p in enumerate(pil) if p["binding"]), None)
     nan = float("nan")
-    if loc.rtl:  # SVG text is neither shaped nor reordered: HTML boxes for Arabic
-        return charts.pillar_profile_html(
-            [p["name"] for p in pil],
-            [p["score"] if p["score"] is not None else nan for p in pil],
-            [p["peer_median"] if p["peer_median"] is not None else nan for p in pil],
-            [p["frontier"] if p["frontier"] is not None else nan for p in pil],
-            title=loc.gettext("%(name)s: pillar scores, peers and frontier")
-            % {"name": profile["name"]},
-            binding=binding,
-            words={w: loc.gettext(w) for w in ("score", "peer median", "frontier", "no score")},
-            rtl=True,
-        )
-    return charts.pillar_profile(
+    return charts.pillar_profile_html(
         [p["name"] for p in pil],
         [p["score"] if p["score"] is not None else nan for p in pil],
         [p["peer_median"] if p["peer_median"] is not None else nan for p in pil],
         [p["frontier"] if p["frontier"] is not None else nan for p in pil],
         title=loc.gettext("%(name)s: pillar scores, peers and frontier")
         % {"name": profile["name"]},
-        peer_label=profile["peers"][0]["label"],
         binding=binding,
         words={w: loc.gettext(w) for w in ("score", "peer median", "frontier", "no score")},
+        rtl=loc.rtl,
     )
 
 
