@@ -290,8 +290,17 @@ def _diagnosis(site: SiteData, prof: dict[str, Any], groups: list[PeerGroup]) ->
     }
 
 
-#: cell flags of the plausibility screen and the zero rule (aicap.analysis.plausibility)
-SCREEN_FLAGS = ("screen:", "capped:", "dropped:", "missing:not_listed", "zero:not_listed")
+#: cell flags of the plausibility screen and the zero rule (aicap.analysis.plausibility), and
+#: of the correction rules of accepted error reports (aicap.analysis.voice.corrections)
+SCREEN_FLAGS = (
+    "screen:",
+    "capped:",
+    "dropped:",
+    "missing:not_listed",
+    "zero:not_listed",
+    "corrected:",
+    "excluded:",
+)
 
 
 def _data_table(site: SiteData, iso3: str) -> list[dict[str, Any]]:
