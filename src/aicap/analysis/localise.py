@@ -63,6 +63,7 @@ _OPTIONAL = frozenset({"and_why", "coverage_text"})
 _NUMERIC = frozenset({"start", "end", "year", "points"})
 #: Identifiers that stay as written (intervention ids, pillar codes, ISO codes, symbols).
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9\-/.#_]*(?: \(#\d+\))?$")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
 _NUMBER = re.compile(r"^([+\-\u2212]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$")
 
 
@@ -251,6 +252,8 @@ class Localiser:
         m = _NUMBER.match(s.strip())
         if not m:
             return None
+        if _YEAR.match(s.strip()):  # a year is written as it is, never "2 025"
+            return s.strip()
         sign, whole, frac = m.groups()
         if not frac and "," not in whole and len(whole) >= 4:
             return s.strip()  # written without grouping: a year or a row number, kept as is
@@ -497,3 +500,7 @@ def _fill(template: str, fields: Mapping[str, str]) -> str:
 @functools.cache
 def localiser(lang: str, names: tuple[tuple[str, str], ...] = ()) -> Localiser:
     return Localiser(lang, dict(names))
+
+
+#: ``template`` with its ``{name}`` placeholders replaced by ``fields`` (others kept).
+fill = _fill
