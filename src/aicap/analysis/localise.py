@@ -369,10 +369,13 @@ class Localiser:
         return self.names.get(t, t)
 
     def _whole(self, body: str) -> str | None:
-        got = self._match(body)
-        if got is None and self.lang != "en":
+        # a catalogue entry for the whole text (in any case: "online service index (egdi
+        # component)") wins over a wording that would read it in pieces ("{resource} ({unit})")
+        if self.lang != "en":
             got = self._label(body)
-        return got
+            if got is not None:
+                return got
+        return self._match(body)
 
     def _join_values(self, parts: list[str], sep: str) -> str:
         return self._sep(sep).join(self.value(x) for x in parts)
