@@ -43,10 +43,11 @@ PAGES = {
 class Linker:
     """Links from one page, in one language, for the server or the static export."""
 
-    def __init__(self, lang: str, static: bool, current: str = "") -> None:
+    def __init__(self, lang: str, static: bool, current: str = "", twin: str = "") -> None:
         self.lang = lang
         self.static = static
         self.current = current  # static: the page's file path, e.g. "fr/country/KEN.html"
+        self.twin = twin  # the page's JSON twin under /api/, e.g. "country/KEN"
 
     def _rel(self, target: str) -> str:
         base = posixpath.dirname(self.current)
@@ -68,6 +69,11 @@ class Linker:
         return url + ("?" + urlencode(sorted(query.items())) if query else "")
 
     def api(self, path: str) -> str:
+        if self.static and path.startswith("claims/"):
+            # the export writes no file per claim: a page's claims are in its JSON twin
+            # (api/country/KEN.json holds the profile's), the others in api/claims.json
+            home = self.twin.partition("?")[0] if self.twin else "claims"
+            return self._rel(f"api/{home}.json") + "#" + quote(path.removeprefix("claims/"))
         if self.static:
             # a file name keeps its extension; a twin gets .json (claim ids hold dots:
             # "divide-answer.index.HIC.LDC.2018-2025" is a twin, not a file with an extension)
@@ -92,9 +98,11 @@ def _fmt(lang: str) -> Any:
 
 
 class Renderer:
-    def __init__(self, site: SiteData, static: bool = False) -> None:
+    def __init__(self, site: SiteData, static: bool = False, live_url: str | None = None) -> None:
         self.site = site
         self.static = static
+        # the export: the live application's address, linked where a feature needs it
+        self.live_url = live_url.rstrip("/") if live_url else None
         self.envs: dict[str, Environment] = {}
         for lang in i18n.LANGS:
             env = Environment(
@@ -132,6 +140,7 @@ class Renderer:
                 verdict_name=_labeller(gettext, i18n.VERDICTS, lambda c: str(c)),
                 index_year=site.year,
                 static=static,
+                live_url=self.live_url,
                 http_url=http_url,
                 chart_svg=svgcharts.inline,
                 indicator_map=lambda data: timeline.indicator_map(site, data),
@@ -140,10 +149,16 @@ class Renderer:
             self.envs[lang] = env
 
     def render(
-        self, template: str, lang: str, ctx: Mapping[str, Any], current: str = "", **extra: Any
+        self,
+        template: str,
+        lang: str,
+        ctx: Mapping[str, Any],
+        current: str = "",
+        twin: str = "",
+        **extra: Any,
     ) -> str:
         env = self.envs[lang]
-        link = Linker(lang, self.static, current)
+        link = Linker(lang, self.static, current, twin)
         return env.get_template(template).render(
             L=link, d=ctx, name=lambda names: names.get(lang) or names["en"], **extra
         )
