@@ -173,7 +173,7 @@ def _draws_charts(page: Any, url: str) -> None:
     assert box and box["width"] > 200 and box["height"] > 50
     assert page.locator("figure.chart .vl svg text").count() > 10
     page.wait_for_selector("p.dl a")
-    assert page.locator("p.dl a").all_inner_texts()[:2] == ["SVG", "CSV"]
+    assert page.locator("p.dl a").all_inner_texts()[:3] == ["SVG", "PNG", "CSV"]
     assert page.locator("button.interactive").count() == 0  # no Vega in the export
     assert failed == []
 

@@ -26,7 +26,7 @@ from aicap.web import i18n, monitor, svgcharts, views
 from aicap.web.data import SiteData
 from aicap.web.export_pages import compare_page
 from aicap.web.pages import Page, page_data, render_page
-from aicap.web.render import Renderer
+from aicap.web.render import Renderer, text_anchor
 
 STATIC = Path(__file__).with_name("static")
 MONITOR_PAGES = {
@@ -128,11 +128,13 @@ def _export_part(
     langs: tuple[str, ...],
     live_url: str | None,
     progress: Callable[[str], None] | None,
-) -> tuple[set[str], ExportStats]:
-    """Write ``jobs``' pages and twins; the files written and their stats."""
+) -> tuple[set[str], ExportStats, dict[str, dict[str, str]]]:
+    """Write ``jobs``' pages and twins; the files written, their stats and the texts the
+    profiles cite (by anchor)."""
     renderer = Renderer(site, static=True, live_url=live_url)
     stats = ExportStats()
     written: set[str] = set()
+    texts: dict[str, dict[str, str]] = {}
     drawn = svgcharts.stats()
 
     def write(rel: str, text: str, kind: str, seconds: float) -> None:
@@ -161,17 +163,57 @@ def _export_part(
         write(f"api/{page.api}.json", _json(data), "api", time.perf_counter() - t0)
         if name == "country":
             write(f"api/country/{kw['iso3']}.csv", views.country_csv(page.data), "api", 0.0)
+            texts.update(_cited(page.data))
     after = svgcharts.stats()
     stats.svg_seconds, stats.svg_drawn = after[1] - drawn[1], after[0] - drawn[0]
-    return written, stats
+    return written, stats, texts
+
+
+def _cited(profile: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The texts a profile's recommendations cite, by their anchor on ``texts-cited``."""
+    out = {}
+    for rec in (profile.get("recommendations") or {}).get("ranked") or []:
+        for m in rec.get("mandates") or []:
+            if m.get("excerpt"):
+                anchor = text_anchor(str(m.get("ref")), str(m["excerpt"]))
+                keep = ("ref", "citation", "excerpt")
+                out[anchor] = {"anchor": anchor} | {k: str(m.get(k) or "") for k in keep}
+    return out
 
 
 _FORKED: dict[str, Any] = {}
 
 
-def _forked_worker(index: int) -> tuple[set[str], ExportStats]:
+def _forked_worker(index: int) -> tuple[set[str], ExportStats, dict[str, dict[str, str]]]:
     site, root, parts, langs, live_url = _FORKED["args"]
     return _export_part(site, root, parts[index], langs, live_url, None)
+
+
+def _write_texts(
+    site: SiteData,
+    root: Path,
+    texts: dict[str, dict[str, str]],
+    langs: tuple[str, ...],
+    live_url: str | None,
+    written: set[str],
+    stats: ExportStats,
+) -> None:
+    """``texts-cited.html`` in each language and its JSON: every text the exported profiles
+    cite, once (a profile links each of its citations there instead of copying the text)."""
+    ordered = sorted(texts.values(), key=lambda t: (t["ref"], t["anchor"]))
+    page = Page("texts", "texts_cited.html", "texts-cited", {"texts": ordered})
+    renderer = Renderer(site, static=True, live_url=live_url)
+    outputs: list[tuple[str, str, str | None]] = [("api/texts-cited.json", "api", None)]
+    outputs += [
+        (("" if lg == "en" else f"{lg}/") + "texts-cited.html", "texts", lg) for lg in langs
+    ]
+    for rel, kind, lang in outputs:
+        t0 = time.perf_counter()
+        text = _json(page.data) if lang is None else render_page(renderer, page, lang, current=rel)
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+        written.add(rel)
+        stats.add(kind, len(text.encode()), time.perf_counter() - t0)
 
 
 def export_site(
@@ -196,22 +238,25 @@ def export_site(
     jobs = _jobs(site, isos)
     stats = stats if stats is not None else ExportStats()
     written: set[str] = set()
-    can_fork = "fork" in multiprocessing.get_all_start_methods()
+    texts: dict[str, dict[str, str]] = {}
+    # vl-convert's runtime threads do not survive fork: fork only before it has started
+    can_fork = "fork" in multiprocessing.get_all_start_methods() and not svgcharts.started()
     if workers > 1 and can_fork:
         # round-robin: each process gets a share of every kind of page
         parts = [jobs[i::workers] for i in range(workers)]
         _FORKED["args"] = (site, root, parts, langs, live_url)
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for part_written, part_stats in pool.imap_unordered(_forked_worker, range(workers)):
-                    written |= part_written
-                    stats.merge(part_stats)
+                for part in pool.imap_unordered(_forked_worker, range(workers)):
+                    written |= part[0]
+                    stats.merge(part[1])
+                    texts.update(part[2])
         finally:
             _FORKED.clear()
     else:
-        part_written, part_stats = _export_part(site, root, jobs, langs, live_url, progress)
-        written |= part_written
+        written, part_stats, texts = _export_part(site, root, jobs, langs, live_url, progress)
         stats.merge(part_stats)
+    _write_texts(site, root, texts, langs, live_url, written, stats)
     t0 = time.perf_counter()
     for rel, text in (
         ("api/ranking.csv", views.ranking_csv(views.ranking(site), site.pillar_codes)),

@@ -5,8 +5,10 @@ that an exported site opens from disk."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import posixpath
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ PAGES = {
     "whatif": "what-if",
     "search": "search",
     "compare": "compare",
+    "texts": "texts-cited",  # the export only: the texts its profiles cite, each once
     "monitor": "monitor",
     "monitor_concentration": "monitor/concentration",
     "monitor_access": "monitor/access",
@@ -142,6 +145,7 @@ class Renderer:
                 static=static,
                 live_url=self.live_url,
                 http_url=http_url,
+                text_anchor=text_anchor,
                 chart_svg=svgcharts.inline,
                 indicator_map=lambda data: timeline.indicator_map(site, data),
                 site_notes=site.notes,
@@ -182,6 +186,13 @@ def http_url(value: Any) -> str | None:
     if parts.scheme not in ("http", "https") or "." not in host or host.startswith("."):
         return None
     return text
+
+
+def text_anchor(ref: str, excerpt: str) -> str:
+    """The anchor of a cited text on the export's ``texts-cited`` page: its reference made
+    safe for an id, and a short hash of the excerpt (two excerpts of one reference differ)."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", ref).strip("-")
+    return f"{slug}-{hashlib.sha256(excerpt.encode()).hexdigest()[:8]}"
 
 
 def _labeller(gettext: Any, table: Mapping[Any, str], fallback: Any) -> Any:

@@ -99,8 +99,34 @@ _SVG_OPEN = re.compile(r"<svg\b([^>]*)>")
 #: said once, and coordinates keep one decimal: a profile's trend chart 43 KB -> 18 KB.
 _NOISE = re.compile(r'\s(?:role|aria-[a-z]+|class|pointer-events)="[^"]*"|\sopacity="1"')
 _DIGITS = re.compile(r"(\d\.\d)\d+")
-#: invisible parts: hidden paths and zero-size backgrounds
-_HIDDEN = re.compile(r'<path[^>]*display="none"[^>]*/>|<path d="M0,0h0v0h0Z"/>')
+#: invisible parts: hidden paths and zero-width or zero-height backgrounds
+_HIDDEN = re.compile(
+    r'<path[^>]*display="none"[^>]*/>'
+    r'|<path d="M0,0h0v[\d.]+h0Z"/>|<path d="M0,0h[\d.]+v0h-?[\d.]+Z"/>'
+)
+_G_TAG = re.compile(r"<g>|<g\s[^>]*>|</g>")
+
+
+def _unwrap_groups(body: str) -> str:
+    """Drop the ``<g>`` elements without attributes (Vega nests them five deep around each
+    axis and facet cell): their children draw the same without them."""
+    out, stack, pos = [], [], 0
+    for m in _G_TAG.finditer(body):
+        out.append(body[pos : m.start()])
+        tag = m.group(0)
+        if tag == "</g>":
+            if stack.pop():
+                out.append(tag)
+        else:
+            keep = tag != "<g>"
+            stack.append(keep)
+            if keep:
+                out.append(tag)
+        pos = m.end()
+    out.append(body[pos:])
+    return "".join(out)
+
+
 _FONT = re.compile(r'\sfont-family="([^"]*)"')
 
 
@@ -110,7 +136,7 @@ def inline(spec: dict[str, Any], labelled_by: str) -> Markup:
     text = svg(spec)
     text = text[text.find("<svg") :]
     head, sep, body = text.partition(">")
-    body = _HIDDEN.sub("", _DIGITS.sub(r"\1", _NOISE.sub("", body)))
+    body = _unwrap_groups(_HIDDEN.sub("", _DIGITS.sub(r"\1", _NOISE.sub("", body))))
     fonts = set(_FONT.findall(body))
     if len(fonts) == 1:  # one font: said once on the root (SVG text inherits it)
         head += f' font-family="{fonts.pop()}"'
