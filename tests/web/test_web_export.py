@@ -22,7 +22,9 @@ pytestmark = pytest.mark.slow
 EXPORTED = ["KEN", "FRA", "TUV"]
 LIVE = "https://aicap.example.org"
 #: live-only routes: what the export must never link (relative paths to them 404 on disk)
-LIVE_ONLY = re.compile(r"(?:^|/)(?:api/chart/|api/what-if|api/search\?|api/compare|coop/|docs\b)")
+LIVE_ONLY = re.compile(
+    r"(?:^|/)(?:api/chart/|api/(?:what-if|search|compare)(?!\.json)|coop/|docs\b)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +73,7 @@ def test_every_link_of_every_exported_page_resolves(exported: Path) -> None:
                 if unquote(parts.fragment) not in ids:
                     broken.append(f"{where} (no such claim in the file)")
     assert broken == [], f"{len(broken)} of {checked}: {broken[:10]}"
-    assert checked > 20_000 and claims > 500, (checked, claims)
+    assert checked > 5_000 and claims > 500, (checked, claims)
 
 
 def _claims_in(data: object) -> list[dict[str, object]]:
@@ -185,7 +187,7 @@ def test_export_writes_a_site_that_opens_from_disk(full_warehouse: Path, tmp_pat
         for link in re.findall(r'(?:href|src|data-vendor)="([^"#]+)(?:#[^"]*)?"', html):
             if link.startswith(("http", "mailto")):
                 continue
-            target = (out / page).parent / unquote(link)
+            target = (out / page).parent / unquote(urlsplit(link).path)
             partial = target.parent.name in ("country", "governance")
             if partial and target.stem not in ("KEN", "FRA", "TUV"):
                 continue  # only three countries exported in this test
