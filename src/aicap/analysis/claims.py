@@ -25,9 +25,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from scipy import stats
+
+from aicap import yamlload
 
 VerdictRule = Literal[
     "interval_sign",
@@ -119,7 +120,7 @@ def default_claims_path() -> Path:
 @cache
 def load_claim_catalogue(path: str | None = None) -> ClaimCatalogue:
     p = Path(path) if path else default_claims_path()
-    raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    raw = yamlload.safe_load(p.read_text(encoding="utf-8"))
     try:
         return ClaimCatalogue.model_validate(raw)
     except ValidationError as exc:

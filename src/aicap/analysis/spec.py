@@ -19,6 +19,7 @@ import pydantic
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from aicap import yamlload
 from aicap.analysis.assets import ASSETS
 from aicap.index import Framework, Recipe
 
@@ -495,7 +496,7 @@ class IndexSpec(BaseModel):
     @classmethod
     def from_yaml(cls, text: str, label: str = "aicap.yaml") -> IndexSpec:
         try:
-            data = yaml.safe_load(text)
+            data = yamlload.safe_load(text)
         except yaml.YAMLError as exc:
             raise SpecError(f"{label}: not valid YAML ({exc})") from None
         if not isinstance(data, Mapping):

@@ -110,7 +110,9 @@ _G_TAG = re.compile(r"<g>|<g\s[^>]*>|</g>")
 def _unwrap_groups(body: str) -> str:
     """Drop the ``<g>`` elements without attributes (Vega nests them five deep around each
     axis and facet cell): their children draw the same without them."""
-    out, stack, pos = [], [], 0
+    out: list[str] = []
+    stack: list[bool] = []
+    pos = 0
     for m in _G_TAG.finditer(body):
         out.append(body[pos : m.start()])
         tag = m.group(0)

@@ -11,7 +11,9 @@ import threading
 from collections.abc import Callable, MutableMapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, HTTPException
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aicap.analysis.voice.data import VoiceData
 from aicap.analysis.voice.service import VIEW_LABELS, CountryVoice
@@ -145,18 +147,34 @@ def mount(
     for env in renderer.envs.values():
         env.globals["voice_of"] = voice_of
 
-    @app.middleware("http")
-    async def view_header(request: Request, call_next: Callable[..., Any]) -> Response:
-        resp: Response = await call_next(request)
-        path = request.url.path
-        if path.startswith("/api/"):
-            national = path.startswith(f"{PREFIX}/views/national") or (
-                path.startswith(f"{PREFIX}/country/")
-            )
-            resp.headers[VIEW_HEADER] = "international+national" if national else "international"
-        return resp
-
+    app.add_middleware(ViewHeader)
     return get_voice
+
+
+class ViewHeader:
+    """Pure ASGI middleware: every API response says which view it is computed from.
+    (Starlette's ``BaseHTTPMiddleware`` runs each request in a task with its own streams, which
+    cost more than the cached response itself.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if not path.startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        national = path.startswith(f"{PREFIX}/views/national") or path.startswith(
+            f"{PREFIX}/country/"
+        )
+        value = "international+national" if national else "international"
+
+        async def send_with_view(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[VIEW_HEADER] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_view)
 
 
 def with_voice(app: FastAPI, data: dict[str, Any], iso3: str) -> dict[str, Any]:
