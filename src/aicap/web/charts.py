@@ -58,6 +58,9 @@ PALETTE = frozenset(c.lower() for c in (*MARK_COLOURS, TEXT, GRID, BACKGROUND))
 #: interactive render (both read it from the spec): the site's palette, not Vega's.
 CONFIG: dict[str, Any] = {
     "font": "system-ui, sans-serif",
+    # the server measures labels with its own font; the reader's system-ui can be a few per
+    # cent wider, and a long pillar name was cut at the left edge ("igital and compute...")
+    "padding": {"left": 16, "right": 12, "top": 5, "bottom": 5},
     "background": BACKGROUND,
     "view": {"stroke": None},
     "mark": {"color": MAIN},
