@@ -1,9 +1,7 @@
 /* Charts: the server draws every chart as SVG (it shows without JavaScript). On the live site
    this script adds, per chart, a button that loads the vendored Vega only when the reader asks
-   for the interactive chart (tooltips); in the static export (no Vega, no spec: the SVG and the
-   table carry the chart) it makes the downloads: the drawn SVG as a file, a PNG rasterised
-   from it in the browser, and the chart's data table as CSV. The embed code gets this site's
-   address. */
+   for the interactive chart (tooltips); the embed code gets this site's address. The static
+   export's downloads are made by export.js (no Vega, no spec there). */
 (function () {
   "use strict";
   // a link to a folded recommendation (#rec-ID) opens it
@@ -36,71 +34,9 @@
     return loading;
   }
   function spec(el) { return JSON.parse(document.getElementById(el.id + "-spec").textContent); }
-  function tableCsv(table) {
-    function cell(v) { v = v.trim(); return /[",\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; }
-    return Array.prototype.map.call(table.querySelectorAll("tr"), function (tr) {
-      return Array.prototype.map.call(tr.children, function (c) { return cell(c.textContent); }).join(",");
-    }).join("\n") + "\n";
-  }
-  function link(text, blob, name) {
-    var a = document.createElement("a");
-    a.href = URL.createObjectURL(blob); a.download = name; a.textContent = text;
-    return a;
-  }
-  // the inline SVG as a file of its own: its size back, the page's attributes off
-  function svgFile(svg) {
-    var c = svg.cloneNode(true);
-    ["width", "height"].forEach(function (k) {
-      var v = c.getAttribute("data-" + k);
-      if (v) { c.setAttribute(k, v); c.removeAttribute("data-" + k); }
-    });
-    ["style", "aria-labelledby", "focusable", "role"].forEach(function (k) { c.removeAttribute(k); });
-    return new XMLSerializer().serializeToString(c);
-  }
-  // PNG at twice the chart's size, drawn from the SVG on a canvas when asked for
-  function pngLink(svg, name) {
-    var a = document.createElement("a");
-    a.href = "#"; a.download = name; a.textContent = "PNG";
-    a.addEventListener("click", function (e) {
-      if (a.getAttribute("data-ready")) return;
-      e.preventDefault();
-      var w = +svg.getAttribute("data-width") || svg.getBoundingClientRect().width;
-      var h = +svg.getAttribute("data-height") || svg.getBoundingClientRect().height;
-      var img = new Image();
-      img.onload = function () {
-        var c = document.createElement("canvas");
-        c.width = Math.round(w * 2); c.height = Math.round(h * 2);
-        var g = c.getContext("2d");
-        g.fillStyle = "#ffffff"; g.fillRect(0, 0, c.width, c.height);
-        g.drawImage(img, 0, 0, c.width, c.height);
-        c.toBlob(function (b) {
-          a.href = URL.createObjectURL(b); a.setAttribute("data-ready", "1"); a.click();
-        }, "image/png");
-      };
-      img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svgFile(svg));
-    });
-    return a;
-  }
   figs.forEach(function (fig) {
     var el = fig.querySelector(".vl");
     if (!el) return;
-    var dl = fig.querySelector("p.dl[data-name]");
-    if (dl) {  // static export: the drawn SVG and the data table beside the chart, as files
-      var name = dl.getAttribute("data-name"), svg = el.querySelector("svg");
-      var table = document.getElementById(el.getAttribute("data-table"));
-      var live = dl.firstChild;  // the static text (interactive chart: live application)
-      var add = function (a) {
-        dl.insertBefore(a, live);
-        if (live) dl.insertBefore(document.createTextNode(" · "), live);
-        else if (a.textContent !== "CSV") dl.appendChild(document.createTextNode(" · "));
-      };
-      dl.insertBefore(document.createTextNode(dl.getAttribute("data-label") + ": "), live);
-      if (svg) {
-        add(link("SVG", new Blob([svgFile(svg)], { type: "image/svg+xml" }), name + ".svg"));
-        add(pngLink(svg, name + ".png"));
-      }
-      if (table) add(link("CSV", new Blob([tableCsv(table)], { type: "text/csv" }), name + ".csv"));
-    }
     fig.querySelectorAll("details.embed code").forEach(function (c) {
       c.textContent = c.textContent.replace('src="/', 'src="' + location.origin + "/");
     });
