@@ -135,8 +135,13 @@ def export(
         ),
     ] = None,
     workers: Annotated[
-        int, typer.Option(min=0, help="Processes rendering pages (0: the CPUs, at most 4).")
-    ] = 0,
+        int,
+        typer.Option(
+            min=0,
+            help="Processes rendering pages (0: the CPUs, at most 4). On a 2-CPU machine two "
+            "were slower than one (vl-convert's drawing does not scale): measure first.",
+        ),
+    ] = 1,
     chart_cache: Annotated[
         Path | None,
         typer.Option(
