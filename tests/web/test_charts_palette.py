@@ -7,6 +7,7 @@ interactive render reads the same spec, so it carries the same configuration."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -129,3 +130,17 @@ def test_png_is_the_svg_rasterised() -> None:
     width, height = png_size(svgcharts.png(spec, scale=2))
     w = float(svgcharts.svg(spec).split('width="', 1)[1].split('"', 1)[0])
     assert width == pytest.approx(2 * w, abs=2) and height > 50
+
+
+def test_disk_cache_skips_a_second_drawing(tmp_path: Path) -> None:
+    spec = copy.deepcopy(SPECS["year_bars"])
+    spec["description"] = "cache test"
+    svgcharts.use_disk_cache(tmp_path)
+    try:
+        first = svgcharts.svg(spec)
+        assert len(list(tmp_path.glob("*.svg"))) == 1
+        svgcharts._CACHE.clear()  # a new process: memory empty, the folder kept
+        drawn = svgcharts.stats()[0]
+        assert svgcharts.svg(spec) == first and svgcharts.stats()[0] == drawn
+    finally:
+        svgcharts.use_disk_cache(None)
