@@ -87,6 +87,7 @@ def test_no_internal_link_is_broken(full_warehouse: Path) -> None:
             seen.add(link)
             if _follow(link, kinds):
                 queue.append((link, url))
+    print(f"crawl: {len(seen)} links, {pages} pages, {len(broken)} broken (full: {FULL})")
     assert broken == [], f"{len(broken)} broken of {len(seen)}: {broken[:20]}"
     # every profile in six languages, or the sample's in six languages
     assert pages > (2000 if FULL else 6 * len(SAMPLE)), pages

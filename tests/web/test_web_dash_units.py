@@ -114,10 +114,15 @@ def test_chart_drawn_on_the_server_with_its_data() -> None:
 
 
 def test_static_twin_of_an_id_with_dots() -> None:
-    link = Linker("en", static=True, current="divide.html")
+    # the export has no file per claim: a page's claims are in its JSON twin
+    link = Linker("en", static=True, current="divide.html", twin="divide")
     assert link.api("claims/divide-answer.index.HIC.LDC.2018-2025") == (
-        "api/claims/divide-answer.index.HIC.LDC.2018-2025.json"
+        "api/divide.json#divide-answer.index.HIC.LDC.2018-2025"
     )
+    profile = Linker("fr", static=True, current="fr/country/KEN.html", twin="country/KEN")
+    assert profile.api("claims/profile.KEN.tier") == "../../api/country/KEN.json#profile.KEN.tier"
+    assert Linker("en", static=True, current="a.html").api("claims/x.y") == "api/claims.json#x.y"
+    assert Linker("en", static=False, twin="divide").api("claims/x.y") == "/api/claims/x.y"
     assert link.api("country/KEN.csv") == "api/country/KEN.csv"
     assert link.api("ranking.csv") == "api/ranking.csv"
     assert link.api("country/KEN") == "api/country/KEN.json"

@@ -1,19 +1,124 @@
-"""``aicap site export``: static files with relative links that resolve on disk."""
+"""``aicap site export``: static files with relative links that resolve on disk; every link of
+every exported page (``href``, ``src``, form ``action``) points at a file of the export, a
+claim's link at a JSON file holding that claim, and nothing at a route only the live
+application has (issue 24)."""
 
 from __future__ import annotations
 
 import json
 import re
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from typer.testing import CliRunner
 from web_helpers import site_for
 
-from aicap.web.export import export_site
+from aicap.web import svgcharts
+from aicap.web.export import ExportStats, export_site
 
 pytestmark = pytest.mark.slow
+
+EXPORTED = ["KEN", "FRA", "TUV"]
+LIVE = "https://aicap.example.org"
+#: live-only routes: what the export must never link (relative paths to them 404 on disk)
+LIVE_ONLY = re.compile(
+    r"(?:^|/)(?:api/chart/|api/(?:what-if|search|compare)(?!\.json)|coop/|docs\b)"
+)
+
+
+@pytest.fixture(scope="module")
+def exported(full_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("export-links")
+    export_site(site_for(full_warehouse), out, countries=EXPORTED, live_url=LIVE)
+    return out
+
+
+def _links(html: str) -> list[str]:
+    return re.findall(r'(?:href|src|action|data-vendor)="([^"]*)"', html)
+
+
+def test_every_link_of_every_exported_page_resolves(exported: Path) -> None:
+    root = exported.resolve()
+    broken: list[str] = []
+    checked = claims = 0
+    for page in sorted(root.rglob("*.html")):
+        for raw in _links(page.read_text(encoding="utf-8")):
+            link = raw.replace("&amp;", "&")
+            if not link or link.startswith(("#", "mailto:", "data:")):
+                continue
+            if link.startswith(("http:", "https:")):
+                assert link.startswith((LIVE, "https://", "http://")), link
+                continue
+            where = f"{page.relative_to(root)}: {link}"
+            assert not LIVE_ONLY.search(link), where
+            parts = urlsplit(link)
+            target = (page.parent / unquote(parts.path)).resolve()
+            rel = target.relative_to(root).parts
+            if (
+                len(rel) > 1
+                and rel[-2] in ("country", "governance")
+                and (target.stem not in EXPORTED)
+            ):
+                continue  # only three countries are exported here
+            checked += 1
+            if not target.is_file():
+                broken.append(where)
+            elif parts.fragment and target.suffix == ".html" and target.stem == "texts-cited":
+                if f'id="{parts.fragment}"' not in target.read_text(encoding="utf-8"):
+                    broken.append(f"{where} (no such text)")
+            elif parts.fragment and target.suffix == ".json":
+                claims += 1  # a claim's link: the file holds that claim's record
+                ids = {c["id"] for c in _claims_in(json.loads(target.read_text()))}
+                if unquote(parts.fragment) not in ids:
+                    broken.append(f"{where} (no such claim in the file)")
+    assert broken == [], f"{len(broken)} of {checked}: {broken[:10]}"
+    assert checked > 5_000 and claims > 500, (checked, claims)
+
+
+def _claims_in(data: object) -> list[dict[str, object]]:
+    """Every claim record (a dict with ``id`` and ``text``) anywhere in a JSON document."""
+    out: list[dict[str, object]] = []
+    if isinstance(data, dict):
+        if "id" in data and "text" in data:
+            out.append(data)
+        for v in data.values():
+            out += _claims_in(v)
+    elif isinstance(data, list):
+        for v in data:
+            out += _claims_in(v)
+    return out
+
+
+def test_export_is_lean_and_says_what_needs_the_live_application(exported: Path) -> None:
+    assert not (exported / "api/claims").exists()  # no file per claim
+    # a cited text is written once, on texts-cited.html, not in each profile
+    profile_en = (exported / "country/KEN.html").read_text()
+    assert '<q lang="en">' not in profile_en and 'href="../texts-cited.html#' in profile_en
+    assert (exported / "ar/texts-cited.html").read_text().count("<dt id=") > 5
+    assert (exported / "api/claims.json").is_file()
+    assert not (exported / "static/vendor").exists()
+    assert not list(exported.rglob("*.vl.json"))
+    whatif = (exported / "ar/what-if.html").read_text()
+    assert f'href="{LIVE}/ar/what-if"' in whatif and "disabled" in whatif
+    profile = (exported / "fr/country/KEN.html").read_text()
+    assert f'href="{LIVE}/fr/country/KEN"' in profile  # the interactive chart, live
+    assert 'href="../compare.html?c=KEN"' in profile
+    compare = (exported / "compare.html").read_text()
+    assert compare.count('<tr data-iso3="') == 193
+    assert 'src="static/compare.js"' in compare
+
+
+def test_export_stats_add_up_to_the_files_written(full_warehouse: Path, tmp_path: Path) -> None:
+    stats = ExportStats()
+    out = tmp_path / "site"
+    before = svgcharts.stats()[0]
+    n = export_site(site_for(full_warehouse), out, langs=("en",), countries=["TUV"], stats=stats)
+    on_disk = [p for p in out.rglob("*") if p.is_file()]
+    assert n == len(on_disk) == sum(stats.files.values())
+    assert sum(p.stat().st_size for p in on_disk) == sum(stats.bytes.values())
+    assert stats.files["country"] == 1 and stats.svg_drawn == svgcharts.stats()[0] - before
+    assert "total" in stats.table()
 
 
 def test_export_writes_a_site_that_opens_from_disk(full_warehouse: Path, tmp_path: Path) -> None:
@@ -82,7 +187,7 @@ def test_export_writes_a_site_that_opens_from_disk(full_warehouse: Path, tmp_pat
         for link in re.findall(r'(?:href|src|data-vendor)="([^"#]+)(?:#[^"]*)?"', html):
             if link.startswith(("http", "mailto")):
                 continue
-            target = (out / page).parent / unquote(link)
+            target = (out / page).parent / unquote(urlsplit(link).path)
             partial = target.parent.name in ("country", "governance")
             if partial and target.stem not in ("KEN", "FRA", "TUV"):
                 continue  # only three countries exported in this test

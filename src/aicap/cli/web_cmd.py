@@ -126,11 +126,38 @@ def export(
     out: Annotated[Path, typer.Argument(help="Folder to write the static site into.")],
     warehouse: WarehouseOpt = Path("var/aicap.duckdb"),
     index_dir: OutOpt = Path("var/out"),
+    live_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="AICAP_LIVE_URL",
+            help="Address of the live application, linked where a feature needs it "
+            "(what-if, interactive charts, the comparison's charts).",
+        ),
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Processes rendering pages (0: the CPUs, at most 4). On a 2-CPU machine two "
+            "were slower than one (vl-convert's drawing does not scale): measure first.",
+        ),
+    ] = 1,
+    chart_cache: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder keeping drawn SVG charts by spec hash (a re-export redraws "
+            "only the changed ones)."
+        ),
+    ] = Path("var/cache/charts"),
+    stats: Annotated[
+        bool, typer.Option(help="Print files, MB and seconds per kind of page.")
+    ] = False,
 ) -> None:
     """Write the dashboard as static files (all languages and countries, JSON twins, CSV)
     that open from disk or any plain web server."""
     from aicap.cli.conventions import OutputError, writable_dir
-    from aicap.web.export import export_site
+    from aicap.web import svgcharts
+    from aicap.web.export import ExportStats, default_workers, export_site
 
     try:
         writable_dir(out, "the site folder")
@@ -138,9 +165,15 @@ def export(
         console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     site = _load(warehouse, index_dir)
+    svgcharts.use_disk_cache(chart_cache)
+    report = ExportStats()
     t0 = time.perf_counter()
-    n = export_site(site, out)
+    n = export_site(
+        site, out, live_url=live_url, workers=workers or default_workers(), stats=report
+    )
     console.print(
         f"wrote {n} files to {out} in {time.perf_counter() - t0:.1f} s (open {out / 'index.html'})",
         highlight=False,
     )
+    if stats:
+        console.print(report.table(), highlight=False)

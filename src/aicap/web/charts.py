@@ -37,7 +37,49 @@ GAP_STATUS = {
     "not covered": "#404040",
     "not assessed": "#737373",
 }
-MARK_COLOURS = (MAIN, SECOND, MEDIAN_TICK, *CATEGORY, THRESHOLD_RULE, *GAP_STATUS.values())
+#: Text (axis labels and titles, facet headers, legends): the page's text colour (AA, 4.5:1
+#: and more); axis lines and ticks: 3:1 against white; grid lines are decoration.
+TEXT = "#1a1a1a"
+AXIS = "#595959"
+GRID = "#e0e0e0"
+MARK_COLOURS = (
+    MAIN,
+    SECOND,
+    MEDIAN_TICK,
+    *CATEGORY,
+    THRESHOLD_RULE,
+    *GAP_STATUS.values(),
+    AXIS,
+)
+#: Every colour a chart may draw with (tests check each drawn SVG against it): Vega's
+#: defaults (mark #4c78a8, the tableau10 categories, #888 axes) are replaced in CONFIG.
+PALETTE = frozenset(c.lower() for c in (*MARK_COLOURS, TEXT, GRID, BACKGROUND))
+#: One configuration for every chart, the same for the server's SVG and the browser's
+#: interactive render (both read it from the spec): the site's palette, not Vega's.
+CONFIG: dict[str, Any] = {
+    "font": "system-ui, sans-serif",
+    # the server measures labels with its own font; the reader's system-ui can be a few per
+    # cent wider, and a long pillar name was cut at the left edge ("igital and compute...")
+    "padding": {"left": 16, "right": 12, "top": 5, "bottom": 5},
+    "background": BACKGROUND,
+    "view": {"stroke": None},
+    "mark": {"color": MAIN},
+    "point": {"color": MAIN},
+    "line": {"color": MAIN},
+    "bar": {"color": MAIN},
+    "tick": {"color": MAIN},
+    "range": {"category": list(CATEGORY)},
+    "axis": {
+        "labelColor": TEXT,
+        "titleColor": TEXT,
+        "domainColor": AXIS,
+        "tickColor": AXIS,
+        "gridColor": GRID,
+    },
+    "header": {"labelColor": TEXT, "titleColor": TEXT},
+    "legend": {"labelColor": TEXT, "titleColor": TEXT},
+    "title": {"color": TEXT},
+}
 
 
 def _base(title: str, values: list[dict[str, Any]]) -> dict[str, Any]:
@@ -45,7 +87,7 @@ def _base(title: str, values: list[dict[str, Any]]) -> dict[str, Any]:
         "$schema": SCHEMA,
         "description": title,
         "data": {"values": values},
-        "config": {"font": "system-ui, sans-serif", "view": {"stroke": None}},
+        "config": copy.deepcopy(CONFIG),
     }
 
 

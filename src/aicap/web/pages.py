@@ -209,6 +209,8 @@ def render_page(
         spec["usermeta"] = {"key": key}
     path, _, query = page.api.partition("?")
     base = None if renderer.static else f"/api/chart/{lang}/{path}/"
+    live = renderer.live_url  # the export: the page on the live site
+    chart_live = f"{live}/{'' if lang == 'en' else lang + '/'}{path}" if live else None
     data = page_lang.localise(renderer.site, page.name, page.data, lang)  # generated text
     html = renderer.render(
         page.template,
@@ -216,9 +218,11 @@ def render_page(
         data,
         en=page_lang.english_marker(data),
         current=current,
+        twin=page.api,
         lang_links=lang_links,
         api_url=link.api(page.api),
         chart_base=base,
+        chart_live=chart_live,
         chart_query="?" + query if query else "",
         **specs,
         **extra,

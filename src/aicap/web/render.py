@@ -5,8 +5,10 @@ that an exported site opens from disk."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import posixpath
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ PAGES = {
     "whatif": "what-if",
     "search": "search",
     "compare": "compare",
+    "texts": "texts-cited",  # the export only: the texts its profiles cite, each once
     "monitor": "monitor",
     "monitor_concentration": "monitor/concentration",
     "monitor_access": "monitor/access",
@@ -44,10 +47,11 @@ PAGES = {
 class Linker:
     """Links from one page, in one language, for the server or the static export."""
 
-    def __init__(self, lang: str, static: bool, current: str = "") -> None:
+    def __init__(self, lang: str, static: bool, current: str = "", twin: str = "") -> None:
         self.lang = lang
         self.static = static
         self.current = current  # static: the page's file path, e.g. "fr/country/KEN.html"
+        self.twin = twin  # the page's JSON twin under /api/, e.g. "country/KEN"
 
     def _rel(self, target: str) -> str:
         base = posixpath.dirname(self.current)
@@ -69,6 +73,11 @@ class Linker:
         return url + ("?" + urlencode(sorted(query.items())) if query else "")
 
     def api(self, path: str) -> str:
+        if self.static and path.startswith("claims/"):
+            # the export writes no file per claim: a page's claims are in its JSON twin
+            # (api/country/KEN.json holds the profile's), the others in api/claims.json
+            home = self.twin.partition("?")[0] if self.twin else "claims"
+            return self._rel(f"api/{home}.json") + "#" + quote(path.removeprefix("claims/"))
         if self.static:
             # a file name keeps its extension; a twin gets .json (claim ids hold dots:
             # "divide-answer.index.HIC.LDC.2018-2025" is a twin, not a file with an extension)
@@ -93,9 +102,11 @@ def _fmt(lang: str) -> Any:
 
 
 class Renderer:
-    def __init__(self, site: SiteData, static: bool = False) -> None:
+    def __init__(self, site: SiteData, static: bool = False, live_url: str | None = None) -> None:
         self.site = site
         self.static = static
+        # the export: the live application's address, linked where a feature needs it
+        self.live_url = live_url.rstrip("/") if live_url else None
         self.envs: dict[str, Environment] = {}
         for lang in i18n.LANGS:
             env = Environment(
@@ -134,7 +145,9 @@ class Renderer:
                 verdict_name=_labeller(gettext, i18n.VERDICTS, lambda c: str(c)),
                 index_year=site.year,
                 static=static,
+                live_url=self.live_url,
                 http_url=http_url,
+                text_anchor=text_anchor,
                 chart_svg=svgcharts.inline,
                 indicator_map=lambda data: timeline.indicator_map(site, data),
                 site_notes=site.notes,
@@ -142,10 +155,16 @@ class Renderer:
             self.envs[lang] = env
 
     def render(
-        self, template: str, lang: str, ctx: Mapping[str, Any], current: str = "", **extra: Any
+        self,
+        template: str,
+        lang: str,
+        ctx: Mapping[str, Any],
+        current: str = "",
+        twin: str = "",
+        **extra: Any,
     ) -> str:
         env = self.envs[lang]
-        link = Linker(lang, self.static, current)
+        link = Linker(lang, self.static, current, twin)
         return env.get_template(template).render(
             L=link, d=ctx, name=lambda names: prose_name(names.get(lang) or names["en"]), **extra
         )
@@ -169,6 +188,13 @@ def http_url(value: Any) -> str | None:
     if parts.scheme not in ("http", "https") or "." not in host or host.startswith("."):
         return None
     return text
+
+
+def text_anchor(ref: str, excerpt: str) -> str:
+    """The anchor of a cited text on the export's ``texts-cited`` page: its reference made
+    safe for an id, and a short hash of the excerpt (two excerpts of one reference differ)."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", ref).strip("-")
+    return f"{slug}-{hashlib.sha256(excerpt.encode()).hexdigest()[:8]}"
 
 
 def _labeller(gettext: Any, table: Mapping[Any, str], fallback: Any) -> Any:

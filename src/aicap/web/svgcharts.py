@@ -10,9 +10,13 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
+import sys
 import threading
+import time
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -20,6 +24,12 @@ from markupsafe import Markup
 _LOCK = threading.Lock()
 _CACHE: OrderedDict[str, str] = OrderedDict()
 _MAX = 4096  # SVGs kept (a profile's two charts in six languages are ~12)
+_DRAWN = [0, 0.0]  # SVGs drawn (cache misses) and the seconds it took, in this process
+
+
+def stats() -> tuple[int, float]:
+    """SVGs drawn so far in this process and the seconds spent drawing them."""
+    return int(_DRAWN[0]), float(_DRAWN[1])
 
 
 def _key(spec: dict[str, Any]) -> str:
@@ -27,16 +37,46 @@ def _key(spec: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def svg(spec: dict[str, Any]) -> str:
-    """The chart as SVG text (cached by the spec's content)."""
-    import vl_convert as vlc  # imported on first use: the Deno runtime starts in ~0.6 s
+_DISK: list[Path] = []  # a folder of drawn SVGs named by their spec's hash (use_disk_cache)
 
+
+def use_disk_cache(folder: Path | None) -> None:
+    """Keep drawn SVGs in ``folder`` too (``None``: memory only), so that a second export
+    draws only the charts whose spec changed."""
+    _DISK.clear()
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        _DISK.append(folder)
+
+
+def started() -> bool:
+    """Whether this process has started vl-convert's runtime (a forked child must not
+    inherit it: its threads do not survive ``fork``)."""
+    return "vl_convert" in sys.modules
+
+
+def svg(spec: dict[str, Any]) -> str:
+    """The chart as SVG text (cached by the spec's content, in memory and on disk when
+    :func:`use_disk_cache` names a folder)."""
     key = _key(spec)
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-        text = str(vlc.vegalite_to_svg(spec))
+        path = _DISK[0] / f"{key}.svg" if _DISK else None
+        if path is not None and path.is_file():
+            text = path.read_text(encoding="utf-8")
+        else:
+            import vl_convert as vlc  # on first use: the Deno runtime starts in ~0.6 s
+
+            t0 = time.perf_counter()
+            text = str(vlc.vegalite_to_svg(spec))
+            _DRAWN[0] += 1
+            _DRAWN[1] += time.perf_counter() - t0
+            if path is not None:
+                tmp = path.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_text(text, encoding="utf-8")
+                tmp.replace(path)  # atomic: parallel exporters share the folder
         _CACHE[key] = text
         if len(_CACHE) > _MAX:
             _CACHE.popitem(last=False)
@@ -44,11 +84,13 @@ def svg(spec: dict[str, Any]) -> str:
 
 
 def png(spec: dict[str, Any], scale: float = 2.0) -> bytes:
-    """The chart as PNG (``scale`` times its CSS size)."""
+    """The chart as PNG (``scale`` times its CSS size), rasterised from its SVG (the same
+    drawing as the page's, and no second Vega run)."""
+    text = svg(spec)
     import vl_convert as vlc
 
     with _LOCK:
-        return bytes(vlc.vegalite_to_png(spec, scale=scale))
+        return bytes(vlc.svg_to_png(text, scale=scale))
 
 
 _SVG_OPEN = re.compile(r"<svg\b([^>]*)>")
@@ -57,8 +99,36 @@ _SVG_OPEN = re.compile(r"<svg\b([^>]*)>")
 #: said once, and coordinates keep one decimal: a profile's trend chart 43 KB -> 18 KB.
 _NOISE = re.compile(r'\s(?:role|aria-[a-z]+|class|pointer-events)="[^"]*"|\sopacity="1"')
 _DIGITS = re.compile(r"(\d\.\d)\d+")
-#: invisible parts: hidden paths and zero-size backgrounds
-_HIDDEN = re.compile(r'<path[^>]*display="none"[^>]*/>|<path d="M0,0h0v0h0Z"/>')
+#: invisible parts: hidden paths and zero-width or zero-height backgrounds
+_HIDDEN = re.compile(
+    r'<path[^>]*display="none"[^>]*/>'
+    r'|<path d="M0,0h0v[\d.]+h0Z"/>|<path d="M0,0h[\d.]+v0h-?[\d.]+Z"/>'
+)
+_G_TAG = re.compile(r"<g>|<g\s[^>]*>|</g>")
+
+
+def _unwrap_groups(body: str) -> str:
+    """Drop the ``<g>`` elements without attributes (Vega nests them five deep around each
+    axis and facet cell): their children draw the same without them."""
+    out: list[str] = []
+    stack: list[bool] = []
+    pos = 0
+    for m in _G_TAG.finditer(body):
+        out.append(body[pos : m.start()])
+        tag = m.group(0)
+        if tag == "</g>":
+            if stack.pop():
+                out.append(tag)
+        else:
+            keep = tag != "<g>"
+            stack.append(keep)
+            if keep:
+                out.append(tag)
+        pos = m.end()
+    out.append(body[pos:])
+    return "".join(out)
+
+
 _FONT = re.compile(r'\sfont-family="([^"]*)"')
 
 
@@ -68,7 +138,7 @@ def inline(spec: dict[str, Any], labelled_by: str) -> Markup:
     text = svg(spec)
     text = text[text.find("<svg") :]
     head, sep, body = text.partition(">")
-    body = _HIDDEN.sub("", _DIGITS.sub(r"\1", _NOISE.sub("", body)))
+    body = _unwrap_groups(_HIDDEN.sub("", _DIGITS.sub(r"\1", _NOISE.sub("", body))))
     fonts = set(_FONT.findall(body))
     if len(fonts) == 1:  # one font: said once on the root (SVG text inherits it)
         head += f' font-family="{fonts.pop()}"'

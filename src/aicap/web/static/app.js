@@ -1,8 +1,7 @@
 /* Charts: the server draws every chart as SVG (it shows without JavaScript). On the live site
    this script adds, per chart, a button that loads the vendored Vega only when the reader asks
-   for the interactive chart (tooltips); in the static export (no Vega, no spec: the SVG and the
-   table carry the chart) it makes the downloads: the drawn SVG, and the chart's data table as
-   CSV. The embed code gets this site's address. */
+   for the interactive chart (tooltips); the embed code gets this site's address. The static
+   export's downloads are made by export.js (no Vega, no spec there). */
 (function () {
   "use strict";
   // a link to a folded recommendation (#rec-ID) opens it
@@ -35,30 +34,9 @@
     return loading;
   }
   function spec(el) { return JSON.parse(document.getElementById(el.id + "-spec").textContent); }
-  function tableCsv(table) {
-    function cell(v) { v = v.trim(); return /[",\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; }
-    return Array.prototype.map.call(table.querySelectorAll("tr"), function (tr) {
-      return Array.prototype.map.call(tr.children, function (c) { return cell(c.textContent); }).join(",");
-    }).join("\n") + "\n";
-  }
-  function link(text, blob, name) {
-    var a = document.createElement("a");
-    a.href = URL.createObjectURL(blob); a.download = name; a.textContent = text;
-    return a;
-  }
   figs.forEach(function (fig) {
     var el = fig.querySelector(".vl");
     if (!el) return;
-    var dl = fig.querySelector("p.dl[data-name]");
-    if (dl) {  // static export: the drawn SVG and the data table beside the chart, as files
-      var name = dl.getAttribute("data-name"), svg = el.querySelector("svg");
-      var table = document.getElementById(el.getAttribute("data-table"));
-      if (svg) dl.appendChild(link("SVG", new Blob([svg.outerHTML], { type: "image/svg+xml" }), name + ".svg"));
-      if (table) {
-        dl.appendChild(document.createTextNode(" · "));
-        dl.appendChild(link("CSV", new Blob([tableCsv(table)], { type: "text/csv" }), name + ".csv"));
-      }
-    }
     fig.querySelectorAll("details.embed code").forEach(function (c) {
       c.textContent = c.textContent.replace('src="/', 'src="' + location.origin + "/");
     });
