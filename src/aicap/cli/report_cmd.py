@@ -98,7 +98,7 @@ def run_briefing(
     langs = langs or ["en"]
     replies = _replies(voice_dataset)  # the countries' right of reply (issue 20)
     k = digest = ""
-    if cache.folder is not None and langs == ["en"]:
+    if cache.folder is not None:
         from aicap.report import reuse
 
         digest = reuse.inputs_digest(warehouse, index, catalogue=catalogue, mandates=mandates)
@@ -114,6 +114,8 @@ def run_briefing(
             digest=digest,
         )
         k += _replies_key(replies)
+        if langs != ["en"]:  # the English briefing keeps the key `aicap build` warms
+            k += "-langs-" + ",".join(langs)
         got = reuse.get(cache, reuse.KIND_BRIEFING, k)
         if isinstance(got, reuse.Stored):
             return _write_stored(got, out, t0)
@@ -168,6 +170,7 @@ def run_briefing(
             result.annex,
             result.generated,
             notes,
+            result.languages,
         )
         reuse.put(cache, reuse.KIND_BRIEFING, k, stored)
     return result
@@ -184,8 +187,20 @@ def _write_stored(stored: Any, out: Path, t0: float) -> Briefing:
     html, files, pdf = reuse.write(stored, out)
     t2 = time.perf_counter()
     seconds = {"diagnose": 0.0, "context": 0.0, "html": t2 - t1, "pdf": 0.0, "total": t2 - t0}
+    languages = {
+        lg: (out / h, out / f if f else None, n) for lg, (h, f, n) in stored.languages.items()
+    }
+    docs = {p for h, f, _ in languages.values() for p in (h, f) if p is not None}
     return Briefing(
-        html, pdf, files, stored.annex, seconds, stored.pages, stored.generated, reused=True
+        html,
+        pdf,
+        [f for f in files if f not in docs],
+        stored.annex,
+        seconds,
+        stored.pages,
+        stored.generated,
+        reused=True,
+        languages=languages,
     )
 
 

@@ -156,18 +156,27 @@ def merge(parts: Sequence[bytes]) -> tuple[bytes, int]:
     return buf.getvalue(), len(writer.pages)
 
 
+def _merge_job(parts: Sequence[bytes]) -> tuple[bytes, int, float]:
+    """:func:`merge` in a worker, with the CPU seconds it took."""
+    c0 = time.process_time()
+    data, pages = merge(parts)
+    return data, pages, time.process_time() - c0
+
+
 @dataclass
 class Stats:
     """Where a batch's time went: CPU seconds summed over the processes that did the work
-    (this one and the workers), wall seconds of the merges."""
+    (this one and the workers)."""
 
     layout_cpu: float = 0.0  # WeasyPrint's layout (HTML(...).render())
     write_cpu: float = 0.0  # writing the PDF, font subsetting included
     fonts_cpu: float = 0.0  # of which font subsetting
-    merge_s: float = 0.0  # pypdf: the parts merged, identical objects kept once
+    merge_cpu: float = 0.0  # pypdf in the workers: the parts merged, identical objects once
     chunks: int = 0  # annex chunks laid out
     cached: int = 0  # annex chunks found in the cache
     whole: int = 0  # documents rendered in one piece (fallbacks included)
+    #: annex chunks that did not come out at one page per profile (document: profiles i-j)
+    overflow: list[str] = field(default_factory=list)
     by_document: dict[str, float] = field(default_factory=dict)  # path -> layout+write CPU s
 
     def add(self, times: dict[str, float], path: Path) -> None:
@@ -223,6 +232,13 @@ class PdfBatch:
             return _Serial().submit(_job, whole, html, self.base_url, chars)
         return self.workers.submit(_job, whole, html, self.base_url, chars)
 
+    def _pool_submit(self, fn: Any, *args: Any) -> Future[Any]:
+        if self.workers is None:
+            from aicap.report.workers import _Serial
+
+            return _Serial().submit(fn, *args)
+        return self.workers.submit(fn, *args)
+
     def add(self, html: str, path: Path, label: str = "pdf") -> None:
         """Start rendering ``html`` to ``path``."""
         chars = pdf_fonts.codepoints(html)
@@ -276,6 +292,7 @@ class PdfBatch:
     def finish(self) -> list[int]:
         """Wait for every document, write them; their page counts, in the order added."""
         fallbacks: dict[int, Future[Any]] = {}
+        merges: dict[int, Future[Any]] = {}
         merged: dict[int, tuple[bytes, int]] = {}
         for i, doc in enumerate(self.docs):
             if doc.whole is not None:
@@ -300,6 +317,7 @@ class PdfBatch:
                     self.stats.chunks += 1
                 if got[1] != stop - start:
                     ok = False  # a profile ran over one page: render in one piece below
+                    self.stats.overflow.append(f"{doc.label}: profiles {start + 1}-{stop}")
                 elif hit is None and self.cache is not None:
                     self.cache.put("pdf", k, got)
                 pdfs.append(got[0])
@@ -307,12 +325,14 @@ class PdfBatch:
                 if self.progress is not None:
                     total = 1 + (len(doc.parts.profiles) if doc.parts is not None else 0)
                     self.progress(doc.label, min(done, total), total)
-            if ok:
-                t0 = time.perf_counter()
-                merged[i] = merge(pdfs)
-                self.stats.merge_s += time.perf_counter() - t0
+            if ok:  # merged by a worker while the next document's chunks are collected
+                merges[i] = self._pool_submit(_merge_job, pdfs)
             else:
                 fallbacks[i] = self._submit(True, doc.html, doc.chars)
+        for i, fut in merges.items():
+            data, pages, seconds = fut.result()
+            self.stats.merge_cpu += seconds
+            merged[i] = (data, pages)
         for i, fut in fallbacks.items():
             data, pages, times = fut.result()
             self.stats.add(times, self.docs[i].path)

@@ -22,6 +22,7 @@ its own subset, as before (correct, larger).
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -40,7 +41,7 @@ _DROP = (
     b"EBLC",
     b"EBSC",
     b"GPOS",
-    b"GSUB",
+    # GSUB kept: the subset closes over its substitutions (ligatures, contextual forms)
     b"JSTF",
     b"LTSH",
     b"PCLT",
@@ -48,9 +49,22 @@ _DROP = (
 )
 
 
-def codepoints(text: str) -> tuple[int, ...]:
-    """The distinct code points of ``text``, sorted (what :func:`document_chars` takes)."""
-    return tuple(sorted({ord(c) for c in text}))
+#: Characters a page draws that its HTML need not hold: list markers, and what generated
+#: content writes (page numbers, leaders, dashes).
+_GENERATED = "\u2022\u25e6\u25aa0123456789.,:;-\u2013\u2014\u2026 \u00a0"
+_CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})")
+
+
+def codepoints(html: str) -> tuple[int, ...]:
+    """The characters a document of ``html`` can draw, sorted (what :func:`document_chars`
+    takes): those of its text and markup, those its style sheet writes as escapes
+    (``content: "\\2014"``), list markers and digits."""
+    chars = {ord(c) for c in html} | {ord(c) for c in _GENERATED}
+    for m in _CSS_ESCAPE.finditer(html):
+        cp = int(m.group(1), 16)
+        if 0 < cp <= 0x10FFFF:
+            chars.add(cp)
+    return tuple(sorted(chars))
 
 
 def install() -> bool:
@@ -100,33 +114,76 @@ def document_chars(chars: tuple[int, ...]) -> Iterator[None]:
         _CHARS[0] = before
 
 
-def _subset(font: Any, to_unicode: dict[int, str], hinting: bool, chars: tuple[int, ...]) -> bool:
-    """Subset ``font`` (a WeasyPrint Font) to the glyphs used and those of ``chars``, glyph ids
-    kept; False when HarfBuzz fails (WeasyPrint's own subsetting then runs)."""
-    from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
+#: Per process: (font, document) -> the glyph ids its characters reach (see :func:`_closure`).
+_CLOSURES: dict[tuple[str, int, int], tuple[int, ...]] = {}
+
+
+def _closure(font: Any, chars: tuple[int, ...]) -> tuple[int, ...]:
+    """The glyph ids that ``chars`` reach in ``font``: those its character map gives and those
+    its substitutions (ligatures, contextual forms) give, read from a subset by characters
+    alone (glyph ids kept). Every piece then asks for the same glyphs: a glyph is requested by
+    id only when a piece uses one outside these (HarfBuzz adds to the subset's character map
+    the characters of every glyph requested by id, which would make the pieces differ)."""
+    k = (str(font.hash), len(font.file_content or b""), hash(chars))
+    got = _CLOSURES.get(k)
+    if got is not None:
+        return got
+    import io
+
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
     from weasyprint.text.fonts import get_hb_object_data  # type: ignore[import-untyped]
+
+    gids: set[int] = {0}
+    face = _hb_subset(font, (), chars, False, fast=True)
+    data = get_hb_object_data(face) if face is not None else None
+    if data:
+        tt = TTFont(io.BytesIO(data), lazy=True)
+        order = tt.getGlyphOrder()
+        ids = {name: i for i, name in enumerate(order)}
+        gids.update(ids[n] for n in (tt.getBestCmap() or {}).values() if n in ids)
+        if "glyf" in tt and "loca" in tt:
+            loca = tt["loca"]
+            gids.update(i for i in range(len(order)) if loca[i + 1] > loca[i])
+        elif "CFF " in tt:
+            index = tt["CFF "].cff.topDictIndex[0].CharStrings.charStringsIndex
+            offsets = getattr(index, "offsets", None)
+            if offsets is not None:
+                gids.update(i for i in range(len(offsets) - 1) if offsets[i + 1] - offsets[i] > 1)
+    out = tuple(sorted(gids))
+    _CLOSURES[k] = out
+    return out
+
+
+def _hb_subset(
+    font: Any,
+    gids: tuple[int, ...],
+    chars: tuple[int, ...],
+    hinting: bool,
+    fast: bool = False,
+) -> Any:
+    """A HarfBuzz subset face of ``font`` (glyph ids kept), or None."""
+    from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
 
     hb = harfbuzz_subset
     plan = ffi.gc(hb.hb_subset_input_create_or_fail(), hb.hb_subset_input_destroy)
     if plan == ffi.NULL:
-        return False
-    gids = sorted(to_unicode)
-    gid_set = hb.hb_subset_input_glyph_set(plan)
-    harfbuzz.hb_set_add_sorted_array(
-        gid_set, ffi.new(f"hb_codepoint_t[{len(gids)}]", gids), len(gids)
-    )
+        return None
+    if gids:
+        gid_set = hb.hb_subset_input_glyph_set(plan)
+        gid_array = ffi.new(f"hb_codepoint_t[{len(gids)}]", list(gids))
+        harfbuzz.hb_set_add_sorted_array(gid_set, gid_array, len(gids))
     uni_set = hb.hb_subset_input_set(plan, hb.HB_SUBSET_SETS_UNICODE)
-    harfbuzz.hb_set_add_sorted_array(
-        uni_set, ffi.new(f"hb_codepoint_t[{len(chars)}]", chars), len(chars)
-    )
+    uni_array = ffi.new(f"hb_codepoint_t[{len(chars)}]", list(chars))
+    harfbuzz.hb_set_add_sorted_array(uni_set, uni_array, len(chars))
     # the same flags for every piece (WeasyPrint sets the .notdef outline only where a glyph
     # is missing, which would make the pieces' subsets differ)
     flags = (
         hb.HB_SUBSET_FLAGS_RETAIN_GIDS
         | hb.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED
-        | hb.HB_SUBSET_FLAGS_DESUBROUTINIZE
         | hb.HB_SUBSET_FLAGS_NOTDEF_OUTLINE
     )
+    if not fast:  # the closure's subset is only read, never embedded
+        flags |= hb.HB_SUBSET_FLAGS_DESUBROUTINIZE
     if not hinting:
         flags |= hb.HB_SUBSET_FLAGS_NO_HINTING
     hb.hb_subset_input_set_flags(plan, flags)
@@ -135,9 +192,21 @@ def _subset(font: Any, to_unicode: dict[int, str], hinting: bool, chars: tuple[i
     harfbuzz.hb_set_add_sorted_array(drop, ffi.new(f"hb_codepoint_t[{len(tags)}]", tags), len(tags))
     face = hb.hb_subset_or_fail(font.hb_face, plan)
     if face == ffi.NULL:
-        return False
-    face = ffi.gc(face, harfbuzz.hb_face_destroy)
-    content = get_hb_object_data(face)
+        return None
+    return ffi.gc(face, harfbuzz.hb_face_destroy)
+
+
+def _subset(font: Any, to_unicode: dict[int, str], hinting: bool, chars: tuple[int, ...]) -> bool:
+    """Subset ``font`` (a WeasyPrint Font) to the glyphs ``chars`` reach and those used, glyph
+    ids kept; False when HarfBuzz fails (WeasyPrint's own subsetting then runs)."""
+    from weasyprint.text.fonts import get_hb_object_data
+
+    reach = _closure(font, chars)
+    count = int(getattr(font, "glyph_count", 1 << 16))  # ids past it: missing glyphs
+    extra = {g for g in to_unicode if g < count}.difference(reach)
+    gids = tuple(sorted(extra.union(reach))) if extra else reach
+    face = _hb_subset(font, gids, chars, hinting)
+    content = get_hb_object_data(face) if face is not None else None
     if not content:
         return False
     font.file_content = content
