@@ -24,7 +24,6 @@ from aicap.cli.report_common import (
     MandatesOpt,
     UseCacheOpt,
     WarehouseOpt,
-    _cache,
     _catalogue,
     _fail,
     _langs,
@@ -35,6 +34,7 @@ from aicap.cli.report_common import (
     _writable,
     console,
 )
+from aicap.cli.report_common import _cache as _cache  # claim_cmd, main
 
 # Everything else is imported where it is used: a briefing or a profile found in the cache
 # (aicap.report.reuse) is written without importing pandas, the index engine or WeasyPrint.
