@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import gzip
 import os
+import resource
 import shutil
 import socket
 import statistics
@@ -104,6 +105,23 @@ def warm(url: str, n: int) -> None:
             await asyncio.gather(*(c.get(url) for _ in range(n)))
 
     asyncio.run(go())
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of the server process and its worker processes so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # after the name: state, ppid, ..., utime is field 14 and stime 15 (1-based, man proc)
+        if int(d.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -212,14 +230,31 @@ def main() -> None:
             ("monitor JSON", "/api/monitor/concentration"),
         ]:
             warm(base + path, 4 * a.workers)
+            cpu0, load0 = server_cpu(server.pid), resource.getrusage(resource.RUSAGE_CHILDREN)
             if tool == "wrk":
                 n, p50, p95, errors = wrk(base + path, a.clients, a.seconds)
             else:
                 lat, errors, n = asyncio.run(load(base + path, a.clients, a.seconds))
                 p50, p95 = pct(lat, 50), pct(lat, 95)
+            cpu1, load1 = server_cpu(server.pid), resource.getrusage(resource.RUSAGE_CHILDREN)
+            rate = n / a.seconds
+            per_req = (cpu1 - cpu0) / max(n, 1) * 1e3
+            client_cpu = (load1.ru_utime + load1.ru_stime) - (load0.ru_utime + load0.ru_stime)
             print(
-                f"  {name:13s} requests {n:>7d}  {n / a.seconds:>7.0f} req/s  "
+                f"  {name:13s} requests {n:>7d}  {rate:>7.0f} req/s  "
                 f"p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  errors {errors}"
+            )
+            # What limits it: with every client always waiting, mean latency = clients /
+            # throughput (Little's law); throughput is bounded by the CPU each request costs
+            # the server, on cores that the load generator shares.
+            print(
+                f"  {'':13s} server CPU {per_req:.2f} ms/request; load generator CPU "
+                f"{client_cpu / max(n, 1) * 1e3:.2f} ms/request; Little's law: mean latency "
+                f">= {a.clients} / {rate:.0f} req/s = {a.clients / max(rate, 1e-9) * 1e3:.0f} ms; "
+                f"p95 < 50 ms at {a.clients} clients needs at least {a.clients / 0.05:.0f} req/s, "
+                f"i.e. <= {os.cpu_count() or 1} cores / {a.clients / 0.05:.0f} = "
+                f"{(os.cpu_count() or 1) / (a.clients / 0.05) * 1e3:.2f} ms of CPU per request "
+                "for server and load generator together"
             )
     finally:
         server.terminate()

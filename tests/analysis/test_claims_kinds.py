@@ -254,6 +254,31 @@ def test_tier_claims_say_how_sure() -> None:
             "up to tier 2: national AI strategy not assessed",
         ),
         ({**base, "p_tier": float("nan")}, "not_assessed", "how sure is not assessed"),
+        (
+            {
+                **base,
+                "tier": 0,
+                "tier_high": 0,
+                "held_by": "strategy",
+                "capacity_tier": 2,
+                "held_reason": "no adopted national AI or digital strategy",
+            },
+            "held_not_assessed",
+            "capacity conditions meet tier 2 (how sure is not assessed): what holds it there",
+        ),
+        (
+            {
+                **base,
+                "tier": 0,
+                "tier_high": 0,
+                "held_by": "strategy",
+                "capacity_tier": 2,
+                "p_capacity_tier": 0.5,
+                "held_reason": "no adopted national AI or digital strategy",
+            },
+            "held",
+            "meet tier 2 in 50 % of the uncertainty replications: what holds it there is no",
+        ),
     ]
     for row, verdict, words in cases:
         c = tier_claim(diag, row, labels, 0.9)
@@ -381,6 +406,28 @@ def test_every_new_kind_and_verdict_is_rendered_here() -> None:
         ("L00", {"tier": 0, "p_tier": 0.5}),
         ("M00", {"tier": 1, "tier_high": 3, "p_tier": 0.9}),
         ("M01", {"tier": 2, "p_tier": float("nan")}),
+        # held below its capacity level by an enabler (aicap.analysis.tier_statement)
+        (
+            "L01",
+            {
+                "tier": 0,
+                "p_tier": 1.0,
+                "held_by": "strategy",
+                "capacity_tier": 2,
+                "held_reason": "no adopted national AI or digital strategy",
+            },
+        ),
+        (
+            "L01",
+            {
+                "tier": 0,
+                "p_tier": 1.0,
+                "held_by": "strategy",
+                "capacity_tier": 2,
+                "p_capacity_tier": 0.5,
+                "held_reason": "no adopted national AI or digital strategy",
+            },
+        ),
     ):
         diag = diagnose(data, iso)
         recs = [

@@ -20,7 +20,7 @@ from aicap.warehouse.cooperation.store import SYSTEM, CoopStore
 
 
 def test_migrations_at_head_and_crud_roundtrip(store: CoopStore) -> None:
-    assert current_revision(store.engine) == head_revision() == "0006"
+    assert current_revision(store.engine) == head_revision() == "0007"
     w = World(store)
     r = w.ken.post("/api/coop/needs", json=NEED)
     assert r.status_code == 201, r.text

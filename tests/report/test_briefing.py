@@ -270,7 +270,10 @@ def test_briefing_with_monitor_section(tmp_path: Path, cat: Catalogue) -> None:
         "concentration",
     }
     html = b.html.read_text("utf-8")
-    assert html.count("<svg") >= 9 + 4  # the briefing's charts and four Monitor charts
+    # the briefing's eight charts and four Monitor charts (SVG); the annex's pillar charts are
+    # HTML boxes, their words at the profile's 8.5 pt
+    assert html.count("<svg") >= 8 + 4
+    assert "class='pc-track'" in html
     assert "Lorenz curve of AI compute" in html
     # footnotes: the Monitor's sources follow the briefing's own, numbered in order
     # publisher and route apart: the custodian first, then how the snapshot obtained the file

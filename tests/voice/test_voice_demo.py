@@ -5,6 +5,7 @@ Chile up a tier, and the real view is untouched."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,16 @@ def test_cli_demo_on_the_snapshot(full_warehouse: Path, tmp_path: Path) -> None:
     intl, nat = info["international"], info["national"]
     assert nat["tier"] == intl["tier"] + 1 and nat["score"] > intl["score"]
     assert nat["rank"] < intl["rank"]
+    # the figures docs/country-voice.md quotes are these (they had gone stale once)
+    doc = (Path(__file__).parents[2] / "docs" / "country-voice.md").read_text("utf-8")
+    m = re.search(
+        r"moves Chile from score ([\d.]+), rank (\d+), tier (\d)\s+to\s+([\d.]+), rank (\d+), "
+        r"tier (\d)",
+        doc,
+    )
+    assert m is not None
+    quoted = [float(m[1]), int(m[2]), int(m[3]), float(m[4]), int(m[5]), int(m[6])]
+    assert quoted == [intl["score"], intl["rank"], intl["tier"], *nat_of(nat)]
     # nothing real was written: the real national view has no submission
     st = CoopStore.open(url, default_vocabulary())
     try:
@@ -53,3 +64,7 @@ def test_cli_demo_on_the_snapshot(full_warehouse: Path, tmp_path: Path) -> None:
     # a second run refuses: the demonstration is there already
     res = runner.invoke(app, args)
     assert res.exit_code == 1 and "already" in res.output
+
+
+def nat_of(nat: dict) -> list[float | int]:
+    return [nat["score"], nat["rank"], nat["tier"]]

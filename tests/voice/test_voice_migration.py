@@ -14,7 +14,7 @@ def test_upgrade_downgrade_and_rules_are_append_only(db_url: str) -> None:
     migrate(engine, "0005")
     assert current_revision(engine) == "0005"
     migrate(engine)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
     with engine.begin() as c:
         c.execute(
             text(
@@ -38,5 +38,5 @@ def test_upgrade_downgrade_and_rules_are_append_only(db_url: str) -> None:
     downgrade(engine, "0005")
     assert current_revision(engine) == "0005"
     migrate(engine)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
     engine.dispose()

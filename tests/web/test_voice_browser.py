@@ -10,6 +10,7 @@ reads the statement. Screenshots go to ``$AICAP_SCREENSHOTS`` (default: a tempor
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,17 @@ def base_url(full_warehouse: Path, store: CoopStore) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def other_url(full_warehouse: Path, store: CoopStore) -> Iterator[str]:
+    """A second server process's twin: its own app, page cache and store (engine,
+    connections) on the same registry file, as ``aicap serve --workers 2`` runs."""
+    twin = CoopStore.open(str(store.engine.url), default_vocabulary(), hasher=FAST_HASH)
+    app = create_app(site_for(full_warehouse), twin)
+    with serve(app) as url:
+        yield url
+    twin.close()
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     with chromium() as b:
         yield b
@@ -76,13 +88,21 @@ def _sign_in(browser: Any, base_url: str, user: str, target: str) -> Any:
 
 
 def test_demo_flow_en_and_ar(
-    browser: Any, base_url: str, shots: Path, store: CoopStore, tmp_path: Path
+    browser: Any, base_url: str, other_url: str, shots: Path, store: CoopStore, tmp_path: Path
 ) -> None:
     pdf = tmp_path / "census-2025-fictitious.pdf"
     pdf.write_bytes(demo_pdf())
+    # the other process serves (and caches) Chile's profile before anything is submitted
+    twin = browser.new_context(java_script_enabled=False).new_page()
+    twin.goto(other_url + "/country/CHL")
+    assert twin.locator("#demo-voice").count() == 0
     # --- the focal point submits a national value with its source PDF
     page = _sign_in(browser, base_url, "chl", "/voice/country/CHL?dataset=demo")
     assert page.locator(".note.demo").is_visible()  # FICTITIOUS demonstration, labelled
+    # the draft profile in the API: its own country's, never another's
+    r = page.request.get(base_url + "/api/voice/review/CHL")
+    assert r.status == 200 and r.json()["draft"] is True and len(r.json()["values"]) >= 20
+    assert page.request.get(base_url + "/api/voice/review/KEN").status == 403
     assert page.locator("#t-values tbody tr").count() >= 20  # every value with provenance
     assert page.locator("#t-conditions").is_visible()  # the tier's evidence
     form = page.locator("form[action$='/submit']")
@@ -157,6 +177,13 @@ def test_demo_flow_en_and_ar(
         assert view.locator("#reply-ar-demo").get_attribute("dir") == "rtl"
         demo.scroll_into_view_if_needed()
         view.screenshot(path=str(shots / f"voice-profile-{lang}.png"), full_page=True)
+        view.locator("#country-voice").screenshot(path=str(shots / f"voice-block-{lang}.png"))
+    # the other process's cached page follows the changes made through this one
+    time.sleep(1.1)  # its look at the registry's change feed: at most once a second
+    # (its first view with national data reads the warehouse and computes both views)
+    twin.goto(other_url + "/country/CHL", timeout=180_000)
+    assert twin.locator("#demo-voice #t-national-demo").count() == 1
+    assert twin.locator("#reply-ar-demo").inner_text().strip() == REPLIES["ar"]
     # the country JSON carries the same, and says which view it is
     resp = view.request.get(base_url + "/api/country/CHL")
     assert resp.headers["x-aicap-view"] == "international"
@@ -203,6 +230,19 @@ def test_error_report_and_review_api(
     anon.goto(base_url + "/ar/voice/reports")
     assert anon.locator("#t-rules tbody tr").count() == 1
     anon.screenshot(path=str(shots / "voice-reports-ar.png"), full_page=True)
+    # the profile lists the rule with its report (this site was built before the rule:
+    # the next `aicap build` applies it), and so does the country's JSON
+    for prefix in ("", "/ar"):
+        anon.goto(base_url + prefix + "/country/KEN", timeout=180_000)  # a first profile
+        row = anon.locator("#t-corrections tbody tr")
+        assert row.count() == 1 and "internet_use" in row.inner_text()
+        anon.locator("#country-voice").screenshot(
+            path=str(shots / f"voice-corrections{prefix.replace('/', '-')}.png")
+        )
+    got = anon.request.get(base_url + "/api/country/KEN").json()["country_voice"]
+    (rule,) = got["corrections"]
+    assert (rule["action"], rule["year"], rule["in_force"]) == ("exclude", 2022, True)
+    assert rule["published_cells"] == 0 and rule["reason"] == "Confirmed with the regulator."
     # the review API: the country's focal point yes, another country's or the public no
     assert anon.request.get(base_url + "/api/voice/review/CHL").status == 401
     r = rev.request.get(base_url + "/api/voice/review/CHL")

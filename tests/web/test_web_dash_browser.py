@@ -95,9 +95,10 @@ def test_every_page_type_fits_a_phone(browser: Any, base_url: str, shots: Path, 
 def test_arabic_units_read_right(browser: Any, base_url: str) -> None:
     page = browser.new_page(viewport={"width": 375, "height": 800})
     page.goto(base_url + "/ar/indicator/rd_expenditure")
-    unit = page.locator('span[lang="en"]', has_text="% of GDP").first
-    assert unit.evaluate("e => getComputedStyle(e).direction") == "ltr"
-    assert unit.evaluate("e => getComputedStyle(e).unicodeBidi") == "isolate"
+    unit = page.locator("span.unit").first  # translated since issue 19: read right to left
+    assert unit.inner_text().strip() == "% من الناتج المحلي الإجمالي"
+    assert unit.get_attribute("lang") is None
+    assert unit.evaluate("e => getComputedStyle(e).direction") == "rtl"
     page.close()
 
 

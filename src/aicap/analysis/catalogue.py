@@ -32,6 +32,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from aicap import yamlload
 from aicap.analysis.mandates import (
     ROLE_CONTEXT,
     ROLE_EVIDENCE,
@@ -445,7 +446,7 @@ def load_catalogue(
     p = Path(path) if path is not None else default_catalogue_path()
     lib = mandates if isinstance(mandates, MandateLibrary) else MandateLibrary.load(mandates)
     try:
-        data = yaml.safe_load(p.read_text("utf-8"))
+        data = yamlload.safe_load(p.read_text("utf-8"))
     except yaml.YAMLError as exc:
         raise CatalogueError(f"{p.name}: not valid YAML ({exc})") from None
     return parse_catalogue(data, lib, indicators, p.name)

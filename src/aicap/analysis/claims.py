@@ -25,9 +25,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from scipy import stats
+
+from aicap import yamlload
 
 VerdictRule = Literal[
     "interval_sign",
@@ -66,7 +67,14 @@ RULE_VERDICTS: dict[str, tuple[str, ...]] = {
         "unconcentrated",
         "between_classes",
     ),
-    "tier_certainty": ("sure", "near_boundary", "depends_on_unknown", "not_assessed"),
+    "tier_certainty": (
+        "sure",
+        "near_boundary",
+        "depends_on_unknown",
+        "held",
+        "held_not_assessed",
+        "not_assessed",
+    ),
 }
 
 
@@ -119,7 +127,7 @@ def default_claims_path() -> Path:
 @cache
 def load_claim_catalogue(path: str | None = None) -> ClaimCatalogue:
     p = Path(path) if path else default_claims_path()
-    raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    raw = yamlload.safe_load(p.read_text(encoding="utf-8"))
     try:
         return ClaimCatalogue.model_validate(raw)
     except ValidationError as exc:
@@ -218,10 +226,14 @@ def verdict_concentration(c: Claim) -> str:
 
 
 def verdict_tier_certainty(c: Claim) -> str:
-    """How sure a tier is: a range when an unknown condition could raise it, near a boundary
-    when the probability of the tier (``value``) is under ``threshold``."""
+    """How sure a tier is: a range when an unknown condition could raise it, held when an
+    enabler (``params.held``) holds it below its capacity level, near a boundary when the
+    probability of the tier (``value``) is under ``threshold``."""
     if int(c.params.get("tier_high", c.params.get("tier", 0))) > int(c.params.get("tier", 0)):
         return "depends_on_unknown"
+    if c.params.get("held"):  # an enabler holds it below its capacity level: say so
+        p = float(c.params.get("p_capacity_pct", float("nan")))
+        return "held" if math.isfinite(p) else "held_not_assessed"
     if not math.isfinite(c.value):
         return "not_assessed"
     return "near_boundary" if c.value < float(c.params.get("threshold", 0.9)) else "sure"

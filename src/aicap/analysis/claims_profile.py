@@ -60,7 +60,8 @@ def tier_claim(
 ) -> Claim | None:
     """``tier_assignment``: the tier, its range and its probability (``row``: the country's
     latest results row: ``tier``, ``tier_high``, ``p_tier``, ``tier_probability``,
-    ``unknown_conditions``, ``tier_conditions``)."""
+    ``unknown_conditions``, ``tier_conditions``, and where present ``held_by``,
+    ``held_reason``, ``capacity_tier``)."""
     t = _f(row.get("tier"))
     if not math.isfinite(t):
         return None
@@ -94,6 +95,12 @@ def tier_claim(
             "threshold": threshold,
             "odds": odds or "no replication",
             "unknown": ", ".join(names.get(u, u) for u in unknown) or "a condition",
+            # an enabler holding the tier below its capacity level (aicap.analysis.tier_statement)
+            "held": str(row.get("held_reason") or "") if row.get("held_by") else "",
+            "p_capacity_pct": 100.0 * _f(row.get("p_capacity_tier")),
+            "capacity": int(_f(row.get("capacity_tier")))
+            if math.isfinite(_f(row.get("capacity_tier")))
+            else tier,
         },
         recompute=f"aicap claim show {i} --recompute",
     )

@@ -56,9 +56,14 @@ LRI, PDI = "\u2066", "\u2069"
 _ARTICLE = re.compile(r"\s*\((?:the|le|la|l'|l’|les|el|los|las)\)\s*$")
 _PLACEHOLDER = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
 #: Placeholders whose values are themselves lists of clauses joined with "; ".
-_FREE = frozenset({"lagging", "and_why", "why"})
+_FREE = frozenset({"lagging", "and_why", "why", "coverage_text"})
+#: Placeholders of an optional clause that starts with "; " (or is empty).
+_OPTIONAL = frozenset({"and_why", "coverage_text"})
+#: Placeholders that always hold a number (a year, a number of points), read as one.
+_NUMERIC = frozenset({"start", "end", "year", "points"})
 #: Identifiers that stay as written (intervention ids, pillar codes, ISO codes, symbols).
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9\-/.#_]*(?: \(#\d+\))?$")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
 _NUMBER = re.compile(r"^([+\-\u2212]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$")
 
 
@@ -98,11 +103,11 @@ def _compile(msgid: str) -> re.Pattern[str] | None:
         else:
             seen.add(name)
             spec = m.group(2) or ""
-            if name == "and_why":  # an optional clause that starts with "; "
+            if name in _OPTIONAL:  # an optional clause that starts with "; "
                 parts.append(f"(?P<{name}>(?:; .+?)?)")
             elif name in _FREE:
                 parts.append(f"(?P<{name}>.+?)")  # a list written with "; " inside
-            elif spec.endswith(("f", "d")):
+            elif spec.endswith(("f", "d")) or name in _NUMERIC:
                 parts.append(rf"(?P<{name}>[+\-\u2212]?[\d,]*\d(?:\.\d+)?|nan)")
             else:
                 parts.append(f"(?P<{name}>[^;]+?)")  # clauses are split at "; " first
@@ -247,7 +252,11 @@ class Localiser:
         m = _NUMBER.match(s.strip())
         if not m:
             return None
+        if _YEAR.match(s.strip()):  # a year is written as it is, never "2 025"
+            return s.strip()
         sign, whole, frac = m.groups()
+        if not frac and "," not in whole and len(whole) >= 4:
+            return s.strip()  # written without grouping: a year or a row number, kept as is
         v = float(whole.replace(",", "") + ("." + frac if frac else ""))
         if sign in ("-", "\u2212"):
             v = -v
@@ -268,6 +277,8 @@ class Localiser:
             lab = self._label(st)
             if lab is not None:
                 return lab
+        if _CODE.match(st):  # an identifier ("CONN-01 (#7)"), never read as a sentence
+            return st
         inner = self._clean(self._match, st)
         if inner is not None:
             return inner
@@ -400,6 +411,49 @@ class Localiser:
         return sorted(self._missing)
 
 
+# ------------------------------------------------------------------ right to left
+#: Latin letters (with their accented forms: "Español" is one run, not "Espa", "ñ", "ol"),
+#: Cyrillic letters, digits and currency signs
+_LTR = "A-Za-z0-9\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0400-\u04ff$€£"
+#: a parenthesised Latin-script group inside a run (one level of nesting, no right-to-left
+#: letters): "Oracle me-jeddah-1 (Saudi Arabia West (Jeddah), SAU)" is one run
+_NO_RTL = "[^()<>\u0590-\u08ff]*"
+_GROUP = rf"\((?=[{_LTR}]){_NO_RTL}(?:\({_NO_RTL}\){_NO_RTL})*\)"
+_RUN = re.compile(
+    rf"[+\-\u2212]?[{_LTR}]"
+    rf"(?:[{_LTR}%.,:/&'’\-–+_#=×\u00a0\u202f]|{_GROUP}"
+    rf"|[ \u00a0](?=[+\-\u2212]?[{_LTR}%]|\((?=[{_LTR}])))*"
+)
+_SKIP = re.compile(r"(<(style|script|svg|code|bdi)\b.*?</\2>|<[^>]*>)", re.S | re.I)
+_TRAIL = ".,:;"
+
+
+def _wrap(text: str) -> str:
+    def sub(m: re.Match[str]) -> str:
+        run = m.group(0)
+        tail = ""
+        while run and run[-1] in _TRAIL:
+            tail = run[-1] + tail
+            run = run[:-1]
+        return f"{LRI}{run}{PDI}{tail}" if run else tail
+
+    return _RUN.sub(sub, text)
+
+
+def isolate_ltr(html: str) -> str:
+    """``html`` with every left-to-right run of its text (numbers, ranges, units, codes,
+    Latin-script names) between LRI and PDI; markup, styles, SVG and ``<bdi>`` (already
+    isolated) unchanged."""
+    out: list[str] = []
+    pos = 0
+    for m in _SKIP.finditer(html):
+        out.append(_wrap(html[pos : m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(_wrap(html[pos:]))
+    return "".join(out)
+
+
 def _split_top(text: str, sep: str) -> list[str]:
     """``text`` split at ``sep`` outside parentheses."""
     out, depth, start, i = [], 0, 0, 0
@@ -446,3 +500,7 @@ def _fill(template: str, fields: Mapping[str, str]) -> str:
 @functools.cache
 def localiser(lang: str, names: tuple[tuple[str, str], ...] = ()) -> Localiser:
     return Localiser(lang, dict(names))
+
+
+#: ``template`` with its ``{name}`` placeholders replaced by ``fields`` (others kept).
+fill = _fill

@@ -29,6 +29,8 @@ from typing import Any
 
 import yaml
 
+from aicap import yamlload
+
 #: Fidelity words meaning the text is the document's own wording.
 _VERBATIM = ("verbatim",)
 #: What a document is (the ``status`` of every mandate file, README of the library).
@@ -174,7 +176,7 @@ class MandateLibrary:
         out: list[Paragraph] = []
         for path in files:
             try:
-                doc = yaml.safe_load(path.read_text("utf-8"))
+                doc = yamlload.safe_load(path.read_text("utf-8"))
             except yaml.YAMLError as exc:
                 raise MandateError(f"{path.name}: not valid YAML ({exc})") from None
             if not isinstance(doc, dict) or "symbol" not in doc or "paragraphs" not in doc:

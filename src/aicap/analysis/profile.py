@@ -204,7 +204,15 @@ def build_profile(
         "sids": bool(info.get("sids")),
         "status": diag.status,
         "tier": tier,
-        "tier_label": data.tiers.get(tier, NOT_AVAILABLE) if tier is not None else NOT_AVAILABLE,
+        # the tier as stated (aicap.analysis.tier_statement): A/79/966's label only where the
+        # evidence bears it out, else what holds the tier or what is not assessed
+        "tier_label": (
+            nan_to_none(row.get("tier_label")) or data.tiers.get(tier, NOT_AVAILABLE)
+            if tier is not None
+            else NOT_AVAILABLE
+        ),
+        "capacity_tier": nan_to_none(row.get("capacity_tier")),
+        "held_by": [c for c in str(nan_to_none(row.get("held_by")) or "").split(",") if c],
         "tier_evidence": nan_to_none(row.get("evidence")) or NOT_AVAILABLE,
         "next_tier": nan_to_none(row.get("next_tier")),
         "gaps_to_next_tier": gaps_to_next,

@@ -34,6 +34,7 @@ from aicap.analysis.spec import IndexSpec, default_framework_path
 from aicap.analysis.tier_build import McSettings, latest_tiers, with_tiers
 from aicap.analysis.tier_validity import held_by_zero_fill, tier_validity, tier_validity_markdown
 from aicap.analysis.validity import Correlation, correlate
+from aicap.analysis.voice.corrections import Corrections
 from aicap.index import Composite, audit, build
 from aicap.index.report import audit_report, markdown_table
 from aicap.index.spec import UncertaintySpec
@@ -50,6 +51,7 @@ TIER_EXTRA_COLUMNS = (
     "tier_probability_high",
     "p_tier",
     "near_boundary",
+    "p_capacity_tier",
 )
 
 
@@ -73,6 +75,7 @@ class IndexRun:
     claims: ClaimSet | None = None  # the standard claims (aicap.analysis.claims_run)
     standard: Any = None  # the StandardClaims they came from (constant composition included)
     warehouse: Path | None = None  # the warehouse file it read (recorded beside the outputs)
+    corrections: Corrections | None = None  # correction rules of accepted error reports
 
     @property
     def year(self) -> int:
@@ -102,13 +105,16 @@ def run_index(
     *,
     start: int | None = None,
     end: int | None = None,
+    corrections: Corrections | None = None,
 ) -> IndexRun:
     """Build the shipped index from the warehouse. ``uncertainty``: a spec, ``True`` for
-    ``frameworks/aicap-uncertainty.yaml``, or ``False``/``None`` to skip it."""
+    ``frameworks/aicap-uncertainty.yaml``, or ``False``/``None`` to skip it. ``corrections``:
+    the correction rules of accepted error reports to lay over the open data (issue 20;
+    :mod:`aicap.analysis.voice.corrections`); none: the open data as published."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     spec = spec or IndexSpec.load(default_framework_path())
-    inputs = read_inputs(wh, spec)
+    inputs = corrections.read_inputs(wh, spec) if corrections else read_inputs(wh, spec)
     timings["read"] = time.perf_counter() - t0
     t = time.perf_counter()
     index = index_from_inputs(inputs, start=start, end=end)
@@ -116,6 +122,8 @@ def run_index(
     t = time.perf_counter()
     asset_inputs: AssetInputs = load_asset_inputs(wh)
     timings["assets"] = time.perf_counter() - t
+    if corrections:  # flag the cells the rules touched; what they change, country by country
+        corrections.after_index(index, asset_inputs)
     series = pd.concat(
         [
             with_tiers(spec, index.years[y].results, asset_inputs, cells=index.years[y].cells)
@@ -197,6 +205,7 @@ def run_index(
     from aicap.analysis.claims_run import standard_claims
 
     run.warehouse = wh.path
+    run.corrections = corrections or None
     run.standard = standard_claims(from_run(wh, run))
     run.claims = run.standard.claims
     timings["claims"] = time.perf_counter() - t
@@ -255,6 +264,17 @@ def results_records(results: pd.DataFrame, spec: IndexSpec) -> list[dict[str, An
         rec: dict[str, Any] = {k: _json(r.get(k)) for k in RESULT_COLUMNS}
         rec["name"] = r["name"]
         rec["tier_label"] = _json(r.get("tier_label"))
+        # the capacity level and what holds the tier below it (aicap.analysis.tier_statement)
+        for k in (
+            "tier_rule_label",
+            "tier_named",
+            "capacity_tier",
+            "capacity_tier_high",
+            "p_capacity_tier",
+        ):
+            rec[k] = _json(r.get(k))
+        rec["held_by"] = [c for c in str(_json(r.get("held_by")) or "").split(",") if c]
+        rec["held_tiers"] = _json(r.get("held_tiers"))
         rec["tier_basis"] = _json(r.get("tier_basis")) or None
         rec["pillars"] = {c: _json(r[c]) for c in spec.pillar_codes}
         rec["groups"] = {g.code: _json(r[g.code]) for g in spec.groups}
@@ -343,6 +363,7 @@ def summary(run: IndexRun) -> dict[str, Any]:
             "declined_list": sorted(ch.loc[ch["direction"] == "declined", "iso3"]),
         },
         "validity": [c.as_dict() for c in run.validity],
+        **({"corrections": run.corrections.summary()} if run.corrections else {}),
     }
 
 
@@ -381,6 +402,8 @@ def summary_markdown(run: IndexRun, s: dict[str, Any]) -> str:
             f"- Uncertainty ({u['spec']}): {u['replications']} replications, {u['failed']} "
             f"failed, mean absolute rank shift {u['mean_abs_rank_shift']:.2f}"
         )
+    if run.corrections:
+        lines += run.corrections.markdown()
     tier_col = "tier_range" if "tier_range" in top.columns else "tier"
     cols = [
         "rank",
@@ -406,7 +429,8 @@ def _write(frame: pd.DataFrame, out: Path, name: str, written: list[str]) -> Non
 def write_tier_outputs(run: IndexRun, out: Path) -> list[str]:
     """The tier evidence and its validity report: ``assets``, ``tier_conditions``,
     ``tier_crosstab_income``, ``tier_crosstab_groups``, ``tier_income_outliers``,
-    ``tier_holding``, ``tier_validity.md`` and ``tier_validity.json``."""
+    ``tier_holding``, ``tier_held_below_capacity``, ``tier_validity.md`` and
+    ``tier_validity.json``."""
     written: list[str] = []
     if run.assets is None or run.tier_conditions is None:
         return written
@@ -420,6 +444,7 @@ def write_tier_outputs(run: IndexRun, out: Path) -> list[str]:
     _write(v.by_group.reset_index(names="tier_range"), out, "tier_crosstab_groups", written)
     _write(v.income_outliers, out, "tier_income_outliers", written)
     _write(v.holding, out, "tier_holding", written)
+    _write(v.held, out, "tier_held_below_capacity", written)
     (out / "tier_validity.md").write_text(tier_validity_markdown(v), encoding="utf-8")
     (out / "tier_validity.json").write_text(
         json.dumps(v.as_dict(), ensure_ascii=False, indent=1, default=str), encoding="utf-8"
@@ -488,6 +513,8 @@ def _write_outputs(run: IndexRun, out: Path) -> list[str]:
     (out / "audit.md").write_text(md, encoding="utf-8")
     written.append("audit.md")
     written += write_tier_outputs(run, out)
+    if run.corrections:
+        written += run.corrections.write(out)
     if run.uncertainty is not None:
         _write(run.uncertainty.countries(), out, "uncertainty_countries", written)
         _write(run.uncertainty.samples(), out, "uncertainty_samples", written)

@@ -11,6 +11,7 @@ indicator has a rationale, no validation target is an input) and turns it into t
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +20,7 @@ import pydantic
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from aicap import yamlload
 from aicap.analysis.assets import ASSETS
 from aicap.index import Framework, Recipe
 
@@ -287,6 +289,73 @@ class TierCondition(BaseModel):
     interventions: tuple[str, ...] = ()  # catalogue ids (catalogues/interventions.yaml)
     required: bool = True  # False: reported as evidence, never decides a tier
     coverage: str = Field(min_length=10)  # what the source covers; where it is unknown
+    # "capacity": a foundation (compute, a pillar floor, models); "enabler": an institutional
+    # step (a strategy, an AI body). A country's capacity level is the tier its capacity
+    # conditions alone reach; an enabler that holds it below that level is named.
+    role: Literal["capacity", "enabler"]
+    # enabler: what the tier statement says when it is not met ("no adopted national AI ...")
+    absent: str | None = Field(default=None, min_length=5)
+
+    @model_validator(mode="after")
+    def _absent(self) -> TierCondition:
+        if self.role == "enabler" and self.absent is None:
+            raise ValueError(f"condition {self.code!r}: an enabler needs 'absent'")
+        if self.role == "capacity" and self.absent is not None:
+            raise ValueError(f"condition {self.code!r}: 'absent' is for enablers only")
+        return self
+
+
+#: The placeholders each tier statement must use, exactly (``statements:`` of the tier rule).
+STATEMENT_FIELDS: dict[str, frozenset[str]] = {
+    "held": frozenset({"tier", "count", "held", "capacity"}),
+    "held_capacity_range": frozenset(
+        {"tier", "count", "held", "capacity", "capacity_high", "unknown"}
+    ),
+    "range": frozenset({"range", "unknown"}),
+    "range_capacity": frozenset({"range", "unknown", "capacity"}),
+    "one_condition": frozenset(),
+    "n_conditions": frozenset({"n"}),
+    "not_assessed": frozenset({"condition"}),
+}
+
+
+class TierStatements(BaseModel):
+    """How a country's tier is stated when A/79/966's name for it would contradict the
+    evidence: the tier held below the country's capacity level by an enabler (``held``; with
+    ``held_capacity_range`` when a capacity condition is not assessed), or a tier that depends
+    on a condition not assessed (``range``; ``range_capacity`` when the capacity conditions
+    alone reach a higher tier). The tier's own label (``Tier 0: AI nascent``) is used only when
+    the tier is proven and the capacity conditions reach exactly that tier. Each wording is an
+    English msgid of the ``report`` gettext domain, with exactly the placeholders of
+    :data:`STATEMENT_FIELDS`; none may contain "; " (generated text is split there)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    held: str
+    held_capacity_range: str
+    range: str
+    range_capacity: str
+    one_condition: str
+    n_conditions: str
+    not_assessed: str
+
+    @model_validator(mode="after")
+    def _fields(self) -> TierStatements:
+
+        for key, want in STATEMENT_FIELDS.items():
+            text = str(getattr(self, key))
+            try:
+                got = {f for _, f, _, _ in string.Formatter().parse(text) if f}
+            except ValueError as exc:
+                raise ValueError(f"statements.{key}: {exc}") from exc
+            if got != want:
+                raise ValueError(
+                    f"statements.{key}: placeholders must be exactly {sorted(want)}; "
+                    f"got {sorted(got)}"
+                )
+            if "; " in text:
+                raise ValueError(f"statements.{key}: no '; ' inside a statement")
+        return self
 
 
 class TierSpec(BaseModel):
@@ -313,6 +382,7 @@ class TierRule(BaseModel):
     seed: int = 17
     conditions: tuple[TierCondition, ...]
     tiers: tuple[TierSpec, ...]
+    statements: TierStatements
 
     @model_validator(mode="after")
     def _ordered(self) -> TierRule:
@@ -495,7 +565,7 @@ class IndexSpec(BaseModel):
     @classmethod
     def from_yaml(cls, text: str, label: str = "aicap.yaml") -> IndexSpec:
         try:
-            data = yaml.safe_load(text)
+            data = yamlload.safe_load(text)
         except yaml.YAMLError as exc:
             raise SpecError(f"{label}: not valid YAML ({exc})") from None
         if not isinstance(data, Mapping):

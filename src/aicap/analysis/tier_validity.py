@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from aicap.analysis.spec import TierRule
+from aicap.analysis.tier_statement import state_tier
 
 INCOME_ORDER = ["LIC", "LMC", "UMC", "HIC"]
 
@@ -28,6 +29,8 @@ class TierValidity:
     income_outliers: pd.DataFrame  # iso3, name, income_group, tier, predicted, direction, why
     holding: pd.DataFrame  # condition -> countries it holds in their tier (first unmet)
     checks: dict[str, Any] = field(default_factory=dict)
+    # countries whose tier an enabler holds below their capacity level (tier_statement)
+    held: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -35,6 +38,7 @@ class TierValidity:
             "by_group": _records(self.by_group),
             "income_outliers": self.income_outliers.to_dict(orient="records"),
             "holding": self.holding.to_dict(orient="records"),
+            "held_below_capacity": json.loads(self.held.to_json(orient="records")),
             "checks": self.checks,
         }
 
@@ -186,6 +190,8 @@ def tier_validity(
         ]
     )
     checks = _checks(res, rule)
+    held = held_below_capacity(res, rule)
+    checks["held_below_capacity"] = _held_checks(held, res)
     if zero_fill is not None:
         checks["held_by_zero_filled_values"] = {
             "countries": sorted(set(zero_fill["iso3"])),
@@ -194,7 +200,121 @@ def tier_validity(
                 set(zero_fill["iso3"]) & set(res.loc[res["tier"] == 0, "iso3"].astype(str))
             ),
         }
-    return TierValidity(by_income, by_group, outliers, holding, checks)
+    return TierValidity(by_income, by_group, outliers, holding, checks, held)
+
+
+HELD_COLUMNS = [
+    "iso3",
+    "name",
+    "income_group",
+    "tier",
+    "tier_range",
+    "capacity_tier",
+    "capacity_tier_high",
+    "held_tiers",
+    "p_capacity_tier",
+    "condition",
+    "state",
+]
+
+
+def held_below_capacity(results: pd.DataFrame, rule: TierRule) -> pd.DataFrame:
+    """One row per country and enabler condition that holds its (proven) tier below its
+    capacity level (:func:`aicap.analysis.tier_statement.state_tier`, recomputed from each
+    country's ``tier_conditions``): ``iso3, name, income_group, tier, tier_range,
+    capacity_tier, capacity_tier_high, held_tiers, p_capacity_tier, condition, state``
+    (``p_capacity_tier``: the capacity level's probability where computed; ``not_met``, or
+    ``unknown`` where the tier is a range)."""
+    rows: list[dict[str, Any]] = []
+    for _, r in results.iterrows():
+        if r["tier"] != r["tier"] or r["tier"] is pd.NA:
+            continue
+        conds = json.loads(str(r["tier_conditions"]))
+        states = {str(c["condition"]): str(c["state"]) for c in conds}
+        low, high = int(r["tier"]), int(r["tier_high"])
+        unknown = [u for u in str(r.get("unknown_conditions") or "").split(",") if u]
+        st = state_tier(rule, states, low, high, unknown)
+        if st.capacity_tier <= low:
+            continue
+        for code in st.held_by:
+            rows.append(
+                {
+                    "iso3": r["iso3"],
+                    "name": r.get("name"),
+                    "income_group": r.get("income_group"),
+                    "tier": low,
+                    "tier_range": r["tier_range"],
+                    "capacity_tier": st.capacity_tier,
+                    "capacity_tier_high": st.capacity_tier_high,
+                    "held_tiers": st.capacity_tier - low,
+                    "p_capacity_tier": r.get("p_capacity_tier", np.nan),
+                    "condition": code,
+                    "state": states.get(code, "unknown"),
+                }
+            )
+    return pd.DataFrame(rows, columns=HELD_COLUMNS).sort_values(
+        ["condition", "state", "capacity_tier", "iso3"], ascending=[True, True, False, True]
+    )
+
+
+def _held_checks(held: pd.DataFrame, res: pd.DataFrame) -> dict[str, Any]:
+    """Per enabler condition and state: how many countries it holds, by how many tiers, which
+    (ISO3) and by income group; and tier-0 countries whose capacity level is 2 or more."""
+    out: dict[str, Any] = {}
+    for (code, state), g in held.groupby(["condition", "state"], sort=True):
+        out[f"{code}:{state}"] = {
+            "countries": len(set(g["iso3"])),
+            "capacity_at_least_1": int((g["capacity_tier"] >= 1).sum()),
+            "capacity_at_least_2": int((g["capacity_tier"] >= 2).sum()),
+            "by_tiers_held": {str(k): int(v) for k, v in g["held_tiers"].value_counts().items()},
+            "by_income": {
+                str(k): int(v) for k, v in g["income_group"].fillna("none").value_counts().items()
+            },
+            "iso3_by_capacity": {
+                str(c): sorted(x["iso3"].astype(str)) for c, x in g.groupby("capacity_tier")
+            },
+        }
+    zero = held[(held["tier"] == 0) & (held["capacity_tier"] >= 2)]
+    firm0 = held[held["tier_range"].astype(str) == "0"]
+    return {
+        "by_condition": out,
+        "tier_0_proven_with_capacity_2_or_more": sorted(
+            set(zero.loc[zero["tier_range"].astype(str) == "0", "iso3"].astype(str))
+        ),
+        "tier_0_range_with_capacity_2_or_more": sorted(
+            set(zero.loc[zero["tier_range"].astype(str) != "0", "iso3"].astype(str))
+        ),
+        "tier_0_proven_held": len(set(firm0["iso3"])),
+        **_tier0_statements(res),
+    }
+
+
+def _tier0_statements(res: pd.DataFrame) -> dict[str, Any]:
+    """How the proven tier-0 countries are stated: with A/79/966's name ('AI nascent':
+    capacity level 0, nothing held), held by an enabler above a known capacity level, or held
+    with a capacity level not assessed beyond 0; counts by income group, high-income listed."""
+    if "tier_named" not in res.columns:
+        return {}
+    firm0 = res[(res["tier"] == 0) & (res["tier_high"] == 0)].copy()
+    cap = firm0["capacity_tier"].astype("Float64").fillna(0.0).astype(float)
+    kind = np.where(
+        firm0["tier_named"].fillna(False).astype(bool),
+        "named_ai_nascent",
+        np.where(cap > 0, "held_above_capacity_0", "held_capacity_not_assessed"),
+    )
+    firm0["kind"] = kind
+    inc = firm0["income_group"].fillna("none")
+    return {
+        "tier_0_proven": len(firm0),
+        "tier_0_named_ai_nascent": int((firm0["kind"] == "named_ai_nascent").sum()),
+        "tier_0_statements": {
+            str(k): {str(i): int(n) for i, n in g.groupby(inc.loc[g.index]).size().items()}
+            for k, g in firm0.groupby("kind")
+        },
+        "tier_0_high_income": {
+            str(r["iso3"]): str(r["kind"]) for _, r in firm0[inc == "HIC"].iterrows()
+        },
+    }
 
 
 def _state(conds: list[dict[str, Any]], code: str) -> str:
@@ -295,6 +415,7 @@ def tier_validity_markdown(v: TierValidity) -> str:
             else []
         ),
         "",
+        *_held_markdown(v),
         "## Which condition holds countries below the next tier",
         "",
         _md(v.holding.set_index("condition")),
@@ -305,6 +426,55 @@ def tier_validity_markdown(v: TierValidity) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _held_markdown(v: TierValidity) -> list[str]:
+    """The section on enablers holding tiers below the capacity level."""
+    h = v.checks.get("held_below_capacity")
+    if h is None:
+        return []
+    lines = [
+        "## Held below the capacity level by an enabler",
+        "",
+        "The capacity level is the tier a country's capacity conditions (compute, the pillar "
+        "floors, models) reach on their own; an enabler (the adopted strategy) holds the tier "
+        "below it. Where that happens the tier is stated with what holds it and the capacity "
+        "level, never with A/79/966's name for the tier (frameworks/aicap.yaml, "
+        "`tiers: statements:`). `not_met`: the tier is proven; `unknown`: the enabler was not "
+        "assessed and the tier is a range.",
+        "",
+    ]
+    if not h["by_condition"]:
+        lines += ["None.", ""]
+    for key, d in h["by_condition"].items():
+        code, state = key.split(":")
+        lines.append(
+            f"- `{code}` ({state}): {d['countries']} countries held below their capacity level; "
+            f"capacity level at least 1: {d['capacity_at_least_1']}, at least 2: "
+            f"{d['capacity_at_least_2']}; by tiers held {json.dumps(d['by_tiers_held'])}; by "
+            f"income group {json.dumps(d['by_income'])}."
+        )
+        for cap, isos in sorted(d["iso3_by_capacity"].items(), reverse=True):
+            lines.append(f"  - capacity level {cap}: {', '.join(isos)}")
+    lines += [
+        "",
+        f"- Tier 0 countries whose capacity level is 2 or more: proven tier 0 (no adopted "
+        f"strategy): {', '.join(h['tier_0_proven_with_capacity_2_or_more']) or 'none'}; tier "
+        f"0 on the known evidence, a range (strategy not assessed): "
+        f"{', '.join(h['tier_0_range_with_capacity_2_or_more']) or 'none'}.",
+    ]
+    if "tier_0_proven" in h:
+        lines += [
+            f"- Tier 0 proven: {h['tier_0_proven']}; held by an enabler above capacity level "
+            f"0: {h['tier_0_proven_held']}; stated with A/79/966's name 'AI nascent' (capacity "
+            f"level 0, nothing held): {h['tier_0_named_ai_nascent']}. By statement and income "
+            f"group: {json.dumps(h['tier_0_statements'])}; high-income: "
+            f"{json.dumps(h['tier_0_high_income'])}.",
+        ]
+    lines.append("")
+    if len(v.held):
+        lines += [_md(v.held.set_index("iso3")), ""]
+    return lines
 
 
 def _md(frame: pd.DataFrame) -> str:

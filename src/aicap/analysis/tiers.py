@@ -29,6 +29,7 @@ from aicap.analysis.spec import (
     TierRule,
     apply_transform,
 )
+from aicap.analysis.tier_statement import short_name, state_tier
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
 _CODE = {MET: 1, NOT_MET: 0, UNKNOWN: -1}
@@ -169,7 +170,11 @@ def assign_tiers(
 ) -> pd.DataFrame:
     """One row per country of ``conditions`` (from :func:`evaluate_conditions`). Columns:
     ``tier`` (proven), ``tier_high`` (if every unknown were met), ``tier_range`` ("1" or
-    "0-3"), ``tier_label``, ``tier_name``, ``next_tier``, ``unknown_conditions``,
+    "0-3"), ``tier_label`` (the tier as stated, :mod:`aicap.analysis.tier_statement`: A/79/966's
+    label only where the evidence bears it out), ``tier_named``, ``tier_rule_label`` (the rule's
+    label for the tier number), ``tier_name`` (A/79/966's name, only when ``tier_named``),
+    ``capacity_tier``, ``capacity_tier_high``, ``held_by`` and ``held_tiers`` (the capacity
+    level and the enablers holding the tier below it), ``next_tier``, ``unknown_conditions``,
     ``holding_conditions`` (the next tier's unmet required conditions), ``holding_pillars``
     and ``gaps`` (pillar -> points, for pillar conditions), ``binding_pillar``,
     ``binding_gap``, ``next_needs`` (JSON list: what would move it up, in natural units, with
@@ -204,15 +209,19 @@ def assign_tiers(
         gaps = dict(sorted(gaps.items(), key=lambda kv: -kv[1]))
         binding = next(iter(gaps)) if gaps else None
         spec = rule.tiers[low]
-        evidence = _sentence(rule, low, high, holding, unknown)
+        stated = state_tier(
+            rule, {str(r["condition"]): str(r["state"]) for r in recs}, low, high, unknown
+        )
+        evidence = _sentence(rule, low, high, holding, unknown, stated.label)
         rows.append(
             {
                 "iso3": iso3,
                 "tier": low,
                 "tier_high": high,
                 "tier_range": tier_range_label(low, high),
-                "tier_label": spec.label,
-                "tier_name": spec.name,
+                **stated.as_row(),
+                "tier_rule_label": spec.label,
+                "tier_name": spec.name if stated.named else None,
                 "next_tier": nxt,
                 "unknown_conditions": ",".join(unknown),
                 "holding_conditions": ",".join(h["condition"] for h in holding),
@@ -229,7 +238,7 @@ def assign_tiers(
             }
         )
     out = pd.DataFrame(rows).set_index("iso3")
-    for col in ("tier", "tier_high", "next_tier"):
+    for col in ("tier", "tier_high", "next_tier", "capacity_tier", "capacity_tier_high"):
         out[col] = out[col].astype("Int64")
     return out
 
@@ -288,9 +297,15 @@ def _lower_first(text: str) -> str:
 
 
 def _sentence(
-    rule: TierRule, low: int, high: int, holding: list[dict[str, Any]], unknown: list[str]
+    rule: TierRule,
+    low: int,
+    high: int,
+    holding: list[dict[str, Any]],
+    unknown: list[str],
+    label: str,
 ) -> str:
-    spec = rule.tiers[low]
+    """The evidence: the tier's statement (``label``) or, for a range, what it depends on;
+    then what the next tier needs."""
     if high > low:
         short = [_lower_first(rule.condition(u).name.split(" (")[0].split(":")[0]) for u in unknown]
         s = (
@@ -298,12 +313,21 @@ def _sentence(
             f"by the sources; the known evidence proves tier {low}"
         )
     else:
-        s = spec.label
+        s = label
     if low >= 4:
         return s + "; meets every condition of the top tier"
     missing = [h["needs"] for h in holding if h["state"] == NOT_MET]
     if missing:
         s += f"; tier {low + 1} needs " + "; ".join(missing)
+    # the next tier's conditions not assessed are said, never left out (unknown is not "met")
+    unassessed = [
+        short_name(rule.condition(h["condition"])) for h in holding if h["state"] == UNKNOWN
+    ]
+    if unassessed and high == low:
+        s += (
+            f"; tier {low + 1} also depends on {', '.join(dict.fromkeys(unassessed))}, "
+            "not assessed by the sources"
+        )
     return s
 
 
@@ -461,8 +485,9 @@ def tier_probabilities(
     """Per country: ``tier_probability`` (JSON: tier -> share of replications whose proven tier
     it is), ``tier_probability_high`` (the same with every unknown condition met), ``p_tier``
     (the probability of the nominal tier) and ``near_boundary`` (``p_tier`` below the rule's
-    ``near_boundary_probability``). Asset conditions are held at their state; pillar conditions
-    are re-evaluated on each replication's pillar scores."""
+    ``near_boundary_probability``); ``_pc``: the shares of the capacity level (enablers
+    ignored), for :func:`add_probabilities`. Asset conditions are held at their state; pillar
+    conditions are re-evaluated on each replication's pillar scores."""
     idx = {c: k for k, c in enumerate(countries)}
     n = len(countries)
     r = next(iter(draws.values())).shape[0] if draws else 1
@@ -483,19 +508,21 @@ def tier_probabilities(
             met_low[c.code] = base
             met_high[c.code] = np.broadcast_to(((st == MET) | (st == UNKNOWN))[None, :], (r, n))
 
-    def tiers_of(met: dict[str, np.ndarray]) -> np.ndarray:
+    def tiers_of(met: dict[str, np.ndarray], capacity_only: bool = False) -> np.ndarray:
         tier = np.zeros((r, n), dtype=np.int64)
         alive = np.ones((r, n), dtype=bool)
         for t in rule.tiers[1:]:
             ok = alive.copy()
             for code in t.conditions:
-                if rule.condition(code).required:
+                c = rule.condition(code)
+                if c.required and not (capacity_only and c.role == "enabler"):
                     ok &= met[code]
             tier = np.where(ok, t.tier, tier)
             alive = ok
         return tier
 
     low, high = tiers_of(met_low), tiers_of(met_high)
+    cap = tiers_of(met_low, capacity_only=True)  # the capacity level (tier_statement)
     nominal = conditions.groupby("iso3", sort=False)["iso3"].first()  # for ordering only
     del nominal
     rows: list[dict[str, Any]] = []
@@ -513,6 +540,7 @@ def tier_probabilities(
                     {str(t): round(float(p), 4) for t, p in enumerate(ph) if p > 0}
                 ),
                 "_pl": pl,
+                "_pc": np.bincount(cap[:, k], minlength=5) / r,
             }
         )
     return pd.DataFrame(rows).set_index("iso3")
@@ -520,7 +548,8 @@ def tier_probabilities(
 
 def add_probabilities(tiers: pd.DataFrame, probs: pd.DataFrame, rule: TierRule) -> pd.DataFrame:
     """``tiers`` (from :func:`assign_tiers`) with ``tier_probability``,
-    ``tier_probability_high``, ``p_tier`` and ``near_boundary``."""
+    ``tier_probability_high``, ``p_tier``, ``near_boundary`` and ``p_capacity_tier`` (the
+    probability of the capacity level: pillar conditions re-evaluated, enablers ignored)."""
     out = tiers.copy()
     out["tier_probability"] = probs["tier_probability"].reindex(out.index)
     out["tier_probability_high"] = probs["tier_probability_high"].reindex(out.index)
@@ -533,4 +562,10 @@ def add_probabilities(tiers: pd.DataFrame, probs: pd.DataFrame, rule: TierRule) 
         p.append(float(pl[str(iso3)][int(t)]))
     out["p_tier"] = p
     out["near_boundary"] = out["p_tier"] < rule.near_boundary_probability
+    if "_pc" in probs.columns and "capacity_tier" in out.columns:
+        pc = {str(k): np.asarray(v) for k, v in probs["_pc"].items()}
+        out["p_capacity_tier"] = [
+            float(pc[str(i)][int(c)]) if str(i) in pc and c is not pd.NA else np.nan
+            for i, c in out["capacity_tier"].items()
+        ]
     return out

@@ -396,6 +396,15 @@ def build_cmd(
             "build whose inputs, code and options are the same reuses the outputs, checked).",
         ),
     ] = False,
+    corrections: Annotated[
+        str,
+        typer.Option(
+            "--corrections",
+            help="Correction rules of accepted error reports laid over the open data "
+            "(docs/country-voice.md): 'registry' (AICAP_COOP_DB, if it exists), 'none', or a "
+            "corrections.json an earlier build wrote (to rebuild exactly).",
+        ),
+    ] = "registry",
 ) -> None:
     """The main job: ingest the snapshot, build the aicap index (every year, tiers, audit,
     uncertainty, validity) and write the results (Parquet, CSV, summary.md/json) to --index-dir;
@@ -407,6 +416,9 @@ def build_cmd(
         conventions.writable_dir(out_dir, "--out" if old_out is not None else "--index-dir")
     except conventions.OutputError as exc:
         raise _fail(str(exc)) from None
+    from aicap.cli.voice_cmd import build_corrections
+
+    corr = build_corrections(corrections)  # issue 20; with no rule: the same key and outputs
     t0 = time.perf_counter()
     _print_report(_run_ingest(data_dir, warehouse, force=False))
     wh = _open(warehouse)
@@ -418,7 +430,7 @@ def build_cmd(
     )
     from aicap.cli import build_reuse
 
-    key = build_reuse.build_key(warehouse, framework, uncertainty)
+    key = corr.build_key(build_reuse.build_key(warehouse, framework, uncertainty))
     record = None if rebuild else build_reuse.reusable(out_dir, key)
     if record is not None:
         out.print(
@@ -429,7 +441,7 @@ def build_cmd(
             highlight=False,
         )
     else:
-        _build_index(wh, framework, uncertainty, out_dir, t0, key)
+        _build_index(wh, framework, uncertainty, out_dir, t0, key, corr)
     if briefing_cache:
         t1 = time.perf_counter()
         where = _warm_briefing_cache(warehouse, out_dir)
@@ -442,7 +454,13 @@ def build_cmd(
 
 
 def _build_index(
-    wh: Warehouse, framework: Path | None, uncertainty: bool, out_dir: Path, t0: float, key: str
+    wh: Warehouse,
+    framework: Path | None,
+    uncertainty: bool,
+    out_dir: Path,
+    t0: float,
+    key: str,
+    corrections: Any = None,
 ) -> None:
     """Compute the index, write its outputs and record what they were built from."""
     import time
@@ -454,7 +472,7 @@ def _build_index(
 
     try:
         spec = IndexSpec.load(framework) if framework is not None else None
-        run = run_index(wh, spec, uncertainty=uncertainty)
+        run = run_index(wh, spec, uncertainty=uncertainty, corrections=corrections)
     except (SpecError, OSError) as exc:
         raise _fail(str(exc), 2) from None
     files = write_outputs(run, out_dir)

@@ -178,18 +178,19 @@ def write_results(
     if sa is not None:
         table = sa.table()
         written += _write(table, out_dir, "sobol")
-        written += _write(sa.samples(), out_dir, "sobol_samples")
+        if sa.raw is not None:  # each run's parameters, when the runs came back (in process)
+            written += _write(sa.samples(), out_dir, "sobol_samples")
         written += _write(sa.failures(), out_dir, "sobol_failures")
         chart = sobol_chart(table, f"{name}: Sobol' sensitivity (N = {sa.n_base})")
         (out_dir / "sobol.vl.json").write_text(json.dumps(chart, indent=1), "utf-8")
         written.append("sobol.vl.json")
         summary["sobol"] = {
             "base_samples": sa.n_base,
-            "runs": int(sa.raw.fail.size),
+            "runs": sa.runs,
             "failed": sa.failed,
-            "failed_share": sa.failed / max(int(sa.raw.fail.size), 1),
+            "failed_share": sa.failed / max(sa.runs, 1),
             "blocks_used": sa.blocks_used,
-            "bytes_per_chunk": sa.raw.chunk_bytes,
+            "bytes_per_chunk": sa.chunk_bytes,
         }
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2), "utf-8")
     written.append("summary.json")
@@ -287,7 +288,7 @@ def store(
             f"~{s['bytes_per_chunk'] / 2**20:.1f} MiB per chunk)"
         )
     if sa is not None:
-        parts.append(f"{sa.raw.fail.size} Sobol' runs (N = {sa.n_base})")
+        parts.append(f"{sa.runs} Sobol' runs (N = {sa.n_base})")
     out.print(
         f"{sp.name}: {'; '.join(parts) or 'nothing run'}; wrote {len(written)} files to {out_dir}",
         highlight=False,

@@ -104,7 +104,7 @@ def demo(
     from aicap.warehouse.cooperation.store import Principal
 
     cv = _voice(db, warehouse)
-    made = ensure_accounts(cv, password)
+    made = _run(ensure_accounts, cv, password)  # a refused password: a clear error
     for user, pw in made.items():
         out.print(f"created account {user} (password: {pw})")
     focal = Principal(FOCAL, Role.focal_point, COUNTRY)
@@ -203,3 +203,58 @@ def reports(db: Db = None, warehouse: WarehouseOpt = Path("var/aicap.duckdb")) -
             str(r["rule_id"] or ""), r["why"][:60],
         )  # fmt: skip
     out.print(t)
+
+
+@app.command("revoke")
+def revoke(
+    rule_id: Annotated[int, typer.Argument(help="Correction rule id")],
+    user: Annotated[str, typer.Option(help="Reviewer or administrator account")],
+    reason: Annotated[str, typer.Option(help="Why the rule is taken out of force")],
+    db: Db = None,
+    warehouse: WarehouseOpt = Path("var/aicap.duckdb"),
+) -> None:
+    """Take a correction rule out of force by a later rule (the next `aicap build` reads the
+    open data's value again; both rules stay in the registry)."""
+    cv = _voice(db, warehouse)
+    who = _as(cv, user)
+    new = _run(cv.revoke_rule, who, rule_id, reason)
+    out.print(f"rule {rule_id} revoked by rule {new['id']} (applies at the next `aicap build`)")
+
+
+@app.command("rules")
+def rules(db: Db = None, warehouse: WarehouseOpt = Path("var/aicap.duckdb")) -> None:
+    """The correction rules (real dataset), in force or not: what `aicap build` applies."""
+    from aicap.analysis.voice.corrections import effective
+
+    cv = _voice(db, warehouse)
+    rows = cv.store.rules("real")
+    live = {int(r["id"]) for r in effective(rows)}
+    t = Table("rule", "report", "country", "indicator", "year", "action", "value", "in force")
+    for r in rows:
+        what = r["action"] + (f" #{r['revokes']}" if r.get("revokes") else "")
+        t.add_row(
+            str(r["id"]), str(r["report_id"]), r["country_iso3"], r["indicator"], str(r["year"]),
+            what, "" if r["value"] is None else f"{r['value']:g}",
+            "yes" if r["id"] in live else "no",
+        )  # fmt: skip
+    out.print(t)
+
+
+def build_corrections(choice: str) -> Any:
+    """The correction rules ``aicap build --corrections CHOICE`` applies (see
+    :meth:`aicap.analysis.voice.corrections.Corrections.for_build`); says what it found."""
+    from aicap.analysis.voice.corrections import Corrections, CorrectionsError
+    from aicap.warehouse.cooperation.db import default_url
+
+    try:
+        corr = Corrections.for_build(choice, default_url())
+    except CorrectionsError as exc:
+        _fail(str(exc))
+        raise
+    if corr:
+        out.print(
+            f"correction rules of accepted error reports: {len(corr.in_force)} in force of "
+            f"{len(corr.rules)} ({corr.source}); the index applies them (corrections.csv)",
+            highlight=False,
+        )
+    return corr

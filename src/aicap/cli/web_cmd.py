@@ -68,18 +68,17 @@ def serve(
     if workers > 1:
         _serve_processes(sock, host, port, warehouse, index_dir, workers)
         return
-    from aicap.web import monitor
-    from aicap.web.app import create_app
+    from aicap.web.app import create_app, warm_up
 
     site = _load(warehouse, index_dir)
-    # The Monitor's tables take a while (about 15 s on two cores): compute them in the
-    # background from the start, so the first profile or Monitor page does not pay for them
-    # (a request that needs them meanwhile waits on the same lock).
-    threading.Thread(
-        target=monitor.tables, args=(site,), name="monitor-warm-up", daemon=True
-    ).start()
+    app = create_app(site)
+    # The Monitor's tables (about 15 s on two cores), the country voice and the tables every
+    # profile shares: computed in the background from the start, so the first profile or
+    # Monitor page does not pay for them (a request that needs them meanwhile waits on the
+    # same lock).
+    threading.Thread(target=warm_up, args=(app, site), name="warm-up", daemon=True).start()
     console.print(f"serving on http://{host}:{port}/ (API documentation: /docs)")
-    config = uvicorn.Config(create_app(site), host=host, port=port, log_level="warning")
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning")
     uvicorn.Server(config).run(sockets=[sock])
 
 

@@ -20,6 +20,7 @@ import pydantic
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from aicap import yamlload
 from aicap.index.errors import ValidationError
 
 FloatArray = npt.NDArray[np.float64]
@@ -115,7 +116,7 @@ class Framework(BaseModel):
     def from_yaml(cls, text: str, label: str = "framework.yaml") -> Framework:
         """Parse YAML *text* (not a path) and validate it."""
         try:
-            data = yaml.safe_load(text)
+            data = yamlload.safe_load(text)
         except yaml.YAMLError as exc:
             raise ValidationError(label, "", f"not valid YAML ({exc})") from None
         return cls.from_dict(data if data is not None else {}, label)

@@ -17,6 +17,7 @@ import pydantic
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from aicap import yamlload
 from aicap.index.errors import ValidationError
 from aicap.index.registry import REGISTRY, Method
 
@@ -136,7 +137,7 @@ class Recipe(BaseModel):
     @classmethod
     def from_yaml(cls, text: str, label: str = "recipe.yaml") -> Recipe:
         try:
-            data = yaml.safe_load(text)
+            data = yamlload.safe_load(text)
         except yaml.YAMLError as exc:
             raise ValidationError(label, "", f"not valid YAML ({exc})") from None
         return cls.from_dict(data if data is not None else {}, label)

@@ -31,6 +31,7 @@ import pydantic
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from aicap import yamlload
 from aicap.index.errors import ValidationError
 from aicap.index.recipe import _where
 from aicap.index.registry import REGISTRY
@@ -205,7 +206,7 @@ class UncertaintySpec(BaseModel):
     @classmethod
     def from_yaml(cls, text: str, label: str = "uncertainty.yaml") -> UncertaintySpec:
         try:
-            data = yaml.safe_load(text)
+            data = yamlload.safe_load(text)
         except yaml.YAMLError as exc:
             raise ValidationError(label, "", f"not valid YAML ({exc})") from None
         return cls.from_dict(data if data is not None else {}, label)

@@ -27,9 +27,12 @@ from aicap.analysis.diagnose import Diagnosis
 from aicap.analysis.financing import GFAI_TARGET_USD_M, GFAI_YEARS, group_totals
 from aicap.analysis.gender import NOT_HELD, PAIRS
 from aicap.analysis.mandates import ROLE_MANDATE
+from aicap.report.lang import first_sentence
 
 PREFIX = {"member_states": "MS", "un_system": "UN", "ifis": "IFI"}
 PER_AUDIENCE = 5
+#: The longest sentence quoted (characters); a longer one leaves the citation alone.
+QUOTE_MAX = 420
 
 
 def _role_groups(cits: list[dict[str, Any]]) -> str:
@@ -37,6 +40,13 @@ def _role_groups(cits: list[dict[str, Any]]) -> str:
     for c in cits:
         by.setdefault(str(c["role"]), []).append(str(c["citation"]))
     return "; ".join(f"{role}: {', '.join(v)}" for role, v in by.items())
+
+
+def _by_role(cits: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
+    by: dict[str, list[str]] = {}
+    for c in cits:
+        by.setdefault(str(c["role"]), []).append(str(c["citation"]))
+    return list(by.items())
 
 
 def audience_section(
@@ -54,7 +64,7 @@ def audience_section(
             if aud not in {a.value for a in it.audiences}:
                 continue
             number = f"{PREFIX[aud]}-{len(items) + 1}"
-            cits = catalogue.citations(iid, 220)
+            cits = catalogue.citations(iid, 2000)
             entry: dict[str, Any] = {
                 "number": number,
                 "id": iid,
@@ -66,21 +76,26 @@ def audience_section(
                 "see": first_at.get(iid, ""),
                 "citations": [f"{c['citation']} ({c['role']})" for c in cits],
                 "citation_text": "",
+                "citation_groups": [],
                 "quote": "",
                 "quote_ref": "",
             }
             if iid not in first_at:
                 first_at[iid] = number
                 entry["citation_text"] = _role_groups(cits)
+                entry["citation_groups"] = _by_role(cits)
                 pool = [
                     c
                     for c in cits
                     if c["quotable"] and c["role"] == ROLE_MANDATE and c["ref"] not in quoted
                 ]
-                if pool:
-                    quoted.add(str(pool[0]["ref"]))
-                    entry["quote"] = pool[0]["excerpt"]
-                    entry["quote_ref"] = pool[0]["citation"]
+                for c in pool:  # a whole sentence, never an excerpt cut mid-sentence
+                    whole = first_sentence(str(c["excerpt"]), QUOTE_MAX)
+                    if whole:
+                        quoted.add(str(c["ref"]))
+                        entry["quote"] = whole
+                        entry["quote_ref"] = c["citation"]
+                        break
             items.append(entry)
             if len(items) == PER_AUDIENCE:
                 break

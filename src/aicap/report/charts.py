@@ -52,6 +52,10 @@ def _svg(width: int, height: int, body: list[str], title: str) -> str:
     )
 
 
+#: The longest legend label (characters, English) drawn in two columns.
+LEGEND_CHARS = 22
+
+
 def line_chart(
     series: Mapping[str, Sequence[tuple[float, float]]],
     *,
@@ -74,7 +78,9 @@ def line_chart(
     x0, x1 = min(xs), max(xs)
     if x1 == x0:
         x1 = x0 + 1
-    n_rows = (len(series) + 1) // 2
+    # one legend column when a label is long: a translation can be nearly twice as long
+    cols = 1 if max((len(str(n)) for n in series), default=0) > LEGEND_CHARS else 2
+    n_rows = (len(series) + cols - 1) // cols
     left, right, top, bottom = 48, 10, 12, 30 + 14 * n_rows
     pw, ph = width - left - right, height - top - bottom
 
@@ -119,8 +125,8 @@ def line_chart(
                 body.append(f"<circle cx='{sx(x):.1f}' cy='{sy(y):.1f}' r='2' fill='{colour}'/>")
         legend.append((name, colour))
     for k, (label, colour) in enumerate(legend):
-        lx = left + (k % 2) * (pw / 2)
-        ly = top + ph + 30 + (k // 2) * 14
+        lx = left + (k % cols) * (pw / 2)
+        ly = top + ph + 30 + (k // cols) * 14
         body.append(
             f"<line x1='{lx:.1f}' y1='{ly - 4}' x2='{lx + 16:.1f}' y2='{ly - 4}' "
             f"stroke='{colour}' stroke-width='3'/>"

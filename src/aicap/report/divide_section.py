@@ -6,6 +6,7 @@ trend uses constant-composition scores, and each claim's id is printed beside it
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -16,8 +17,9 @@ from aicap.analysis.capacity_data import CapacityData
 from aicap.analysis.claims import Claim
 from aicap.analysis.claims_run import StandardClaims, group_differences
 from aicap.analysis.divide import GROUP_WORDS, DivideVerdict, divide_table, group_means
-from aicap.analysis.trend import SCORE
+from aicap.analysis.trend import SCORE, _median_int
 from aicap.report import charts
+from aicap.report.lang import English, Note
 
 
 class ClaimRefs:
@@ -82,6 +84,80 @@ def verdict_row(v: DivideVerdict) -> dict[str, Any]:
         "start": v.start,
         "end": v.end,
     }
+
+
+_NOT_HELD = "not available in every year of the window for any country"
+_START = re.compile(
+    r"^the comparison starts in (\d{4}): over (\d{4})-(\d{4}) fewer than (\d+%) of the "
+    r"countries keep a comparable score(?:; (.*))?$",
+    re.S,
+)
+_BREAK = re.compile(r"^method break in (\d{4})(?:: (.*))?$", re.S)
+
+
+def composition_note(comp: Any, names: dict[str, str]) -> str:
+    """The composition sentence (``comp.describe(names)``, with indicators named) as a
+    :class:`~aicap.report.lang.Note` that renders itself in any language: the framework's
+    method-break notes, held only in English, are kept in English."""
+    n_ind = len(comp.eligible) - sum(1 for c in comp.excluded if c in comp.eligible)
+    head = (
+        "constant composition {start}-{end}: each country's scores use only the indicators it "
+        "has in every year of the window (median {k} of {n} usable)"
+    )
+    params: dict[str, Any] = {
+        "start": str(comp.start),
+        "end": str(comp.end),
+        "k": _median_int(comp.held["n_held"]),
+        "n": n_ind,
+    }
+    if comp.excluded:
+        head += "; left out for every country: {left}"
+        params["left"] = [_excluded(names.get(c, c), why) for c, why in comp.excluded.items()]
+    if comp.note:
+        head += " ({note})"
+        params["note"] = _start_note(str(comp.note), names)
+    return Note(head, **params)
+
+
+def _excluded(name: str, why: str) -> Note | str:
+    if why == _NOT_HELD:
+        return Note("{name} (" + _NOT_HELD + ")", frozenset({"name"}), name=name)
+    m = _BREAK.match(why)
+    if m:
+        return _break(name, m)
+    return f"{name} ({why})"
+
+
+def _break(name: str, m: re.Match[str]) -> Note:
+    if m.group(2):
+        return Note(
+            "{name}: method break in {year}: {note}",
+            frozenset({"name"}),
+            name=name,
+            year=m.group(1),
+            note=English(m.group(2)),
+        )
+    return Note("{name}: method break in {year}", frozenset({"name"}), name=name, year=m.group(1))
+
+
+def _start_note(text: str, names: dict[str, str]) -> Note | str:
+    m = _START.match(text)
+    if not m:
+        return text
+    first = (
+        "the comparison starts in {s}: over {a}-{b} fewer than {p} of the countries keep a "
+        "comparable score"
+    )
+    params: dict[str, Any] = {"s": m.group(1), "a": m.group(2), "b": m.group(3), "p": m.group(4)}
+    if m.group(5):
+        items: list[Any] = []
+        for part in m.group(5).split("; "):
+            code, _, why = part.partition(": ")
+            mb = _BREAK.match(why)
+            items.append(_break(names.get(code, code), mb) if mb else part)
+        first += "; {breaks}"
+        params["breaks"] = items
+    return Note(first, **params)
 
 
 def divide_section(data: CapacityData, sc: StandardClaims) -> dict[str, Any]:
@@ -154,7 +230,7 @@ def divide_section(data: CapacityData, sc: StandardClaims) -> dict[str, Any]:
         "changes": sc.get("change_count"),
         "data_age": sc.get("data_age"),
         "breaks": [c for c in sc.claims.claims.values() if c.kind == "composition_break"],
-        "composition": comp.describe(names),
+        "composition": composition_note(comp, names),
         "pillars": pillar_rows,
         "fig_means": fig_means,
         "fig_inequality": fig_ineq,

@@ -12,44 +12,118 @@ Pango and FriBidi) and browsers honour; tags, attributes, styles and SVG are lef
 from __future__ import annotations
 
 import re
+from html import unescape
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 
-from aicap.analysis.localise import LANG_NAMES, LRI, PDI, Localiser
+from aicap.analysis.localise import LANG_NAMES, LRI, PDI, Localiser, fill, isolate_ltr
 
-_RUN = re.compile(
-    r"[+\-\u2212]?[A-Za-z0-9$€£]"
-    r"(?:[A-Za-z0-9$€£%.,:/&'’\-–+_#=×\u00a0\u202f]"
-    r"|[ \u00a0](?=[+\-\u2212]?[A-Za-z0-9$€£%]))*"
-)
-_SKIP = re.compile(r"(<(style|script|svg|code)\b.*?</\2>|<[^>]*>)", re.S | re.I)
-_TRAIL = ".,:;"
+_LATIN = re.compile(r"[A-Za-z]{2}")
 
 
-def _wrap(text: str) -> str:
-    def sub(m: re.Match[str]) -> str:
-        run = m.group(0)
-        tail = ""
-        while run and run[-1] in _TRAIL:
-            tail = run[-1] + tail
-            run = run[:-1]
-        return f"{LRI}{run}{PDI}{tail}" if run else tail
+class Note(str):
+    """An English sentence written from a catalogue wording (``msgid``, with ``{name}``
+    placeholders), which renders itself in any language. Its values: numbers (formatted for
+    the locale), other notes (rendered in turn), lists of those (joined in the locale's way
+    with ``"; "``), generated English phrases (the keys in ``gen``, translated with
+    :meth:`Localiser.sentence`), and anything else as data, cited as published (publishers,
+    titles, snapshots, codes). The English text is the str itself."""
 
-    return _RUN.sub(sub, text)
+    msgid: str
+    params: dict[str, Any]
+    gen: frozenset[str]
+
+    def __new__(cls, msgid: str, gen: frozenset[str] = frozenset(), /, **params: Any) -> Note:
+        self = super().__new__(cls, fill(msgid, {k: _english(v) for k, v in params.items()}))
+        self.msgid, self.params, self.gen = msgid, dict(params), frozenset(gen)
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_note, (self.msgid, self.gen, self.params))
+
+    def render(self, loc: Localiser) -> Markup:
+        """The note in ``loc``'s language (HTML: its values escaped)."""
+        vals = {k: _local(v, loc, k in self.gen) for k, v in self.params.items()}
+        if not loc.known(self.msgid):
+            loc.label(self.msgid)  # kept in English and recorded (Localiser.unmatched)
+        return Markup(fill(str(escape(loc.gettext(self.msgid))), vals))
 
 
-def isolate_ltr(html: str) -> str:
-    """``html`` with every left-to-right run of its text (numbers, ranges, units, codes,
-    Latin-script names) between LRI and PDI; markup, styles and SVG unchanged."""
-    out: list[str] = []
-    pos = 0
-    for m in _SKIP.finditer(html):
-        out.append(_wrap(html[pos : m.start()]))
-        out.append(m.group(0))
-        pos = m.end()
-    out.append(_wrap(html[pos:]))
-    return "".join(out)
+class English(str):
+    """Text held only in English (a framework's documentation note): shown as it is, marked
+    ``lang="en"``, in every language."""
+
+
+class Sentences(str):
+    """Notes written one after the other (each its own catalogue wording)."""
+
+    parts: tuple[Note, ...]
+
+    def __new__(cls, *parts: Note) -> Sentences:
+        self = super().__new__(cls, " ".join(parts))
+        self.parts = parts
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Sentences, self.parts)
+
+    def render(self, loc: Localiser) -> Markup:
+        return Markup("" if loc.lang == "zh" else " ").join(p.render(loc) for p in self.parts)
+
+
+def _english(v: Any) -> str:
+    if isinstance(v, list):
+        return "; ".join(_english(x) for x in v)
+    if isinstance(v, float):
+        return "n/a" if v != v else f"{v:.1f}"
+    return str(v)
+
+
+def _local(v: Any, loc: Localiser, gen: bool) -> Markup:
+    if isinstance(v, (Note, Sentences)):
+        return v.render(loc)
+    if isinstance(v, English):
+        return Markup('<span lang="en">{}</span>').format(v)
+    if isinstance(v, list):
+        return Markup(loc.join([str(_local(x, loc, gen)) for x in v], "; "))
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        if gen:
+            return escape(loc.sentence(str(v)))
+        if loc.lang != "en" and _LATIN.search(str(v)):  # data cited as published
+            return Markup('<span lang="en">{}</span>').format(v)
+        return escape(str(v))
+    return escape(loc.num(v, 1 if isinstance(v, float) else 0))
+
+
+def _note(msgid: str, gen: frozenset[str], params: dict[str, Any]) -> Note:
+    return Note(msgid, gen, **params)
+
+
+__all__ = ["LRI", "PDI", "environment", "finish", "first_sentence", "isolate_ltr"]
+
+
+_SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+_SVG_TEXT = re.compile(r"(<text\b[^>]*>)([^<]*)(</text>)")
+_ISO3 = re.compile(r"^[A-Z]{3}$")
+
+
+def localise_svg(html: str, loc: Localiser) -> str:
+    """The words of the SVG charts in ``html`` (titles, axes, legends, labels) in ``loc``'s
+    language; numbers and ISO codes as drawn. Not for right-to-left languages: SVG text is
+    neither shaped nor reordered by WeasyPrint, so their charts keep English words."""
+    if loc.lang == "en" or loc.rtl:
+        return html
+
+    def text(m: re.Match[str]) -> str:
+        raw = unescape(m.group(2))
+        word = raw.strip()
+        if not re.search(r"[A-Za-z]{2}", word) or _ISO3.match(word):
+            return m.group(0)
+        return m.group(1) + str(escape(loc.text(word))) + m.group(3)
+
+    return _SVG.sub(lambda s: _SVG_TEXT.sub(text, s.group(0)), html)
 
 
 def finish(html: str, loc: Localiser) -> str:
@@ -57,6 +131,8 @@ def finish(html: str, loc: Localiser) -> str:
     return isolate_ltr(html) if loc.rtl else html
 
 
+#: The mandate library's words inside citations (the symbols themselves are not translated).
+_CITATION_NOTES = ("paragraph number not known", "tier 0 to 1 pathway", "annex I", "para.")
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9)”\"’][.;!?])\s+(?=[A-Z“\"(])")
 
 
@@ -111,9 +187,34 @@ def environment(loc: Localiser) -> Environment:
     def signed(v: Any, nd: int = 1) -> str:
         return loc.gettext("n/a") if _bad(v) else loc.num(float(v), nd, sign=True)
 
-    def pct(v: Any, nd: int = 0) -> str:
+    def pct(v: Any, nd: int = 0) -> str:  # a share already in percent
         return loc.gettext("n/a") if _bad(v) else loc.num(float(v), nd) + "\u00a0%"
 
+    def note(text: Any) -> Markup:
+        if isinstance(text, (Note, Sentences)):
+            return text.render(loc)
+        return escape(loc.sentence(str(text)))
+
+    def code(text: str) -> Markup:
+        return Markup(f"<code>{escape(text)}</code>")
+
+    def en(text: str) -> Markup:
+        """A quotation kept in English (the official texts exist in the six languages)."""
+        return Markup(f'<span lang="en" class="en">{escape(text)}</span>')
+
+    def sup(ref: Any) -> Markup:
+        return Markup(f'<sup class="ref">{escape(str(ref))}</sup>')
+
+    def citation(text: str) -> str:
+        """A mandate's citation: the symbol as written, the library's notes translated."""
+        out = str(text)
+        for eng in _CITATION_NOTES:
+            if eng in out:
+                out = out.replace(eng, loc.gettext(eng))
+        return out
+
+    env.filters["citation"] = citation
+    env.filters["notes"] = lambda items, sep=", ": Markup(loc.join([note(x) for x in items], sep))
     env.filters["first_sentence"] = first_sentence
     env.filters["capitalize_first"] = lambda v: str(v)[:1].upper() + str(v)[1:]
     env.filters["num"] = num
@@ -126,7 +227,13 @@ def environment(loc: Localiser) -> Environment:
         dir="rtl" if loc.rtl else "ltr",
         lang_name=LANG_NAMES[loc.lang],
         loc=loc,
+        note=note,
+        code=code,
+        sup=sup,
+        en=en,
         colon=loc.colon,
         semi=loc.join(["", ""], "; "),
+        # between an interval's two ends: never a comma where the comma is the decimal mark
+        isep=loc.join(["", ""], "; ") if loc.num(0.5) == "0,5" else ", ",
     )
     return env

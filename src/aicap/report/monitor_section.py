@@ -34,6 +34,8 @@ from aicap.analysis.monitor.links import (
     signals_frame,
 )
 from aicap.report import charts
+from aicap.report.briefing_sections import route_notes
+from aicap.report.lang import Note
 
 #: the country groups of the governance-gap table, in order
 GAP_GROUPS = ("LDC", "LLDC", "SIDS", "LIC", "OTHER_DEV", "HIC")
@@ -118,7 +120,15 @@ def _concentration(
         note = str(r.get("note") or "")
         if note:
             label = RESOURCE_WORDS[resource].split(" (")[0]
-            coverage_notes.append(f"{label[:1].upper()}{label[1:]}, {int(r['year'])}: {note}")
+            coverage_notes.append(
+                Note(
+                    "{label}, {year}: {note}",
+                    frozenset({"label", "note"}),
+                    label=f"{label[:1].upper()}{label[1:]}",
+                    year=str(int(r["year"])),
+                    note=note,
+                )
+            )
         cid = claim_id("market_concentration", resource, view, variant, int(r["year"]))
         claim = claims.claims.get(cid)
         if bool(r.get("low_coverage", False)):
@@ -418,7 +428,8 @@ def _actions(
 
 
 def monitor_footnotes(results: MonitorResults) -> list[tuple[str, str]]:
-    """(key, text) per source used by the section, in order of first use."""
+    """(key, text) per source used by the section, in order of first use (each text a
+    :class:`~aicap.report.lang.Note`: the wording translated, the source's data as published)."""
     s = results.sources
     out: list[tuple[str, str]] = []
     keys = [
@@ -431,19 +442,38 @@ def monitor_footnotes(results: MonitorResults) -> list[tuple[str, str]]:
     for key in keys:
         hit = s[s["source_id"] == key] if "source_id" in s.columns else s.iloc[0:0]
         if hit.empty:
-            out.append((key, f"{key} (no source metadata in the warehouse)."))
+            out.append((key, Note("{key} (no source metadata in the warehouse).", key=key)))
             continue
         r = hit.iloc[0]
+        route = r.get("route")
         out.append(
             (
                 key,
-                f"{r['publisher']}, {r['title']}; licence {r['licence']}. Snapshot of "
-                f"{str(r['retrieved'])[:10]} ({r['vintage']}), obtained through "
-                f"{r.get('route', 'a route not stated')}. Read from the warehouse records "
-                f"table(s) of source '{key}'.",
+                Note(
+                    "{publisher}, {title}; licence {licence}. Snapshot of {date} ({vintage}), "
+                    "obtained through {route}. Read from the warehouse records table(s) of "
+                    "source '{key}'.",
+                    publisher=r["publisher"],
+                    title=r["title"],
+                    licence=r["licence"],
+                    date=str(r["retrieved"])[:10],
+                    vintage=r["vintage"],
+                    route=route_notes(str(route)) if route else Note("a route not stated"),
+                    key=key,
+                ),
             )
         )
-    out.append(("thresholds", f"{conc.DOJ_FTC_2023}. Alongside: {conc.EC_2004}."))
+    out.append(
+        (
+            "thresholds",
+            Note(
+                "{doj}. Alongside: {ec}.",
+                frozenset({"doj", "ec"}),
+                doj=conc.DOJ_FTC_2023,
+                ec=conc.EC_2004,
+            ),
+        )
+    )
     return out
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from aicap.analysis.claims import Claim
 from aicap.report.divide_section import ClaimRefs
+from aicap.report.lang import Note
 
 
 def profile_claims_by_role(p: dict[str, Any]) -> dict[str, Any]:
@@ -51,7 +52,7 @@ def footnote_key(refs: ClaimRefs, iso3: str, year: int) -> str:
     """The page's markers and the ids they stand for, compactly: runs of markers of one kind
     share a line ("C4-C17 peer-gap, relative-trend.2021-2025 of CONN, INFRA, ... in turn");
     an id is ``kind.ISO3[.code].year``."""
-    parts: list[str] = []
+    parts: list[Any] = []
     items = [(n, c) for n, c in refs.items]
     k = 0
     while k < len(items):
@@ -69,7 +70,13 @@ def footnote_key(refs: ClaimRefs, iso3: str, year: int) -> str:
                 kinds.setdefault(cj.kind, cj.kind.replace("_", "-") + window)
                 j += 1
             parts.append(
-                f"C{n}-C{items[j - 1][0]} {', '.join(kinds.values())} of {', '.join(codes)} in turn"
+                Note(
+                    "C{a}-C{b} {kinds} of {codes} in turn",
+                    a=n,
+                    b=items[j - 1][0],
+                    kinds=", ".join(kinds.values()),
+                    codes=", ".join(codes),
+                )
             )
             k = j
         elif c.kind == "recommendation_need":
@@ -77,9 +84,13 @@ def footnote_key(refs: ClaimRefs, iso3: str, year: int) -> str:
             while j < len(items) and items[j][1].kind == "recommendation_need":
                 j += 1
             ids = ", ".join(str(x.params.get("intervention")) for _, x in items[k:j])
-            parts.append(f"C{n}-C{items[j - 1][0]} recommendation-need of {ids}")
+            parts.append(
+                Note("C{a}-C{b} recommendation-need of {ids}", a=n, b=items[j - 1][0], ids=ids)
+            )
             k = j
         else:
             parts.append(f"C{n} {c.kind.replace('_', '-')}")
             k += 1
-    return f"Claims (ids kind.{iso3}[.code].{year}): " + " · ".join(parts) + "."
+    return Note(
+        "Claims (ids kind.{iso3}[.code].{year}): {parts}.", iso3=iso3, year=str(year), parts=parts
+    )

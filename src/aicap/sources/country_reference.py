@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
+from aicap import yamlload
 from aicap.sources.base import SourceError, SourceInfo, decode_text, read_csv_text
 from aicap.sources.files import read_source_files
 
@@ -133,7 +133,7 @@ def load_overrides(text: str | None = None) -> Overrides:
             .joinpath("mappings/country_reference.yaml")
             .read_text("utf-8")
         )
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = yamlload.safe_load(text)
     return Overrides(
         ldc_graduated=dict(data.get("ldc_graduated") or {}),
         wb_code_fixes=dict(data.get("wb_code_fixes") or {}),

@@ -31,6 +31,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from aicap import yamlload
 from aicap.sources.base import RECORD_ENTITY, SourceError
 from aicap.sources.country_reference import Reference, normalise_name
 
@@ -73,7 +74,7 @@ def mapping_label(source_id: str) -> str:
 def parse_mapping(text: str, *, label: str) -> SourceMapping:
     """Validate mapping YAML text; errors name the file and the field."""
     try:
-        data = yaml.safe_load(text)
+        data = yamlload.safe_load(text)
     except yaml.YAMLError as exc:
         raise SourceError(f"invalid YAML: {exc}", file=label) from None
     try:

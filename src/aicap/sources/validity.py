@@ -32,6 +32,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from aicap import yamlload
 from aicap.sources.base import Parsed, SourceError
 
 LABEL = "aicap/sources/validity.yaml"
@@ -97,7 +98,7 @@ class Catalogue(BaseModel):
 
 def parse_catalogue(text: str, *, label: str = LABEL) -> Catalogue:
     try:
-        raw = yaml.safe_load(text)
+        raw = yamlload.safe_load(text)
     except yaml.YAMLError as exc:
         raise SourceError(f"invalid YAML: {exc}", file=label) from None
     try:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from aicap.web import charts, find, i18n, monitor, timeline, views
+from aicap.web import charts, find, i18n, monitor, page_lang, timeline, views
 from aicap.web.data import SiteData
 from aicap.web.render import Linker, Renderer
 
@@ -109,7 +109,7 @@ def chart_specs(site: SiteData, page: Page, lang: str) -> dict[str, Any]:
             "trend_chart": charts.country_trend(values, _("Trend"), labels),
         }
     if page.name == "compare" and d.get("countries"):
-        names = [c["names"].get(lang) or c["names"]["en"] for c in d["countries"]]
+        names = [page_lang.display_name(c["names"], lang) for c in d["countries"]]
         dots = [
             {"pillar": pname[p], "country": n, "score": c["pillars"][p]}
             for p in site.pillar_codes
@@ -137,7 +137,7 @@ def chart_specs(site: SiteData, page: Page, lang: str) -> dict[str, Any]:
         regions = {r: _(i18n.REGIONS.get(r, r)) for r in site.regions()}
         values = [
             {
-                "name": r["names"].get(lang) or r["names"]["en"],
+                "name": page_lang.display_name(r["names"], lang),
                 "region": regions.get(r["un_region"], r["un_region"]),
                 "score": r["normalised"],
             }
@@ -209,10 +209,12 @@ def render_page(
         spec["usermeta"] = {"key": key}
     path, _, query = page.api.partition("?")
     base = None if renderer.static else f"/api/chart/{lang}/{path}/"
-    return renderer.render(
+    data = page_lang.localise(renderer.site, page.name, page.data, lang)  # generated text
+    html = renderer.render(
         page.template,
         lang,
-        page.data,
+        data,
+        en=page_lang.english_marker(data),
         current=current,
         lang_links=lang_links,
         api_url=link.api(page.api),
@@ -221,3 +223,4 @@ def render_page(
         **specs,
         **extra,
     )
+    return page_lang.finish(html, lang)

@@ -16,6 +16,7 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from aicap.analysis.localise import localiser, prose_name
 from aicap.web import i18n, svgcharts, timeline
 from aicap.web.data import SiteData
 
@@ -117,6 +118,7 @@ class Renderer:
                 pillar_name=_labeller(gettext, i18n.PILLARS, site.pillar_name),
                 group_name=_labeller(gettext, i18n.GROUPS, lambda c: c),
                 tier_name=_labeller(gettext, i18n.TIERS, lambda c: ""),
+                tier_statement=localiser(lang).sentence,  # a tier as stated (tier_statement)
                 region_name=_labeller(gettext, i18n.REGIONS, lambda c: str(c)),
                 income_name=_labeller(gettext, i18n.INCOME, lambda c: str(c or "")),
                 special_name=_labeller(gettext, i18n.SPECIAL, lambda c: str(c)),
@@ -145,7 +147,7 @@ class Renderer:
         env = self.envs[lang]
         link = Linker(lang, self.static, current)
         return env.get_template(template).render(
-            L=link, d=ctx, name=lambda names: names.get(lang) or names["en"], **extra
+            L=link, d=ctx, name=lambda names: prose_name(names.get(lang) or names["en"]), **extra
         )
 
 

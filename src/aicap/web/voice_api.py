@@ -13,8 +13,9 @@ or a bearer token).
   both views, the change each accepted submission makes, provenance, replies;
   ``GET /review/{iso3}``: the draft profile for the country's focal point;
 * ``POST /replies`` / ``DELETE /replies/{id}`` / ``GET /replies``: the right of reply;
-* ``POST /reports``, ``GET /reports``, ``POST /reports/{id}/review``, ``GET /rules``: error
-  reports on the open data and the correction rules accepted reports record.
+* ``POST /reports``, ``GET /reports``, ``POST /reports/{id}/review``, ``GET /rules``,
+  ``POST /rules/{id}/revoke``: error reports on the open data, the correction rules accepted
+  reports record (``aicap build`` applies those in force) and their revocation by a later rule.
 
 ``?dataset=demo`` everywhere: the FICTITIOUS demonstration records, never mixed with real ones.
 Errors have the app's one shape; 422 names the field.
@@ -37,6 +38,7 @@ from fastapi import (
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
+from aicap.analysis.voice.corrections import effective
 from aicap.analysis.voice.service import CountryVoice
 from aicap.warehouse.cooperation.store import CoopError, Principal, TooManyRequestsError
 from aicap.warehouse.cooperation.voice_schemas import MAX_DOCUMENT
@@ -246,7 +248,17 @@ def build_voice_router(holder: StoreHolder, get_voice: Callable[[], CountryVoice
 
     @router.get("/rules", summary="Correction rules recorded by accepted error reports")
     def rules(cv: Voice, dataset: DatasetQ = "real") -> list[dict[str, Any]]:
-        return cv.store.rules(dataset)
+        rows = cv.store.rules(dataset)
+        live = {int(r["id"]) for r in effective(rows)}
+        return [r | {"in_force": int(r["id"]) in live} for r in rows]
+
+    @router.post(
+        "/rules/{rule_id}/revoke",
+        responses=WRITE_ERRORS,
+        summary="Take a correction rule out of force by a later rule (reviewers only)",
+    )
+    def revoke(rule_id: Id, body: dict[str, Any], who: Who, cv: Voice) -> dict[str, Any]:
+        return cv.revoke_rule(who, rule_id, str(body.get("reason") or ""))
 
     return router
 

@@ -27,6 +27,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 
+from aicap.analysis.voice.corrections import effective
 from aicap.analysis.voice.service import VIEW_LABELS, CountryVoice
 from aicap.warehouse.cooperation.schemas import DEMO_LABEL, Role
 from aicap.warehouse.cooperation.store import CoopError, ForbiddenError, InvalidInputError
@@ -360,7 +361,8 @@ def _add(
             status=status,
             api="/api/voice/reports",
             reps=cv.store.reports(dataset="all"),
-            rules=cv.store.rules("all"),
+            # the rules in force (revoked and superseded ones are in the API's list)
+            rules=effective(cv.store.rules("real")) + effective(cv.store.rules("demo")),
             indicators=[{"code": i.code, "name": i.name} for i in cv.data.spec.indicators],
             countries=sorted(
                 ((c.iso3, c.name(lang)) for c in site.countries.values()), key=lambda x: x[1]

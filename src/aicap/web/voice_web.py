@@ -5,14 +5,22 @@ API response (which view it is: ``international`` unless the national view was a
 the country page's block (``voice_of`` in the templates: the country's own replies and, where
 national submissions were accepted, the national view beside the default one) and the country
 JSON's ``country_voice`` field. Pages and JSON the app caches are dropped from its cache when
-a submission, report or reply of their country changes."""
+a submission, report, reply or correction rule of their country changes: at once in the process
+that made the change, and, through :class:`ChangeWatch` (the registry's append-only audit log
+read as a change feed, at most once a second), in every other process sharing the registry
+(``aicap serve --workers N``) and after a change made with ``aicap voice``."""
 
+import re
 import threading
+import time
 from collections.abc import Callable, MutableMapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, HTTPException
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from aicap.analysis.voice.corrections import effective
 from aicap.analysis.voice.data import VoiceData
 from aicap.analysis.voice.service import VIEW_LABELS, CountryVoice
 from aicap.warehouse.cooperation.db import default_url
@@ -27,6 +35,96 @@ from aicap.web.render import Renderer
 from aicap.web.voice_api import PREFIX, VoiceRoute, build_voice_router
 
 VIEW_HEADER = "X-Aicap-View"
+#: audit log entities whose change a country's page shows
+VOICE_ENTITIES = ("submission", "reply", "report", "rule")
+
+
+class ChangeWatch:
+    """Which countries' voice records changed since the last look, by any process: the
+    registry's audit log (append-only, one entry per state change, ids increasing) is the
+    shared version stamp. :meth:`poll` reads the entries after the last id it saw (one indexed
+    query), at most once per ``ttl`` seconds, and returns their countries; the first poll
+    returns ``["*"]`` (everything this process may have cached before it could look)."""
+
+    def __init__(self, holder: StoreHolder, ttl: float = 1.0) -> None:
+        self.holder = holder
+        self.ttl = ttl
+        self.last: int | None = None
+        self._checked = float("-inf")
+        self._lock = threading.Lock()
+
+    def due(self) -> bool:
+        """Whether :meth:`poll` would look (cheap: no lock, no database)."""
+        return time.monotonic() - self._checked >= self.ttl
+
+    def poll(self) -> list[str]:
+        now = time.monotonic()
+        if now - self._checked < self.ttl or not registry_in_use(self.holder):
+            return []
+        with self._lock:
+            if now - self._checked < self.ttl:
+                return []
+            self._checked = now
+            from sqlalchemy import select
+
+            from aicap.warehouse.cooperation.models import AuditEntry
+
+            a = AuditEntry
+            with self.holder().read() as s:
+                top = int(s.scalar(select(a.id).order_by(a.id.desc()).limit(1)) or 0)
+                if self.last is None:
+                    self.last = top
+                    return ["*"]
+                if top <= self.last:
+                    return []
+                q = select(a.before, a.after).where(
+                    a.id > self.last, a.id <= top, a.entity.in_(VOICE_ENTITIES)
+                )
+                rows = list(s.execute(q.order_by(a.id)))
+            self.last = top
+            changed: list[str] = []
+            for before, after in rows:
+                for rec in (after, before):
+                    iso3 = rec.get("country_iso3") if isinstance(rec, dict) else None
+                    if isinstance(iso3, str) and iso3 not in changed:
+                        changed.append(iso3)
+            return changed
+
+
+class FollowChanges:
+    """Pure ASGI middleware for :func:`watch_changes`: a request goes to the thread pool to
+    poll the registry only when the watch is due (at most once per ``ttl``); every other
+    request passes straight through (no task, no thread hop: see :class:`ViewHeader`)."""
+
+    def __init__(self, app: ASGIApp, watch: ChangeWatch, forget: Callable[[str], None]) -> None:
+        self.app, self.watch, self.forget = app, watch, forget
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and not scope.get("path", "").startswith("/static/")
+            and self.watch.due()
+        ):
+            from starlette.concurrency import run_in_threadpool
+
+            try:
+                for iso3 in await run_in_threadpool(self.watch.poll):
+                    self.forget(iso3)
+            except Exception:  # the registry is optional: pages stand without it
+                pass
+        await self.app(scope, receive, send)
+
+
+def watch_changes(
+    app: FastAPI, holder: StoreHolder, forget: Callable[[str], None], ttl: float = 1.0
+) -> ChangeWatch:
+    """Before each request, drop what this process cached for the countries whose voice
+    records another process (or the command line) changed (``forget("*")``: everything)."""
+
+    watch = ChangeWatch(holder, ttl)
+    app.add_middleware(FollowChanges, watch=watch, forget=forget)
+    app.state.voice_watch = watch
+    return watch
 
 
 def registry_in_use(holder: StoreHolder) -> bool:
@@ -46,12 +144,56 @@ def may_review(who: Principal, iso3: str) -> bool:
     return who.role == Role.focal_point and who.country_iso3 == iso3
 
 
+def published_flags(site: SiteData | None, iso3: str) -> dict[int, int]:
+    """Per error report: how many of the country's cells in the published index (the build's
+    outputs, every year) carry its correction flag (``... by error report #N``)."""
+    if site is None or not len(site.cells):
+        return {}
+    c = site.cells
+    flags = c.loc[c["iso3"] == iso3, "flags"].fillna("").astype(str)
+    out: dict[int, int] = {}
+    for text in flags:
+        for n in re.findall(r"by error report #(\d+)", text):
+            out[int(n)] = out.get(int(n), 0) + 1
+    return out
+
+
+def corrections_of(
+    rules: list[dict[str, Any]], iso3: str, published: dict[int, int]
+) -> list[dict[str, Any]]:
+    """The country's correction rules (newest first) with whether each is in force and how
+    many values of the published index it flags."""
+    live = {int(r["id"]) for r in effective(rules)}
+    revoked_by = {int(r["revokes"]): int(r["id"]) for r in rules if r.get("revokes")}
+    keep = ("id", "report_id", "indicator", "year", "action", "value", "old_value")
+    return [
+        {k: r.get(k) for k in keep}
+        | {
+            "reason": r.get("reason"),
+            "evidence": r.get("evidence"),
+            "decided_by": r.get("decided_by"),
+            "decided_at": str(r.get("decided_at") or "")[:10],
+            "revokes": r.get("revokes"),
+            "revoked_by": revoked_by.get(int(r["id"])),
+            "in_force": int(r["id"]) in live,
+            "published_cells": published.get(int(r["report_id"]), 0) if int(r["id"]) in live else 0,
+        }
+        for r in sorted(rules, key=lambda r: -int(r["id"]))
+        if r["country_iso3"] == iso3
+    ]
+
+
 def country_block(
-    cv: CountryVoice | None, iso3: str, dataset: str = "real", *, with_demo: bool = True
+    cv: CountryVoice | None,
+    iso3: str,
+    dataset: str = "real",
+    *,
+    with_demo: bool = True,
+    site: SiteData | None = None,
 ) -> dict[str, Any]:
     """What the country page and JSON show: the view they are (international), the country's
-    own replies, and the national view with each accepted submission's change (computed only
-    where the country has accepted submissions or correction rules). Where the FICTITIOUS
+    own replies, the national view with each accepted submission's change (computed only
+    where the country has accepted submissions) and its correction rules. Where the FICTITIOUS
     demonstration has records for the country, ``demo`` holds the same for them, labelled."""
     out: dict[str, Any] = {
         "view": "international",
@@ -61,6 +203,7 @@ def country_block(
         "fictitious": dataset == "demo",
         "replies": [],
         "national": None,
+        "corrections": [],
     }
     if cv is None:
         return out
@@ -71,9 +214,11 @@ def country_block(
             for r in cv.store.replies(iso3, dataset)
         ]
         subs, rules = cv.inputs_for(dataset)
-        if any(s["country_iso3"] == iso3 for s in subs) or any(
-            r["country_iso3"] == iso3 for r in rules
-        ):
+        if dataset == "real":  # what `aicap build` applies; the demonstration's never
+            out["corrections"] = corrections_of(rules, iso3, published_flags(site, iso3))
+        # both views only where they differ: a correction rule alone changes both alike
+        # (the published profile shows it in its own table and flags)
+        if any(s["country_iso3"] == iso3 for s in subs):
             out["national"] = cv.country(iso3, dataset)
         if with_demo and dataset == "real":
             demo = country_block(cv, iso3, "demo", with_demo=False)
@@ -109,8 +254,11 @@ def mount(
 
     def forget(iso3: str) -> None:
         if cache is not None:
-            for k in [k for k in cache if k.endswith(f"country:{iso3}")]:
+            tail = "country:" if iso3 == "*" else f"country:{iso3}"
+            for k in [k for k in cache if k.endswith(tail) or (iso3 == "*" and tail in k)]:
                 cache.pop(k, None)
+        if iso3 == "*":
+            return
         # compute the country's views now, off the request, so that its page (rendered in
         # the server's event loop) finds them cached
         threading.Thread(target=warm, args=(iso3,), daemon=True).start()
@@ -127,6 +275,7 @@ def mount(
         voice.on_change.append(forget)
 
     app.state.country_voice_factory = get_voice
+    watch_changes(app, holder, forget)  # changes made by other processes sharing the registry
     app.include_router(build_voice_router(holder, get_voice))
     app.include_router(review_router(holder, get_voice, site))
     from aicap.web.voice_pages import build_voice_pages
@@ -140,23 +289,39 @@ def mount(
             cv = get_voice()
         except Exception:
             return country_block(None, iso3)
-        return country_block(cv, iso3)
+        return country_block(cv, iso3, site=site)
 
     for env in renderer.envs.values():
         env.globals["voice_of"] = voice_of
 
-    @app.middleware("http")
-    async def view_header(request: Request, call_next: Callable[..., Any]) -> Response:
-        resp: Response = await call_next(request)
-        path = request.url.path
-        if path.startswith("/api/"):
-            national = path.startswith(f"{PREFIX}/views/national") or (
-                path.startswith(f"{PREFIX}/country/")
-            )
-            resp.headers[VIEW_HEADER] = "international+national" if national else "international"
-        return resp
-
+    app.add_middleware(ViewHeader)
     return get_voice
+
+
+class ViewHeader:
+    """Pure ASGI middleware: every API response says which view it is computed from.
+    (Starlette's ``BaseHTTPMiddleware`` runs each request in a task with its own streams, which
+    cost more than the cached response itself.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if not path.startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        national = path.startswith(f"{PREFIX}/views/national") or path.startswith(
+            f"{PREFIX}/country/"
+        )
+        value = "international+national" if national else "international"
+
+        async def send_with_view(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[VIEW_HEADER] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_view)
 
 
 def with_voice(app: FastAPI, data: dict[str, Any], iso3: str) -> dict[str, Any]:
@@ -169,7 +334,31 @@ def with_voice(app: FastAPI, data: dict[str, Any], iso3: str) -> dict[str, Any]:
             cv = get()
         except Exception:
             cv = None
-    return {**data, "country_voice": country_block(cv, iso3)}
+    site = getattr(app.state, "site", None)
+    block = country_block(cv, iso3, site=site if isinstance(site, SiteData) else None)
+    out = {**data, "country_voice": block}
+    if isinstance(data.get("data"), list):
+        out["data"] = with_corrections(data["data"], block["corrections"])
+    return out
+
+
+def with_corrections(
+    rows: list[dict[str, Any]], corrections: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The profile's values (copies), each whose flags name an error report with
+    ``correction``: the rule(s) that excluded or corrected the open data's value behind it."""
+    by_report = {int(c["report_id"]): c for c in corrections if c.get("in_force")}
+    out = []
+    for row in rows:
+        text = " ".join(str(f) for f in row.get("flags") or [])
+        ids = [int(n) for n in re.findall(r"by error report #(\d+)", text)]
+        if ids:
+            row = {
+                **row,
+                "correction": [by_report.get(n) or {"report_id": n, "in_force": None} for n in ids],
+            }
+        out.append(row)
+    return out
 
 
 def review_router(
@@ -203,6 +392,7 @@ def review_data(site: SiteData, cv: CountryVoice, who: Principal, iso3: str) -> 
     if iso3 not in site.countries:
         raise HTTPException(404, f"{iso3} not found")
     prof = site_views.country(site, iso3)
+    block = country_block(cv, iso3, site=site)
     keep = ("iso3", "names", "year", "status", "score", "rank", "rank_band", "score_band")
     return {
         "draft": True,
@@ -213,8 +403,8 @@ def review_data(site: SiteData, cv: CountryVoice, who: Principal, iso3: str) -> 
         "tier_detail": prof.get("tier_detail"),
         "pillars": prof.get("pillars"),
         "missing_pillars": prof.get("missing_pillars"),
-        "values": prof.get("data"),
+        "values": with_corrections(list(prof.get("data") or []), block["corrections"]),
         "submissions": cv.store.submissions(who, country=iso3),
         "reports": cv.store.reports(country=iso3),
-        "country_voice": country_block(cv, iso3),
+        "country_voice": block,
     }

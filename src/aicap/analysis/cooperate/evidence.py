@@ -107,7 +107,12 @@ def snapshot(
         "data_year": int(data.year),
         "status": str(row.get("status") or "unknown"),
         "tier": tier_i,
-        "tier_label": data.tiers.get(tier_i) if tier_i is not None else None,
+        # the tier as stated (aicap.analysis.tier_statement), else the rule's label
+        "tier_label": (
+            nan_to_none(row.get("tier_label")) or data.tiers.get(tier_i)
+            if tier_i is not None
+            else None
+        ),
         "score": _num(row.get("score"), 4),
         "rank": nan_to_none(row.get("rank")),
         "n_scored": nan_to_none(row.get("n_scored")),

@@ -29,6 +29,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from aicap import yamlload
 from aicap.analysis.catalogue import Catalogue
 from aicap.analysis.monitor import access as acc
 from aicap.analysis.monitor import concentration as conc
@@ -247,7 +248,7 @@ def load_links(
     taxonomy (default: the shipped one), against ``catalogue``."""
     p = Path(path) if path is not None else default_links_path()
     try:
-        data = yaml.safe_load(p.read_text("utf-8"))
+        data = yamlload.safe_load(p.read_text("utf-8"))
     except yaml.YAMLError as exc:
         raise LinksError(f"{p.name}: not valid YAML ({exc})") from None
     except OSError as exc:
@@ -260,7 +261,7 @@ def load_market_coverage(path: str | Path | None = None) -> MarketCoverage | Non
     """The ``market_coverage`` of ``catalogues/monitor_links.yaml`` (or ``path``), validated."""
     p = Path(path) if path is not None else default_links_path()
     try:
-        data = yaml.safe_load(p.read_text("utf-8"))
+        data = yamlload.safe_load(p.read_text("utf-8"))
     except (yaml.YAMLError, OSError) as exc:
         raise LinksError(f"cannot read the monitor links {p}: {exc}") from None
     raw = data.get("market_coverage") if isinstance(data, dict) else None

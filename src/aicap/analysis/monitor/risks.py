@@ -26,6 +26,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from aicap import yamlload
 from aicap.analysis.monitor.concentration import _actor
 
 INCIDENT_FIELDS = ("aiaaic_ethical", "aiaaic_harm", "aiaaic_sector", "mit_subdomain")
@@ -144,7 +145,7 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     """Load and validate ``catalogues/risks.yaml`` (or ``path``)."""
     p = Path(path) if path is not None else default_taxonomy_path()
     try:
-        data = yaml.safe_load(p.read_text("utf-8"))
+        data = yamlload.safe_load(p.read_text("utf-8"))
     except yaml.YAMLError as exc:
         raise TaxonomyError(f"{p.name}: not valid YAML ({exc})") from None
     except OSError as exc:

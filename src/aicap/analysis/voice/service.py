@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from aicap.analysis.voice.checks import check_report, check_submission
+from aicap.analysis.voice.corrections import effective
 from aicap.analysis.voice.data import VoiceData
 from aicap.analysis.voice.views import VIEWS, Views
 from aicap.warehouse.cooperation.errors import InvalidInputError, Principal
@@ -91,7 +92,28 @@ class CountryVoice:
         return self.store.report(actor, data, checked)
 
     def decide_report(self, actor: Principal, rid: int, data: Mapping[str, Any]) -> dict[str, Any]:
+        if data.get("state") == "accepted" and data.get("action") == "exclude":
+            rep = next((r for r in self.store.reports() if r["id"] == rid), None)
+            ind = self.data.indicator(str(rep["indicator"])) if rep else None
+            if ind is not None and ind.zero_fill:
+                # a register's missing entry counts 0: excluding would turn the value into
+                # 0, not into "unknown"
+                raise InvalidInputError(
+                    "invalid input: action",
+                    [
+                        {
+                            "loc": ["body", "action"],
+                            "msg": f"{ind.code} counts what a register lists (a country it "
+                            "does not list counts 0): correct the value instead of excluding it",
+                        }
+                    ],
+                )
         out = self.store.decide_report(actor, rid, data)
+        self._changed(str(out["country_iso3"]))
+        return out
+
+    def revoke_rule(self, actor: Principal, rule_id: int, reason: str) -> dict[str, Any]:
+        out = self.store.revoke_rule(actor, rule_id, reason)
         self._changed(str(out["country_iso3"]))
         return out
 
@@ -152,7 +174,10 @@ class CountryVoice:
         out["fictitious"] = dataset == "demo"
         out["default_view"] = "international"
         out["view_labels"] = VIEW_LABELS
-        out["rules"] = [r for r in rules if r["country_iso3"] == iso3]
+        live = {int(r["id"]) for r in effective(rules)}
+        out["rules"] = [
+            r | {"in_force": int(r["id"]) in live} for r in rules if r["country_iso3"] == iso3
+        ]
         out["replies"] = self.store.replies(iso3, dataset)
         return out
 

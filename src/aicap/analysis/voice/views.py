@@ -25,6 +25,7 @@ import pandas as pd
 
 from aicap.analysis.capacity_index import derive, score_year
 from aicap.analysis.tier_build import with_tiers
+from aicap.analysis.voice.corrections import effective
 from aicap.analysis.voice.data import VoiceData
 
 VIEWS = ("international", "national")
@@ -47,7 +48,7 @@ def overlay(
     key = ["iso3", "indicator", "year"]
     idx = out.set_index(key).index
     drop = np.zeros(len(out), dtype=bool)
-    for r in rules:
+    for r in effective(rules):  # revoked rules and superseded ones are out of force
         hit = idx == (r["country_iso3"], r["series"], int(r["year"]))
         if r["action"] == "exclude":
             drop |= hit

@@ -119,12 +119,14 @@ def run_uncertainty(
     keep_samples: bool | None = None,
     sink: Sink | None = None,
     block: int | None = None,
+    tasks_per_worker: int | None = None,
 ) -> UncertaintyResult:
     """Monte Carlo uncertainty analysis: ``spec.n`` replications, sampled, evaluated and
     summarised block by block (:mod:`.blocks`). ``keep_samples`` (default: in process yes, on
     Dask no) keeps every replication in memory; without it memory does not grow with the
     replications. ``sink`` receives each block's replications where it ran (e.g. Parquet
-    written by the Dask workers)."""
+    written by the Dask workers). On Dask, ``tasks_per_worker`` tasks per worker thread
+    (default 2) each run a stretch of blocks (:mod:`.dask_run`)."""
     keep = client is None if keep_samples is None else keep_samples
     run = run_blocks(
         plan,
@@ -136,6 +138,7 @@ def run_uncertainty(
         keep=keep,
         sink=sink,
         progress=progress,
+        tasks_per_worker=tasks_per_worker,
     )
     return UncertaintyResult(plan, run.raw, run.summary, run.chunk, run.block, run.n_chunks)
 
@@ -157,31 +160,54 @@ def run_sobol(
     n = n or spec.sobol_n or 1 << max(1, int(np.ceil(np.log2(spec.n))))
     if n & (n - 1):
         raise ValueError(f"Sobol' base sample size {n} must be a power of 2")
-    u = saltelli_sample(plan.dims, n, spec.seed)
     if plan.kernel.pairwise:  # the indices do not use the pairwise matrix
         plan = dataclasses.replace(plan, kernel=dataclasses.replace(plan.kernel, pairwise=False))
+    g = len(plan.factors)
+
+    def check(runs: int, failed: int, incomplete: int, reasons: list[str | None]) -> None:
+        _refuse_failures(plan, n, runs, failed, incomplete, reasons)
+
+    if client is not None:  # the workers sample, evaluate and sum (:mod:`.sobol_dask`)
+        from aicap.index.uncertainty.sobol_dask import sobol_dask
+
+        ds = sobol_dask(
+            plan,
+            n,
+            client,
+            backend=backend,
+            chunk_size=chunk_size,
+            progress=progress,
+            check=check,
+        )
+        return SobolResult(
+            plan,
+            None,
+            n,
+            ds.per_unit,
+            ds.mars,
+            ds.pooled_s1,
+            ds.pooled_st,
+            ds.failed,
+            ds.blocks_used,
+            runs=ds.runs,
+            ranked=ds.ranked,
+            fail_rows=ds.fail_rows,
+            fail_reasons=ds.fail_reasons,
+            chunk_bytes=ds.chunk_bytes,
+            task_times=ds.task_times,
+        )
+    u = saltelli_sample(plan.dims, n, spec.seed)
     dec = decode(plan, u)
     raw = evaluate(
         plan,
         dec,
         backend=backend,
         chunk_size=chunk_size,
-        client=client,
         workers=workers,
         progress=progress,
     )
-    g = len(plan.factors)
     runs, failed, incomplete = _sobol_failures(raw, n, g)
-    if failed > spec.sobol_max_failed * runs:
-        reasons = pd.Series([r or "failed" for r in raw.reason if r is not None]).value_counts()
-        top = "; ".join(f"{c:,} x {why}" for why, c in reasons.head(3).items())
-        raise ComputationError(
-            f"{plan.label}: Sobol' analysis refused: {failed:,} of {runs:,} runs failed "
-            f"({failed / runs:.1%}; {incomplete:,} of {n:,} sample blocks incomplete), above "
-            f"sobol_max_failed = {spec.sobol_max_failed:.1%}. The indices would describe only "
-            f"the successful runs (conditional on success). Failures: {top}. Change the spec so "
-            "that runs do not fail, or raise sobol_max_failed to accept conditional indices."
-        )
+    check(runs, failed, incomplete, [r for r in raw.reason if r is not None])
     y = raw.rank if spec.output == "rank" else raw.score
     valid = ~np.isnan(y).all(axis=0) & ~np.isnan(plan.nominal_rank)
     yv = y[:, valid] if not valid.all() else y
@@ -211,6 +237,23 @@ def run_sobol(
         ps1 = (per.S1[:, valid] * var).sum(axis=1) / tot
         pst = (per.ST[:, valid] * var).sum(axis=1) / tot
     return SobolResult(plan, raw, n, per, mars, ps1, pst, failed, n - incomplete)
+
+
+def _refuse_failures(
+    plan: Plan, n: int, runs: int, failed: int, incomplete: int, reasons: list[str | None]
+) -> None:
+    """Refuse the analysis when more than ``sobol_max_failed`` of its runs failed."""
+    spec = plan.spec
+    if failed > spec.sobol_max_failed * runs:
+        counts = pd.Series([r or "failed" for r in reasons]).value_counts()
+        top = "; ".join(f"{c:,} x {why}" for why, c in counts.head(3).items())
+        raise ComputationError(
+            f"{plan.label}: Sobol' analysis refused: {failed:,} of {runs:,} runs failed "
+            f"({failed / runs:.1%}; {incomplete:,} of {n:,} sample blocks incomplete), above "
+            f"sobol_max_failed = {spec.sobol_max_failed:.1%}. The indices would describe only "
+            f"the successful runs (conditional on success). Failures: {top}. Change the spec so "
+            "that runs do not fail, or raise sobol_max_failed to accept conditional indices."
+        )
 
 
 def _sobol_failures(raw: Raw, n: int, g: int) -> tuple[int, int, int]:

@@ -8,8 +8,9 @@ and adds every chunk to a mergeable :class:`~aicap.index.uncertainty.stream.Summ
 
 * In process, blocks run one after another (chunks of a block on ``workers`` threads); the
   replications are kept in memory only when asked (``keep``).
-* On Dask, each block is one task on a worker: it samples, evaluates and summarises there, and
-  returns only its summary (the client adds them up). Keeping replications there means a
+* On Dask (:mod:`.dask_run`), a few tasks per worker each run a stretch of consecutive blocks:
+  they sample, evaluate and summarise there, their summaries are merged on the workers (a
+  tree) and the client receives one. Keeping replications there means a
   ``sink`` (e.g. :class:`aicap.analysis.uncertainty_parquet.ParquetSink`) that the worker
   calls with each block's scores and ranks.
 
@@ -20,8 +21,6 @@ threads, or on any number of Dask workers.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -31,7 +30,6 @@ import numpy.typing as npt
 
 from aicap.index.backend import get_backend
 from aicap.index.uncertainty.evaluate import (
-    _LOCAL_RUNS,
     GPU_CHUNK_BUDGET,
     GPU_CHUNK_CAP,
     Progress,
@@ -149,28 +147,6 @@ def _new_rows(size: int, n: int) -> BlockRows:
     )
 
 
-def _dask_block(
-    plan: Plan,
-    backend: str,
-    start: int,
-    size: int,
-    chunk: int,
-    sink: Sink | None,
-    run_id: str,
-) -> Summary:
-    """One Dask task: sample, decode, evaluate and summarise one block (and hand its
-    replications to ``sink``). Returns only the summary."""
-    if run_id not in _LOCAL_RUNS:
-        _one_blas_thread()  # a worker process of its own: single-threaded BLAS for good
-    dec = decode(plan, sample_block(plan, start, size))
-    summary = Summary.empty(plan)
-    rows = _new_rows(size, len(plan.units)) if sink is not None else None
-    evaluate_block(plan, backend, dec, start, chunk, summary, rows_out=rows)
-    if sink is not None and rows is not None:
-        sink(start, rows)
-    return summary
-
-
 @dataclass
 class BlockRun:
     summary: Summary
@@ -191,6 +167,7 @@ def run_blocks(
     keep: bool = True,
     sink: Sink | None = None,
     progress: Progress | None = None,
+    tasks_per_worker: int | None = None,
 ) -> BlockRun:
     """The Monte Carlo run of ``plan`` (``spec.n`` replications) in blocks: in process, or on
     a Dask ``client`` (then ``keep`` must be false: replications stay on the workers, handed
@@ -204,7 +181,20 @@ def run_blocks(
     if client is not None:
         if keep:
             raise ValueError("on Dask, replications are kept by a sink (Parquet), not in memory")
-        return _run_dask(plan, backend, client, starts, blk, chunk, sink, summary, progress)
+        from aicap.index.uncertainty.dask_run import TASKS_PER_WORKER, run_dask
+
+        summary = run_dask(
+            plan,
+            backend,
+            client,
+            starts,
+            blk,
+            chunk,
+            sink,
+            progress,
+            tasks_per_worker or TASKS_PER_WORKER,
+        )
+        return BlockRun(summary, None, chunk, blk, summary.chunks)
     if on_device(plan, backend, keep, sink):
         return _run_device(plan, backend, starts, blk, chunk, summary, progress)
     raw: Raw | None = None
@@ -259,51 +249,6 @@ def run_blocks(
     if raw is not None:
         raw.n_chunks = n_chunks
     return BlockRun(summary, raw, chunk, blk, n_chunks)
-
-
-def _run_dask(
-    plan: Plan,
-    backend: str,
-    client: Any,
-    starts: list[int],
-    blk: int,
-    chunk: int,
-    sink: Sink | None,
-    summary: Summary,
-    progress: Callable[[int, int], None] | None,
-) -> BlockRun:
-    from distributed import as_completed
-
-    n_rep = plan.spec.n
-    # hash=False: a fresh key per run (a second run could otherwise reuse a releasing key)
-    fut_plan = client.scatter(plan, broadcast=True, hash=False)
-    run_id = uuid.uuid4().hex
-    _LOCAL_RUNS.add(run_id)  # tasks that find it run in this process (a cluster of threads)
-    try:
-        with _one_blas_thread():
-            futs = [
-                client.submit(
-                    _dask_block,
-                    fut_plan,
-                    backend,
-                    s0,
-                    min(blk, n_rep - s0),
-                    chunk,
-                    sink,
-                    run_id,
-                    pure=False,
-                )
-                for s0 in starts
-            ]
-            for i, fut in enumerate(as_completed(futs), start=1):  # type: ignore[no-untyped-call]
-                part = fut.result()
-                summary.merge(part)
-                fut.release()
-                if progress is not None:
-                    progress(i, len(starts))
-    finally:
-        _LOCAL_RUNS.discard(run_id)
-    return BlockRun(summary, None, chunk, blk, summary.chunks)
 
 
 def on_device(plan: Plan, backend: str, keep: bool, sink: Sink | None) -> bool:

@@ -160,7 +160,8 @@ def evaluate(
     progress: Progress | None = None,
 ) -> Raw:
     """Run every replication of ``dec``: in process (``workers`` threads), or as Dask tasks
-    on ``client`` (a ``distributed.Client`` the caller made). Same results either way."""
+    on ``client`` (a ``distributed.Client`` the caller made; deprecated: see
+    :mod:`.dask_run`). Same results either way."""
     get_backend(backend)  # fail early on a missing library
     chunk = chunk_size or plan.spec.chunk_size
     if not chunk:
@@ -204,7 +205,18 @@ def evaluate(
             progress(done, len(ts))
 
     if client is not None:
+        import warnings
+
         from distributed import as_completed
+
+        warnings.warn(
+            "evaluate(client=...) sends every chunk's parameters to the workers and every "
+            "replication's outputs back to this process, and is deprecated (removed in 0.4): "
+            "use run_uncertainty(plan, client=...) or run_sobol(plan, client=...), whose "
+            "workers sample, evaluate and summarise their own replications",
+            DeprecationWarning,
+            stacklevel=2,
+        )
 
         # hash=False: a fresh key per run; with content hashing, a second run on the same
         # kernel can reuse a key the first run is releasing ("lost dependencies")

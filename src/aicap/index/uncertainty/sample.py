@@ -139,3 +139,31 @@ def sample_block(plan: Plan, start: int, size: int, seed: int | None = None) -> 
 def take(dec: Decoded, rows: slice) -> Decoded:
     """Replications ``rows`` of ``dec`` (views)."""
     return Decoded(*(getattr(dec, f.name)[rows] for f in fields(Decoded)))
+
+
+def saltelli_block(dims: list[int], start: int, size: int, seed: int | None) -> FloatArray:
+    """Rows of the Saltelli design for base samples ``start .. start + size - 1``: the rows
+    ``start (G + 2) ..`` of :func:`aicap.index.sensitivity.saltelli_sample` (SALib's design,
+    blocks ``A, AB_1 .. AB_G, B``), from ``qmc.Sobol(2 D, scramble=True, seed)``
+    fast-forwarded by ``start`` points: any split of the design draws the same rows."""
+    import warnings
+
+    from scipy.stats import qmc
+
+    d = int(sum(dims))
+    eng = qmc.Sobol(d=2 * d, scramble=True, seed=seed)
+    if start:
+        eng.fast_forward(start)
+    with warnings.catch_warnings():  # a stretch of a power-of-2 design need not be one
+        warnings.simplefilter("ignore", UserWarning)
+        base = eng.random(size)
+    a, b = base[:, :d], base[:, d:]
+    g = len(dims)
+    out = np.empty((size, g + 2, d))
+    out[:, 0] = a
+    out[:, g + 1] = b
+    edges = np.cumsum([0, *dims])
+    for i in range(g):  # one block per factor (a handful), not per run
+        out[:, i + 1] = a
+        out[:, i + 1, edges[i] : edges[i + 1]] = b[:, edges[i] : edges[i + 1]]
+    return out.reshape(size * (g + 2), d)

@@ -25,6 +25,7 @@ arrive and however the run is split.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +58,25 @@ def score_range(plan: Plan) -> tuple[FloatArray, FloatArray]:
     return np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
 
 
+@dataclass(frozen=True)
+class TaskTime:
+    """One Dask task's own measurements: its replications, the CPU seconds of the thread that
+    ran it (``time.thread_time``), its wall seconds and start (``time.time``, comparable
+    between the processes of one machine), the worker process and the minor page faults of
+    that thread."""
+
+    first: int
+    replications: int
+    blocks: int
+    cpu: float
+    wall: float
+    start: float
+    pid: int
+    faults: int
+    #: what the task did: ``run`` (Monte Carlo blocks), ``evaluate`` or ``sums`` (Sobol')
+    kind: str = "run"
+
+
 @dataclass
 class Summary:
     """Mergeable per-country summaries of a set of replications (see the module's text)."""
@@ -79,6 +99,8 @@ class Summary:
     outside_units: list[IntArray] = field(default_factory=list)
     outside_values: list[FloatArray] = field(default_factory=list)
     chunks: int = 0
+    #: where and how long each Dask task that made this summary ran (diagnostics only)
+    task_times: list[TaskTime] = field(default_factory=list)
 
     @classmethod
     def empty(cls, plan: Plan) -> Summary:
@@ -244,7 +266,18 @@ class Summary:
         self.outside_units += other.outside_units
         self.outside_values += other.outside_values
         self.chunks += other.chunks
+        self.task_times += other.task_times
         return self
+
+    def copy(self) -> Summary:
+        """A copy that shares no array or list with this summary."""
+        out = copy.copy(self)
+        for name, val in self.__dict__.items():
+            if isinstance(val, np.ndarray):
+                setattr(out, name, val.copy())
+            elif isinstance(val, list):
+                setattr(out, name, list(val))
+        return out
 
     # the score bins travel between processes as their non-zero cells only
     def __getstate__(self) -> dict[str, Any]:

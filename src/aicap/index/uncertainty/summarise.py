@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -11,9 +11,9 @@ import pandas as pd
 
 from aicap.index.sensitivity import SobolIndices
 from aicap.index.uncertainty.evaluate import Raw
-from aicap.index.uncertainty.plan import OK, FloatArray, Plan
+from aicap.index.uncertainty.plan import OK, FloatArray, IntArray, Plan
 from aicap.index.uncertainty.sample import Decoded
-from aicap.index.uncertainty.stream import Summary
+from aicap.index.uncertainty.stream import Summary, TaskTime
 
 
 # ---------------------------------------------------------------------------- results
@@ -190,7 +190,8 @@ class SobolResult:
     """Sobol' indices per unit, for the mean absolute rank shift and for all units pooled."""
 
     plan: Plan
-    raw: Raw
+    #: every run's outputs (in process); ``None`` on Dask (they stayed on the workers)
+    raw: Raw | None
     n_base: int
     per_unit: SobolIndices
     mars: SobolIndices
@@ -199,6 +200,25 @@ class SobolResult:
     #: failed runs, and sample blocks used (a block with a failed run is left out)
     failed: int = 0
     blocks_used: int = 0
+    #: runs, units ranked in some run, failed runs' numbers and reasons, bytes per chunk
+    #: (taken from ``raw`` when it is given)
+    runs: int = 0
+    ranked: npt.NDArray[np.bool_] | None = None
+    fail_rows: IntArray | None = None
+    fail_reasons: list[str | None] | None = None
+    chunk_bytes: int = 0
+    #: the Dask tasks' own measurements (diagnostics; empty in process)
+    task_times: list[TaskTime] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.raw is not None:
+            raw = self.raw
+            self.runs = int(raw.fail.size)
+            self.ranked = np.asarray((raw.rank_int != 0).any(axis=0), dtype=bool)
+            rows = np.nonzero(raw.fail != OK)[0]
+            self.fail_rows = rows.astype(np.int64)
+            self.fail_reasons = [raw.reason[i] for i in rows.tolist()]
+            self.chunk_bytes = raw.chunk_bytes
 
     def table(self) -> pd.DataFrame:
         """Rows: output (``mean_abs_rank_shift``, ``all units`` = variance-weighted over
@@ -241,17 +261,17 @@ class SobolResult:
                 "ST_conf": pu.ST_conf.T.reshape(-1),
             }
         )
-        n_ranked = (self.raw.rank_int != 0).sum(axis=0)
+        seen = self.ranked if self.ranked is not None else np.zeros(len(self.plan.units), bool)
         ranked = {
             u
-            for u, c, nom in zip(self.plan.units, n_ranked, self.plan.nominal_rank, strict=True)
-            if c > 0 or not np.isnan(nom)
+            for u, c, nom in zip(self.plan.units, seen, self.plan.nominal_rank, strict=True)
+            if c or not np.isnan(nom)
         }
         per = per[per["output"].isin(ranked)]
         out = pd.concat([top, per], ignore_index=True)
         # every index with the failures behind it: its indices are those of the successful
         # runs, from the complete sample blocks only
-        runs = int(self.raw.fail.size)
+        runs = self.runs
         out["runs"] = runs
         out["failed_runs"] = self.failed
         out["failed_share"] = self.failed / runs if runs else np.nan
@@ -260,6 +280,10 @@ class SobolResult:
         return out
 
     def samples(self) -> pd.DataFrame:
+        if self.raw is None:
+            raise ValueError(
+                "samples() needs every run's parameters, which a Dask run leaves on the workers"
+            )
         out = _labels_frame(self.plan, self.raw.decoded)
         g = len(self.plan.factors)
         out.insert(1, "block", out["replication"] // (g + 2))
@@ -269,10 +293,6 @@ class SobolResult:
         return out
 
     def failures(self) -> pd.DataFrame:
-        rows = np.nonzero(self.raw.fail != OK)[0]
-        return pd.DataFrame(
-            {
-                "replication": rows,
-                "reason": [self.raw.reason[i] or "failed" for i in rows.tolist()],
-            }
-        )
+        rows = self.fail_rows if self.fail_rows is not None else np.zeros(0, dtype=np.int64)
+        reasons = self.fail_reasons or []
+        return pd.DataFrame({"replication": rows, "reason": [r or "failed" for r in reasons]})

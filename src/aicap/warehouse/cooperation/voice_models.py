@@ -112,7 +112,9 @@ class ErrorReport(Versioned, Base):
 
 class CorrectionRule(Base):
     """A rule that excludes or corrects one open-data value (country, series, year), recorded
-    by the decision on an error report. Append-only."""
+    by the decision on an error report; or (``revoke``) takes an earlier rule out of force.
+    Append-only: ``aicap build`` and both views apply the rules in force
+    (:mod:`aicap.analysis.voice.corrections`)."""
 
     __tablename__ = "voice_rule"
 
@@ -122,13 +124,17 @@ class CorrectionRule(Base):
     indicator: Mapped[str] = mapped_column(String(60), nullable=False)
     series: Mapped[str] = mapped_column(String(60), nullable=False)
     year: Mapped[int] = mapped_column(Integer, nullable=False)
-    action: Mapped[str] = mapped_column(String(8), nullable=False)  # exclude | correct
+    action: Mapped[str] = mapped_column(String(8), nullable=False)  # exclude|correct|revoke
     value: Mapped[float | None] = mapped_column(Float)  # the corrected value
     old_value: Mapped[float | None] = mapped_column(Float)
     reason: Mapped[str] = mapped_column(Text, nullable=False)
     dataset: Mapped[str] = mapped_column(String(8), nullable=False, default="real")
     decided_by: Mapped[str] = mapped_column(String(80), nullable=False)
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: the report's evidence, kept with the rule (migration 0007)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    #: ``action == "revoke"``: the earlier rule this one takes out of force (migration 0007)
+    revokes: Mapped[int | None] = mapped_column(Integer)
 
 
 VOICE_TABLES = ("voice_document", "voice_submission", "voice_reply", "voice_report", "voice_rule")

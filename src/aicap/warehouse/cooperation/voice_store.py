@@ -458,6 +458,7 @@ class VoiceStore:
                         value=move.value if move.action == "correct" else None,
                         old_value=rec.reported_value,
                         reason=move.reason or rec.why,
+                        evidence=rec.evidence,
                         dataset=rec.dataset,
                         decided_by=actor.username,
                         decided_at=utcnow(),
@@ -473,6 +474,53 @@ class VoiceStore:
             raise ConflictError(
                 f"report {rid} was changed at the same time; reload and retry", field="version"
             ) from None
+        return after
+
+    def revoke_rule(self, actor: Principal, rule_id: int, reason: str) -> dict[str, Any]:
+        """Take a correction rule out of force by a later rule (``action = revoke``; the
+        table is append-only: the earlier rule stays, with who revoked it, when and why).
+        Reviewers and administrators only."""
+        self._signed_in(actor)
+        if actor.role not in REVIEWERS:
+            raise ForbiddenError("only a reviewer or an administrator revokes a correction rule")
+        reason = (reason or "").strip()
+        if not reason or len(reason) > 2000:
+            raise bad("reason", "say why the rule is revoked (at most 2,000 characters)")
+        with self.coop.tx() as s:
+            old = s.get(CorrectionRule, rule_id) if 0 < rule_id <= MAX_ID else None
+            if old is None:
+                raise NotFoundError(f"rule {rule_id} not found")
+            if old.action == "revoke":
+                raise ConflictError(f"rule {rule_id} is a revocation itself", field="rule")
+            done = s.scalar(
+                select(CorrectionRule.id).where(
+                    CorrectionRule.action == "revoke", CorrectionRule.revokes == rule_id
+                )
+            )
+            if done is not None:
+                raise ConflictError(
+                    f"rule {rule_id} was already revoked by rule {done}", field="rule"
+                )
+            rule = CorrectionRule(
+                report_id=old.report_id,
+                country_iso3=old.country_iso3,
+                indicator=old.indicator,
+                series=old.series,
+                year=old.year,
+                action="revoke",
+                value=None,
+                old_value=old.value if old.action == "correct" else old.old_value,
+                reason=reason,
+                evidence=None,
+                dataset=old.dataset,
+                decided_by=actor.username,
+                decided_at=utcnow(),
+                revokes=old.id,
+            )
+            s.add(rule)
+            s.flush()
+            after = as_dict(rule)
+            self.coop._audit(s, actor, "create", "rule", rule.id, None, after)
         return after
 
     def rules(self, dataset: str = "real") -> list[dict[str, Any]]:
