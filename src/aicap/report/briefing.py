@@ -24,7 +24,7 @@ from aicap.report.briefing_sections import FOCUS_GROUPS, TOP_N, profile_figure
 from aicap.report.cache import Cache
 from aicap.report.lang import environment, finish, localise_svg
 from aicap.report.monitor_source import MonitorJob, Signals
-from aicap.report.pdf import render_pdf
+from aicap.report.pdf import PdfBatch, render_pdf
 from aicap.report.profile_claims import with_claims
 from aicap.report.result import Briefing
 from aicap.report.workers import Progress, Workers
@@ -124,6 +124,7 @@ def write_briefing(
         files = _data_files(ctx, out)  # the record: English, once for every language
         written: dict[str, tuple[Path, Path | None, int | None]] = {}
         t_html = t_pdf = 0.0
+        batch = PdfBatch(pool, base_url=str(out), cache=cache, progress=progress)  # langperf
         for lg in langs:
             ta = time.perf_counter()
             if progress is not None:
@@ -140,12 +141,14 @@ def write_briefing(
             pages = None
             if pdf:
                 pdf_path = out / f"{stem}.pdf"
-                pages = render_pdf(
-                    html, pdf_path, workers=pool, base_url=str(out), cache=cache, progress=progress
-                )
+                batch.add(html, pdf_path, f"pdf {lg}")  # annex laid out by the workers meanwhile
             t_html += tb - ta
             t_pdf += time.perf_counter() - tb
             written[lg] = (html_path, pdf_path, pages)
+        tc = time.perf_counter()
+        for lg, n in zip([x for x in langs if pdf], batch.finish(), strict=True):  # langperf
+            written[lg] = (written[lg][0], written[lg][1], n)
+        t_pdf += time.perf_counter() - tc
         t3 = time.perf_counter()
     first = written[langs[0]]
     html_path, pdf_path, pages = first

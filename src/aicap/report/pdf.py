@@ -10,6 +10,15 @@ would in one document. The parts are merged with pypdf, outlines (bookmarks) inc
 that does not come out at one page per profile makes the whole PDF be rendered in one piece
 instead, so the result is always what a single rendering gives. Rendered chunks are cached by
 their HTML (:mod:`aicap.report.cache`): an unchanged annex is not laid out again.
+
+Every piece embeds the same subset of each font (:mod:`aicap.report.pdf_fonts`: the subset of
+the whole document's characters), and the merge keeps one copy of identical objects: the
+Chinese briefing embeds its CJK font once, not once per chunk.
+
+:class:`PdfBatch` renders several documents (the briefing in six languages) together: each
+document's main part is laid out in this process as soon as its HTML is written, and its
+annex chunks go to the workers at once, so that the workers lay out one language's annex
+while this process writes the next language's HTML; the merges come at the end.
 """
 
 from __future__ import annotations
@@ -17,18 +26,24 @@ from __future__ import annotations
 import hashlib
 import io
 import itertools
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from aicap.report import pdf_fonts
 from aicap.report.cache import Cache, key
 from aicap.report.workers import Progress, Workers, chunk_size
 
 PROFILE_MARK = '<section class="profile"'
 PLACEHOLDER = '<section class="profile"></section>'
-#: Profiles per chunk at most (each chunk embeds its own font subsets: fewer, larger chunks
-#: keep the file small; enough chunks keep every worker busy).
+#: Profiles per chunk at most (enough chunks keep every worker busy; fewer, larger ones save
+#: WeasyPrint's set-up per document).
 MAX_CHUNK = 12
+#: What a cached chunk's bytes depend on besides its HTML: how fonts are subset.
+FONT_MODE = "document-subset-1"
 
 
 @dataclass(frozen=True)
@@ -73,20 +88,47 @@ def split(html: str) -> Parts | None:
     return Parts(html[:body_end], html[body_end : starts[0]], profiles, html[end:])
 
 
-def _render(html: str, base_url: str | None) -> tuple[bytes, int]:
+#: CPU seconds of the last rendering in this process: layout, PDF writing, font subsetting.
+_TIMES: dict[str, float] = {}
+
+
+def _render_doc(html: str, base_url: str | None, drop_first: bool) -> tuple[bytes, int]:
+    """Lay out and write ``html`` (without its first page when ``drop_first``), timing both."""
     from weasyprint import HTML  # type: ignore[import-untyped]
 
+    c0 = time.process_time()
     doc = HTML(string=html, base_url=base_url).render()
-    return doc.write_pdf(), len(doc.pages)
+    c1 = time.process_time()
+    s0 = pdf_fonts.SUBSET_SECONDS[0]
+    pages = doc.pages[1:] if drop_first else doc.pages
+    data = doc.copy(pages).write_pdf() if drop_first else doc.write_pdf()
+    _TIMES.update(
+        layout=c1 - c0,
+        write=time.process_time() - c1,
+        fonts=pdf_fonts.SUBSET_SECONDS[0] - s0,
+    )
+    return data, len(pages)
+
+
+def _render(html: str, base_url: str | None) -> tuple[bytes, int]:
+    return _render_doc(html, base_url, False)
 
 
 def render_chunk(html: str, base_url: str | None) -> tuple[bytes, int]:
     """One chunk of the annex (:meth:`Parts.chunk_html`): PDF bytes and pages, the
     placeholder page left out (runs in a worker)."""
-    from weasyprint import HTML
+    return _render_doc(html, base_url, True)
 
-    doc = HTML(string=html, base_url=base_url).render()
-    return doc.copy(doc.pages[1:]).write_pdf(), len(doc.pages) - 1
+
+def _job(
+    whole: bool, html: str, base_url: str | None, chars: tuple[int, ...]
+) -> tuple[bytes, int, dict[str, float]]:
+    """A worker's job: a chunk (or the whole document), its fonts subset for the document's
+    ``chars``; with the CPU seconds it took."""
+    _TIMES.clear()
+    with pdf_fonts.document_chars(chars):
+        data, pages = _render(html, base_url) if whole else render_chunk(html, base_url)
+    return data, pages, dict(_TIMES)
 
 
 def _weasyprint_version() -> str:
@@ -96,7 +138,8 @@ def _weasyprint_version() -> str:
 
 
 def merge(parts: Sequence[bytes]) -> tuple[bytes, int]:
-    """Concatenate PDFs (outlines kept; the first part's metadata)."""
+    """Concatenate PDFs (outlines kept; the first part's metadata); identical objects (the
+    font subsets every part shares) are kept once."""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
@@ -107,9 +150,206 @@ def merge(parts: Sequence[bytes]) -> tuple[bytes, int]:
         writer.append(reader, import_outline=True)
     if first is not None and first.metadata:
         writer.add_metadata({k: str(v) for k, v in first.metadata.items()})
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
     buf = io.BytesIO()
     writer.write(buf)
     return buf.getvalue(), len(writer.pages)
+
+
+def _merge_job(parts: Sequence[bytes]) -> tuple[bytes, int, float]:
+    """:func:`merge` in a worker, with the CPU seconds it took."""
+    c0 = time.process_time()
+    data, pages = merge(parts)
+    return data, pages, time.process_time() - c0
+
+
+@dataclass
+class Stats:
+    """Where a batch's time went: CPU seconds summed over the processes that did the work
+    (this one and the workers)."""
+
+    layout_cpu: float = 0.0  # WeasyPrint's layout (HTML(...).render())
+    write_cpu: float = 0.0  # writing the PDF, font subsetting included
+    fonts_cpu: float = 0.0  # of which font subsetting
+    merge_cpu: float = 0.0  # pypdf in the workers: the parts merged, identical objects once
+    chunks: int = 0  # annex chunks laid out
+    cached: int = 0  # annex chunks found in the cache
+    whole: int = 0  # documents rendered in one piece (fallbacks included)
+    #: annex chunks that did not come out at one page per profile (document: profiles i-j)
+    overflow: list[str] = field(default_factory=list)
+    by_document: dict[str, float] = field(default_factory=dict)  # path -> layout+write CPU s
+
+    def add(self, times: dict[str, float], path: Path) -> None:
+        self.layout_cpu += times.get("layout", 0.0)
+        self.write_cpu += times.get("write", 0.0)
+        self.fonts_cpu += times.get("fonts", 0.0)
+        spent = times.get("layout", 0.0) + times.get("write", 0.0)
+        self.by_document[str(path)] = self.by_document.get(str(path), 0.0) + spent
+
+
+@dataclass
+class _Doc:
+    html: str
+    path: Path
+    label: str
+    chars: tuple[int, ...]
+    parts: Parts | None = None
+    main_pdf: bytes = b""
+    n_main: int = 0
+    whole: Future[tuple[bytes, int, dict[str, float]]] | None = None
+    # (start, stop, cache key, cached (bytes, pages) or None, future or None)
+    chunks: list[tuple[int, int, str, tuple[bytes, int] | None, Future[Any] | None]] = field(
+        default_factory=list
+    )
+
+
+class PdfBatch:
+    """Several documents rendered to PDF together on one pool of ``workers``: :meth:`add` each
+    (its main part laid out here at once, its annex chunks handed to the workers), then
+    :meth:`finish` (the parts collected, checked and merged). Without workers (or one), each
+    document is rendered in one piece."""
+
+    def __init__(
+        self,
+        workers: Workers | None = None,
+        *,
+        base_url: str | None = None,
+        cache: Cache | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.workers = workers
+        self.base_url = base_url
+        self.cache = cache
+        self.progress = progress
+        self.docs: list[_Doc] = []
+        self.stats = Stats()
+        self._version = ""
+
+    def _submit(self, whole: bool, html: str, chars: tuple[int, ...]) -> Future[Any]:
+        if self.workers is None:
+            from aicap.report.workers import _Serial
+
+            return _Serial().submit(_job, whole, html, self.base_url, chars)
+        return self.workers.submit(_job, whole, html, self.base_url, chars)
+
+    def _pool_submit(self, fn: Any, *args: Any) -> Future[Any]:
+        if self.workers is None:
+            from aicap.report.workers import _Serial
+
+            return _Serial().submit(fn, *args)
+        return self.workers.submit(fn, *args)
+
+    def add(self, html: str, path: Path, label: str = "pdf") -> None:
+        """Start rendering ``html`` to ``path``."""
+        chars = pdf_fonts.codepoints(html)
+        doc = _Doc(html, path, label, chars)
+        self.docs.append(doc)
+        parts = split(html) if self.workers is not None and self.workers.n > 1 else None
+        if self.progress is not None:
+            self.progress(label, 0, 1 + (len(parts.profiles) if parts is not None else 0))
+        if parts is None:
+            doc.whole = self._submit(True, html, chars)
+            return
+        doc.parts = parts
+        assert self.workers is not None
+        n = len(parts.profiles)
+        _TIMES.clear()
+        with pdf_fonts.document_chars(chars):
+            from weasyprint import HTML
+
+            c0 = time.process_time()
+            laid = HTML(string=parts.main_html(), base_url=self.base_url).render()
+            c1 = time.process_time()
+            doc.n_main = len(laid.pages) - n
+            size = min(MAX_CHUNK, chunk_size(n, self.workers.n, per_worker=2))
+            self._version = self._version or _weasyprint_version()
+            chars_key = hashlib.sha256(repr(chars).encode()).hexdigest()
+            for start in range(0, n, size):
+                stop = min(n, start + size)
+                chunk = parts.chunk_html(start, stop, doc.n_main + 1 + start)
+                k = key(
+                    "pdf-chunk",
+                    self._version,
+                    FONT_MODE,
+                    chars_key,
+                    hashlib.sha256(chunk.encode()).hexdigest(),
+                )
+                hit = self.cache.get("pdf", k) if self.cache is not None else None
+                fut = None if hit is not None else self._submit(False, chunk, chars)
+                doc.chunks.append((start, stop, k, hit, fut))
+            s0 = pdf_fonts.SUBSET_SECONDS[0]
+            c2 = time.process_time()
+            doc.main_pdf = laid.copy(laid.pages[: doc.n_main]).write_pdf() if doc.n_main else b""
+            times = {
+                "layout": c1 - c0,
+                "write": time.process_time() - c2,
+                "fonts": pdf_fonts.SUBSET_SECONDS[0] - s0,
+            }
+        self.stats.add(times, path)
+        if self.progress is not None:
+            self.progress(label, 1, 1 + n)
+
+    def finish(self) -> list[int]:
+        """Wait for every document, write them; their page counts, in the order added."""
+        fallbacks: dict[int, Future[Any]] = {}
+        merges: dict[int, Future[Any]] = {}
+        merged: dict[int, tuple[bytes, int]] = {}
+        for i, doc in enumerate(self.docs):
+            if doc.whole is not None:
+                data, pages, times = doc.whole.result()
+                self.stats.add(times, doc.path)
+                self.stats.whole += 1
+                merged[i] = (data, pages)
+                self._done(doc)
+                continue
+            pdfs = [doc.main_pdf] if doc.main_pdf else []
+            ok = doc.n_main > 0
+            done = 1
+            for start, stop, k, hit, fut in doc.chunks:
+                if hit is not None:
+                    got: tuple[bytes, int] = hit
+                    self.stats.cached += 1
+                else:
+                    assert fut is not None
+                    data, pages, times = fut.result()
+                    got = (data, pages)
+                    self.stats.add(times, doc.path)
+                    self.stats.chunks += 1
+                if got[1] != stop - start:
+                    ok = False  # a profile ran over one page: render in one piece below
+                    self.stats.overflow.append(f"{doc.label}: profiles {start + 1}-{stop}")
+                elif hit is None and self.cache is not None:
+                    self.cache.put("pdf", k, got)
+                pdfs.append(got[0])
+                done += stop - start
+                if self.progress is not None:
+                    total = 1 + (len(doc.parts.profiles) if doc.parts is not None else 0)
+                    self.progress(doc.label, min(done, total), total)
+            if ok:  # merged by a worker while the next document's chunks are collected
+                merges[i] = self._pool_submit(_merge_job, pdfs)
+            else:
+                fallbacks[i] = self._submit(True, doc.html, doc.chars)
+        for i, fut in merges.items():
+            data, pages, seconds = fut.result()
+            self.stats.merge_cpu += seconds
+            merged[i] = (data, pages)
+        for i, fut in fallbacks.items():
+            data, pages, times = fut.result()
+            self.stats.add(times, self.docs[i].path)
+            self.stats.whole += 1
+            merged[i] = (data, pages)
+        out = []
+        for i, doc in enumerate(self.docs):
+            data, pages = merged[i]
+            doc.path.write_bytes(data)
+            out.append(pages)
+            if doc.whole is not None or i in fallbacks:
+                self._done(doc)
+        return out
+
+    def _done(self, doc: _Doc) -> None:
+        if self.progress is not None:
+            self.progress(doc.label, 1, 1)
 
 
 def render_pdf(
@@ -123,54 +363,6 @@ def render_pdf(
 ) -> int:
     """Write ``html`` as a PDF to ``path``; returns the number of pages. With ``workers``
     (more than one), the profile pages are rendered in parallel chunks and merged."""
-    parts = split(html) if workers is not None and workers.n > 1 else None
-    if parts is None:
-        if progress is not None:
-            progress("pdf", 0, 1)
-        data, pages = _render(html, base_url)
-        path.write_bytes(data)
-        if progress is not None:
-            progress("pdf", 1, 1)
-        return pages
-    assert workers is not None
-    n = len(parts.profiles)
-    total_steps = n + 1
-    if progress is not None:
-        progress("pdf", 0, total_steps)
-    from weasyprint import HTML
-
-    doc = HTML(string=parts.main_html(), base_url=base_url).render()
-    n_main = len(doc.pages) - n
-    size = min(MAX_CHUNK, chunk_size(n, workers.n, per_worker=2))
-    version = _weasyprint_version()
-    jobs = []
-    for start in range(0, n, size):
-        stop = min(n, start + size)
-        chunk = parts.chunk_html(start, stop, n_main + 1 + start)
-        k = key("pdf-chunk", version, hashlib.sha256(chunk.encode()).hexdigest())
-        hit = cache.get("pdf", k) if cache is not None else None
-        fut = None if hit is not None else workers.submit(render_chunk, chunk, base_url)
-        jobs.append((start, stop, k, hit, fut))
-    main_pdf = doc.copy(doc.pages[:n_main]).write_pdf() if n_main > 0 else b""
-    done = 1
-    if progress is not None:
-        progress("pdf", done, total_steps)
-    pdfs = [main_pdf] if main_pdf else []
-    ok = n_main > 0
-    for start, stop, k, hit, fut in jobs:
-        got: tuple[bytes, int] = hit if hit is not None else fut.result()  # type: ignore[union-attr]
-        if got[1] != stop - start:
-            ok = False  # a profile ran over one page: render in one piece below
-        elif hit is None and cache is not None:
-            cache.put("pdf", k, got)
-        pdfs.append(got[0])
-        done += stop - start
-        if progress is not None:
-            progress("pdf", done, total_steps)
-    if not ok:
-        data, pages = _render(html, base_url)
-        path.write_bytes(data)
-        return pages
-    data, pages = merge(pdfs)
-    path.write_bytes(data)
-    return pages
+    batch = PdfBatch(workers, base_url=base_url, cache=cache, progress=progress)
+    batch.add(html, path)
+    return batch.finish()[0]

@@ -247,6 +247,11 @@ class Stored:
     annex: list[str]
     generated: str
     warnings: list[str] = field(default_factory=list)
+    #: the file names of ``html`` and ``pdf`` (``briefing-<lang>`` when several languages)
+    html_name: str = "briefing.html"
+    pdf_name: str = "briefing.pdf"
+    #: every language written: language -> (HTML, PDF or None, pages), names under the folder
+    languages: dict[str, tuple[str, str | None, int | None]] = field(default_factory=dict)
 
 
 def capture(
@@ -258,23 +263,37 @@ def capture(
     annex: Sequence[str],
     generated: str,
     warnings: Sequence[str] = (),
+    languages: dict[str, tuple[Path, Path | None, int | None]] | None = None,
 ) -> Stored:
-    """What a briefing run wrote under ``out``, read back for storing."""
+    """What a briefing run wrote under ``out``, read back for storing (with several
+    ``languages``, every language's HTML and PDF among the files)."""
+    stored = {str(p.relative_to(out)): p.read_bytes() for p in files}
+    langs: dict[str, tuple[str, str | None, int | None]] = {}
+    if languages and len(languages) > 1:
+        for lg, (h, f, n) in languages.items():
+            langs[lg] = (h.name, f.name if f is not None else None, n)
+            if h != html:
+                stored[str(h.relative_to(out))] = h.read_bytes()
+            if f is not None and f != pdf:
+                stored[str(f.relative_to(out))] = f.read_bytes()
     return Stored(
         html.read_bytes(),
-        {str(p.relative_to(out)): p.read_bytes() for p in files},
+        stored,
         pdf.read_bytes() if pdf is not None else None,
         pages,
         list(annex),
         generated,
         list(warnings),
+        html.name,
+        pdf.name if pdf is not None else "briefing.pdf",
+        langs,
     )
 
 
 def write(stored: Stored, out: Path) -> tuple[Path, list[Path], Path | None]:
     """Write a stored briefing to ``out``: the HTML, the data files and the PDF paths."""
     out.mkdir(parents=True, exist_ok=True)
-    html = out / "briefing.html"
+    html = out / stored.html_name
     html.write_bytes(stored.html)
     files = []
     for name, data in stored.files.items():
@@ -284,7 +303,7 @@ def write(stored: Stored, out: Path) -> tuple[Path, list[Path], Path | None]:
         files.append(path)
     pdf = None
     if stored.pdf is not None:
-        pdf = out / "briefing.pdf"
+        pdf = out / stored.pdf_name
         pdf.write_bytes(stored.pdf)
     return html, files, pdf
 
