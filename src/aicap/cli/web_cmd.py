@@ -68,7 +68,8 @@ def serve(
     if workers > 1:
         _serve_processes(sock, host, port, warehouse, index_dir, workers)
         return
-    from aicap.web.app import create_app, warm_up
+    from aicap.web.app import create_app
+    from aicap.web.warm import warm_up
 
     site = _load(warehouse, index_dir)
     app = create_app(site)

@@ -36,6 +36,7 @@ from aicap.web import (
     timeline,
     views,
     voice_web,
+    warm,
 )
 from aicap.web.data import SiteData
 from aicap.web.openapi import one_error_shape
@@ -560,46 +561,5 @@ def app_from_env() -> FastAPI:  # pragma: no cover - used by `uvicorn --factory`
     if os.environ.get("AICAP_WARM_MONITOR") == "1":  # `aicap serve --workers N`
         import threading
 
-        threading.Thread(target=warm_up, args=(app, site), name="warm-up", daemon=True).start()
+        threading.Thread(target=warm.warm_up, args=(app, site), name="warm-up", daemon=True).start()
     return app
-
-
-def warm_up(app: FastAPI, site: SiteData) -> None:  # pragma: no cover - a server thread
-    """Compute, off the request path, what the first request of each kind would otherwise
-    wait for: the Monitor's tables, the country voice (the registry's vocabulary and the voice
-    data) and the tables every profile shares. It sends requests to the app in process, so
-    it warms exactly what a request computes; a failure here only leaves the work to the
-    first request."""
-
-    monitor.tables(site)
-    first = min(site.countries)
-
-    async def get(path: str) -> None:
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "GET",
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "root_path": "",
-            "headers": [(b"host", b"warm-up"), (b"accept-encoding", b"gzip")],
-            "client": ("127.0.0.1", 0),
-            "server": ("127.0.0.1", 0),
-        }
-
-        async def receive() -> dict[str, Any]:
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(message: Any) -> None:
-            return None
-
-        await app(scope, receive, send)
-
-    for path in (f"/api/country/{first}", f"/country/{first}", "/api/monitor/concentration"):
-        try:
-            asyncio.run(get(path))
-        except Exception:
-            return
