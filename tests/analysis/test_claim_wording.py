@@ -160,3 +160,33 @@ def test_monitor_claims_name_the_largest_holder_in_prose() -> None:
     texts = [c.text for c in cs.claims.values() if "United States" in c.text]
     assert len(texts) >= 2, [c.text for c in cs.claims.values()]  # the market and the holders
     assert not any(ARTICLE.search(t) for t in texts), texts
+
+
+def test_a_residual_whose_interval_holds_zero_is_not_said_to_match_the_prediction() -> None:
+    """Germany's snapshot case: +14.8 points over what its income predicts, 95 % interval
+    -0.04 to +29.61. The test finds no clear difference; the sentence must not say the score
+    is what its income predicts."""
+    from aicap.analysis.claims import Claim, render
+
+    c = Claim(
+        id="expected-residual.XXX.2025",
+        kind="expected_residual",
+        subject="XXX",
+        value=14.8,
+        low=-0.04,
+        high=29.61,
+        level=0.95,
+        n=180,
+        end=2025,
+        sample="synthetic",
+        params={"name": "Testland", "actual": 89.8, "expected": 75.0},
+        data=("index score",),
+        recompute="",
+    )
+    text = render(c)
+    assert c.verdict == "no_clear_difference", c.verdict
+    assert "not clearly different from the 75.0 its income predicts" in text, text
+    assert "as its income predicts" not in text
+    for lang in LANGS:
+        if lang != "en":  # translated, not left in English
+            assert Localiser(lang).sentence(text) != text, lang
