@@ -18,10 +18,11 @@ briefing's.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from aicap.analysis.localise import Localiser, isolate_ltr, prose_name
 from aicap.analysis.localise_profile import make_localiser
@@ -92,10 +93,17 @@ class _Page:
         self.loc._missing.intersection_update(before)
         return self._keep(v, got)
 
+    def role(self, v: str) -> str:
+        """A citation's role (``"mandated by"``): the template writes the colon after it."""
+        got = self.text(v)
+        return got.rstrip(" :：\u00a0") if isinstance(got, str) else got
+
     def text(self, v: Any) -> Any:
         """A label or a short generated phrase (condition names, units, source names)."""
         if not isinstance(v, str) or not v:
             return v
+        if self.loc.lang != "en" and self.loc.lookup(v) is not None:
+            return self.loc.text(v)  # translated, if written alike ("UNESCO", "score (0-100)")
         return self._keep(v, self.loc.text(v))
 
     def each(self, rows: Iterable[Any] | None, fn: Callable[[Any], Any], *keys: str) -> None:
@@ -133,10 +141,29 @@ def _country(p: _Page, d: dict[str, Any]) -> None:
         nt = r.get("next_tier")
         if isinstance(nt, dict):
             nt["condition"] = p.text(nt.get("condition"))
+        r["description"] = p.text(r.get("description"))  # catalogue text (report domain)
+        for key in ("cost_band", "lead_time"):
+            r[key] = p.text(r.get(key))
+        for key in ("modality", "providers"):
+            r[key] = [p.text(x) for x in r.get(key) or []]
+        for m in r.get("mandates") or []:  # the role's word; the quotation stays English
+            if isinstance(m, dict):
+                m["role"] = p.role(m.get("role") or "mandated by")
+    fin = d.get("financing")
+    if isinstance(fin, dict):
+        if isinstance(fin.get("cost"), dict):
+            fin["cost"]["basis"] = p.text(fin["cost"].get("basis"))
+        p.each(fin.get("instruments"), p.text, "title")
+        p.each(fin.get("instruments"), p.sentence, "why")
     gen = d.get("gender")
     if isinstance(gen, dict):
         p.each(gen.get("gaps"), p.text, "name", "unit")
+        gen["not_held"] = p.sentence(gen.get("not_held"))
     p.each(d.get("data"), p.text, "name", "unit")
+    for r in d.get("data") or []:  # how the snapshot obtained the file: a record
+        src = r.get("source") if isinstance(r, dict) else None
+        if isinstance(src, dict) and src.get("route"):
+            src["route"] = p.record(src["route"])
 
 
 def _divide(p: _Page, d: dict[str, Any]) -> None:
@@ -201,6 +228,18 @@ def english_marker(data: Mapping[str, Any]) -> Callable[[Any], Markup]:
         return Markup("")
 
     return en
+
+
+_QUOTE = re.compile(r'"([^"<>]+)"')
+
+
+def quoted(text: Any) -> Markup:
+    """A catalogue text whose quotations of UN texts (between straight double quotes) are
+    shown as quotations in English (``<q lang="en">``): the translations keep them as the
+    library holds them, never translated as if official."""
+    if not isinstance(text, str):
+        return Markup("")
+    return Markup(_QUOTE.sub(r'<q lang="en">\1</q>', str(escape(text)).replace("&#34;", '"')))
 
 
 def finish(html: str, lang: str) -> str:
