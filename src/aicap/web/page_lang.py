@@ -26,6 +26,7 @@ from markupsafe import Markup, escape
 
 from aicap.analysis.localise import Localiser, isolate_ltr, prose_name
 from aicap.analysis.localise_profile import make_localiser
+from aicap.web import page_method
 from aicap.web.data import SiteData
 
 #: The key of the set of strings a localised page kept in English (never in a JSON twin).
@@ -65,6 +66,8 @@ class _Page:
     def __init__(self, loc: Localiser) -> None:
         self.loc = loc
         self.english: set[str] = set()
+        #: indicator code -> English name (the divide's note names the indicators left out)
+        self.indicator_names: dict[str, str] = {}
 
     def _keep(self, old: str, new: str) -> str:
         if self.loc.lang != "en" and new == old and any(ch.isalpha() for ch in old):
@@ -173,10 +176,11 @@ def _divide(p: _Page, d: dict[str, Any]) -> None:
                 v["text"] = p.sentence(v.get("text"))
             v["absolute"] = p.sentence(v.get("absolute"))
             p.claims(v.get("claims"))
-    # the constant-composition note is a method record (indicator lists, method breaks):
-    # shown in English, marked lang="en"
-    if d.get("composition_text"):
-        p.english.add(str(d["composition_text"]))
+    # the constant-composition note, rebuilt from its record in the page's language
+    comp = d.get("composition")
+    if p.loc.lang != "en" and isinstance(comp, dict) and d.get("composition_text"):
+        got = page_method.composition(p, comp, p.indicator_names)
+        d["composition_text"] = got if got is not None else d["composition_text"]
     age = d.get("data_age")
     if isinstance(age, dict):
         age["text"] = p.sentence(age.get("text"))
@@ -199,6 +203,7 @@ LOCALISERS: dict[str, Callable[[_Page, dict[str, Any]], None]] = {
     "divide": _divide,
     "indicators": _indicators,
     "indicator": _indicator,
+    "methodology": page_method.methodology,
 }
 
 
@@ -207,6 +212,7 @@ def localise(site: SiteData, name: str, data: Mapping[str, Any], lang: str) -> d
     wording as written, country names in running text without UNTERM's article)."""
     out = copy.deepcopy(dict(data))
     p = _Page(localiser_for(site, lang))
+    p.indicator_names = {str(i["code"]): str(i["name"]) for i in site.indicators}
     fn = LOCALISERS.get(name)
     if fn is not None:
         fn(p, out)
