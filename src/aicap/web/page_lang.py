@@ -218,6 +218,7 @@ def localise(site: SiteData, name: str, data: Mapping[str, Any], lang: str) -> d
         fn(p, out)
     if name.startswith("monitor"):
         p.claims(out.get("claims"))
+        page_method.monitor(p, name, out)
     out[ENGLISH] = p.english
     return out
 
@@ -237,15 +238,18 @@ def english_marker(data: Mapping[str, Any]) -> Callable[[Any], Markup]:
 
 
 _QUOTE = re.compile(r'"([^"<>]+)"')
+_CODE = re.compile(r"`([^`<>]+)`")
 
 
 def quoted(text: Any) -> Markup:
     """A catalogue text whose quotations of UN texts (between straight double quotes) are
     shown as quotations in English (``<q lang="en">``): the translations keep them as the
-    library holds them, never translated as if official."""
+    library holds them, never translated as if official. Codes between backticks are shown as
+    code, left to right."""
     if not isinstance(text, str):
         return Markup("")
-    return Markup(_QUOTE.sub(r'<q lang="en">\1</q>', str(escape(text)).replace("&#34;", '"')))
+    out = _QUOTE.sub(r'<q lang="en">\1</q>', str(escape(text)).replace("&#34;", '"'))
+    return Markup(_CODE.sub(r'<code dir="ltr">\1</code>', out))  # `carried:<year>`
 
 
 def finish(html: str, lang: str) -> str:

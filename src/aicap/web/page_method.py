@@ -157,3 +157,29 @@ def methodology(p: _Page, d: dict[str, Any]) -> None:
     p.each(d.get("sources"), p.record, "route")
     d["origin"] = p.record(d.get("origin"))
     d["notes"] = [p.record(x) for x in d.get("notes") or []]
+
+
+def monitor(p: _Page, name: str, d: dict[str, Any]) -> None:
+    """The Monitor pages' generated notes: coverage of the capacity views, the Lorenz curve's
+    quantity, the definition of "developing", the incident attribution methods. Actors,
+    incident titles and the competition authorities' thresholds are records, kept as written."""
+    if name == "monitor_concentration":
+        p.each(d.get("markets"), p.sentence, "note")
+        for rows in (d.get("top_compute") or {}).values():
+            for r in rows or []:
+                if isinstance(r, dict) and r.get("actor") == "(unattributed)":
+                    r["actor"] = p.text(r["actor"])  # a generated label, not an actor's name
+        lz = d.get("lorenz")
+        if isinstance(lz, dict):
+            lz["quantity"] = p.text(lz.get("quantity"))
+    elif name == "monitor_access":
+        a = d.get("summary")
+        if isinstance(a, dict):
+            a["developing_definition"] = p.text(a.get("developing_definition"))
+    elif name == "monitor_incidents":
+        at = d.get("attribution")
+        if isinstance(at, dict) and isinstance(at.get("by_method"), dict):
+            at["by_method"] = {p.text(k): v for k, v in at["by_method"].items()}
+        for e in d.get("recent_cases") or []:
+            if isinstance(e, dict):
+                e["methods"] = [p.text(m) for m in e.get("methods") or []]
