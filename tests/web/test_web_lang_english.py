@@ -242,7 +242,7 @@ def test_french_profile_reads_french(client: TestClient) -> None:
     assert "L'extension du réseau électrique et des mini-réseaux renouvelables" in page
     assert "Banque mondiale" in page and "banques régionales de développement" in page
     assert (
-        '<q lang="en">unreliable connectivity, limited compute power and unstable energy</q>'
+        '<q lang="en" class="inline">unreliable connectivity, limited compute power and unstable energy</q>'
         in (page)
     )
     assert "très élevé (plus de 100 millions de dollars)" in page

@@ -248,7 +248,7 @@ def quoted(text: Any) -> Markup:
     code, left to right."""
     if not isinstance(text, str):
         return Markup("")
-    out = _QUOTE.sub(r'<q lang="en">\1</q>', str(escape(text)).replace("&#34;", '"'))
+    out = _QUOTE.sub(r'<q lang="en" class="inline">\1</q>', str(escape(text)).replace("&#34;", '"'))
     return Markup(_CODE.sub(r'<code dir="ltr">\1</code>', out))  # `carried:<year>`
 
 
