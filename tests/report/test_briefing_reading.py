@@ -219,3 +219,56 @@ def test_english_wrapped_over_lines_inside_arabic_reads_left_to_right(tmp_path: 
     got = [w.translate(strip) for w in drawn if re.search(r"\w", w)]
     want = [w.translate(strip) for w in words if re.search(r"\w", w)]
     assert " ".join(got).startswith(" ".join(want[:-1])), (" ".join(got), " ".join(want))
+
+
+# ------------------------------------------------------------------ the charts' words
+def test_the_charts_words_are_arabic_text_the_pdf_holds(
+    context: dict[str, Any], tmp_path: Path
+) -> None:
+    """The briefing's figures in Arabic: legends and axis titles translated and set as text
+    (shaped, in reading order: pdftotext finds the words as written), none left in English,
+    and no Arabic letter left in an SVG ``<text>`` (drawn glyph by glyph, unjoined)."""
+    from aicap.report.pdf import render_pdf
+
+    loc = Localiser("ar")
+    html = render_html({**context, "profiles": []}, loc=loc)
+    svg_text = " ".join(re.findall(r"<text\b[^>]*>([^<]*)</text>", html))
+    assert not re.search(r"[\u0600-\u06ff]", svg_text), svg_text[:300]
+    pdf = tmp_path / "ar.pdf"
+    render_pdf(html, pdf)
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = " ".join(text.translate(str.maketrans("", "", "\u2066\u2069\u202a\u202b\u202c")).split())
+    for english in ("High-income countries", "Least developed countries", "mean score (0-100)"):
+        arabic = loc.text(english)
+        assert re.search(r"[\u0600-\u06ff]", arabic), english  # the catalogue translates it
+        assert english not in flat, english
+        core = arabic.split("(")[0].strip()
+        assert core in flat, (english, core)
+
+
+def test_overlay_keeps_anchor_rotation_and_colour() -> None:
+    """A chart's text taken out of the SVG keeps where and how it was drawn: anchored at its
+    end (right), in the middle (a centred box) or at its start; rotated about its anchor."""
+    from aicap.report.svg_labels import overlay_labels
+
+    svg = (
+        "<svg xmlns='http://www.w3.org/2000/svg' width='300' height='100'>"
+        "<text x='280' y='20' font-size='10' text-anchor='end'>score</text>"
+        "<text x='12' y='50' font-size='9' text-anchor='middle' "
+        "transform='rotate(-90 12 50)'>mean</text>"
+        "<text x='40' y='90' font-size='8' fill='#555'>frontier</text>"
+        "<text x='40' y='70' font-size='8'>50</text></svg>"
+    )
+    words = {"score": "الدرجة", "mean": "المتوسط", "frontier": "الحد الأعلى"}
+    out = overlay_labels(svg, lambda w: words.get(w, w))
+    assert out.startswith("<div class='svgl' style='width: 300px; height: 100px'>")
+    assert "<text x='40' y='70' font-size='8'>50</text>" in out  # numbers stay drawn
+    assert "الدرجة</text>" not in out
+    spans = re.findall(r"<span class='svgt' style='([^']*)'>([^<]*)</span>", out)
+    got = {w: s for s, w in spans}
+    assert "right: 20.0px" in got["الدرجة"] and "top: 12.0px" in got["الدرجة"]
+    assert "left: -188.0px" in got["المتوسط"] and "rotate(-90deg)" in got["المتوسط"]
+    assert "transform-origin: 200.0px 7.2px" in got["المتوسط"]
+    assert "left: 40.0px" in got["الحد الأعلى"] and "color: #555" in got["الحد الأعلى"]
