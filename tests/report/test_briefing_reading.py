@@ -272,3 +272,39 @@ def test_overlay_keeps_anchor_rotation_and_colour() -> None:
     assert "left: -188.0px" in got["المتوسط"] and "rotate(-90deg)" in got["المتوسط"]
     assert "transform-origin: 200.0px 7.2px" in got["المتوسط"]
     assert "left: 40.0px" in got["الحد الأعلى"] and "color: #555" in got["الحد الأعلى"]
+
+
+def test_a_translated_label_too_long_for_the_charts_margin_takes_two_lines() -> None:
+    """Russian pillar names are longer than the English the bar chart's margin was laid out
+    for: set on two lines about the same middle, never cut at the chart's left edge."""
+    from aicap.report.lang import localise_svg
+
+    svg = (
+        "<svg xmlns='http://www.w3.org/2000/svg' width='520' height='60'>"
+        "<text x='184' y='30' font-size='9.5' text-anchor='end'>"
+        "Digital and compute infrastructure</text>"
+        "<text x='184' y='50' font-size='9.5' text-anchor='end'>Data</text></svg>"
+    )
+    out = localise_svg(svg, Localiser("ru"))
+    texts = re.findall(r"<text x='184' y='([\d.]+)'[^>]*>([^<]*)</text>", out)
+    long = Localiser("ru").text("Digital and compute infrastructure")
+    assert len(long) * 0.62 * 9.5 > 184  # the case this guards
+    assert " ".join(t for _, t in texts[:2]) == long
+    assert float(texts[0][0]) < 30 < float(texts[1][0])
+    assert texts[2] == ("50", Localiser("ru").text("Data"))  # a short label as it was
+
+
+def test_the_bar_charts_axis_title_has_a_row_of_its_own() -> None:
+    """The x-axis title sits between the ticks and the legend: a long (translated) legend
+    label cannot run into it."""
+    from aicap.report import charts
+
+    svg = charts.grouped_bars(
+        ["a", "b"], {"first group": [10.0, 20.0], "second": [30.0, 40.0]}, title="t"
+    )
+    ys = {
+        w: float(y)
+        for y, w in re.findall(r"<text x='[\d.]+' y='([\d.]+)'[^>]*>([^<]+)</text>", svg)
+    }
+    assert ys["100"] < ys["score (0-100)"] - 8  # below the ticks
+    assert ys["score (0-100)"] < ys["first group"] - 8 < ys["second"]  # above the legend

@@ -19,7 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from aicap.analysis.localise import LANG_NAMES, LRI, PDI, Localiser, fill, isolate_ltr
-from aicap.report.svg_labels import overlay_all
+from aicap.report.svg_labels import fit_text, overlay_all
 
 _LATIN = re.compile(r"[A-Za-z]{2}")
 
@@ -125,7 +125,7 @@ def localise_svg(html: str, loc: Localiser) -> str:
         word = raw.strip()
         if not re.search(r"[A-Za-z]{2}", word) or _ISO3.match(word):
             return m.group(0)
-        return m.group(1) + str(escape(loc.text(word))) + m.group(3)
+        return fit_text(m.group(1), loc.text(word))
 
     return _SVG.sub(lambda s: _SVG_TEXT.sub(text, s.group(0)), html)
 

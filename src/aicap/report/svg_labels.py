@@ -85,7 +85,17 @@ def overlay_labels(svg: str, translate: Callable[[str], str]) -> str:
         words = translate(raw)
         if not _RTL.search(words):
             return f"<text{m.group(1)}>{escape(words)}</text>"
-        spans.append(_label(_attrs(m.group(1)), words, width))
+        a = _attrs(m.group(1))
+        size = _num(a.get("font-size"), 10.0)
+        x = _num(a.get("x"))
+        if a.get("text-anchor") == "end" and "transform" not in a and text_width(words, size) > x:
+            first, second = _halves(words)  # past the chart's left edge: on two lines
+            if first and second:
+                y = _num(a.get("y"))
+                for dy, part in ((-0.55 * size, first), (0.55 * size, second)):
+                    spans.append(_label({**a, "y": f"{y + dy:.1f}"}, part, width))
+                return ""
+        spans.append(_label(a, words, width))
         return ""
 
     body = _TEXT.sub(text, svg)
@@ -102,3 +112,42 @@ def overlay_labels(svg: str, translate: Callable[[str], str]) -> str:
 def overlay_all(html: str, translate: Callable[[str], str]) -> str:
     """Every SVG chart of ``html`` through :func:`overlay_labels`."""
     return _SVG.sub(lambda m: overlay_labels(m.group(0), translate), html)
+
+
+def text_width(text: str, size: float) -> float:
+    """A generous estimate of ``text``'s advance at ``size`` px in DejaVu Sans, Noto Naskh
+    Arabic or Noto Sans CJK (ideographs and kana are square; Latin and Cyrillic average
+    0.62 em, Arabic 0.5 em)."""
+    return sum(
+        size if ord(ch) >= 0x2E80 else (0.5 if _RTL.match(ch) else 0.62) * size for ch in text
+    )
+
+
+def _halves(text: str) -> tuple[str, str]:
+    """``text`` cut in two lines near its middle: at a space, or between two ideographs."""
+    mid = len(text) / 2
+    spaces = [i for i, ch in enumerate(text) if ch == " "]
+    if spaces:
+        cut = min(spaces, key=lambda i: abs(i - mid))
+        return text[:cut], text[cut + 1 :]
+    cut = round(mid)
+    return text[:cut], text[cut:]
+
+
+def fit_text(open_tag: str, words: str) -> str:
+    """One SVG ``<text>`` (its opening tag and its words, escaped here): a label anchored at
+    its end whose words would run past the chart's left edge (a translation longer than the
+    English the chart was laid out for) is set on two lines about the same middle."""
+    a = _attrs(open_tag)
+    x, y, size = _num(a.get("x")), _num(a.get("y")), _num(a.get("font-size"), 10.0)
+    if a.get("text-anchor") != "end" or "transform" in a or text_width(words, size) <= x - 2:
+        return f"{open_tag}{escape(words)}</text>"
+    first, second = _halves(words)
+    if not first or not second:
+        return f"{open_tag}{escape(words)}</text>"
+    lead = 0.55 * size
+    tags = []
+    for dy, part in ((-lead, first), (lead, second)):
+        tag = re.sub(r"\sy=(?:'[^']*'|\"[^\"]*\")", f" y='{y + dy:.1f}'", open_tag, count=1)
+        tags.append(f"{tag}{escape(part)}</text>")
+    return "".join(tags)
