@@ -308,3 +308,12 @@ def test_the_bar_charts_axis_title_has_a_row_of_its_own() -> None:
     }
     assert ys["100"] < ys["score (0-100)"] - 8  # below the ticks
     assert ys["score (0-100)"] < ys["first group"] - 8 < ys["second"]  # above the legend
+
+
+def test_a_unit_after_a_number_keeps_its_slash_next_to_the_unit_in_arabic() -> None:
+    """``+0.1/سنة`` (a trend per year): the slash ends the left-to-right run outside it, so
+    that it sits between the number and the unit, not at the far end of the number."""
+    from aicap.analysis.localise import LRI, PDI, isolate_ltr
+
+    assert isolate_ltr("+0.1/سنة؛") == f"{LRI}+0.1{PDI}/سنة؛"
+    assert isolate_ltr("A/RES/78/311 و") == f"{LRI}A/RES/78/311{PDI} و"  # inside a symbol kept
