@@ -205,7 +205,7 @@ def _copy(x: Any, memo: dict[int, Any]) -> Any:
 def localise(site: SiteData, name: str, data: Mapping[str, Any], lang: str) -> dict[str, Any]:
     """A copy of page ``name``'s data with its generated text in ``lang`` (English: its
     wording as written, country names in running text without UNTERM's article)."""
-    out = _copy(dict(data), {})
+    out: dict[str, Any] = _copy(dict(data), {})
     p = _Page(localiser_for(site, lang))
     fn = LOCALISERS.get(name)
     if fn is not None:
