@@ -58,6 +58,7 @@ def main() -> None:
     from aicap.report import monitor_source
     from aicap.report.briefing import (
         annex_countries,
+        annex_fits,
         briefing_context,
         render_html,
         worker_state,
@@ -108,7 +109,8 @@ def main() -> None:
                 (out / f"briefing-{lg}.html").write_text(html, "utf-8")
                 line(f"{name}: html {lg}", time.perf_counter() - t, cpu() - c)
                 t, c = time.perf_counter(), cpu()
-                batch.add(html, out / f"briefing-{lg}.pdf", f"pdf {lg}")
+                fits = annex_fits(ctx, html, locs[lg])
+                batch.add(html, out / f"briefing-{lg}.pdf", f"pdf {lg}", fits)
                 html_wall[lg] = time.perf_counter() - t
                 line(f"{name}: pdf main part {lg}", html_wall[lg], cpu() - c, "laid out here")
             t = time.perf_counter()
@@ -127,9 +129,12 @@ def main() -> None:
             for lg, n in zip(langs, pages, strict=True):
                 path = out / f"briefing-{lg}.pdf"
                 spent = s.by_document.get(str(path), 0.0)
+                chosen = s.fitted.get(f"pdf {lg}", [])
+                moved = sum(1 for v in chosen if v)
                 print(
                     f"  {lg}: {n} pages, {path.stat().st_size / 1e6:.2f} MB, "
-                    f"layout+write {spent:.1f} CPU s"
+                    f"layout+write {spent:.1f} CPU s; {moved} of {len(chosen)} profiles "
+                    f"fitted (versions {sorted(set(chosen))})"
                 )
     line("total", time.perf_counter() - w0, cpu() - c0, "CPU: this process and its workers")
 

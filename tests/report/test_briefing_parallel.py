@@ -21,16 +21,18 @@ from aicap.report.cache import Cache
 from aicap.report.workers import Workers, chunk_size
 
 ANNEX = ["L1", "U0", "H3", "L4", "M2"]
-_RENDER_CHUNK = pdfmod.render_chunk
+_RENDER_CHUNK = pdfmod.render_fitted
 
 
 # module level, so that the worker processes can unpickle them
-def _overflowing_chunk(html: str, base_url: str | None) -> tuple[bytes, int]:
-    pdf, n = _RENDER_CHUNK(html, base_url)
-    return pdf, n + 1  # as if a profile ran over one page
+def _overflowing_chunk(
+    head: str, profiles: Any, tail: str, base_url: str | None, first_page: int
+) -> tuple[bytes, int, list[int], list[int]]:
+    pdf, n, levels, per = _RENDER_CHUNK(head, profiles, tail, base_url, first_page)
+    return pdf, n + 1, levels, per  # as if a profile ran over one page in its last version
 
 
-def _no_rendering(html: str, base_url: str | None) -> tuple[bytes, int]:
+def _no_rendering(*args: Any) -> tuple[bytes, int, list[int], list[int]]:
     raise AssertionError("a cached chunk was rendered again")
 
 
@@ -215,10 +217,10 @@ def test_rendered_chunks_are_cached_and_reused(
     with Workers(2, {}) as pool:
         n = pdfmod.render_pdf(small_html, tmp_path / "a.pdf", workers=pool, cache=cache)
     assert n == 4 and len(list((tmp_path / "cache" / "pdf").iterdir())) == 3  # one per profile
-    monkeypatch.setattr(pdfmod, "render_chunk", _no_rendering)
+    monkeypatch.setattr(pdfmod, "render_fitted", _no_rendering)
     with Workers(2, {}) as pool:  # nothing rendered again: the annex's HTML is unchanged
         assert pdfmod.render_pdf(small_html, tmp_path / "b.pdf", workers=pool, cache=cache) == 4
-    monkeypatch.setattr(pdfmod, "render_chunk", _RENDER_CHUNK)
+    monkeypatch.setattr(pdfmod, "render_fitted", _RENDER_CHUNK)
     assert _pages(tmp_path / "a.pdf") == _pages(tmp_path / "b.pdf")
     for f in (tmp_path / "cache" / "pdf").iterdir():  # a damaged entry is a miss, not an error
         f.write_bytes(b"not a pickle")
@@ -236,7 +238,7 @@ def test_rendered_chunks_are_cached_and_reused(
 def test_a_chunk_off_by_a_page_falls_back_to_one_piece(
     tmp_path: Path, small_html: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pdfmod, "render_chunk", _overflowing_chunk)
+    monkeypatch.setattr(pdfmod, "render_fitted", _overflowing_chunk)
     with Workers(2, {}) as pool:
         n = pdfmod.render_pdf(small_html, tmp_path / "p.pdf", workers=pool)
     assert n == 4

@@ -1,6 +1,10 @@
 """Shared set-up of the headless-browser tests: Debian's chromium driven by Playwright, the app
 served by uvicorn on a free port, and the screenshot folder (``$AICAP_SCREENSHOTS`` or a
-temporary one). A unique module name: no conftest in test subfolders."""
+temporary one). A unique module name: no conftest in test subfolders.
+
+A test module of the dashboard imports the module fixtures it uses (``from browser_helpers
+import app_url, chromium_browser, shot_dir``): ``base_url`` (the app on the session's full
+warehouse), ``browser`` and ``shots``."""
 
 from __future__ import annotations
 
@@ -74,3 +78,27 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = Path(env) if env else tmp_path_factory.mktemp("screens")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture(scope="module", name="base_url")
+def app_url(full_warehouse: Path) -> Iterator[str]:
+    """The dashboard on the session's full warehouse, served on a free port."""
+    from web_helpers import site_for
+
+    from aicap.web.app import create_app
+
+    with serve(create_app(site_for(full_warehouse))) as url:
+        yield url
+
+
+@pytest.fixture(scope="module", name="browser")
+def chromium_browser() -> Iterator[Any]:
+    """One headless chromium per test module."""
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module", name="shots")
+def shot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The screenshot folder (:func:`screenshots`)."""
+    return screenshots(tmp_path_factory)

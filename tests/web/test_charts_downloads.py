@@ -11,17 +11,13 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_helpers import MARKS, chromium, serve
+from browser_helpers import MARKS, app_url, chromium_browser  # noqa: F401 (fixtures)
 from chart_helpers import drawn_colours, png_size
-from web_helpers import site_for
 
 from aicap.web import charts
-from aicap.web.app import create_app
 
 pytestmark = MARKS
 
@@ -41,18 +37,6 @@ MEDIA = {
     ".csv": "text/csv",
     ".vl.json": "application/json",
 }
-
-
-@pytest.fixture(scope="module")
-def base_url(full_warehouse: Path) -> Iterator[str]:
-    with serve(create_app(site_for(full_warehouse))) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
 
 
 def _ext(href: str) -> str:

@@ -5,34 +5,12 @@ temporary folder)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from browser_helpers import MARKS, chromium, screenshots, serve
-from web_helpers import site_for
-
-from aicap.web.app import create_app
+from browser_helpers import MARKS, app_url, chromium_browser, shot_dir  # noqa: F401 (fixtures)
 
 pytestmark = MARKS
-
-
-@pytest.fixture(scope="module")
-def base_url(full_warehouse: Path) -> Iterator[str]:
-    with serve(create_app(site_for(full_warehouse))) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return screenshots(tmp_path_factory)
 
 
 def test_map(browser: Any, base_url: str, shots: Path) -> None:

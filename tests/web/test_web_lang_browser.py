@@ -6,36 +6,15 @@ page's script, Arabic right to left with its numbers isolated. Screenshots go to
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_helpers import MARKS, chromium, screenshots, serve
-from web_helpers import site_for
-
-from aicap.web.app import create_app
+from browser_helpers import MARKS, app_url, chromium_browser, shot_dir  # noqa: F401 (fixtures)
 
 pytestmark = MARKS
 
 SCRIPT = {"ar": re.compile(r"[\u0600-\u06ff]"), "zh": re.compile(r"[\u4e00-\u9fff]")}
-
-
-@pytest.fixture(scope="module")
-def base_url(full_warehouse: Path) -> Iterator[str]:
-    with serve(create_app(site_for(full_warehouse))) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return screenshots(tmp_path_factory)
 
 
 @pytest.mark.parametrize("lang", ["ar", "zh"])

@@ -177,7 +177,7 @@ def test_profile_recommendations_are_ranked_and_cited(client: TestClient, site: 
     assert f'id="rec-{first["id"]}"' in sec and first["why_now"] in sec
     quoted = next(m for m in first["mandates"] if m["excerpt"])
     assert quoted["citation"] in sec and quoted["excerpt"][:60] in sec
-    assert ", ".join(first["modality"]) in sec
+    assert all(f">{m}</span>" in sec for m in first["modality"])  # one span each (lang marks)
     assert all(g["name"] in sec for g in first["gaps"])
 
 

@@ -89,6 +89,9 @@ class ClaimKind(BaseModel):
     test: str
     verdict: VerdictRule
     wording: dict[str, str]
+    #: param -> verdict -> the wording used when that param is empty (a tier A/79/966 does
+    #: not name is said by its number alone, never "tier 3 (Tier 3)")
+    wording_without: dict[str, dict[str, str]] = {}
 
     @model_validator(mode="after")
     def _covers(self) -> ClaimKind:
@@ -99,12 +102,29 @@ class ClaimKind(BaseModel):
                 f"wording must give exactly the verdicts {sorted(want)} of rule "
                 f"{self.verdict!r}; got {sorted(got)}"
             )
-        for v, text in self.wording.items():
+        texts = list(self.wording.items())
+        for param, alt in self.wording_without.items():
+            if not set(alt) <= want:
+                raise ValueError(
+                    f"wording_without.{param}: verdicts {sorted(set(alt) - want)} are not "
+                    f"verdicts of rule {self.verdict!r}"
+                )
+            texts += [(f"wording_without.{param}.{v}", t) for v, t in alt.items()]
+        for v, text in texts:
             try:
-                list(string.Formatter().parse(text))
+                names = {f[1] for f in string.Formatter().parse(text) if f[1]}
             except ValueError as exc:
                 raise ValueError(f"wording {v!r}: {exc}") from exc
+            if v.startswith("wording_without.") and v.split(".")[1] in names:
+                raise ValueError(f"{v} uses {{{v.split('.')[1]}}}, the param it is without")
         return self
+
+    def text(self, verdict: str, params: Mapping[str, Any]) -> str:
+        """The wording of ``verdict``: the one without a param where that param is empty."""
+        for param, alt in self.wording_without.items():
+            if verdict in alt and not params.get(param):
+                return alt[verdict]
+        return self.wording[verdict]
 
 
 class ClaimCatalogue(BaseModel):
@@ -330,7 +350,7 @@ def claim_id(kind: str, *parts: object) -> str:
 def render(c: Claim) -> str:
     """The claim's sentence: its kind's wording for its verdict, filled with its numbers."""
     kind = load_claim_catalogue().kind(c.kind)
-    text = kind.wording[c.verdict]
+    text = kind.text(c.verdict, c.params)
     pct = round((c.level or 0.95) * 100)
     fields: dict[str, Any] = {
         "value": c.value,
@@ -421,5 +441,8 @@ def catalogue_markdown(cat: ClaimCatalogue | None = None) -> str:
         lines += [f"- **Verdict rule**: `{k.verdict}`", "- **Wording (English)**:", ""]
         for v, text in k.wording.items():
             lines.append(f"  - `{v}`: {' '.join(text.split())}")
+        for param, alt in k.wording_without.items():
+            for v, text in alt.items():
+                lines.append(f"  - `{v}`, without `{param}`: {' '.join(text.split())}")
         lines.append("")
     return "\n".join(lines)

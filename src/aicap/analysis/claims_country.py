@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from aicap.analysis.claims import Claim, claim_id
+from aicap.analysis.claims_profile import name_of
 from aicap.analysis.diagnose import MATERIAL_GAP, TREND_YEARS, Diagnosis
 
 
@@ -52,10 +53,10 @@ def country_claims(diag: Diagnosis, n_years: int = TREND_YEARS) -> list[Claim]:
                 n=int(r["n_years"]),
                 start=start,
                 end=diag.year,
-                sample=f"{diag.name}'s constant-composition {r['name']} pillar and {peers}",
+                sample=f"{name_of(diag)}'s constant-composition {r['name']} pillar and {peers}",
                 data=used,
                 params={
-                    "name": diag.name,
+                    "name": name_of(diag),
                     "label": str(r["name"]).lower(),
                     "peers": peers,
                     "gap_now": _f(r["gap_now"]),
@@ -81,7 +82,7 @@ def country_claims(diag: Diagnosis, n_years: int = TREND_YEARS) -> list[Claim]:
                 end=diag.year,
                 sample="the scored Member States with GDP per person (PPP)",
                 params={
-                    "name": diag.name,
+                    "name": name_of(diag),
                     "actual": _f(e["actual"]),
                     "expected": _f(e["expected"]),
                 },

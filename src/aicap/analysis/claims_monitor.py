@@ -18,6 +18,7 @@ from scipy import stats
 
 from aicap.analysis.claims import Claim, ClaimSet, claim_id
 from aicap.analysis.divide import group_mask
+from aicap.analysis.localise import prose_name
 from aicap.analysis.monitor import concentration as conc
 from aicap.analysis.monitor.links import (
     ACCESS_SOURCES,
@@ -350,7 +351,11 @@ def monitor_claims(
 ) -> ClaimSet:
     """Every Monitor claim (kinds :data:`MONITOR_KINDS`). ``countries``: the country
     reference (Member States are the rows with ``status == "member"`` when it has one)."""
-    names = {str(k): str(v) for k, v in zip(countries["iso3"], countries["name"], strict=True)}
+    # in running text as on the pages: UNTERM's article dropped ("United States of America")
+    names = {
+        str(k): prose_name(str(v))
+        for k, v in zip(countries["iso3"], countries["name"], strict=True)
+    }
     members = countries
     if "status" in countries.columns:
         members = countries[countries["status"] == "member"]

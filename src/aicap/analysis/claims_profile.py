@@ -14,6 +14,7 @@ from typing import Any
 
 from aicap.analysis.claims import Claim, claim_id
 from aicap.analysis.diagnose import MATERIAL_GAP, Diagnosis
+from aicap.analysis.localise import prose_name
 
 #: the kinds this module makes (``aicap claim show`` recomputes them from the profile)
 PROFILE_KINDS = ("tier_assignment", "peer_gap", "binding_constraint", "recommendation_need")
@@ -40,6 +41,13 @@ def _json(v: Any) -> Any:
     return v if isinstance(v, dict | list) else None
 
 
+def name_of(diag: Diagnosis) -> str:
+    """The country's name as the pages write it in running text: UNTERM's article dropped
+    ("United States of America (the)" -> "United States of America"), so a claim's text in
+    the JSON twins and the CLI reads as on the page (:func:`aicap.analysis.localise.prose_name`)."""
+    return prose_name(str(diag.name))
+
+
 def _peers(diag: Diagnosis) -> str:
     return diag.peers[0].label if diag.peers else "its peers"
 
@@ -53,6 +61,18 @@ def _pillar_data(diag: Diagnosis, pillar: str) -> tuple[str, ...]:
         for a, b, p in zip(inds["indicator"], inds["series"], inds["pillar"], strict=True)
         if p == pillar
     )
+
+
+def tier_name(row: Mapping[str, Any], labels: Mapping[int, str], tier: int) -> str:
+    """A/79/966's name of ``tier`` ("AI nascent"), empty for a tier it does not name (its
+    label is then only "Tier 3", which a sentence must not repeat after the number): the
+    results row's ``tier_name`` where it has one, else the part of the rule's label after
+    "Tier N: "."""
+    if "tier_name" in row:
+        v = row.get("tier_name")
+        return v.strip() if isinstance(v, str) else ""
+    _, sep, name = str(labels.get(tier, "")).partition(": ")
+    return name.strip() if sep else ""
 
 
 def tier_claim(
@@ -84,13 +104,13 @@ def tier_claim(
         subject=diag.iso3,
         value=p,
         end=diag.year,
-        sample=f"{diag.name}'s conditions of A/79/966's tiers and the uncertainty replications",
+        sample=f"{name_of(diag)}'s conditions of A/79/966's tiers and the uncertainty replications",
         data=("tier_conditions (frameworks/aicap.yaml tiers:)", "uncertainty replications"),
         params={
-            "name": diag.name,
+            "name": name_of(diag),
             "tier": tier,
             "tier_high": high,
-            "tier_label": str(labels.get(tier, f"tier {tier}")).split(": ", 1)[-1],
+            "tier_label": tier_name(row, labels, tier),
             "p_pct": 100.0 * p if math.isfinite(p) else float("nan"),
             "threshold": threshold,
             "odds": odds or "no replication",
@@ -121,10 +141,10 @@ def peer_gap_claims(diag: Diagnosis) -> list[Claim]:
                 subject=f"{diag.iso3}:{r['pillar']}",
                 value=_f(r["gap_peer"]),
                 end=diag.year,
-                sample=f"{diag.name} and the median of {peers}",
+                sample=f"{name_of(diag)} and the median of {peers}",
                 data=_pillar_data(diag, str(r["pillar"])),
                 params={
-                    "name": diag.name,
+                    "name": name_of(diag),
                     "label": f"{str(r['name']).lower()} pillar",
                     "pillar": r["pillar"],
                     "peers": peers,
@@ -148,10 +168,10 @@ def peer_gap_claims(diag: Diagnosis) -> list[Claim]:
                 value=_f(w["gap_peer"]),
                 n=len(rows),
                 end=diag.year,
-                sample=f"{diag.name}'s {len(rows)} scored pillars and the medians of {peers}",
+                sample=f"{name_of(diag)}'s {len(rows)} scored pillars and the medians of {peers}",
                 data=_pillar_data(diag, str(w["pillar"])),
                 params={
-                    "name": diag.name,
+                    "name": name_of(diag),
                     "label": f"the {str(w['name']).lower()} pillar",
                     "pillar": w["pillar"],
                     "peers": peers,
@@ -201,10 +221,10 @@ def recommendation_claims(diag: Diagnosis, recs: Sequence[Mapping[str, Any]]) ->
                 value=_f(r.get("need")),
                 n=len(gaps),
                 end=diag.year,
-                sample=f"{diag.name} and the median of {peers}",
+                sample=f"{name_of(diag)} and the median of {peers}",
                 data=tuple(f"{g['indicator']} ({g['series']})" for g in gaps if g.get("series")),
                 params={
-                    "name": diag.name,
+                    "name": name_of(diag),
                     "title": str(r.get("title", r["id"])),
                     "intervention": r["id"],
                     "peers": peers,

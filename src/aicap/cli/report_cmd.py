@@ -11,30 +11,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from aicap.cli import report_common as common
 from aicap.cli.conventions import OldIndexOpt, renamed
 from aicap.cli.profile_cmd import _compute_profile as _compute_profile
 from aicap.cli.profile_cmd import _print_summary as _print_summary
 from aicap.cli.profile_cmd import profile as profile
 from aicap.cli.profile_cmd import score_text as score_text
-from aicap.cli.report_common import (
-    CacheDirOpt,
-    CatalogueOpt,
-    IndexOpt,
-    LangOpt,
-    MandatesOpt,
-    UseCacheOpt,
-    WarehouseOpt,
-    _catalogue,
-    _fail,
-    _langs,
-    _load,
-    _localiser,
-    _monitor,
-    _warn,
-    _writable,
-    console,
-)
-from aicap.cli.report_common import _cache as _cache  # claim_cmd, main
+
+# re-exported for older callers (claim_cmd, main, tests): the helpers live in report_common
+from aicap.cli.report_common import _cache as _cache
+from aicap.cli.report_common import _catalogue as _catalogue
+from aicap.cli.report_common import _load as _load
+from aicap.cli.report_common import _monitor as _monitor
 
 # Everything else is imported where it is used: a briefing or a profile found in the cache
 # (aicap.report.reuse) is written without importing pandas, the index engine or WeasyPrint.
@@ -54,7 +42,7 @@ def _replies(dataset: str) -> dict[str, Any]:
     try:
         return published_replies(None, dataset)
     except Exception as exc:  # the briefing stands without the registry
-        console.print(f"[yellow]warning:[/yellow] right of reply not read: {exc}")
+        common.console.print(f"[yellow]warning:[/yellow] right of reply not read: {exc}")
         return {}
 
 
@@ -94,7 +82,7 @@ def run_briefing(
 
     t0 = time.perf_counter()
     n_workers = effective_workers(workers or default_workers())
-    cache = _cache(warehouse, cache_dir, use_cache)
+    cache = common._cache(warehouse, cache_dir, use_cache)
     langs = langs or ["en"]
     replies = _replies(voice_dataset)  # the countries' right of reply (issue 20)
     k = digest = ""
@@ -123,13 +111,13 @@ def run_briefing(
     from aicap.report.monitor_source import MonitorJob
 
     notes: list[str] = []
-    data = _load(warehouse, index, notes)
-    cat = _catalogue(catalogue, mandates, data)
+    data = common._load(warehouse, index, notes)
+    cat = common._catalogue(catalogue, mandates, data)
     try:
         countries = annex_countries(data, annex)
     except KeyError as exc:
-        raise _fail(str(exc.args[0]), 2) from None
-    got_monitor = _monitor(warehouse, cat, cache, [catalogue] if catalogue else [], notes)
+        raise common._fail(str(exc.args[0]), 2) from None
+    got_monitor = common._monitor(warehouse, cat, cache, [catalogue] if catalogue else [], notes)
     kw: dict[str, Any] = {}
     if got_monitor is not None:
         links, mon = got_monitor
@@ -154,7 +142,7 @@ def run_briefing(
         progress=progress,
         derived=digest,
         langs=langs,
-        localisers={lg: _localiser(warehouse, lg) for lg in langs},
+        localisers={lg: common._localiser(warehouse, lg) for lg in langs},
         replies=replies,
         **kw,
     )
@@ -182,7 +170,7 @@ def _write_stored(stored: Any, out: Path, t0: float) -> Briefing:
     from aicap.report.result import Briefing
 
     for w in stored.warnings:
-        _warn(w)
+        common._warn(w)
     t1 = time.perf_counter()
     html, files, pdf = reuse.write(stored, out)
     t2 = time.perf_counter()
@@ -207,8 +195,8 @@ def _write_stored(stored: Any, out: Path, t0: float) -> Briefing:
 @app.command("briefing")
 def briefing(
     out: Annotated[Path, typer.Option("--out", help="Folder for briefing.html/pdf and data/.")],
-    warehouse: WarehouseOpt = Path("var/aicap.duckdb"),
-    index: IndexOpt = Path("var/out"),
+    warehouse: common.WarehouseOpt = Path("var/aicap.duckdb"),
+    index: common.IndexOpt = Path("var/out"),
     old_index: OldIndexOpt = None,
     annex: Annotated[
         str,
@@ -226,11 +214,11 @@ def briefing(
             "--workers", min=1, help="Processes (default: one per CPU; 1: all in process)."
         ),
     ] = None,
-    mandates: MandatesOpt = None,
-    catalogue: CatalogueOpt = None,
-    cache_dir: CacheDirOpt = None,
-    use_cache: UseCacheOpt = True,
-    lang: LangOpt = "en",
+    mandates: common.MandatesOpt = None,
+    catalogue: common.CatalogueOpt = None,
+    cache_dir: common.CacheDirOpt = None,
+    use_cache: common.UseCacheOpt = True,
+    lang: common.LangOpt = "en",
     voice_demo: Annotated[
         bool, typer.Option("--voice-demo", help="Annex replies: the FICTITIOUS demo's.")
     ] = False,
@@ -238,8 +226,8 @@ def briefing(
     """Write the Secretary-General briefing (HTML and PDF) with its data files, in one of
     the six UN languages or all six (``--lang all``: briefing-<lang>.html/.pdf each)."""
     index = renamed(index, old_index, "--index", "--index-dir")
-    _writable(out, "--out")
-    langs = _langs(lang)
+    common._writable(out, "--out")
+    langs = common._langs(lang)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (
@@ -249,7 +237,7 @@ def briefing(
         TimeElapsedColumn(),
     )
     # the bars are shown once there is work to show (none when the briefing is reused)
-    bar = Progress(*columns, console=console, transient=False)
+    bar = Progress(*columns, console=common.console, transient=False)
     tasks: dict[str, TaskID] = {}
 
     def progress(stage: str, done: int, total: int) -> None:

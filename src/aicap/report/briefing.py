@@ -24,7 +24,8 @@ from aicap.report.briefing_sections import FOCUS_GROUPS, TOP_N, profile_figure
 from aicap.report.cache import Cache
 from aicap.report.lang import environment, finish, localise_svg
 from aicap.report.monitor_source import MonitorJob, Signals
-from aicap.report.pdf import PdfBatch, render_pdf
+from aicap.report.pdf import PdfBatch, render_pdf, split
+from aicap.report.pdf_fit import versions
 from aicap.report.profile_claims import with_claims
 from aicap.report.result import Briefing
 from aicap.report.workers import Progress, Workers
@@ -52,10 +53,7 @@ def render_html(
     annex's profiles localised and their figures drawn in that language."""
     loc = loc or Localiser("en")
     c = dict(ctx)
-    # one A4 page per annex profile at 8.5 pt in every language: its first two
-    # recommendations in English, one in the longer languages (the heading says how many of
-    # how many; all are in data/profiles.json)
-    c.setdefault("n_recs", 2 if loc.lang == "en" else 1)
+    c.setdefault("n_recs", annex_recs(loc))
     if c.get("profiles"):
         profs = []
         for p in c["profiles"]:
@@ -66,6 +64,40 @@ def render_html(
     html = environment(loc).get_template(template).render(**c)
     head, annex_mark, annex = html.partition('id="annex"')  # the annex's charts are drawn
     return finish(localise_svg(head, loc) + annex_mark + annex, loc)  # in their language
+
+
+#: Per language, the most recommendations an annex profile shows and the spacing it is
+#: first laid out in (an index of :data:`aicap.report.pdf_fit.SPACINGS`): two in English,
+#: one in the longer languages (the heading says how many of how many; all are in the HTML
+#: and ``data/profiles.json``); Russian starts with the tight spacing, in which 89 of its 92
+#: focus profiles fit against 64 as written (measured on the snapshot: fewer profiles laid
+#: out twice). Other languages: one recommendation, as written.
+ANNEX_START: dict[str, tuple[int, int]] = {"en": (2, 0), "ru": (1, 1)}
+
+
+def annex_recs(loc: Localiser) -> int:
+    """How many recommendations an annex profile shows at most in ``loc``'s language."""
+    return ANNEX_START.get(loc.lang, (1, 0))[0]
+
+
+def annex_fits(ctx: dict[str, Any], html: str, loc: Localiser) -> list[list[str]] | None:
+    """Each annex profile's versions in ``html`` (the briefing rendered by
+    :func:`render_html`), fullest first: with each number of recommendations from
+    :func:`annex_recs` down to one, each in every spacing (:func:`aicap.report.pdf_fit.versions`)
+    from the language's first (:data:`ANNEX_START`). A profile that does not fit one A4 page
+    at 8.5 pt is laid out in the next version (:mod:`aicap.report.pdf_fit`). None when
+    ``html`` has no annex."""
+    parts = split(html)
+    if parts is None:
+        return None
+    by_recs = [parts.profiles]
+    for n in range(int(ctx.get("n_recs") or annex_recs(loc)) - 1, 0, -1):
+        fewer = split(render_html({**ctx, "n_recs": n}, loc=loc))
+        if fewer is None or len(fewer.profiles) != len(parts.profiles):
+            break
+        by_recs.append(fewer.profiles)
+    skip = ANNEX_START.get(loc.lang, (1, 0))[1]
+    return [versions([b[i] for b in by_recs])[skip:] for i in range(len(parts.profiles))]
 
 
 def html_to_pdf(html: str, path: Path, base_url: str | None = None) -> int:
@@ -141,7 +173,8 @@ def write_briefing(
             pages = None
             if pdf:
                 pdf_path = out / f"{stem}.pdf"
-                batch.add(html, pdf_path, f"pdf {lg}")  # annex laid out by the workers meanwhile
+                fits = annex_fits(ctx, html, loc)  # each annex profile's versions
+                batch.add(html, pdf_path, f"pdf {lg}", fits)  # laid out by the workers meanwhile
             t_html += tb - ta
             t_pdf += time.perf_counter() - tb
             written[lg] = (html_path, pdf_path, pages)
@@ -184,11 +217,12 @@ def profile_html(profile: dict[str, Any], loc: Localiser | None = None, n_recs: 
 
 def write_profile_pdf(profile: dict[str, Any], path: Path, loc: Localiser | None = None) -> int:
     """The profile on one A4 page: with its first three recommendations, or two or one where
-    a longer language needs the room (the heading says how many of how many)."""
+    a longer language needs the room (the heading says how many of how many), each number
+    tried in every spacing first (:mod:`aicap.report.pdf_fit`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    pages = html_to_pdf(profile_html(profile, loc), path)
-    for n in (2, 1):
-        if pages <= 1:
-            break
-        pages = html_to_pdf(profile_html(profile, loc, n_recs=n), path)
-    return pages
+    htmls = [profile_html(profile, loc, n_recs=n) for n in (3, 2, 1)]
+    cut = [split(h) for h in htmls]
+    if any(c is None or len(c.profiles) != 1 for c in cut):
+        return html_to_pdf(htmls[0], path)
+    fits = [versions([c.profiles[0] for c in cut if c is not None])]
+    return render_pdf(htmls[0], path, fits=fits)

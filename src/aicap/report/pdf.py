@@ -33,17 +33,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aicap.report import pdf_fonts
+from aicap.report import pdf_fit, pdf_fonts
 from aicap.report.cache import Cache, key
 from aicap.report.workers import Progress, Workers, chunk_size
 
 PROFILE_MARK = '<section class="profile"'
-PLACEHOLDER = '<section class="profile"></section>'
+PLACEHOLDER = pdf_fit.PLACEHOLDER
 #: Profiles per chunk at most (enough chunks keep every worker busy; fewer, larger ones save
 #: WeasyPrint's set-up per document).
 MAX_CHUNK = 12
-#: What a cached chunk's bytes depend on besides its HTML: how fonts are subset.
-FONT_MODE = "document-subset-1"
+#: What a cached chunk's bytes depend on besides its HTML: how fonts are subset, and how
+#: profiles are fitted to their page.
+FONT_MODE = "document-subset-1/fit-1"
 
 
 @dataclass(frozen=True)
@@ -54,21 +55,41 @@ class Parts:
     main: str  # the body before the first profile
     profiles: list[str]  # one <section class="profile"> ... </section> each
     tail: str  # </body></html>
+    #: per profile, the versions to lay it out in, fullest first
+    #: (:func:`aicap.report.pdf_fit.versions`); empty: the profile as written in each spacing
+    fits: tuple[tuple[str, ...], ...] = ()
 
     def main_html(self) -> str:
         return self.head + self.main + PLACEHOLDER * len(self.profiles) + self.tail
+
+    def versions(self, i: int) -> tuple[str, ...]:
+        """Profile ``i``'s versions, fullest first."""
+        if self.fits:
+            return self.fits[i]
+        return tuple(pdf_fit.versions([self.profiles[i]]))
+
+    def chunk_head(self, first_page: int) -> str:
+        """The head of a chunk whose first profile, after one placeholder page, is page
+        ``first_page``."""
+        style = f"<style>@page :first {{ counter-reset: page {first_page - 1}; }}</style>"
+        return self.head.replace("</head>", style + "</head>", 1)
+
+    def fitted_html(self, levels: Sequence[int]) -> str:
+        """The whole document with profile ``i`` in its version ``levels[i]``."""
+        body = "".join(self.versions(i)[lv] for i, lv in enumerate(levels))
+        return self.head + self.main + body + self.tail
 
     def chunk_html(self, start: int, stop: int, first_page: int) -> str:
         """Profiles ``start:stop`` after one placeholder page (dropped when rendered: a
         profile then starts after a page break as in the whole document, not below the body's
         top margin), numbered from ``first_page``."""
-        style = f"<style>@page :first {{ counter-reset: page {first_page - 1}; }}</style>"
-        head = self.head.replace("</head>", style + "</head>", 1)
-        return head + PLACEHOLDER + "".join(self.profiles[start:stop]) + self.tail
+        body = "".join(self.profiles[start:stop])
+        return self.chunk_head(first_page) + PLACEHOLDER + body + self.tail
 
 
-def split(html: str) -> Parts | None:
-    """Cut ``html`` at its profile sections (None when it has none or an unexpected shape)."""
+def split(html: str, fits: Sequence[Sequence[str]] | None = None) -> Parts | None:
+    """Cut ``html`` at its profile sections (None when it has none or an unexpected shape);
+    ``fits``: each profile's versions, fullest first (:attr:`Parts.fits`)."""
     body = html.find("<body")
     if body < 0:
         return None
@@ -85,7 +106,12 @@ def split(html: str) -> Parts | None:
     profiles = [html[a:b] for a, b in itertools.pairwise(bounds)]
     if not all(p.rstrip().endswith("</section>") for p in profiles):
         return None
-    return Parts(html[:body_end], html[body_end : starts[0]], profiles, html[end:])
+    versions: tuple[tuple[str, ...], ...] = ()
+    if fits is not None:
+        versions = tuple(tuple(v) for v in fits)
+        if len(versions) != len(profiles) or not all(versions):
+            raise ValueError("every profile needs at least one version")
+    return Parts(html[:body_end], html[body_end : starts[0]], profiles, html[end:], versions)
 
 
 #: CPU seconds of the last rendering in this process: layout, PDF writing, font subsetting.
@@ -120,15 +146,90 @@ def render_chunk(html: str, base_url: str | None) -> tuple[bytes, int]:
     return _render_doc(html, base_url, True)
 
 
+def render_fitted(
+    head: str,
+    profiles: Sequence[Sequence[str]],
+    tail: str,
+    base_url: str | None,
+    first_page: int = 1,
+) -> tuple[bytes, int, list[int], list[int]]:
+    """A chunk of the annex (``head`` from :meth:`Parts.chunk_head`), each profile (its
+    versions, fullest first) in the first version that fits one page
+    (:func:`aicap.report.pdf_fit.layout`): PDF bytes and pages, the placeholder page left
+    out, the version chosen and the pages taken per profile (runs in a worker).
+    ``first_page``: the number of the first profile's page."""
+    c0 = time.process_time()
+    doc, levels, per = pdf_fit.layout(
+        head, profiles, tail, base_url, before=PLACEHOLDER, first_number=first_page - 1
+    )
+    c1 = time.process_time()
+    s0 = pdf_fonts.SUBSET_SECONDS[0]
+    pages = doc.pages[1:]
+    data = doc.copy(pages).write_pdf()
+    _TIMES.update(
+        layout=c1 - c0,
+        write=time.process_time() - c1,
+        fonts=pdf_fonts.SUBSET_SECONDS[0] - s0,
+    )
+    return data, len(pages), levels, per
+
+
 def _job(
     whole: bool, html: str, base_url: str | None, chars: tuple[int, ...]
 ) -> tuple[bytes, int, dict[str, float]]:
-    """A worker's job: a chunk (or the whole document), its fonts subset for the document's
-    ``chars``; with the CPU seconds it took."""
+    """A worker's job: the whole document, its fonts subset for the document's ``chars``;
+    with the CPU seconds it took."""
     _TIMES.clear()
     with pdf_fonts.document_chars(chars):
         data, pages = _render(html, base_url) if whole else render_chunk(html, base_url)
     return data, pages, dict(_TIMES)
+
+
+def _whole_job(
+    html: str,
+    fits: Sequence[Sequence[str]] | None,
+    base_url: str | None,
+    chars: tuple[int, ...],
+) -> tuple[bytes, int, dict[str, float], list[int]]:
+    """A worker's job: the whole document in one piece, its annex profiles each in the first
+    version that fits one page (:func:`aicap.report.pdf_fit.layout`); with the CPU seconds
+    it took and the versions chosen."""
+    parts = split(html, fits)
+    if parts is None:
+        data, pages, times = _job(True, html, base_url, chars)
+        return data, pages, times, []
+    _TIMES.clear()
+    with pdf_fonts.document_chars(chars):
+        c0 = time.process_time()
+        profiles = [parts.versions(i) for i in range(len(parts.profiles))]
+        doc, levels, _per = pdf_fit.layout(
+            parts.head, profiles, parts.tail, base_url, before=parts.main
+        )
+        c1 = time.process_time()
+        s0 = pdf_fonts.SUBSET_SECONDS[0]
+        data = doc.write_pdf()
+        times = {
+            "layout": c1 - c0,
+            "write": time.process_time() - c1,
+            "fonts": pdf_fonts.SUBSET_SECONDS[0] - s0,
+        }
+    return data, len(doc.pages), times, levels
+
+
+def _chunk_job(
+    head: str,
+    profiles: Sequence[Sequence[str]],
+    tail: str,
+    base_url: str | None,
+    chars: tuple[int, ...],
+    first_page: int,
+) -> tuple[bytes, int, list[int], dict[str, float]]:
+    """A worker's job: a chunk of fitted profiles (:func:`render_fitted`), its fonts subset
+    for the document's ``chars``; with the versions chosen and the CPU seconds it took."""
+    _TIMES.clear()
+    with pdf_fonts.document_chars(chars):
+        data, pages, levels, _per = render_fitted(head, profiles, tail, base_url, first_page)
+    return data, pages, levels, dict(_TIMES)
 
 
 def _weasyprint_version() -> str:
@@ -177,6 +278,9 @@ class Stats:
     whole: int = 0  # documents rendered in one piece (fallbacks included)
     #: annex chunks that did not come out at one page per profile (document: profiles i-j)
     overflow: list[str] = field(default_factory=list)
+    #: per document (its label), the version each annex profile was laid out in (0: as
+    #: written; :func:`aicap.report.pdf_fit.versions`)
+    fitted: dict[str, list[int]] = field(default_factory=dict)
     by_document: dict[str, float] = field(default_factory=dict)  # path -> layout+write CPU s
 
     def add(self, times: dict[str, float], path: Path) -> None:
@@ -196,10 +300,10 @@ class _Doc:
     parts: Parts | None = None
     main_pdf: bytes = b""
     n_main: int = 0
-    whole: Future[tuple[bytes, int, dict[str, float]]] | None = None
-    # (start, stop, cache key, cached (bytes, pages) or None, future or None)
-    chunks: list[tuple[int, int, str, tuple[bytes, int] | None, Future[Any] | None]] = field(
-        default_factory=list
+    whole: Future[tuple[bytes, int, dict[str, float], list[int]]] | None = None
+    # (start, stop, cache key, cached (bytes, pages, versions) or None, future or None)
+    chunks: list[tuple[int, int, str, tuple[bytes, int, list[int]] | None, Future[Any] | None]] = (
+        field(default_factory=list)
     )
 
 
@@ -239,16 +343,23 @@ class PdfBatch:
             return _Serial().submit(fn, *args)
         return self.workers.submit(fn, *args)
 
-    def add(self, html: str, path: Path, label: str = "pdf") -> None:
-        """Start rendering ``html`` to ``path``."""
-        chars = pdf_fonts.codepoints(html)
+    def add(
+        self,
+        html: str,
+        path: Path,
+        label: str = "pdf",
+        fits: Sequence[Sequence[str]] | None = None,
+    ) -> None:
+        """Start rendering ``html`` to ``path``; ``fits``: each annex profile's versions,
+        fullest first (default: its spacings, :func:`aicap.report.pdf_fit.versions`)."""
+        chars = pdf_fonts.codepoints("".join([html, *(v for f in fits or () for v in f)]))
         doc = _Doc(html, path, label, chars)
         self.docs.append(doc)
-        parts = split(html) if self.workers is not None and self.workers.n > 1 else None
+        parts = split(html, fits) if self.workers is not None and self.workers.n > 1 else None
         if self.progress is not None:
             self.progress(label, 0, 1 + (len(parts.profiles) if parts is not None else 0))
-        if parts is None:
-            doc.whole = self._submit(True, html, chars)
+        if parts is None:  # in one piece, its profiles fitted there
+            doc.whole = self._pool_submit(_whole_job, html, fits, self.base_url, chars)
             return
         doc.parts = parts
         assert self.workers is not None
@@ -266,16 +377,21 @@ class PdfBatch:
             chars_key = hashlib.sha256(repr(chars).encode()).hexdigest()
             for start in range(0, n, size):
                 stop = min(n, start + size)
-                chunk = parts.chunk_html(start, stop, doc.n_main + 1 + start)
-                k = key(
-                    "pdf-chunk",
-                    self._version,
-                    FONT_MODE,
-                    chars_key,
-                    hashlib.sha256(chunk.encode()).hexdigest(),
-                )
+                first_page = doc.n_main + 1 + start
+                head = parts.chunk_head(first_page)
+                profiles = [parts.versions(i) for i in range(start, stop)]
+                digest = hashlib.sha256(head.encode())
+                for vs in profiles:
+                    for v in vs:
+                        digest.update(b"\0" + v.encode())
+                digest.update(b"\1" + parts.tail.encode())
+                k = key("pdf-chunk", self._version, FONT_MODE, chars_key, digest.hexdigest())
                 hit = self.cache.get("pdf", k) if self.cache is not None else None
-                fut = None if hit is not None else self._submit(False, chunk, chars)
+                fut = None
+                if hit is None:
+                    fut = self._pool_submit(
+                        _chunk_job, head, profiles, parts.tail, self.base_url, chars, first_page
+                    )
                 doc.chunks.append((start, stop, k, hit, fut))
             s0 = pdf_fonts.SUBSET_SECONDS[0]
             c2 = time.process_time()
@@ -296,7 +412,8 @@ class PdfBatch:
         merged: dict[int, tuple[bytes, int]] = {}
         for i, doc in enumerate(self.docs):
             if doc.whole is not None:
-                data, pages, times = doc.whole.result()
+                data, pages, times, chosen_whole = doc.whole.result()
+                self.stats.fitted[doc.label] = chosen_whole
                 self.stats.add(times, doc.path)
                 self.stats.whole += 1
                 merged[i] = (data, pages)
@@ -305,18 +422,20 @@ class PdfBatch:
             pdfs = [doc.main_pdf] if doc.main_pdf else []
             ok = doc.n_main > 0
             done = 1
+            levels: list[int] = []
             for start, stop, k, hit, fut in doc.chunks:
                 if hit is not None:
-                    got: tuple[bytes, int] = hit
+                    got: tuple[bytes, int, list[int]] = hit
                     self.stats.cached += 1
                 else:
                     assert fut is not None
-                    data, pages, times = fut.result()
-                    got = (data, pages)
+                    data, pages, chosen, times = fut.result()
+                    got = (data, pages, chosen)
                     self.stats.add(times, doc.path)
                     self.stats.chunks += 1
+                levels += got[2]
                 if got[1] != stop - start:
-                    ok = False  # a profile ran over one page: render in one piece below
+                    ok = False  # a profile ran over one page even so: one piece below
                     self.stats.overflow.append(f"{doc.label}: profiles {start + 1}-{stop}")
                 elif hit is None and self.cache is not None:
                     self.cache.put("pdf", k, got)
@@ -325,10 +444,12 @@ class PdfBatch:
                 if self.progress is not None:
                     total = 1 + (len(doc.parts.profiles) if doc.parts is not None else 0)
                     self.progress(doc.label, min(done, total), total)
+            self.stats.fitted[doc.label] = levels
             if ok:  # merged by a worker while the next document's chunks are collected
                 merges[i] = self._pool_submit(_merge_job, pdfs)
-            else:
-                fallbacks[i] = self._submit(True, doc.html, doc.chars)
+            else:  # the profiles in the versions chosen, the page numbers of one piece
+                assert doc.parts is not None
+                fallbacks[i] = self._submit(True, doc.parts.fitted_html(levels), doc.chars)
         for i, fut in merges.items():
             data, pages, seconds = fut.result()
             self.stats.merge_cpu += seconds
@@ -360,9 +481,12 @@ def render_pdf(
     base_url: str | None = None,
     cache: Cache | None = None,
     progress: Progress | None = None,
+    fits: Sequence[Sequence[str]] | None = None,
 ) -> int:
     """Write ``html`` as a PDF to ``path``; returns the number of pages. With ``workers``
-    (more than one), the profile pages are rendered in parallel chunks and merged."""
+    (more than one), the profile pages are rendered in parallel chunks and merged. Each
+    profile is laid out in the first of its versions (``fits``, default its spacings) that
+    fits one page."""
     batch = PdfBatch(workers, base_url=base_url, cache=cache, progress=progress)
-    batch.add(html, path)
+    batch.add(html, path, fits=fits)
     return batch.finish()[0]

@@ -18,13 +18,15 @@ briefing's.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from aicap.analysis.localise import Localiser, isolate_ltr, prose_name
 from aicap.analysis.localise_profile import make_localiser
+from aicap.web import page_method
 from aicap.web.data import SiteData
 
 #: The key of the set of strings a localised page kept in English (never in a JSON twin).
@@ -64,6 +66,8 @@ class _Page:
     def __init__(self, loc: Localiser) -> None:
         self.loc = loc
         self.english: set[str] = set()
+        #: indicator code -> English name (the divide's note names the indicators left out)
+        self.indicator_names: dict[str, str] = {}
 
     def _keep(self, old: str, new: str) -> str:
         if self.loc.lang != "en" and new == old and any(ch.isalpha() for ch in old):
@@ -92,10 +96,17 @@ class _Page:
         self.loc._missing.intersection_update(before)
         return self._keep(v, got)
 
+    def role(self, v: str) -> str:
+        """A citation's role (``"mandated by"``): the template writes the colon after it."""
+        got = self.text(v)
+        return got.rstrip(" :：\u00a0") if isinstance(got, str) else got
+
     def text(self, v: Any) -> Any:
         """A label or a short generated phrase (condition names, units, source names)."""
         if not isinstance(v, str) or not v:
             return v
+        if self.loc.lang != "en" and self.loc.lookup(v) is not None:
+            return self.loc.text(v)  # translated, if written alike ("UNESCO", "score (0-100)")
         return self._keep(v, self.loc.text(v))
 
     def each(self, rows: Iterable[Any] | None, fn: Callable[[Any], Any], *keys: str) -> None:
@@ -133,10 +144,29 @@ def _country(p: _Page, d: dict[str, Any]) -> None:
         nt = r.get("next_tier")
         if isinstance(nt, dict):
             nt["condition"] = p.text(nt.get("condition"))
+        r["description"] = p.text(r.get("description"))  # catalogue text (report domain)
+        for key in ("cost_band", "lead_time"):
+            r[key] = p.text(r.get(key))
+        for key in ("modality", "providers"):
+            r[key] = [p.text(x) for x in r.get(key) or []]
+        for m in r.get("mandates") or []:  # the role's word; the quotation stays English
+            if isinstance(m, dict):
+                m["role"] = p.role(m.get("role") or "mandated by")
+    fin = d.get("financing")
+    if isinstance(fin, dict):
+        if isinstance(fin.get("cost"), dict):
+            fin["cost"]["basis"] = p.text(fin["cost"].get("basis"))
+        p.each(fin.get("instruments"), p.text, "title")
+        p.each(fin.get("instruments"), p.sentence, "why")
     gen = d.get("gender")
     if isinstance(gen, dict):
         p.each(gen.get("gaps"), p.text, "name", "unit")
+        gen["not_held"] = p.sentence(gen.get("not_held"))
     p.each(d.get("data"), p.text, "name", "unit")
+    for r in d.get("data") or []:  # how the snapshot obtained the file: a record
+        src = r.get("source") if isinstance(r, dict) else None
+        if isinstance(src, dict) and src.get("route"):
+            src["route"] = p.record(src["route"])
 
 
 def _divide(p: _Page, d: dict[str, Any]) -> None:
@@ -146,10 +176,11 @@ def _divide(p: _Page, d: dict[str, Any]) -> None:
                 v["text"] = p.sentence(v.get("text"))
             v["absolute"] = p.sentence(v.get("absolute"))
             p.claims(v.get("claims"))
-    # the constant-composition note is a method record (indicator lists, method breaks):
-    # shown in English, marked lang="en"
-    if d.get("composition_text"):
-        p.english.add(str(d["composition_text"]))
+    # the constant-composition note, rebuilt from its record in the page's language
+    comp = d.get("composition")
+    if p.loc.lang != "en" and isinstance(comp, dict) and d.get("composition_text"):
+        got = page_method.composition(p, comp, p.indicator_names)
+        d["composition_text"] = got if got is not None else d["composition_text"]
     age = d.get("data_age")
     if isinstance(age, dict):
         age["text"] = p.sentence(age.get("text"))
@@ -172,6 +203,7 @@ LOCALISERS: dict[str, Callable[[_Page, dict[str, Any]], None]] = {
     "divide": _divide,
     "indicators": _indicators,
     "indicator": _indicator,
+    "methodology": page_method.methodology,
 }
 
 
@@ -207,11 +239,13 @@ def localise(site: SiteData, name: str, data: Mapping[str, Any], lang: str) -> d
     wording as written, country names in running text without UNTERM's article)."""
     out: dict[str, Any] = _copy(dict(data), {})
     p = _Page(localiser_for(site, lang))
+    p.indicator_names = {str(i["code"]): str(i["name"]) for i in site.indicators}
     fn = LOCALISERS.get(name)
     if fn is not None:
         fn(p, out)
     if name.startswith("monitor"):
         p.claims(out.get("claims"))
+        page_method.monitor(p, name, out)
     out[ENGLISH] = p.english
     return out
 
@@ -228,6 +262,21 @@ def english_marker(data: Mapping[str, Any]) -> Callable[[Any], Markup]:
         return Markup("")
 
     return en
+
+
+_QUOTE = re.compile(r'"([^"<>]+)"')
+_CODE = re.compile(r"`([^`<>]+)`")
+
+
+def quoted(text: Any) -> Markup:
+    """A catalogue text whose quotations of UN texts (between straight double quotes) are
+    shown as quotations in English (``<q lang="en">``): the translations keep them as the
+    library holds them, never translated as if official. Codes between backticks are shown as
+    code, left to right."""
+    if not isinstance(text, str):
+        return Markup("")
+    out = _QUOTE.sub(r'<q lang="en" class="inline">\1</q>', str(escape(text)).replace("&#34;", '"'))
+    return Markup(_CODE.sub(r'<code dir="ltr">\1</code>', out))  # `carried:<year>`
 
 
 def finish(html: str, lang: str) -> str:

@@ -217,6 +217,7 @@ def render_page(
         lang,
         data,
         en=page_lang.english_marker(data),
+        quoted=page_lang.quoted,
         current=current,
         twin=page.api,
         lang_links=lang_links,
