@@ -26,7 +26,7 @@ from markupsafe import Markup, escape
 
 from aicap.analysis.localise import Localiser, isolate_ltr, prose_name
 from aicap.analysis.localise_profile import make_localiser
-from aicap.web import page_method
+from aicap.web import page_indicator, page_method
 from aicap.web.data import SiteData
 
 #: The key of the set of strings a localised page kept in English (never in a JSON twin).
@@ -193,16 +193,11 @@ def _indicators(p: _Page, d: dict[str, Any]) -> None:
         p.each(pillar.get("indicators"), p.text, "name")
 
 
-def _indicator(p: _Page, d: dict[str, Any]) -> None:
-    d["name"] = p.text(d.get("name"))
-    d["unit"] = p.text(d.get("unit"))
-
-
 LOCALISERS: dict[str, Callable[[_Page, dict[str, Any]], None]] = {
     "country": _country,
     "divide": _divide,
     "indicators": _indicators,
-    "indicator": _indicator,
+    "indicator": page_indicator.indicator,
     "methodology": page_method.methodology,
 }
 

@@ -54,6 +54,9 @@ def prose(p: _Page, text: Any) -> Any:
     if not isinstance(text, str) or not text or p.loc.lang == "en":
         return text
     loc = p.loc
+    whole = loc.lookup(" ".join(text.split()))  # a text translated whole ("e.g. China")
+    if whole is not None:
+        return whole
     before = set(loc._missing)
     out = [loc.sentence(s) for s in _SENTENCE.split(" ".join(text.split()))]
     if loc._missing - before:
