@@ -333,3 +333,16 @@ def test_indicator_page_reads_in_the_language(client: TestClient) -> None:
     en = _html.unescape(client.get("/indicator/compute_capacity").text)
     assert "(policy: 0 to 1,000 H100-equivalents" in en
     assert 'Hosted compute is A/79/966\'s <q lang="en" class="inline">compute</q>' in en
+
+
+def test_profile_monitor_distances_and_colons_take_the_locale_form(client: TestClient) -> None:
+    twin = client.get("/api/country/HTI").json()
+    near = [str(v) for k, v in (twin["monitor"]["access"] or {}).items() if "km)" in str(v)]
+    assert near and all(re.search(r"\(\d{1,3}(,\d{3})+ km\)", v) for v in near[:1]), near
+    es = _html.unescape(client.get("/es/country/HTI").text)
+    assert not re.search(r"\(\d{1,3},\d{3} km\)", es)  # never "(3,552 km)" in Spanish
+    fr = _html.unescape(client.get("/fr/country/HTI").text)
+    assert re.search(r"\(\d{1,3}\u202f\d{3} km\)", fr)
+    zh = client.get("/zh/country/KEN").text
+    assert re.search(r"（FIN-\d\d）：", zh) and not re.search(r"\(FIN-\d\d\): ", zh)
+    assert re.search(r"\(FIN-\d\d\): ", client.get("/country/KEN").text)

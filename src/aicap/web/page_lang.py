@@ -158,11 +158,14 @@ def _country(p: _Page, d: dict[str, Any]) -> None:
             fin["cost"]["basis"] = p.text(fin["cost"].get("basis"))
         p.each(fin.get("instruments"), p.text, "title")
         p.each(fin.get("instruments"), p.sentence, "why")
+        for f in fin.get("instruments") or []:  # "(FIN-02): ", "（FIN-02）："
+            f["ref"] = page_method._paren(p.loc.lang, str(f.get("id"))).lstrip() + p.loc.colon
     gen = d.get("gender")
     if isinstance(gen, dict):
         p.each(gen.get("gaps"), p.text, "name", "unit")
         gen["not_held"] = p.sentence(gen.get("not_held"))
     p.each(d.get("data"), p.text, "name", "unit")
+    page_method.nearest(p, (d.get("monitor") or {}).get("access"))  # "(3 552 km)"
     for r in d.get("data") or []:  # how the snapshot obtained the file: a record
         src = r.get("source") if isinstance(r, dict) else None
         if isinstance(src, dict) and src.get("route"):
