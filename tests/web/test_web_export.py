@@ -109,6 +109,23 @@ def test_export_is_lean_and_says_what_needs_the_live_application(exported: Path)
     assert 'src="static/compare.js"' in compare
 
 
+@pytest.mark.parametrize("rel", ["country/KEN.html", "ar/country/KEN.html"])
+def test_exported_pages_keep_their_bytes_off(exported: Path, rel: str) -> None:
+    """What the export removed must not come back (issue 24: 198 MB for the full export):
+    the end tags a parser supplies, coordinates past one decimal, one ``<line>`` per tick or
+    grid line, one path per data point, Vega's per-mark ARIA and classes."""
+    html = (exported / rel).read_text(encoding="utf-8")
+    assert "</td>" not in html and "</tr><tr" not in html and "</li><li" not in html
+    svgs = re.findall(r"<svg\b.*?</svg>", html, re.S)
+    assert len(svgs) >= 2
+    for svg in svgs:
+        assert not re.search(r"\d\.\d\d", svg), rel
+        assert "/><line" not in svg and ' class="' not in svg.partition(">")[2]
+        paths = re.findall(r"<path[^>]*>", svg)
+        assert not [p for p in paths if 'transform="translate(' in p], rel
+    assert sum(map(len, svgs)) < 14_000, [len(s) for s in svgs]  # was 23 KB
+
+
 def test_export_stats_add_up_to_the_files_written(full_warehouse: Path, tmp_path: Path) -> None:
     stats = ExportStats()
     out = tmp_path / "site"

@@ -428,7 +428,9 @@ _RUN = re.compile(
     rf"|[ \u00a0](?=[+\-\u2212]?[{_LTR}%]|\((?=[{_LTR}])))*"
 )
 _SKIP = re.compile(r"(<(style|script|svg|code|bdi)\b.*?</\2>|<[^>]*>)", re.S | re.I)
-_TRAIL = ".,:;"
+#: left outside a run when it ends one: sentence punctuation, and the slash of a unit written
+#: in Arabic after a number ("+0.1/سنة": the slash belongs between the number and the unit)
+_TRAIL = ".,:;/"
 
 
 def _wrap(text: str) -> str:

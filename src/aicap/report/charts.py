@@ -150,7 +150,9 @@ def grouped_bars(
     row_h = bar_h * n_g + 8
     left, right, top = 190, 20, 8
     legend_h = 13 * n_g + 6
-    height = top + row_h * len(categories) + 22 + legend_h
+    # the axis title on a row of its own, below the ticks: a translated legend label runs as
+    # far right as it needs without running into it
+    height = top + row_h * len(categories) + 34 + legend_h
     pw = width - left - right
     body = []
     for t in nice_ticks(0, x_max):
@@ -179,7 +181,7 @@ def grouped_bars(
                 f"<rect x='{left}' y='{y + k * bar_h:.1f}' width='{w:.1f}' height='{bar_h - 1}' "
                 f"fill='{PALETTE[k % len(PALETTE)]}'/>"
             )
-    ly = top + row_h * len(categories) + 26
+    ly = top + row_h * len(categories) + 38
     for k, name in enumerate(groups):
         lx = left
         yy = ly + k * 13
@@ -189,8 +191,8 @@ def grouped_bars(
         )
         body.append(f"<text x='{lx + 14:.1f}' y='{yy}' font-size='9.5'>{escape(name)}</text>")
     body.append(
-        f"<text x='{left + pw:.1f}' y='{ly}' font-size='8' text-anchor='end' "
-        f"fill='#555'>{escape(x_label)}</text>"
+        f"<text x='{left + pw:.1f}' y='{top + row_h * len(categories) + 23}' font-size='8' "
+        f"text-anchor='end' fill='#555'>{escape(x_label)}</text>"
     )
     return _svg(width, height, body, title)
 

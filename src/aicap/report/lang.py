@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from aicap.analysis.localise import LANG_NAMES, LRI, PDI, Localiser, fill, isolate_ltr
+from aicap.report.svg_labels import fit_text, overlay_all
 
 _LATIN = re.compile(r"[A-Za-z]{2}")
 
@@ -111,17 +112,20 @@ _ISO3 = re.compile(r"^[A-Z]{3}$")
 
 def localise_svg(html: str, loc: Localiser) -> str:
     """The words of the SVG charts in ``html`` (titles, axes, legends, labels) in ``loc``'s
-    language; numbers and ISO codes as drawn. Not for right-to-left languages: SVG text is
-    neither shaped nor reordered by WeasyPrint, so their charts keep English words."""
-    if loc.lang == "en" or loc.rtl:
+    language; numbers and ISO codes as drawn. In a right-to-left language the words are laid
+    over the drawing as HTML text (:func:`aicap.report.svg_labels.overlay_all`): WeasyPrint
+    neither shapes nor reorders SVG text."""
+    if loc.lang == "en":
         return html
+    if loc.rtl:
+        return overlay_all(html, lambda w: w if _ISO3.match(w) else loc.text(w))
 
     def text(m: re.Match[str]) -> str:
         raw = unescape(m.group(2))
         word = raw.strip()
         if not re.search(r"[A-Za-z]{2}", word) or _ISO3.match(word):
             return m.group(0)
-        return m.group(1) + str(escape(loc.text(word))) + m.group(3)
+        return fit_text(m.group(1), loc.text(word))
 
     return _SVG.sub(lambda s: _SVG_TEXT.sub(text, s.group(0)), html)
 

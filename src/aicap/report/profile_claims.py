@@ -9,7 +9,7 @@ from typing import Any
 
 from aicap.analysis.claims import Claim
 from aicap.report.divide_section import ClaimRefs
-from aicap.report.lang import Note
+from aicap.report.lang import English, Note
 
 
 def profile_claims_by_role(p: dict[str, Any]) -> dict[str, Any]:
@@ -91,6 +91,10 @@ def footnote_key(refs: ClaimRefs, iso3: str, year: int) -> str:
         else:
             parts.append(f"C{n} {c.kind.replace('_', '-')}")
             k += 1
+    # the id pattern is one left-to-right unit (``English``): split into words, numbers and a
+    # code, right-to-left text would set its pieces in reverse order ("2025.[code.]KEN.kind")
     return Note(
-        "Claims (ids kind.{iso3}[.code].{year}): {parts}.", iso3=iso3, year=str(year), parts=parts
+        "Claims (ids {pattern}): {parts}.",
+        pattern=English(f"kind.{iso3}[.code].{year}"),
+        parts=parts,
     )

@@ -8,7 +8,8 @@ its peer groups' ranking pages instead of copying their tables, and charts are t
 drawn once per (chart, language) (no Vega, no specs). The comparison works in the browser
 over one table of every Member State (:mod:`aicap.web.export_pages`); the what-if and the
 interactive charts need the live application and say so, linking ``live_url`` when given.
-Pages are rendered by ``workers`` processes (forked: the site is shared, not copied)."""
+Pages are rendered by ``workers`` processes (forked: the site is shared, not copied), and
+written without the end tags HTML lets a page omit (:mod:`aicap.web.htmlslim`)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aicap.web import i18n, monitor, svgcharts, views
+from aicap.web import htmlslim, i18n, monitor, svgcharts, views
 from aicap.web.data import SiteData
 from aicap.web.export_pages import compare_page
 from aicap.web.pages import Page, page_data, render_page
@@ -153,7 +154,7 @@ def _export_part(
         for lang in langs:
             rel = _page_path(page, kw, "" if lang == "en" else f"{lang}/")
             t1 = time.perf_counter()
-            html = render_page(renderer, page, lang, current=rel, lang_kw=kw)
+            html = htmlslim.slim(render_page(renderer, page, lang, current=rel, lang_kw=kw))
             write(rel, html, _kind(name), time.perf_counter() - t1 + (t1 - t0))
             t0 = t1 = time.perf_counter()
         if name == "compare" or (name == "ranking" and kw):
@@ -209,7 +210,10 @@ def _write_texts(
     ]
     for rel, kind, lang in outputs:
         t0 = time.perf_counter()
-        text = _json(page.data) if lang is None else render_page(renderer, page, lang, current=rel)
+        if lang is None:
+            text = _json(page.data)
+        else:
+            text = htmlslim.slim(render_page(renderer, page, lang, current=rel))
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text, encoding="utf-8")
         written.add(rel)

@@ -205,10 +205,37 @@ LOCALISERS: dict[str, Callable[[_Page, dict[str, Any]], None]] = {
 }
 
 
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def _copy(x: Any, memo: dict[int, Any]) -> Any:
+    """``copy.deepcopy`` for page data (dicts and lists of plain values), about three times
+    faster; a container met twice is copied once (as ``deepcopy`` does: a localiser that
+    changes it changes it everywhere), anything else is left to ``deepcopy``."""
+    t = type(x)
+    if t in _ATOMS:
+        return x
+    if t is dict or t is list:
+        seen = memo.get(id(x))
+        if seen is not None:
+            return seen
+        if t is dict:
+            d: dict[Any, Any] = {}
+            memo[id(x)] = d
+            for k, v in x.items():
+                d[k] = v if type(v) in _ATOMS else _copy(v, memo)
+            return d
+        lst: list[Any] = []
+        memo[id(x)] = lst
+        lst.extend(v if type(v) in _ATOMS else _copy(v, memo) for v in x)
+        return lst
+    return copy.deepcopy(x, memo)
+
+
 def localise(site: SiteData, name: str, data: Mapping[str, Any], lang: str) -> dict[str, Any]:
     """A copy of page ``name``'s data with its generated text in ``lang`` (English: its
     wording as written, country names in running text without UNTERM's article)."""
-    out = copy.deepcopy(dict(data))
+    out: dict[str, Any] = _copy(dict(data), {})
     p = _Page(localiser_for(site, lang))
     p.indicator_names = {str(i["code"]): str(i["name"]) for i in site.indicators}
     fn = LOCALISERS.get(name)

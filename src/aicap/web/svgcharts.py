@@ -21,6 +21,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from aicap.web.svgslim import slim
+
 _LOCK = threading.Lock()
 _CACHE: OrderedDict[str, str] = OrderedDict()
 _MAX = 4096  # SVGs kept (a profile's two charts in six languages are ~12)
@@ -94,56 +96,12 @@ def png(spec: dict[str, Any], scale: float = 2.0) -> bytes:
 
 
 _SVG_OPEN = re.compile(r"<svg\b([^>]*)>")
-#: Inside the page's SVG (``role="img"``: its parts are presentational), Vega's per-mark ARIA
-#: attributes, classes, pointer-events, no-op opacities and invisible paths go, the one font is
-#: said once, and coordinates keep one decimal: a profile's trend chart 43 KB -> 18 KB.
-_NOISE = re.compile(r'\s(?:role|aria-[a-z]+|class|pointer-events)="[^"]*"|\sopacity="1"')
-_DIGITS = re.compile(r"(\d\.\d)\d+")
-#: invisible parts: hidden paths and zero-width or zero-height backgrounds
-_HIDDEN = re.compile(
-    r'<path[^>]*display="none"[^>]*/>'
-    r'|<path d="M0,0h0v[\d.]+h0Z"/>|<path d="M0,0h[\d.]+v0h-?[\d.]+Z"/>'
-)
-_G_TAG = re.compile(r"<g>|<g\s[^>]*>|</g>")
-
-
-def _unwrap_groups(body: str) -> str:
-    """Drop the ``<g>`` elements without attributes (Vega nests them five deep around each
-    axis and facet cell): their children draw the same without them."""
-    out: list[str] = []
-    stack: list[bool] = []
-    pos = 0
-    for m in _G_TAG.finditer(body):
-        out.append(body[pos : m.start()])
-        tag = m.group(0)
-        if tag == "</g>":
-            if stack.pop():
-                out.append(tag)
-        else:
-            keep = tag != "<g>"
-            stack.append(keep)
-            if keep:
-                out.append(tag)
-        pos = m.end()
-    out.append(body[pos:])
-    return "".join(out)
-
-
-_FONT = re.compile(r'\sfont-family="([^"]*)"')
 
 
 def inline(spec: dict[str, Any], labelled_by: str) -> Markup:
     """The SVG for an HTML page: no XML prologue, ``role="img"`` labelled by the caption,
     and scaled down (never up) to the width of its box."""
-    text = svg(spec)
-    text = text[text.find("<svg") :]
-    head, sep, body = text.partition(">")
-    body = _unwrap_groups(_HIDDEN.sub("", _DIGITS.sub(r"\1", _NOISE.sub("", body))))
-    fonts = set(_FONT.findall(body))
-    if len(fonts) == 1:  # one font: said once on the root (SVG text inherits it)
-        head += f' font-family="{fonts.pop()}"'
-        body = _FONT.sub("", body)
-    text = head + sep + body
+    text = slim(svg(spec))
 
     def attrs(m: re.Match[str]) -> str:
         a = re.sub(r'\s(width|height)="([\d.]+)"', r' data-\1="\2"', m.group(1))
