@@ -27,7 +27,7 @@ from aicap.analysis.catalogue import (
 )
 from aicap.analysis.localise import LRI, PDI, Localiser
 from aicap.analysis.spec import IndexSpec, default_framework_path
-from aicap.web import page_lang, page_method
+from aicap.web import page_indicator, page_lang, page_method
 from aicap.web.app import create_app
 from aicap.web.data import SiteData
 
@@ -45,6 +45,11 @@ PAGES = [
     "/monitor/concentration",
     "/monitor/access",
     "/monitor/incidents",
+    "/indicator/compute_capacity",
+    "/indicator/notable_models",
+    "/indicator/income",
+    "/indicator/government_effectiveness",
+    "/indicator/internet_use",
 ]
 QUOTE = re.compile(r'"([^"]+)"')
 #: an element the page marks as English: its tag, its attributes and its text
@@ -138,6 +143,75 @@ def test_prose_with_an_unknown_sentence_stays_english_and_is_recorded() -> None:
     text = "Fixed goalposts make a score comparable across years. A new sentence nobody wrote."
     assert page_method.prose(p, text) == text and text in p.english
     assert loc.unmatched() == ["A new sentence nobody wrote."]
+
+
+# ---------------------------------------------------------------------------- indicator pages
+def _indicator_texts() -> list[dict[str, object]]:
+    """Each indicator's page text as the site holds it (:mod:`aicap.web.data`)."""
+    spec = IndexSpec.load(default_framework_path())
+    return [
+        {
+            "code": i.code,
+            "name": i.name,
+            "unit": i.unit,
+            "concept": i.concept,
+            "rationale": " ".join(i.rationale.split()),
+            "caveats": " ".join(i.caveats.split()) if i.caveats else None,
+            "goalposts_basis": i.goalposts.basis,
+            "goalposts_note": i.goalposts.note,
+        }
+        for i in spec.indicators
+    ]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_indicator_text_has_a_translation(lang: str) -> None:
+    loc = Localiser(lang)
+    p = page_lang._Page(loc)
+    rows = _indicator_texts()
+    assert len(rows) == 25
+    for en in rows:
+        got = dict(en)
+        page_indicator.indicator(p, got)
+        for key in (*page_indicator.TEXTS, "goalposts_note"):
+            if en[key]:
+                assert got[key] != en[key] and str(got[key]).strip(), (lang, en["code"], key)
+                # quotations of A/79/966 and codes stay as written
+                assert QUOTE.findall(str(got[key])) == QUOTE.findall(str(en[key])) or (
+                    en["code"] == "notable_models" and key == "goalposts_note"
+                ), (lang, en["code"], key, got[key])
+                assert re.findall(r"`[^`]+`", str(got[key])) == re.findall(r"`[^`]+`", str(en[key]))
+        assert got["goalposts_text"] and str(en["goalposts_note"]) not in str(got["goalposts_text"])
+    assert loc.unmatched() == [], f"{lang}: {loc.unmatched()[:3]}"
+    assert not p.english, f"{lang}: {sorted(p.english)[:3]}"
+
+
+def test_indicator_notes_take_the_locale_form() -> None:
+    def note(lang: str, code: str) -> str:
+        d = next(dict(r) for r in _indicator_texts() if r["code"] == code)
+        page_indicator.indicator(page_lang._Page(Localiser(lang)), d)
+        return str(d["goalposts_text"])
+
+    assert "(43,0)" in note("fr", "fixed_broadband") and "（43.0）" in note("zh", "fixed_broadband")
+    assert "de 0 à 1\u202f000 équivalents H100" in note("fr", "compute_capacity")
+    assert "de 0 a 1000 equivalentes" in note("es", "compute_capacity")  # CLDR: from five digits
+    assert "от 0 до 1\u00a0000 эквивалентов" in note("ru", "compute_capacity")
+    assert "de -2,5 à 2,5" in note("fr", "rule_of_law")
+    assert "(3,25 %)" in note("fr", "rd_expenditure")
+    assert "de 100 a 75.000 dólares PPA de 2017" in note("es", "income")
+    zh = note("zh", "income")
+    assert zh.startswith("（公布的界限：") and "100至75,000个" in zh
+    # the tier's name, a quotation of A/79/966, is shown as one (in English)
+    assert '"AI developers"' in note("ru", "notable_models")
+
+
+def test_an_indicator_note_without_translation_stays_english_and_is_marked() -> None:
+    loc = Localiser("fr")
+    p = page_lang._Page(loc)
+    d = {"goalposts_basis": "natural", "goalposts_note": "a note nobody translated"}
+    page_indicator.indicator(p, d)
+    assert d["goalposts_text"] == "(bornes naturelles\u00a0: a note nobody translated)"
+    assert d["goalposts_text"] in p.english and loc.unmatched() == ["a note nobody translated"]
 
 
 # ---------------------------------------------------------------------------- divide note
@@ -246,3 +320,29 @@ def test_french_profile_reads_french(client: TestClient) -> None:
     assert "très élevé (plus de 100 millions de dollars)" in page
     en = client.get("/country/KEN").text
     assert "Grid extension and off-grid renewable mini-grids" in en  # the English page unchanged
+
+
+def test_indicator_page_reads_in_the_language(client: TestClient) -> None:
+    page = _html.unescape(client.get("/es/indicator/compute_capacity").text)
+    assert "El cómputo alojado es el fundamento" in page
+    assert '<q lang="en" class="inline">compute</q>' in page  # A/79/966's word stays English
+    assert '<code dir="ltr">zero:not_listed</code>' in page
+    assert "(criterio normativo: de 0 a 1000 equivalentes de H100" in page
+    ar = client.get("/ar/indicator/rule_of_law").text
+    assert "\u2066-2.5\u2069" in ar  # a negative goalpost isolated left to right
+    en = _html.unescape(client.get("/indicator/compute_capacity").text)
+    assert "(policy: 0 to 1,000 H100-equivalents" in en
+    assert 'Hosted compute is A/79/966\'s <q lang="en" class="inline">compute</q>' in en
+
+
+def test_profile_monitor_distances_and_colons_take_the_locale_form(client: TestClient) -> None:
+    twin = client.get("/api/country/HTI").json()
+    near = [str(v) for k, v in (twin["monitor"]["access"] or {}).items() if "km)" in str(v)]
+    assert near and all(re.search(r"\(\d{1,3}(,\d{3})+ km\)", v) for v in near[:1]), near
+    es = _html.unescape(client.get("/es/country/HTI").text)
+    assert not re.search(r"\(\d{1,3},\d{3} km\)", es)  # never "(3,552 km)" in Spanish
+    fr = _html.unescape(client.get("/fr/country/HTI").text)
+    assert re.search(r"\(\d{1,3}\u202f\d{3} km\)", fr)
+    zh = client.get("/zh/country/KEN").text
+    assert re.search(r"（FIN-\d\d）：", zh) and not re.search(r"\(FIN-\d\d\): ", zh)
+    assert re.search(r"\(FIN-\d\d\): ", client.get("/country/KEN").text)

@@ -26,7 +26,7 @@ from markupsafe import Markup, escape
 
 from aicap.analysis.localise import Localiser, isolate_ltr, prose_name
 from aicap.analysis.localise_profile import make_localiser
-from aicap.web import page_method
+from aicap.web import page_indicator, page_method
 from aicap.web.data import SiteData
 
 #: The key of the set of strings a localised page kept in English (never in a JSON twin).
@@ -158,11 +158,14 @@ def _country(p: _Page, d: dict[str, Any]) -> None:
             fin["cost"]["basis"] = p.text(fin["cost"].get("basis"))
         p.each(fin.get("instruments"), p.text, "title")
         p.each(fin.get("instruments"), p.sentence, "why")
+        for f in fin.get("instruments") or []:  # "(FIN-02): ", "（FIN-02）："
+            f["ref"] = page_method._paren(p.loc.lang, str(f.get("id"))).lstrip() + p.loc.colon
     gen = d.get("gender")
     if isinstance(gen, dict):
         p.each(gen.get("gaps"), p.text, "name", "unit")
         gen["not_held"] = p.sentence(gen.get("not_held"))
     p.each(d.get("data"), p.text, "name", "unit")
+    page_method.nearest(p, (d.get("monitor") or {}).get("access"))  # "(3 552 km)"
     for r in d.get("data") or []:  # how the snapshot obtained the file: a record
         src = r.get("source") if isinstance(r, dict) else None
         if isinstance(src, dict) and src.get("route"):
@@ -193,16 +196,11 @@ def _indicators(p: _Page, d: dict[str, Any]) -> None:
         p.each(pillar.get("indicators"), p.text, "name")
 
 
-def _indicator(p: _Page, d: dict[str, Any]) -> None:
-    d["name"] = p.text(d.get("name"))
-    d["unit"] = p.text(d.get("unit"))
-
-
 LOCALISERS: dict[str, Callable[[_Page, dict[str, Any]], None]] = {
     "country": _country,
     "divide": _divide,
     "indicators": _indicators,
-    "indicator": _indicator,
+    "indicator": page_indicator.indicator,
     "methodology": page_method.methodology,
 }
 

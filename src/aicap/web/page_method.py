@@ -46,6 +46,8 @@ _STARTS = re.compile(
     r"countries keep a comparable score$"
 )
 BREAK = "method break in {year}"
+#: a distance in the nearest hosts' record ("ZAF (3,552 km); KEN (1,204 km)")
+_KM = re.compile(r" ?\((\d[\d,]*) km\)")
 
 
 def prose(p: _Page, text: Any) -> Any:
@@ -54,6 +56,9 @@ def prose(p: _Page, text: Any) -> Any:
     if not isinstance(text, str) or not text or p.loc.lang == "en":
         return text
     loc = p.loc
+    whole = loc.lookup(" ".join(text.split()))  # a text translated whole ("e.g. China")
+    if whole is not None:
+        return whole
     before = set(loc._missing)
     out = [loc.sentence(s) for s in _SENTENCE.split(" ".join(text.split()))]
     if loc._missing - before:
@@ -159,6 +164,27 @@ def methodology(p: _Page, d: dict[str, Any]) -> None:
     d["notes"] = [p.record(x) for x in d.get("notes") or []]
 
 
+def distances(p: _Page, text: Any) -> Any:
+    """The nearest hosts of a resource (``"ZAF (3,552 km); KEN (1,204 km)"``, codes kept)
+    with the distances in the locale's form."""
+    if not isinstance(text, str) or not text or p.loc.lang == "en":
+        return text
+    lang, num = p.loc.lang, p.loc.num
+
+    def km(m: re.Match[str]) -> str:
+        return _paren(lang, f"{num(m.group(1).replace(',', ''), 0)} km")
+
+    return p.loc.join((_KM.sub(km, x) for x in text.split("; ")), "; ")
+
+
+def nearest(p: _Page, row: Any) -> None:
+    """A row's ``nearest_<resource>`` records with their distances in the locale's form."""
+    if isinstance(row, dict):
+        for k in row:
+            if k.startswith("nearest_") and not k.endswith("_scope"):
+                row[k] = distances(p, row[k])
+
+
 def monitor(p: _Page, name: str, d: dict[str, Any]) -> None:
     """The Monitor pages' generated notes: coverage of the capacity views, the Lorenz curve's
     quantity, the definition of "developing", the incident attribution methods. Actors,
@@ -173,6 +199,8 @@ def monitor(p: _Page, name: str, d: dict[str, Any]) -> None:
         if isinstance(lz, dict):
             lz["quantity"] = p.text(lz.get("quantity"))
     elif name == "monitor_access":
+        for row in d.get("countries") or []:
+            nearest(p, row)
         a = d.get("summary")
         if isinstance(a, dict):
             a["developing_definition"] = p.text(a.get("developing_definition"))
