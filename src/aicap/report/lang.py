@@ -53,8 +53,27 @@ class Note(str):
 
 
 class English(str):
-    """Text held only in English (a framework's documentation note): shown as it is, marked
-    ``lang="en"``, in every language."""
+    """Text written in English (a framework's documentation note): shown in the document's
+    language where the catalogue translates it whole or every one of its sentences
+    (:func:`translated`), otherwise as it is, marked ``lang="en"``."""
+
+
+_SENTENCES = re.compile(r"(?<=[.;!?])\s+(?=[A-Z])")
+
+
+def translated(text: str, loc: Localiser) -> str | None:
+    """``text`` in ``loc``'s language: its whole translation, or the translations of all its
+    sentences; None where one has no entry (the text then stays in English)."""
+    flat = " ".join(str(text).split())
+    if loc.lang == "en":
+        return flat
+    whole = loc.lookup(flat)
+    if whole is not None:
+        return whole
+    parts = [loc.lookup(x) for x in _SENTENCES.split(flat)]
+    if any(x is None for x in parts):
+        return None
+    return ("" if loc.lang == "zh" else " ").join(x for x in parts if x is not None)
 
 
 class Sentences(str):
@@ -86,6 +105,9 @@ def _local(v: Any, loc: Localiser, gen: bool) -> Markup:
     if isinstance(v, (Note, Sentences)):
         return v.render(loc)
     if isinstance(v, English):
+        done = translated(v, loc)
+        if done is not None:
+            return escape(done)
         return Markup('<span lang="en">{}</span>').format(v)
     if isinstance(v, list):
         return Markup(loc.join([str(_local(x, loc, gen)) for x in v], "; "))
