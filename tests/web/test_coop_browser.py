@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_helpers import MARKS, chromium, screenshots, serve
+from browser_helpers import MARKS, chromium_browser, serve, shot_dir  # noqa: F401 (fixtures)
 from coop_web_helpers import PW, make_store
 from web_helpers import site_for
 
@@ -32,17 +32,6 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CoopStore]:
 def base_url(full_warehouse: Path, store: CoopStore) -> Iterator[str]:
     with serve(create_app(site_for(full_warehouse), store)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return screenshots(tmp_path_factory)
 
 
 def test_public_registry_en_and_ar(browser: Any, base_url: str, shots: Path) -> None:

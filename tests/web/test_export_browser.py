@@ -7,12 +7,11 @@ the live application. Screenshots go to ``$AICAP_SCREENSHOTS``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_helpers import MARKS, chromium, screenshots
+from browser_helpers import MARKS, chromium_browser, shot_dir  # noqa: F401 (fixtures)
 from chart_helpers import png_size
 from web_helpers import site_for
 
@@ -28,17 +27,6 @@ def exported(full_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     out = tmp_path_factory.mktemp("export-browser")
     export_site(site_for(full_warehouse), out, langs=("en", "ar"), countries=EXPORTED)
     return out
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return screenshots(tmp_path_factory)
 
 
 def _shown(page: Any) -> list[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_helpers import MARKS, chromium, screenshots, serve
+from browser_helpers import MARKS, chromium_browser, serve, shot_dir  # noqa: F401 (fixtures)
 from coop_web_helpers import FAST_HASH, PW
 from web_helpers import site_for
 
@@ -60,17 +60,6 @@ def other_url(full_warehouse: Path, store: CoopStore) -> Iterator[str]:
     with serve(app) as url:
         yield url
     twin.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return screenshots(tmp_path_factory)
 
 
 def _sign_in(browser: Any, base_url: str, user: str, target: str) -> Any:

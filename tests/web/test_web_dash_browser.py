@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 import pytest
-from browser_helpers import MARKS, chromium, screenshots, serve
+from browser_helpers import MARKS, chromium_browser, serve, shot_dir  # noqa: F401 (fixtures)
 from web_helpers import site_for
 
 from aicap.web.app import create_app
@@ -56,17 +56,6 @@ def base_url(full_warehouse: Path) -> Iterator[str]:
         # on a loaded machine): done here, not inside a page's 30 s navigation timeout
         httpx.get(url + "/api/country/KEN", timeout=900)
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return screenshots(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

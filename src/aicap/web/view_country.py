@@ -248,25 +248,15 @@ def country(site: SiteData, iso3: str) -> dict[str, Any]:
     return out
 
 
+#: Where each value of a profile's CSV comes from (its ``source`` record), in column order.
+SOURCE_COLUMNS = ("publisher", "source_title", "licence", "url", "file", "row", "sha256")
+
+
 def country_csv(data: dict[str, Any]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     cols = ["indicator", "name", "pillar", "series", "value", "unit", "value_year", "normalised"]
-    w.writerow(
-        [
-            "iso3",
-            *cols,
-            "imputed",
-            "flags",
-            "publisher",
-            "source_title",
-            "licence",
-            "url",
-            "file",
-            "row",
-            "sha256",
-        ]
-    )
+    w.writerow(["iso3", *cols, "imputed", "flags", *SOURCE_COLUMNS])
     for r in data["data"]:
         src = r.get("source") or {}
         w.writerow(
@@ -275,18 +265,7 @@ def country_csv(data: dict[str, Any]) -> str:
                 *[r.get(c) for c in cols],
                 r["imputed"],
                 ";".join(r["flags"]),
-                *[
-                    src.get(k)
-                    for k in (
-                        "publisher",
-                        "source_title",
-                        "licence",
-                        "url",
-                        "file",
-                        "row",
-                        "sha256",
-                    )
-                ],
+                *[src.get(k) for k in SOURCE_COLUMNS],
             ]
         )
     return buf.getvalue()
