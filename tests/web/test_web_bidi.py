@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import lxml.html
 import pytest
 from fastapi.testclient import TestClient
 from web_helpers import site_for
@@ -13,6 +14,25 @@ from web_helpers import site_for
 from aicap.web.app import create_app
 
 RANGE = re.compile(r"(?<![\w.>-])-?\d[\d,.]*\s?–\s?-?\d[\d,.]*")
+
+
+def numeric_cells(html: str) -> list[str]:
+    """The inner HTML of the page's numeric cells: ``<td class="num">`` and the columns a
+    table lists in ``data-num`` (``all``: every ``td``), as the style sheet aligns them."""
+    doc = lxml.html.fromstring(html)
+    cells = doc.xpath('//td[@class="num"]')
+    for table in doc.xpath("//table[@data-num]"):
+        cols = table.get("data-num").split()
+        for row in table.xpath(".//tr"):
+            for k, cell in enumerate(row, start=1):
+                if cell.tag == "td" and ("all" in cols or str(k) in cols):
+                    cells.append(cell)
+    inner = [
+        (c.text or "") + "".join(lxml.html.tostring(x, encoding="unicode") for x in c)
+        for c in cells
+    ]
+    assert inner, "no numeric cell found"
+    return inner
 
 
 @pytest.fixture(scope="module")
@@ -23,9 +43,8 @@ def client(full_warehouse: Path) -> TestClient:
 def _bare_ranges(html: str) -> list[str]:
     """Numeric ranges in the page's data (table cells) that are not inside an LTR isolate
     (ranges inside translated sentences are the translators' to write)."""
-    body = html.split("<main", 1)[-1]
     # one cell at a time: a missing value's dash between two cells is not a range
-    body = " | ".join(re.findall(r'<td class="num">(.*?)</td>', body, flags=re.S))
+    body = " | ".join(numeric_cells(html.split("<main", 1)[-1]))
     body = re.sub(r"<script.*?</script>", "", body, flags=re.S)
     body = re.sub(r'<bdi dir="ltr">.*?</bdi>', "", body, flags=re.S)
     text = re.sub(r"<[^>]+>", " ", body)

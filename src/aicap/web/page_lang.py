@@ -262,6 +262,19 @@ def english_marker(data: Mapping[str, Any]) -> Callable[[Any], Markup]:
     return en
 
 
+def english_text(data: Mapping[str, Any]) -> Callable[[Any], Markup]:
+    """A text as the page shows it: inside ``<span lang="en">`` where the localised page kept
+    it in English, bare where it is translated (or the page is English): a bare ``<span>``
+    around every catalogue phrase was 3 KB of each profile."""
+    en = english_marker(data)
+
+    def text(value: Any) -> Markup:
+        body = escape("" if value is None else value)
+        return Markup(f"<span{en(value)}>{body}</span>") if en(value) else Markup(body)
+
+    return text
+
+
 _QUOTE = re.compile(r'"([^"<>]+)"')
 _CODE = re.compile(r"`([^`<>]+)`")
 

@@ -217,6 +217,7 @@ def render_page(
         lang,
         data,
         en=page_lang.english_marker(data),
+        en_text=page_lang.english_text(data),
         quoted=page_lang.quoted,
         current=current,
         twin=page.api,

@@ -217,8 +217,18 @@ class Renderer:
         env = self.envs[lang]
         link = Linker(lang, self.static, current, twin)
         return env.get_template(template).render(
-            L=link, d=ctx, name=lambda names: prose_name(names.get(lang) or names["en"]), **extra
+            L=link,
+            d=ctx,
+            name=lambda names: prose_name(names.get(lang) or names["en"]),
+            iso_name=lambda iso3: _iso_name(self.site, iso3, lang),
+            **extra,
         )
+
+
+def _iso_name(site: SiteData, iso3: str, lang: str) -> str:
+    """A Member State's name in ``lang`` from its ISO code (a peer list holds codes only)."""
+    c = site.countries.get(iso3)
+    return prose_name(c.names.get(lang) or c.names["en"]) if c is not None else iso3
 
 
 def http_url(value: Any) -> str | None:

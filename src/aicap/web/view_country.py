@@ -32,10 +32,11 @@ def _nav(v: Any) -> Any:
 
 
 def _member(site: SiteData, iso3: str) -> dict[str, Any]:
+    """A peer by its ISO code (its names in the six languages are /api/ranking's, said once
+    there, not in every profile: 30 KB of each profile's JSON)."""
     r = site.results.loc[iso3]
     return {
         "iso3": iso3,
-        "names": site.countries[iso3].names,
         "score": _f(r["score"]),
         "rank": _i(r["rank"]),
         "tier": _i(r["tier"]),
