@@ -73,3 +73,25 @@ def test_symbols_are_moved_into_one_path_unless_overlaps_would_show() -> None:
     # a relative first move would become relative to the previous symbol: left alone
     relative = svg.replace('d="M2,0', 'd="m2,0')
     assert slim(relative).count("<path") == 2
+
+
+def test_a_lines_dots_become_its_markers_and_draw_the_same() -> None:
+    """A line and a filled circle on each of its vertices (a trend's yearly points): the
+    circles become the line's markers, pixel for pixel; dots off the vertices stay."""
+    line = '<path d="M10,40L30,20.5L50,30" stroke="#3e4989" stroke-width="2"/>'
+    dot = "M{x},{y}A2.7,2.7,0,1,1,{w},{y}A2.7,2.7,0,1,1,{x},{y}"
+    dots = "".join(
+        dot.format(x=x + 2.7, w=round(x - 2.7, 1), y=y) for x, y in ((10, 40), (30, 20.5), (50, 30))
+    )
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="60" height="60"><g fill="none">'
+        f'<rect width="60" height="60" fill="#fff"/>{line}'
+        f'<path d="{dots}" fill="#3e4989" stroke-width="2"/></g></svg>'
+    )
+    out = slim(svg)
+    assert out.count("marker-mid=") == 1 and out.count("<marker ") == 1, out
+    assert "A2.7" not in out.split("</defs>")[1]  # no circle left in the drawing
+    assert _png(out) == _png(svg)
+    # a dot that is not on the line's vertex: left as drawn
+    off = svg.replace("M32.7,20.5", "M32.7,22.5").replace("27.3,20.5", "27.3,22.5")
+    assert "marker" not in slim(off)

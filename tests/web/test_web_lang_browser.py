@@ -39,7 +39,7 @@ def test_the_kenyan_profile_reads_in_its_language(
     page.screenshot(path=str(shots / f"lang_{lang}_KEN_tier.png"))
     if lang == "ar":
         # a negative gap: the minus sign is drawn before the digits (to their left), not after
-        claim = page.locator("#claims + ul li", has_text="-1.7").first
+        claim = page.locator("#claims + p + ul li", has_text="-1.7").first
         box = claim.evaluate(
             """e => { const t = e.textContent; const i = t.indexOf('-1.7');
                  const r = document.createRange(); const n = e.firstChild;

@@ -13,11 +13,16 @@ the same picture (``tests/web/test_svgslim.py`` rasterises both and compares the
 * a run of sibling ``<path>`` elements that differ only by their ``translate`` (a symbol per
   data point) becomes one path whose subpaths are the symbol moved to each point (only when
   nothing is translucent or stroked over a fill, where overlaps would draw differently);
-* text placed by ``translate(x,y)`` alone gets ``x``/``y`` instead.
+* text placed by ``translate(x,y)`` alone gets ``x``/``y`` instead;
+* a line's dots (a filled circle on each vertex of the line just drawn, a trend's yearly
+  points) become one marker, defined once and placed by the line's ``marker-start``,
+  ``marker-mid`` and ``marker-end``: the same circle path at the same places, drawn just
+  after the line as before (3 KB of a profile's trend chart).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 _NOISE = re.compile(
@@ -214,6 +219,67 @@ def _text_at(m: re.Match[str]) -> str:
     return f'{m.group(1)} x="{m.group(2)}" y="{m.group(3)}"'
 
 
+_LINE_THEN_DOTS = re.compile(
+    r'<path d="(M[-\d.,L]+)" stroke="(#[0-9a-f]{3,6})"( stroke-width="[\d.]+")?/>'
+    r'<path d="(M[-\d.,AM]+)" fill="(#[0-9a-f]{3,6})"(?: stroke-width="[\d.]+")?/>'
+)
+_DOT = re.compile(rf"M({_NUM}),({_NUM})A({_NUM}),\3,0,1,1,({_NUM}),\2A\3,\3,0,1,1,\1,\2")
+
+
+def _vertices(d: str) -> list[tuple[float, float]] | None:
+    """The points of a path of absolute moves and lines only (``M x,y L x,y ...``)."""
+    tokens = _CMD.findall(d)
+    if not tokens or tokens[0] != "M" or any(t.isalpha() and t not in "ML" for t in tokens):
+        return None
+    nums = [float(t) for t in tokens if not t.isalpha()]
+    if len(nums) % 2 or tokens.count("M") != 1:
+        return None
+    return list(zip(nums[::2], nums[1::2], strict=True))
+
+
+def _markers(body: str, uid: str) -> str:
+    """A line followed by a path of one filled circle on each of its vertices (and nothing
+    else): the circles become the line's markers, defined once per colour and radius."""
+    defs: dict[tuple[str, str], str] = {}
+
+    def one(m: re.Match[str]) -> str:
+        line, stroke, width, dots, fill = m.groups()
+        points = _vertices(line)
+        found = [(g[0], g[1], g[2], g[3]) for g in _DOT.findall(dots)]
+        if not points or "".join(x.group(0) for x in _DOT.finditer(dots)) != dots:
+            return m.group(0)
+        radii = {r for _, _, r, _ in found}
+        centres = [((float(a) + float(c)) / 2, float(b)) for a, b, _, c in found]
+        if len(radii) != 1 or len(centres) != len(points):
+            return m.group(0)
+        if any(
+            abs(x - u) > 0.06 or abs(y - v) > 0.06
+            for (x, y), (u, v) in zip(centres, points, strict=True)
+        ):
+            return m.group(0)
+        r = radii.pop()
+        key = (fill, r)
+        if key not in defs:
+            defs[key] = f"{uid}{len(defs)}"
+        ref = f"url(#{defs[key]})"
+        return (
+            f'<path d="{line}" stroke="{stroke}"{width or ""} marker-start="{ref}" '
+            f'marker-mid="{ref}" marker-end="{ref}"/>'
+        )
+
+    if re.search(r"<g\b[^>]*\sstroke=", body):  # a group's stroke would outline the dots
+        return body
+    body = _LINE_THEN_DOTS.sub(one, body)
+    if not defs:
+        return body
+    marks = "".join(
+        f'<marker id="{i}" markerUnits="userSpaceOnUse" overflow="visible">'
+        f'<path d="M{r},0A{r},{r},0,1,1,-{r},0A{r},{r},0,1,1,{r},0" fill="{fill}"/></marker>'
+        for (fill, r), i in defs.items()
+    )
+    return f"<defs>{marks}</defs>{body}"
+
+
 def slim(svg: str) -> str:
     """``svg`` (vl-convert's output, prologue or not) smaller and drawing the same."""
     svg = svg[svg.find("<svg") :]
@@ -233,6 +299,8 @@ def slim(svg: str) -> str:
     body = _LINE_RUN.sub(_lines, body)
     body = _PATH_RUN.sub(_paths, body)
     body = _TEXT_AT.sub(_text_at, body)
+    uid = "d" + hashlib.sha256(body.encode()).hexdigest()[:6]  # unique in a page of charts
+    body = _markers(body, uid)
     sizes = _FONT_SIZE.findall(body)
     if sizes and len(sizes) == body.count("<text"):  # every text says its size: the most
         common = max(set(sizes), key=sizes.count)  # common one is said once on the root
