@@ -145,7 +145,7 @@ def test_one_profile_per_language_on_one_page_in_its_script(
             lo = profs["KEN"]["expected_capacity"]["residual_interval"][0]  # type: ignore[index]
             assert lo < 0
             drawn = _drawn(pdf)
-            assert f"-{abs(lo):.1f}" in drawn and f"{abs(lo):.1f}-" not in drawn
+            assert f"-{abs(lo):.2f}" in drawn and f"{abs(lo):.2f}-" not in drawn  # two decimals
             assert "ءارظنلا" not in flat  # no reversed label (SVG text is not reordered)
         else:
             assert heads[lang] in flat, (lang, flat[:200])
@@ -162,3 +162,21 @@ def _drawn(pdf: Path) -> str:
 
     PdfReader(str(pdf)).pages[0].extract_text(visitor_text=visit)
     return "".join(chunks)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_an_expected_capacity_inside_its_interval_is_not_called_as_expected(lang: str) -> None:
+    """Germany's residual of +14.8 [-0.04, +29.61] holds zero: the profile says "not clearly
+    different from expected" (translated), never "as expected" beside a residual of +14.8; a
+    verdict outside the interval keeps its word."""
+    loc = Localiser(lang)
+    ec = {"residual": 14.8, "residual_interval": [-0.04, 29.61], "verdict": "as expected"}
+    shown = localise_profile({"name": "DEU", "expected_capacity": ec}, loc)["expected_capacity"]
+    assert shown["verdict"] == loc.text("not clearly different from expected")
+    if lang != "en":
+        assert shown["verdict"] != "not clearly different from expected"  # translated
+    assert loc.unmatched() == []
+    over = dict(ec, residual_interval=[2.0, 29.61], verdict="over-performs")
+    assert localise_profile({"expected_capacity": over}, loc)["expected_capacity"][
+        "verdict"
+    ] == loc.text("over-performs")

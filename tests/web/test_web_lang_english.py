@@ -264,6 +264,8 @@ def _allowed(site: SiteData, client: TestClient) -> set[str]:
             if i.get(key):
                 names.add(str(i[key]))
         names.add(f"{i.get('publisher')} {i.get('source_title')}")  # the methodology's sources
+        for sep in (", ", " , "):  # a profile's source note: publisher (linked or not), licence
+            names.add(f"{i.get('publisher')}{sep}{i.get('licence')}")
     names |= {f"{v.name} ({v.year})" for v in site.spec.validation_targets}
     for path in PAGES:
         if path.startswith("/country/"):

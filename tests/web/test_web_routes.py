@@ -202,6 +202,11 @@ def test_profile_diagnosis(client: TestClient, site: SiteData) -> None:
     assert d["falling_behind"] == [c for c, v in rel.items() if v == "falling behind"]
     html = client.get("/country/KEN").text
     assert 'id="binding"' in html and 'id="expected"' in html and 'id="t-relative"' in html
+    label = {"over-performs": "over-performs", "under-performs": "under-performs"}.get(
+        ex["verdict"],
+        "not clearly different from expected",  # its interval holds zero
+    )
+    assert f"<strong>{label}</strong>.</p>" in html and "<strong>as expected</strong>" not in html
     assert "the black tick is the peer median" in html
     for lang, word in [
         ("fr", "Contrainte déterminante"),

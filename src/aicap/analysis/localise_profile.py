@@ -60,6 +60,10 @@ def make_localiser(countries: pd.DataFrame | Iterable[Mapping[str, Any]], lang: 
     return Localiser(lang, names_for(countries, lang))
 
 
+#: the expected-capacity verdict "as expected" as a profile shows it
+NO_CLEAR_DIFFERENCE = "not clearly different from expected"
+
+
 def _lab(loc: Localiser, d: dict[str, Any], *keys: str) -> None:
     for k in keys:
         v = d.get(k)
@@ -93,6 +97,8 @@ def localise_profile(
     _sen(loc, q, "tier_label", "tier_evidence")
     ec = q.get("expected_capacity")
     if isinstance(ec, dict):
+        if ec.get("verdict") == "as expected":  # the residual's interval holds zero: said so,
+            ec["verdict"] = NO_CLEAR_DIFFERENCE  # not "as expected" beside a residual of +14.8
         _lab(loc, ec, "verdict")
     for g in q.get("peers", []) or []:
         _lab(loc, g, "label")

@@ -127,7 +127,8 @@ RELATIVE = {
 VERDICTS = {
     "over-performs": N_("over-performs"),
     "under-performs": N_("under-performs"),
-    "as expected": N_("as expected"),
+    # inside the 95 % interval: not "as expected" beside a residual of +14.8 (Germany)
+    "as expected": N_("not clearly different from expected"),
 }
 
 
