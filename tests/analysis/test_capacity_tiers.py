@@ -263,3 +263,14 @@ def test_research_floor_leaves_notable_models_out() -> None:
     d = pillar_draws(sp, cells, ["A"], replications=1, seed=0, variants=sp.tiers.variants())
     assert d["RESEARCH"][0, 0] < 40.0  # the published pillar counts the zero
     assert d[key][0, 0] == pytest.approx(40.0)  # the floor does not
+
+
+def test_an_indicator_named_in_a_tier_hint_keeps_a_proper_names_capital() -> None:
+    """ "e.g. Online Service Index (EGDI component) from 0.1 to 0.2": a proper name keeps its
+    capital; a common noun phrase reads in lower case inside the sentence."""
+    from aicap.analysis.tiers import _running
+
+    assert _running("Online Service Index (EGDI component)").startswith("Online Service")
+    assert _running("AI diffusion") == "AI diffusion"
+    assert _running("Mobile cellular subscriptions") == "mobile cellular subscriptions"
+    assert _running("Individuals using the Internet") == "individuals using the Internet"

@@ -292,6 +292,15 @@ def _need(c: TierCondition, r: dict[str, Any], natural: dict[str, Any]) -> dict[
     return out
 
 
+def _running(name: str) -> str:
+    """An indicator's name inside a sentence: "Mobile cellular subscriptions" -> "mobile
+    cellular subscriptions"; a proper name keeps its capital ("Online Service Index (EGDI
+    component)", "AI diffusion": its second word or letter is a capital)."""
+    words = name.split()
+    proper = name[:2].isupper() or (len(words) > 1 and words[1][:1].isupper())
+    return name if proper else name[:1].lower() + name[1:]
+
+
 def _lower_first(text: str) -> str:
     return text if text[:2].isupper() else text[:1].lower() + text[1:]
 
@@ -398,8 +407,7 @@ def _to_natural(spec: IndexSpec, code: str, now: float, target_norm: float) -> s
     chk = apply_transform(np.array([v]), ind.transform)
     if not np.isfinite(chk).all():
         return None
-    name = ind.name if ind.name[:2].isupper() else ind.name[0].lower() + ind.name[1:]
-    return f"{name} from {_fmt(now)} to {_fmt(v)} {ind.unit}"
+    return f"{_running(ind.name)} from {_fmt(now)} to {_fmt(v)} {ind.unit}"
 
 
 # --------------------------------------------------------------------------- probabilities
