@@ -181,6 +181,7 @@ class Renderer:
                 group_name=_labeller(gettext, i18n.GROUPS, lambda c: c),
                 tier_name=_labeller(gettext, i18n.TIERS, lambda c: ""),
                 tier_statement=localiser(lang).sentence,  # a tier as stated (tier_statement)
+                colon=localiser(lang).colon,  # after a label: "\u00a0: " in French, "：" in Chinese
                 region_name=_labeller(gettext, i18n.REGIONS, lambda c: str(c)),
                 income_name=_labeller(gettext, i18n.INCOME, lambda c: str(c or "")),
                 special_name=_labeller(gettext, i18n.SPECIAL, lambda c: str(c)),
