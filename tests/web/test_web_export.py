@@ -81,9 +81,9 @@ def test_every_link_of_every_exported_page_resolves(exported: Path) -> None:
             checked += 1
             if not target.is_file():
                 broken.append(where)
-            elif parts.fragment and target.suffix == ".html" and target.stem == "texts-cited":
-                if f'id="{parts.fragment}"' not in target.read_text(encoding="utf-8"):
-                    broken.append(f"{where} (no such text)")
+            elif parts.fragment and target.suffix == ".html":  # a cited text, a country's row
+                if f'id="{unquote(parts.fragment)}"' not in target.read_text(encoding="utf-8"):
+                    broken.append(f"{where} (no such anchor)")
             elif parts.fragment and target.suffix == ".json":
                 claims += 1  # a claim's link: the file holds that claim's record
                 ids = {c["id"] for c in _claims_in(json.loads(target.read_text()))}
