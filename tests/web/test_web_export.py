@@ -19,7 +19,7 @@ from aicap.web.export import ExportStats, export_site
 
 pytestmark = pytest.mark.slow
 
-EXPORTED = ["KEN", "FRA", "TUV"]
+EXPORTED = ["KEN", "FRA", "TUV", "VEN"]  # VEN: no income group, peers are all Member States
 LIVE = "https://aicap.example.org"
 #: live-only routes: what the export must never link (relative paths to them 404 on disk)
 LIVE_ONLY = re.compile(
