@@ -9,14 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from itertools import count
-from pathlib import Path
 from typing import Any
 
 import pytest
 from coop_web_helpers import PW, csrf_of, make_store, sign_in
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from web_helpers import site_for
 
 from aicap.warehouse.cooperation.store import CoopStore, Principal
 from aicap.web.app import create_app
@@ -24,11 +22,6 @@ from aicap.web.data import SiteData
 
 pytestmark = pytest.mark.slow
 _n = count(1)
-
-
-@pytest.fixture(scope="module")
-def site(full_warehouse: Path) -> SiteData:
-    return site_for(full_warehouse)
 
 
 @pytest.fixture(scope="module")

@@ -5,21 +5,14 @@ from __future__ import annotations
 
 import html as htmllib
 import re
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from web_helpers import site_for
 
 from aicap.web.app import create_app
 from aicap.web.data import SiteData
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def site(full_warehouse: Path) -> SiteData:
-    return site_for(full_warehouse)
 
 
 @pytest.fixture(scope="module")

@@ -10,21 +10,14 @@ import gzip
 import io
 import json
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
-from web_helpers import site_for
 
 from aicap.web import find, views
 from aicap.web.app import create_app
 from aicap.web.data import SiteData
-
-
-@pytest.fixture(scope="module")
-def site(full_warehouse: Path) -> SiteData:
-    return site_for(full_warehouse)
 
 
 @pytest.fixture(scope="module")

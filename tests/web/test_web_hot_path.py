@@ -8,23 +8,14 @@ its own task. These tests hold the fixes in place."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from web_helpers import site_for
 
 from aicap.web.app import create_app
 from aicap.web.data import SiteData
 from aicap.web.voice_web import VIEW_HEADER
 
 HOT = ("/api/country/{iso3}", "/country/{iso3}", "/api/ranking", "/fr/country/{iso3}")
-
-
-@pytest.fixture(scope="module")
-def site(full_warehouse: Path) -> SiteData:
-    return site_for(full_warehouse)
 
 
 def test_public_routes_are_matched_before_the_registry_routers(site: SiteData) -> None:

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import html as _html
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 from fastapi.testclient import TestClient
-from web_helpers import site_for
 
 from aicap.analysis.catalogue import (
     COST_BANDS,
@@ -243,11 +241,6 @@ def test_the_composition_note_is_rebuilt_in_the_language() -> None:
 
 
 # ---------------------------------------------------------------------------- the pages
-@pytest.fixture(scope="module")
-def site(full_warehouse: Path) -> SiteData:
-    return site_for(full_warehouse)
-
-
 @pytest.fixture(scope="module")
 def client(site: SiteData) -> TestClient:
     return TestClient(create_app(site))

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import html as _html
 import re
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from web_helpers import site_for
 
 from aicap.analysis.localise import LRI, PDI, Localiser
 from aicap.web import page_lang
@@ -51,11 +49,6 @@ ENGLISH = [
     "(the)",
 ]
 ARTICLE = re.compile(r"\((?:the|le|la|l'|les|el|los|las)\)")
-
-
-@pytest.fixture(scope="module")
-def site(full_warehouse: Path) -> SiteData:
-    return site_for(full_warehouse)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from web_helpers import site_for
 
 from aicap.analysis.monitor import access as acc
 from aicap.analysis.monitor import concentration as conc
@@ -22,11 +21,6 @@ from aicap.web.app import create_app
 from aicap.web.data import SiteData
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def site(full_warehouse: Path) -> SiteData:
-    return site_for(full_warehouse)
 
 
 @pytest.fixture(scope="module")

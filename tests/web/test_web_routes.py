@@ -8,12 +8,10 @@ import gzip
 import io
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from web_helpers import site_for
 
 from aicap.web import i18n
 from aicap.web.app import create_app
@@ -52,11 +50,6 @@ APIS = [
     "/api/monitor/governance/KEN",
     "/api/monitor/incidents",
 ]
-
-
-@pytest.fixture(scope="module")
-def site(full_warehouse: Path) -> SiteData:
-    return site_for(full_warehouse)
 
 
 @pytest.fixture(scope="module")

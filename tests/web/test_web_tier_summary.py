@@ -7,20 +7,12 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
-from web_helpers import site_for
 
 from aicap.web import views
 from aicap.web.app import create_app
 from aicap.web.data import SiteData
-
-
-@pytest.fixture(scope="module")
-def site(full_warehouse: Path) -> SiteData:
-    return site_for(full_warehouse)
 
 
 def summary(client: TestClient, path: str) -> str:
