@@ -269,8 +269,8 @@ def english_text(data: Mapping[str, Any]) -> Callable[[Any], Markup]:
     en = english_marker(data)
 
     def text(value: Any) -> Markup:
-        body = escape("" if value is None else value)
-        return Markup(f"<span{en(value)}>{body}</span>") if en(value) else Markup(body)
+        body, mark = escape("" if value is None else value), en(value)
+        return Markup(f"<span{mark}>{body}</span>") if mark else Markup(body)
 
     return text
 

@@ -245,9 +245,10 @@ def _markers(body: str, uid: str) -> str:
     def one(m: re.Match[str]) -> str:
         line, stroke, width, dots, fill = m.groups()
         points = _vertices(line)
-        found = [(g[0], g[1], g[2], g[3]) for g in _DOT.findall(dots)]
-        if not points or "".join(x.group(0) for x in _DOT.finditer(dots)) != dots:
+        matches = list(_DOT.finditer(dots))
+        if not points or "".join(x.group(0) for x in matches) != dots:  # circles and nothing else
             return m.group(0)
+        found = [x.groups() for x in matches]
         radii = {r for _, _, r, _ in found}
         centres = [((float(a) + float(c)) / 2, float(b)) for a, b, _, c in found]
         if len(radii) != 1 or len(centres) != len(points):
